@@ -1,0 +1,74 @@
+"""skgenre: music genre classification with scikit-learn pipelines and Keras models.
+
+Public names are resolved lazily (PEP 562): ``import skgenre`` imports neither TensorFlow
+nor Keras, and a transformer costs only the import of its own module. Keras is imported the
+first time :class:`GenreClassifier` (or a model) is touched.
+"""
+
+import importlib
+
+from ._errors import (
+    AudioLoadError,
+    BrokenFilesWarning,
+    ModelFileError,
+    SkgenreError,
+    VersionMismatchWarning,
+)
+from ._version import __version__
+
+# public name -> module that defines it
+_LAZY = {
+    "AudioLoader": "skgenre.io",
+    "FeatureExtractor": "skgenre.features",
+    "FeatureExtractor26": "skgenre.features",
+    "GenreClassifier": "skgenre.models",
+    "MelSpectrogram": "skgenre.features",
+    "MinMaxThenNormalize": "skgenre.preprocessing",
+    "PixelDropoutNoise": "skgenre.preprocessing",
+    "RandomClip": "skgenre.preprocessing",
+    "RowMeanVectorizer": "skgenre.features",
+    "TrackClassifier": "skgenre.models",
+    "make_cnn_pipeline": "skgenre.pipelines",
+    "make_feature_pipeline": "skgenre.pipelines",
+    "make_spectrogram_dense_pipeline": "skgenre.pipelines",
+    "predict_songs": "skgenre.inference",
+}
+_SUBMODULES = [
+    "cli",
+    "datasets",
+    "evaluation",
+    "features",
+    "inference",
+    "io",
+    "models",
+    "pipelines",
+    "preprocessing",
+    "utils",
+]
+
+__all__ = sorted(
+    [
+        "AudioLoadError",
+        "BrokenFilesWarning",
+        "ModelFileError",
+        "SkgenreError",
+        "VersionMismatchWarning",
+        "__version__",
+        *_LAZY,
+        *_SUBMODULES,
+    ]
+)
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    if name in _SUBMODULES:
+        return importlib.import_module(f"skgenre.{name}")
+    raise AttributeError(f"module 'skgenre' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -1,0 +1,79 @@
+"""The one exception and warning family of skgenre.
+
+Every error that skgenre raises on purpose derives from :class:`SkgenreError`, so that
+``except skgenre.SkgenreError`` catches all of them. Each also derives from the builtin
+that fits its cause, so generic handlers keep working: an unreadable audio file is an
+:class:`OSError`, a file that is not a skgenre model is a :class:`ValueError`.
+
+Parameter errors are not in this family on purpose: they are raised by scikit-learn's own
+parameter validation (:class:`sklearn.utils._param_validation.InvalidParameterError`, a
+:class:`ValueError`), as users of scikit-learn expect.
+"""
+
+__all__ = [
+    "AudioLoadError",
+    "BrokenFilesWarning",
+    "ModelFileError",
+    "SkgenreError",
+    "VersionMismatchWarning",
+]
+
+
+class SkgenreError(Exception):
+    """Base class of every error that skgenre raises on purpose."""
+
+
+class AudioLoadError(SkgenreError, OSError, ValueError):
+    """An audio file could not be read, or holds no usable audio.
+
+    It derives from :class:`OSError` (the file could not be read) and from
+    :class:`ValueError` (its content is not valid audio), so either handler catches it.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file that failed.
+    reason : str
+        Why it failed, in words a user can act on.
+
+    Attributes
+    ----------
+    path : str
+        The file that failed.
+    reason : str
+        Why it failed.
+
+    Examples
+    --------
+    >>> from skgenre import AudioLoadError
+    >>> err = AudioLoadError("song.wav", "the file is empty")
+    >>> str(err)
+    "cannot load audio file 'song.wav': the file is empty"
+    >>> isinstance(err, OSError) and isinstance(err, ValueError)
+    True
+    """
+
+    def __init__(self, path, reason):
+        self.path = str(path)
+        self.reason = str(reason)
+        super().__init__(f"cannot load audio file {self.path!r}: {self.reason}")
+
+    def __reduce__(self):
+        # OSError pickles its args positionally; keep (path, reason) so that errors raised
+        # in joblib/Dask workers arrive intact in the parent process.
+        return (type(self), (self.path, self.reason))
+
+    def __str__(self):
+        return f"cannot load audio file {self.path!r}: {self.reason}"
+
+
+class ModelFileError(SkgenreError, ValueError):
+    """A file given as a saved model is not a skgenre model (or cannot be read as one)."""
+
+
+class BrokenFilesWarning(UserWarning):
+    """Some files of a data set could not be read and were left out."""
+
+
+class VersionMismatchWarning(UserWarning):
+    """A saved model was written under other versions of skgenre, scikit-learn or Keras."""

@@ -1,0 +1,119 @@
+"""The one container for waveforms that flows between skgenre steps.
+
+Decoded files differ in length, so :class:`~skgenre.AudioLoader` returns a 1-D NumPy array
+of ``dtype=object`` whose items are 1-D float32 arrays (one waveform each). Every step that
+consumes waveforms accepts that, a list of 1-D arrays, or a plain 2-D numeric array of
+shape ``(n_samples, n_audio_samples)`` (equal-length waveforms, e.g. clips).
+"""
+
+
+import numpy as np
+
+
+def _is_ragged_container(X):
+    if isinstance(X, np.ndarray):
+        return X.dtype == object and X.ndim == 1
+    if isinstance(X, (list, tuple)) and len(X) > 0:
+        return all(
+            isinstance(x, np.ndarray) or (isinstance(x, (list, tuple)) and not isinstance(x, str))
+            for x in X
+        ) and len({np.shape(x) for x in X}) > 1
+    return False
+
+
+def check_waveforms(X, *, input_name="X", allow_2d=True):
+    """Validate a batch of waveforms and return it as a list of 1-D float32 arrays.
+
+    Parameters
+    ----------
+    X : ndarray of object, list of 1-D arrays, or 2-D array-like
+        The waveforms.
+    input_name : str, default="X"
+        Name used in error messages.
+    allow_2d : bool, default=True
+        Accept a 2-D numeric array as a batch of equal-length waveforms.
+
+    Returns
+    -------
+    waveforms : list of ndarray of shape (n_audio_samples,), dtype float32
+        Contiguous float32 copies (or views where no copy is needed).
+
+    Raises
+    ------
+    ValueError
+        If ``X`` is empty, holds something that is not a 1-D real array, or holds
+        non-finite values.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgenre.utils import check_waveforms
+    >>> ws = check_waveforms([np.zeros(3), np.ones(5)])
+    >>> [w.shape for w in ws], ws[0].dtype
+    ([(3,), (5,)], dtype('float32'))
+    """
+    if _is_ragged_container(X):
+        items = list(X)
+    else:
+        arr = np.asarray(X)
+        if arr.dtype == object and arr.ndim == 1:
+            items = list(arr)
+        elif arr.ndim == 2 and allow_2d:
+            if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+                raise ValueError(
+                    f"{input_name} must hold numeric waveforms; got dtype {arr.dtype}."
+                )
+            if np.iscomplexobj(arr):
+                raise ValueError(f"{input_name} must be real-valued, got complex data.")
+            arr = np.ascontiguousarray(arr, dtype=np.float32)
+            items = list(arr)
+        else:
+            raise ValueError(
+                f"{input_name} must be a 2-D array of shape (n_samples, n_audio_samples) or a "
+                f"1-D object array of 1-D waveforms; got an array of shape {arr.shape} and "
+                f"dtype {arr.dtype}."
+            )
+    if len(items) == 0:
+        raise ValueError(f"{input_name} holds no waveforms (0 samples); at least 1 is required.")
+    out = []
+    for i, w in enumerate(items):
+        w = np.asarray(w)
+        if w.ndim != 1 or not (np.issubdtype(w.dtype, np.number) or w.dtype == bool):
+            raise ValueError(
+                f"{input_name}[{i}] must be a 1-D numeric waveform; got shape {w.shape} "
+                f"and dtype {w.dtype}."
+            )
+        if np.iscomplexobj(w):
+            raise ValueError(f"{input_name}[{i}] must be real-valued, got complex data.")
+        w = np.ascontiguousarray(w, dtype=np.float32)
+        if not np.isfinite(w).all():
+            raise ValueError(f"{input_name}[{i}] contains NaN or infinity.")
+        out.append(w)
+    return out
+
+
+def stack_clips(waveforms, n_samples=None):
+    """Stack equal-length waveforms into a C-contiguous float32 array.
+
+    Parameters
+    ----------
+    waveforms : list of ndarray
+        1-D waveforms.
+    n_samples : int or None
+        Expected length; if given, every waveform must have it.
+
+    Returns
+    -------
+    clips : ndarray of shape (n_waveforms, n_samples), dtype float32
+    """
+    lengths = {len(w) for w in waveforms}
+    if n_samples is not None:
+        lengths.add(int(n_samples))
+    if len(lengths) > 1:
+        raise ValueError(
+            f"waveforms differ in length ({sorted(lengths)[:5]}...); cut them to one length "
+            "first, e.g. with skgenre.RandomClip."
+        )
+    return np.ascontiguousarray(np.stack(waveforms), dtype=np.float32)
+
+
