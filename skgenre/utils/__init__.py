@@ -1,5 +1,6 @@
-"""Small shared helpers (private API: names here may change without notice)."""
+"""Small shared helpers used across skgenre's modules."""
 
-from ._waveforms import check_waveforms, stack_clips
+from ._random import item_rngs, make_rng
+from ._waveforms import check_waveforms, is_ragged, stack_clips
 
-__all__ = ["check_waveforms", "stack_clips"]
+__all__ = ["check_waveforms", "is_ragged", "item_rngs", "make_rng", "stack_clips"]

@@ -8,9 +8,14 @@ shape ``(n_samples, n_audio_samples)`` (equal-length waveforms, e.g. clips).
 
 
 import numpy as np
+from sklearn.utils import check_array
 
 
-def _is_ragged_container(X):
+def is_ragged(X):
+    """Whether ``X`` is a ragged waveform container rather than a 2-D array-like.
+
+    True for a 1-D object array and for a list of arrays of different lengths.
+    """
     if isinstance(X, np.ndarray):
         return X.dtype == object and X.ndim == 1
     if isinstance(X, (list, tuple)) and len(X) > 0:
@@ -52,27 +57,18 @@ def check_waveforms(X, *, input_name="X", allow_2d=True):
     >>> [w.shape for w in ws], ws[0].dtype
     ([(3,), (5,)], dtype('float32'))
     """
-    if _is_ragged_container(X):
+    if is_ragged(X):
         items = list(X)
+    elif not allow_2d:
+        raise ValueError(
+            f"{input_name} must be a 1-D object array or a list of 1-D waveforms; got "
+            f"{type(X).__name__} of shape {np.shape(X)}."
+        )
     else:
-        arr = np.asarray(X)
-        if arr.dtype == object and arr.ndim == 1:
-            items = list(arr)
-        elif arr.ndim == 2 and allow_2d:
-            if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
-                raise ValueError(
-                    f"{input_name} must hold numeric waveforms; got dtype {arr.dtype}."
-                )
-            if np.iscomplexobj(arr):
-                raise ValueError(f"{input_name} must be real-valued, got complex data.")
-            arr = np.ascontiguousarray(arr, dtype=np.float32)
-            items = list(arr)
-        else:
-            raise ValueError(
-                f"{input_name} must be a 2-D array of shape (n_samples, n_audio_samples) or a "
-                f"1-D object array of 1-D waveforms; got an array of shape {arr.shape} and "
-                f"dtype {arr.dtype}."
-            )
+        # Equal-length waveforms: sklearn's own validation gives the messages users know
+        # (sparse, complex, empty, non-finite, wrong dimension).
+        arr = check_array(X, dtype=np.float32, input_name=input_name, order="C")
+        items = list(arr)
     if len(items) == 0:
         raise ValueError(f"{input_name} holds no waveforms (0 samples); at least 1 is required.")
     out = []
@@ -88,6 +84,8 @@ def check_waveforms(X, *, input_name="X", allow_2d=True):
         w = np.ascontiguousarray(w, dtype=np.float32)
         if not np.isfinite(w).all():
             raise ValueError(f"{input_name}[{i}] contains NaN or infinity.")
+        if w.size == 0:
+            raise ValueError(f"{input_name}[{i}] is an empty waveform (0 samples).")
         out.append(w)
     return out
 

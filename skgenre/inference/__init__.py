@@ -1,0 +1,5 @@
+"""Whole-song inference with clip-level pipelines."""
+
+from ._songs import predict_songs
+
+__all__ = ["predict_songs"]

@@ -1,0 +1,232 @@
+"""Whole-song prediction: a clip model applied over every consecutive clip of a song."""
+
+import os
+from numbers import Integral, Real
+
+import numpy as np
+import pandas as pd
+from joblib import Parallel, delayed
+from sklearn.base import clone
+from sklearn.pipeline import Pipeline
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
+from sklearn.utils.validation import check_is_fitted
+
+from .._errors import AudioLoadError, SkgenreError
+from ..preprocessing import consecutive_clips
+
+__all__ = ["predict_songs"]
+
+# Songs decoded and predicted together; bounds memory for long lists of long songs.
+_CHUNK_SONGS = 16
+
+
+def _is_path(item):
+    return isinstance(item, (str, bytes, os.PathLike))
+
+
+def _as_items(paths_or_waveforms):
+    if _is_path(paths_or_waveforms):
+        return [paths_or_waveforms]
+    if isinstance(paths_or_waveforms, np.ndarray) and paths_or_waveforms.dtype != object:
+        if paths_or_waveforms.ndim == 1:
+            return [paths_or_waveforms]
+        if paths_or_waveforms.ndim == 2:
+            return list(paths_or_waveforms)
+        raise ValueError(
+            "paths_or_waveforms must be paths, 1-D waveforms or a 2-D array of waveforms; "
+            f"got an array of shape {paths_or_waveforms.shape}."
+        )
+    items = list(paths_or_waveforms)
+    if not items:
+        raise ValueError("paths_or_waveforms is empty; give at least one file or waveform.")
+    return items
+
+
+def _loader_for(load_step):
+    """A copy of the pipeline's load step that raises on a bad file instead of skipping it."""
+    loader = clone(load_step)
+    params = loader.get_params(deep=False)
+    for name in ("on_error", "errors"):
+        if name in params:
+            loader.set_params(**{name: "raise"})
+    return loader
+
+
+def _load_one(loader, item, index):
+    """Decode one source; return ``(waveform, None)`` or ``(None, error)``."""
+    if not _is_path(item):
+        try:
+            w = np.asarray(item, dtype=np.float32)
+        except (TypeError, ValueError) as exc:
+            return None, ValueError(f"waveform[{index}] is not a numeric 1-D array: {exc}")
+        if w.ndim != 1 or w.size == 0 or not np.isfinite(w).all():
+            return None, ValueError(
+                f"waveform[{index}] must be a non-empty, finite 1-D array; got shape {w.shape}."
+            )
+        return w, None
+    if loader is None:
+        return None, ValueError(
+            f"cannot load {os.fspath(item)!r}: the pipeline has no 'load' step; pass "
+            "waveforms, or a pipeline from skgenre's make_*_pipeline factories."
+        )
+    try:
+        out = loader.fit_transform([item])
+    except (SkgenreError, OSError, ValueError, RuntimeError, EOFError) as exc:
+        if not isinstance(exc, AudioLoadError):
+            exc = AudioLoadError(os.fspath(item), f"{type(exc).__name__}: {exc}")
+        return None, exc
+    if len(out) != 1:
+        return None, AudioLoadError(os.fspath(item), "the loader returned no audio")
+    return np.asarray(out[0], dtype=np.float32), None
+
+
+@validate_params(
+    {
+        "pipeline": [Pipeline],
+        "paths_or_waveforms": ["array-like", str, os.PathLike],
+        "top_k": [Interval(Integral, 1, None, closed="left")],
+        "hop": [Interval(Real, 0, None, closed="neither"), None],
+        "n_jobs": [Integral, None],
+        "on_error": [StrOptions({"report", "raise"})],
+    },
+    prefer_skip_nested_validation=True,
+)
+def predict_songs(pipeline, paths_or_waveforms, *, top_k=3, hop=None, n_jobs=None, on_error="report"):
+    """Predict the genre of whole songs with a pipeline trained on clips.
+
+    Each song is decoded with the settings of the pipeline's ``load`` step (any length,
+    sample rate and channel count; it is resampled and down-mixed as that step does), cut
+    into consecutive clips of the ``clip`` step's duration, and every step after ``clip``
+    runs on all the clips. The class probabilities of a song are the mean of its clips'
+    probabilities.
+
+    Clip rule: clips start at 0, ``hop``, 2 ``hop``, ... and each is exactly one clip long;
+    a trailing remainder shorter than a clip is dropped. A song shorter than one clip is
+    padded to one clip with the ``clip`` step's ``pad_mode`` (zeros by default), so every
+    readable song gets a prediction.
+
+    Parameters
+    ----------
+    pipeline : Pipeline
+        A fitted pipeline with steps named ``load`` (optional when only waveforms are
+        given) and ``clip``, and a final classifier with ``predict_proba`` (any pipeline
+        from :func:`~skgenre.make_feature_pipeline`,
+        :func:`~skgenre.make_spectrogram_dense_pipeline` or :func:`~skgenre.make_cnn_pipeline`).
+    paths_or_waveforms : path, list of paths and/or 1-D arrays, or 2-D array
+        Audio files, or waveforms already at the ``clip`` step's sample rate.
+    top_k : int, default=3
+        Number of top genres reported per song (at most the number of classes).
+    hop : float or None, default=None
+        Seconds between clip starts; ``None`` means the clip duration (no overlap).
+    n_jobs : int or None, default=None
+        Files decoded in parallel with joblib (``None``: one at a time; ``-1``: all cores).
+    on_error : {"report", "raise"}, default="report"
+        What a source that cannot be read does: ``"report"`` gives it a row with the
+        message in the ``error`` column (and NaN probabilities) and goes on with the
+        others; ``"raise"`` raises the error (an :class:`~skgenre.AudioLoadError` for a file).
+
+    Returns
+    -------
+    result : pandas.DataFrame
+        One row per source, in input order, with columns ``source`` (the path, or
+        ``waveform[i]``), ``n_clips``, ``duration`` (seconds), ``top1_genre``,
+        ``top1_proba``, ... ``top{k}_genre``, ``top{k}_proba``, one ``proba_<genre>`` column
+        per class (they sum to 1), and ``error`` (``None`` when the source was read).
+        ``result.attrs["classes"]`` lists the classes in column order.
+
+    Raises
+    ------
+    ValueError
+        If the pipeline has no ``clip`` step or its classifier has no ``predict_proba``.
+    AudioLoadError
+        With ``on_error="raise"``, for a file that cannot be read.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.pipeline import Pipeline
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skgenre import RandomClip
+    >>> from skgenre.inference import predict_songs
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.r_[rng.normal(0, 0.1, (20, 100)), rng.normal(0, 1.0, (20, 100))]
+    >>> y = ["quiet"] * 20 + ["loud"] * 20
+    >>> pipe = Pipeline([("clip", RandomClip(duration=0.01, sr=1000, random_state=0)),
+    ...                  ("clf", LogisticRegression())]).fit(np.abs(X), y)
+    >>> songs = [np.abs(rng.normal(0, 1.0, 1000)), np.abs(rng.normal(0, 0.1, 35))]
+    >>> res = predict_songs(pipe, songs, top_k=1)
+    >>> res[["source", "n_clips", "top1_genre"]]
+          source  n_clips top1_genre
+    0  waveform[0]      100       loud
+    1  waveform[1]        3      quiet
+    """
+    check_is_fitted(pipeline)
+    names = [name for name, _ in pipeline.steps]
+    if "clip" not in names:
+        raise ValueError(
+            f"predict_songs needs a pipeline with a step named 'clip'; its steps are {names}."
+        )
+    clip_idx = names.index("clip")
+    clip = pipeline.steps[clip_idx][1]
+    sr = int(clip.sr)
+    n_samples = int(getattr(clip, "n_samples_", max(1, round(clip.duration * sr))))
+    hop_samples = None if hop is None else max(1, int(round(hop * sr)))
+    pad_mode = getattr(clip, "pad_mode", "constant")
+    tail = pipeline[clip_idx + 1 :]
+    if not hasattr(tail, "predict_proba"):
+        raise ValueError("predict_songs needs a classifier with predict_proba at the end.")
+    classes = np.asarray(pipeline.classes_)
+    k = min(int(top_k), len(classes))
+
+    load_idx = names.index("load") if "load" in names[:clip_idx] else None
+    loader = _loader_for(pipeline.steps[load_idx][1]) if load_idx is not None else None
+
+    items = _as_items(paths_or_waveforms)
+    rows = []
+    for start in range(0, len(items), _CHUNK_SONGS):
+        chunk = items[start : start + _CHUNK_SONGS]
+        ids = range(start, start + len(chunk))
+        if n_jobs is not None and n_jobs != 1 and sum(map(_is_path, chunk)) > 1:
+            loaded = Parallel(n_jobs=n_jobs)(
+                delayed(_load_one)(loader, item, i) for item, i in zip(chunk, ids)
+            )
+        else:
+            loaded = [_load_one(loader, item, i) for item, i in zip(chunk, ids)]
+
+        clip_sets = []
+        for (wave, err), item, i in zip(loaded, chunk, ids):
+            if err is not None:
+                if on_error == "raise":
+                    raise err
+                clip_sets.append(None)
+                continue
+            clip_sets.append(consecutive_clips(wave, n_samples, hop=hop_samples, pad_mode=pad_mode))
+        good = [c for c in clip_sets if c is not None]
+        proba = tail.predict_proba(np.concatenate(good)) if good else None
+
+        offset = 0
+        for (wave, err), item, clips, i in zip(loaded, chunk, clip_sets, ids):
+            source = os.fspath(item) if _is_path(item) else f"waveform[{i}]"
+            if isinstance(source, bytes):
+                source = os.fsdecode(source)
+            row = {"source": source}
+            if clips is None:
+                p = np.full(len(classes), np.nan)
+                row.update(n_clips=0, duration=np.nan)
+                order = None
+            else:
+                p = proba[offset : offset + len(clips)].mean(axis=0)
+                offset += len(clips)
+                row.update(n_clips=len(clips), duration=len(wave) / sr)
+                order = np.argsort(-p, kind="stable")[:k]
+            for rank in range(k):
+                row[f"top{rank + 1}_genre"] = None if order is None else classes[order[rank]]
+                row[f"top{rank + 1}_proba"] = np.nan if order is None else float(p[order[rank]])
+            for c, pc in zip(classes, p):
+                row[f"proba_{c}"] = float(pc)
+            row["error"] = None if err is None else str(err)
+            rows.append(row)
+
+    result = pd.DataFrame(rows)
+    result.attrs["classes"] = classes.tolist()
+    return result

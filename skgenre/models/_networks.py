@@ -1,0 +1,320 @@
+"""Keras network builders for :class:`~skgenre.GenreClassifier`.
+
+Each builder returns an *uncompiled* ``keras.Model``: the optimizer, learning rate and loss
+belong to the classifier (so that ``set_params`` and grid search reach them), the
+architecture belongs here. Builders take scikeras' ``meta`` dict, which carries the fitted
+input shape (``meta["X_shape_"]``) and the number of classes (``meta["n_classes_"]``); every
+other argument is an architecture parameter, routed from the classifier as
+``model__<name>`` (e.g. ``GenreClassifier(model="cnn", model__kernel_size=5)``).
+
+The defaults reproduce the networks of Minhas, Chie & Lee, "Music Genre Classification using
+Neural Networks":
+
+==================  ===================================================================
+builder             paper network (defaults)
+==================  ===================================================================
+build_feature_dense Dense(64, relu) - Dense(32, relu) - Dense(n_classes, softmax)
+build_spec_dense    Dense(128, relu) - Dense(64, relu) - Dense(n_classes, softmax)
+build_cnn           Conv2D(64, 3, relu) - Conv2D(32, 3, relu) - Flatten -
+                    Dense(n_classes, softmax) on the (128, 216) spectrogram
+==================  ===================================================================
+
+The same builders give the stronger networks of the ``"tuned"`` preset through their
+parameters (dropout, batch normalization, L2 weight decay, pooling, global average pooling).
+Only standard Keras layers are used, so fitted models save and pickle without custom objects.
+"""
+
+import numbers
+
+__all__ = ["build_cnn", "build_feature_dense", "build_spec_dense"]
+
+
+def _meta_shapes(meta, builder):
+    if meta is None or "X_shape_" not in meta or "n_classes_" not in meta:
+        raise ValueError(
+            f"{builder} needs scikeras' `meta` dict with 'X_shape_' and 'n_classes_'; it is "
+            "called by GenreClassifier.fit, not directly."
+        )
+    input_shape = tuple(int(d) for d in meta["X_shape_"][1:])
+    n_classes = int(meta["n_classes_"])
+    return input_shape, n_classes
+
+
+def _as_sizes(value, name):
+    if isinstance(value, numbers.Integral):
+        value = (value,)
+    sizes = tuple(value)
+    if not sizes or not all(isinstance(s, numbers.Integral) and s > 0 for s in sizes):
+        raise ValueError(f"{name} must be a non-empty sequence of positive ints, got {value!r}.")
+    return tuple(int(s) for s in sizes)
+
+
+def _check_rate(value, name):
+    if not (isinstance(value, numbers.Real) and 0.0 <= value < 1.0):
+        raise ValueError(f"{name} must be a float in [0, 1), got {value!r}.")
+    return float(value)
+
+
+def _check_l2(value):
+    if not (isinstance(value, numbers.Real) and value >= 0.0):
+        raise ValueError(f"l2 must be a non-negative float, got {value!r}.")
+    return float(value)
+
+
+def _dense_stack(
+    name, hidden_layer_sizes, *, activation, dropout, batch_norm, l2, input_dropout, meta
+):
+    import keras
+
+    input_shape, n_classes = _meta_shapes(meta, name)
+    sizes = _as_sizes(hidden_layer_sizes, "hidden_layer_sizes")
+    dropout = _check_rate(dropout, "dropout")
+    input_dropout = _check_rate(input_dropout, "input_dropout")
+    l2 = _check_l2(l2)
+    reg = keras.regularizers.L2(l2) if l2 > 0 else None
+
+    inputs = keras.Input(shape=input_shape)
+    x = inputs
+    if len(input_shape) > 1:
+        # 3-D input (e.g. a spectrogram) reaches a dense net flattened.
+        x = keras.layers.Flatten()(x)
+    if input_dropout > 0:
+        x = keras.layers.Dropout(input_dropout)(x)
+    for units in sizes:
+        # With batch normalization the bias of the Dense layer is redundant.
+        x = keras.layers.Dense(units, use_bias=not batch_norm, kernel_regularizer=reg)(x)
+        if batch_norm:
+            x = keras.layers.BatchNormalization()(x)
+        x = keras.layers.Activation(activation)(x)
+        if dropout > 0:
+            x = keras.layers.Dropout(dropout)(x)
+    outputs = keras.layers.Dense(n_classes, activation="softmax", kernel_regularizer=reg)(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def build_feature_dense(
+    hidden_layer_sizes=(64, 32),
+    *,
+    activation="relu",
+    dropout=0.0,
+    batch_norm=False,
+    l2=0.0,
+    input_dropout=0.0,
+    meta=None,
+):
+    """Build the feature-based dense network (the paper's 64-32-10 by default).
+
+    Parameters
+    ----------
+    hidden_layer_sizes : tuple of int, default=(64, 32)
+        Units of the hidden Dense layers.
+    activation : str, default="relu"
+        Activation of the hidden layers.
+    dropout : float in [0, 1), default=0.0
+        Dropout rate after each hidden layer.
+    batch_norm : bool, default=False
+        Batch normalization after each hidden Dense layer (before the activation).
+    l2 : float, default=0.0
+        L2 weight decay on every Dense kernel.
+    input_dropout : float in [0, 1), default=0.0
+        Dropout rate on the input features.
+    meta : dict
+        scikeras' fitted metadata (``X_shape_``, ``n_classes_``), passed by
+        :class:`~skgenre.GenreClassifier`.
+
+    Returns
+    -------
+    model : keras.Model
+        Uncompiled model with a softmax output of ``n_classes_`` units.
+
+    Examples
+    --------
+    >>> from skgenre.models import build_feature_dense
+    >>> net = build_feature_dense(meta={"X_shape_": (100, 26), "n_classes_": 10})
+    >>> [layer.units for layer in net.layers if hasattr(layer, "units")]
+    [64, 32, 10]
+    """
+    return _dense_stack(
+        "feature_dense",
+        hidden_layer_sizes,
+        activation=activation,
+        dropout=dropout,
+        batch_norm=batch_norm,
+        l2=l2,
+        input_dropout=input_dropout,
+        meta=meta,
+    )
+
+
+def build_spec_dense(
+    hidden_layer_sizes=(128, 64),
+    *,
+    activation="relu",
+    dropout=0.0,
+    batch_norm=False,
+    l2=0.0,
+    input_dropout=0.0,
+    meta=None,
+):
+    """Build the spectrogram dense network on mel row means (the paper's 128-64-10).
+
+    Parameters
+    ----------
+    hidden_layer_sizes : tuple of int, default=(128, 64)
+        Units of the hidden Dense layers.
+    activation : str, default="relu"
+        Activation of the hidden layers.
+    dropout : float in [0, 1), default=0.0
+        Dropout rate after each hidden layer.
+    batch_norm : bool, default=False
+        Batch normalization after each hidden Dense layer (before the activation).
+    l2 : float, default=0.0
+        L2 weight decay on every Dense kernel.
+    input_dropout : float in [0, 1), default=0.0
+        Dropout rate on the input vector.
+    meta : dict
+        scikeras' fitted metadata (``X_shape_``, ``n_classes_``).
+
+    Returns
+    -------
+    model : keras.Model
+        Uncompiled model with a softmax output of ``n_classes_`` units.
+
+    Examples
+    --------
+    >>> from skgenre.models import build_spec_dense
+    >>> net = build_spec_dense(meta={"X_shape_": (100, 128), "n_classes_": 10})
+    >>> [layer.units for layer in net.layers if hasattr(layer, "units")]
+    [128, 64, 10]
+    """
+    return _dense_stack(
+        "spec_dense",
+        hidden_layer_sizes,
+        activation=activation,
+        dropout=dropout,
+        batch_norm=batch_norm,
+        l2=l2,
+        input_dropout=input_dropout,
+        meta=meta,
+    )
+
+
+def build_cnn(
+    filters=(64, 32),
+    *,
+    kernel_size=3,
+    activation="relu",
+    pool_size=None,
+    batch_norm=False,
+    dropout=0.0,
+    global_pooling=False,
+    dense_units=None,
+    input_norm=False,
+    l2=0.0,
+    meta=None,
+):
+    """Build the convolutional network on (n_mels, n_frames) spectrograms.
+
+    The defaults are the paper's CNN: ``Conv2D(64, 3) - Conv2D(32, 3) - Flatten -
+    Dense(n_classes, softmax)``. The channel axis is added inside the network, so the
+    classifier takes ``(n, n_mels, n_frames)`` arrays as produced by
+    :class:`~skgenre.MelSpectrogram`.
+
+    Parameters
+    ----------
+    filters : tuple of int, default=(64, 32)
+        Filters of the successive Conv2D layers.
+    kernel_size : int, default=3
+        Square kernel size of every convolution.
+    activation : str, default="relu"
+        Activation of the convolutions and the hidden dense layer.
+    pool_size : int or None, default=None
+        Max pooling after each convolution block (``None``: no pooling, as in the paper).
+        A block is skipped for pooling when its feature map is already smaller than
+        ``pool_size``.
+    batch_norm : bool, default=False
+        Batch normalization after each convolution (before the activation).
+    dropout : float in [0, 1), default=0.0
+        Dropout before the output layer (and after the hidden dense layer).
+    global_pooling : bool, default=False
+        Global average pooling instead of ``Flatten`` (far fewer parameters).
+    dense_units : int or None, default=None
+        Units of a hidden Dense layer before the output (``None``: none).
+    input_norm : bool, default=False
+        Batch-normalize the input spectrogram (a learned scaler for dB values).
+    l2 : float, default=0.0
+        L2 weight decay on every kernel.
+    meta : dict
+        scikeras' fitted metadata (``X_shape_``, ``n_classes_``).
+
+    Returns
+    -------
+    model : keras.Model
+        Uncompiled model with a softmax output of ``n_classes_`` units.
+
+    Examples
+    --------
+    >>> from skgenre.models import build_cnn
+    >>> net = build_cnn(meta={"X_shape_": (8, 128, 216), "n_classes_": 10})
+    >>> net.output_shape
+    (None, 10)
+    """
+    import keras
+
+    input_shape, n_classes = _meta_shapes(meta, "cnn")
+    if len(input_shape) not in (2, 3):
+        raise ValueError(
+            "build_cnn needs 3-D input (n_samples, n_mels, n_frames) or 4-D input with a "
+            f"channel axis; got samples of shape {input_shape}."
+        )
+    filters = _as_sizes(filters, "filters")
+    if not (isinstance(kernel_size, numbers.Integral) and kernel_size > 0):
+        raise ValueError(f"kernel_size must be a positive int, got {kernel_size!r}.")
+    if pool_size is not None and not (isinstance(pool_size, numbers.Integral) and pool_size > 1):
+        raise ValueError(f"pool_size must be None or an int > 1, got {pool_size!r}.")
+    if dense_units is not None and not (
+        isinstance(dense_units, numbers.Integral) and dense_units > 0
+    ):
+        raise ValueError(f"dense_units must be None or a positive int, got {dense_units!r}.")
+    dropout = _check_rate(dropout, "dropout")
+    l2 = _check_l2(l2)
+    reg = keras.regularizers.L2(l2) if l2 > 0 else None
+
+    inputs = keras.Input(shape=input_shape)
+    x = inputs
+    if len(input_shape) == 2:
+        x = keras.layers.Reshape(input_shape + (1,))(x)
+    if input_norm:
+        x = keras.layers.BatchNormalization()(x)
+    height, width = x.shape[1], x.shape[2]
+    for n_filters in filters:
+        if kernel_size > min(height, width):
+            raise ValueError(
+                f"kernel_size={kernel_size} is larger than the feature map ({height}, {width}) "
+                f"of the input of shape {input_shape}; use a smaller kernel_size, fewer filters "
+                "layers or pool_size=None."
+            )
+        padding = "same" if pool_size else "valid"
+        x = keras.layers.Conv2D(
+            n_filters, kernel_size, padding=padding, use_bias=not batch_norm,
+            kernel_regularizer=reg,
+        )(x)
+        if batch_norm:
+            x = keras.layers.BatchNormalization()(x)
+        x = keras.layers.Activation(activation)(x)
+        height, width = x.shape[1], x.shape[2]
+        if pool_size and min(height, width) >= pool_size:
+            x = keras.layers.MaxPooling2D(pool_size)(x)
+            height, width = x.shape[1], x.shape[2]
+    if global_pooling:
+        x = keras.layers.GlobalAveragePooling2D()(x)
+    else:
+        x = keras.layers.Flatten()(x)
+    if dense_units is not None:
+        if dropout > 0:
+            x = keras.layers.Dropout(dropout)(x)
+        x = keras.layers.Dense(dense_units, activation=activation, kernel_regularizer=reg)(x)
+    if dropout > 0:
+        x = keras.layers.Dropout(dropout)(x)
+    outputs = keras.layers.Dense(n_classes, activation="softmax", kernel_regularizer=reg)(x)
+    return keras.Model(inputs, outputs, name="cnn")

@@ -1,0 +1,13 @@
+"""Clipping, noise and scaling steps."""
+
+from ._clip import RandomClip, consecutive_clips
+from ._noise import PixelDropoutNoise, dropout_mask
+from ._scaling import MinMaxThenNormalize
+
+__all__ = [
+    "MinMaxThenNormalize",
+    "PixelDropoutNoise",
+    "RandomClip",
+    "consecutive_clips",
+    "dropout_mask",
+]

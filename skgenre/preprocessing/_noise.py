@@ -1,0 +1,223 @@
+"""The paper's noise: a fraction of spectrogram pixels set to zero."""
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin, _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ..utils import item_rngs
+
+__all__ = ["PixelDropoutNoise", "dropout_mask"]
+
+
+def _n_dropped(rate, size):
+    return int(round(rate * size))
+
+
+def dropout_mask(shape, rate, rngs):
+    """Boolean masks with exactly ``round(rate * prod(shape[1:]))`` True cells per item.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        ``(n_items, *item_shape)``.
+    rate : float in [0, 1]
+        Fraction of each item's cells to select.
+    rngs : sequence of numpy.random.Generator
+        One source of randomness per item.
+
+    Returns
+    -------
+    mask : ndarray of bool with the given shape
+        True where a cell is dropped.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgenre.preprocessing import dropout_mask
+    >>> rngs = [np.random.default_rng(i) for i in range(3)]
+    >>> m = dropout_mask((3, 4, 5), 0.25, rngs)
+    >>> m.reshape(3, -1).sum(axis=1).tolist()
+    [5, 5, 5]
+    """
+    n_items = shape[0]
+    size = int(np.prod(shape[1:], dtype=np.int64))
+    k = _n_dropped(rate, size)
+    mask = np.zeros((n_items, size), dtype=bool)
+    if k == 0 or size == 0:
+        return mask.reshape(shape)
+    if k >= size:
+        mask[:] = True
+        return mask.reshape(shape)
+    for i, rng in enumerate(rngs):
+        # The k smallest of i.i.d. uniform keys form a uniform random k-subset.
+        keys = rng.random(size, dtype=np.float32)
+        mask[i, np.argpartition(keys, k - 1)[:k]] = True
+    return mask.reshape(shape)
+
+
+class PixelDropoutNoise(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """Set a fraction ``rate`` of the pixels of each spectrogram to a fill value (0).
+
+    This is the noise of the paper's robustness experiment: models are trained on clean
+    data and tested on data where 25, 50 or 75 % of the spectrogram pixels are set to 0.
+    ``rate=0`` is an exact identity (the input values are returned unchanged), so every
+    skgenre pipeline carries this step (named ``noise``) and noise can be switched on in an
+    already fitted pipeline with ``pipe.set_params(noise__rate=0.25)``; no refit is needed.
+
+    Semantics, exactly:
+
+    - **Per item, exact count.** In each spectrogram (each item of the batch) exactly
+      ``round(rate * n_mels * n_frames)`` pixels are set to ``fill_value``, chosen uniformly
+      at random without replacement, independently for every item.
+    - **Image mode** (3-D input ``(n, n_mels, n_frames)``): the pixels are the spectrogram's
+      values, in whatever scale they are (dB for :class:`~skgenre.MelSpectrogram`).
+    - **Waveform mode** (2-D input ``(n, n_samples)``, i.e. clips): the feature-based model
+      never sees a spectrogram, so the same noise is applied to the clip's complex STFT
+      (``n_fft``, ``hop_length``, Hann window): exactly ``round(rate * n_bins * n_frames)``
+      time-frequency bins of each clip are set to 0 and the clip is resynthesized with the
+      inverse STFT (same length).
+    - **Seeding.** The mask of each item comes from a generator seeded by ``random_state``
+      and the item's own content: with an int seed the same spectrogram always gets the
+      same mask, whatever batch it comes in, so evaluations are repeatable.
+
+    Parameters
+    ----------
+    rate : float in [0, 1], default=0.0
+        Fraction of pixels (or STFT bins) set to ``fill_value`` in each item. Read at
+        transform time.
+    mode : {"auto", "image", "waveform"}, default="auto"
+        ``"auto"`` picks image mode for 3-D input and waveform mode for 2-D input.
+    fill_value : float, default=0.0
+        Value given to dropped pixels (the paper: 0). Ignored in waveform mode, where
+        dropped STFT bins are always 0.
+    n_fft : int, default=2048
+        STFT size in waveform mode.
+    hop_length : int, default=512
+        STFT hop in waveform mode.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the masks. ``None`` draws fresh masks from OS entropy on every call.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Size of the second axis of the input seen in :meth:`fit`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgenre import PixelDropoutNoise
+    >>> images = np.ones((2, 4, 5), dtype=np.float32)
+    >>> noise = PixelDropoutNoise(rate=0.25, random_state=0).fit(images)
+    >>> out = noise.transform(images)
+    >>> (out == 0).reshape(2, -1).sum(axis=1).tolist()
+    [5, 5]
+    >>> np.array_equal(noise.set_params(rate=0.0).transform(images), images)
+    True
+    """
+
+    _parameter_constraints = {
+        "rate": [Interval(Real, 0, 1, closed="both")],
+        "mode": [StrOptions({"auto", "image", "waveform"})],
+        "fill_value": [Real],
+        "n_fft": [Interval(Integral, 2, None, closed="left")],
+        "hop_length": [Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        rate=0.0,
+        *,
+        mode="auto",
+        fill_value=0.0,
+        n_fft=2048,
+        hop_length=512,
+        random_state=None,
+    ):
+        self.rate = rate
+        self.mode = mode
+        self.fill_value = fill_value
+        self.n_fft = n_fft
+        self.hop_length = hop_length
+        self.random_state = random_state
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Check the input; the noise itself has nothing to learn.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n, n_mels, n_frames) or (n, n_samples)
+            Spectrograms or clips.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : PixelDropoutNoise
+        """
+        X = validate_data(self, X, allow_nd=True, dtype=[np.float32, np.float64])
+        self._resolve_mode(X)
+        return self
+
+    def transform(self, X):
+        """Drop ``rate`` of the pixels (or STFT bins) of each item.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n, n_mels, n_frames) or (n, n_samples)
+
+        Returns
+        -------
+        X_noisy : ndarray of the same shape and dtype
+        """
+        check_is_fitted(self)
+        # rate may have been changed on the fitted step with set_params: validate it here.
+        self._validate_params()
+        X = validate_data(
+            self, X, allow_nd=True, reset=False, dtype=[np.float32, np.float64], copy=True
+        )
+        mode = self._resolve_mode(X)
+        if self.rate == 0:
+            return X
+        rngs = item_rngs(self.random_state, X)
+        if mode == "image":
+            X[dropout_mask(X.shape, self.rate, rngs)] = self.fill_value
+            return X
+        return self._waveform_noise(X, rngs)
+
+    def _resolve_mode(self, X):
+        if self.mode == "auto":
+            if X.ndim not in (2, 3):
+                raise ValueError(
+                    f"PixelDropoutNoise expects 3-D spectrograms (n, n_mels, n_frames) or 2-D "
+                    f"clips (n, n_samples); got an array of shape {X.shape}."
+                )
+            return "image" if X.ndim == 3 else "waveform"
+        if self.mode == "waveform" and X.ndim != 2:
+            raise ValueError(
+                f"mode='waveform' expects 2-D clips (n, n_samples); got shape {X.shape}."
+            )
+        return self.mode
+
+    def _waveform_noise(self, X, rngs):
+        import librosa
+
+        n_samples = X.shape[1]
+        flat = X.reshape(X.shape[0], -1)
+        stft = librosa.stft(
+            flat, n_fft=self.n_fft, hop_length=self.hop_length, center=True, pad_mode="constant"
+        )
+        stft[dropout_mask(stft.shape, self.rate, rngs)] = 0
+        y = librosa.istft(
+            stft, hop_length=self.hop_length, n_fft=self.n_fft, length=n_samples, center=True
+        )
+        return y.astype(X.dtype, copy=False).reshape(X.shape)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags

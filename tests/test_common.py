@@ -1,0 +1,88 @@
+"""scikit-learn's estimator checks over every public skgenre estimator.
+
+Expected failures live in ONE table, ``EXPECTED_FAILED_CHECKS``, each with its reason.
+"""
+
+import inspect
+
+import pytest
+from sklearn.base import BaseEstimator
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+import skgenre
+
+
+def _public_estimator_classes():
+    classes = []
+    for name in skgenre.__all__:
+        obj = getattr(skgenre, name)
+        if inspect.isclass(obj) and issubclass(obj, BaseEstimator):
+            classes.append(obj)
+    return classes
+
+
+def _instances():
+    """One instance per public estimator; small settings keep the checks fast."""
+    from sklearn.linear_model import LogisticRegression
+
+    made = {
+        # Short clips keep each check's arrays small; the logic is the same at 5 s.
+        "RandomClip": lambda cls: cls(duration=0.01, sr=1000, random_state=0),
+        "PixelDropoutNoise": lambda cls: cls(rate=0.25, random_state=0),
+        "TrackClassifier": lambda cls: cls(
+            LogisticRegression(), clip_duration=0.004, sr=1000, random_state=0
+        ),
+        "GenreClassifier": lambda cls: cls(random_state=0),
+    }
+    out = []
+    for cls in _public_estimator_classes():
+        make = made.get(cls.__name__, lambda c: c())
+        out.append(make(cls))
+    return out
+
+
+# check name -> reason, per estimator class name. Aim for none.
+EXPECTED_FAILED_CHECKS = {}
+
+
+def _expected_failed_checks(estimator):
+    return EXPECTED_FAILED_CHECKS.get(type(estimator).__name__, {})
+
+
+@parametrize_with_checks(_instances(), expected_failed_checks=_expected_failed_checks)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
+
+
+def test_every_public_estimator_is_checked():
+    names = {type(e).__name__ for e in _instances()}
+    for expected in (
+        "AudioLoader",
+        "FeatureExtractor26",
+        "GenreClassifier",
+        "MelSpectrogram",
+        "MinMaxThenNormalize",
+        "PixelDropoutNoise",
+        "RandomClip",
+        "RowMeanVectorizer",
+    ):
+        assert expected in names
+
+
+def test_import_skgenre_does_not_import_tensorflow():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, skgenre, skgenre.preprocessing, skgenre.features, skgenre.io;"
+        "skgenre.RandomClip; skgenre.MelSpectrogram;"
+        "bad = [m for m in ('tensorflow', 'keras', 'scikeras') if m in sys.modules];"
+        "assert not bad, bad"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_all_is_sorted_and_resolvable():
+    assert list(skgenre.__all__) == sorted(skgenre.__all__)
+    for name in skgenre.__all__:
+        assert getattr(skgenre, name) is not None

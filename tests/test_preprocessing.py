@@ -1,0 +1,175 @@
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.utils._param_validation import InvalidParameterError
+
+from skgenre import MinMaxThenNormalize, PixelDropoutNoise, RandomClip
+from skgenre.preprocessing import consecutive_clips
+
+
+def _ragged(rng, lengths):
+    out = np.empty(len(lengths), dtype=object)
+    for i, n in enumerate(lengths):
+        out[i] = rng.standard_normal(n).astype(np.float32)
+    return out
+
+
+# --------------------------------------------------------------------------- RandomClip
+def test_random_clip_shape_dtype_and_content(rng):
+    waves = _ragged(rng, [5000, 3000, 4000])
+    clips = RandomClip(duration=0.25, sr=8000, random_state=0).fit_transform(waves)
+    assert clips.shape == (3, 2000) and clips.dtype == np.float32
+    for w, c in zip(waves, clips):
+        # every clip is a contiguous excerpt of its waveform
+        windows = np.lib.stride_tricks.sliding_window_view(w, 2000)
+        assert np.any(np.all(windows == c, axis=1))
+
+
+def test_random_clip_seeding(rng):
+    waves = _ragged(rng, [50000] * 6)
+    a = RandomClip(duration=0.5, sr=8000, random_state=1).fit_transform(waves)
+    b = RandomClip(duration=0.5, sr=8000, random_state=1).fit_transform(waves)
+    c = RandomClip(duration=0.5, sr=8000, random_state=2).fit_transform(waves)
+    assert np.array_equal(a, b)
+    assert not np.array_equal(a, c)
+    # the clip of a waveform does not depend on the rest of the batch
+    d = RandomClip(duration=0.5, sr=8000, random_state=1).fit_transform(waves[::-1])
+    assert np.array_equal(a, d[::-1])
+
+
+def test_random_clip_modes(rng):
+    w = np.arange(100, dtype=np.float32)
+    start = RandomClip(duration=10, sr=1, mode="start").fit_transform([w, w + 1])
+    center = RandomClip(duration=10, sr=1, mode="center").fit_transform([w, w + 1])
+    assert start[0].tolist() == list(range(10))
+    assert center[0].tolist() == list(range(45, 55))
+    rc = RandomClip(duration=10, sr=1, mode="random", transform_mode="center", random_state=0)
+    rc.fit([w, w + 1])
+    assert np.array_equal(rc.transform([w, w + 1]), center)
+
+
+@pytest.mark.parametrize("pad_mode, expected", [("constant", [1, 2, 3, 0, 0]), ("wrap", [1, 2, 3, 1, 2])])
+def test_random_clip_pads_short_input(pad_mode, expected):
+    w = np.array([1, 2, 3], dtype=np.float32)
+    out = RandomClip(duration=5, sr=1, pad_mode=pad_mode, random_state=0).fit_transform([w, w])
+    assert out.tolist() == [expected, expected]
+
+
+def test_random_clip_parameter_errors():
+    with pytest.raises(InvalidParameterError, match="duration"):
+        RandomClip(duration=-1.0).fit(np.zeros((2, 10)))
+    with pytest.raises(InvalidParameterError, match="mode"):
+        RandomClip(mode="middle").fit(np.zeros((2, 10)))
+    with pytest.raises(NotFittedError):
+        RandomClip().transform(np.zeros((2, 10)))
+    with pytest.raises(ValueError, match="NaN"):
+        RandomClip().fit([np.array([0.0, np.nan]), np.zeros(3)])
+
+
+def test_consecutive_clips():
+    w = np.arange(10, dtype=np.float32)
+    assert consecutive_clips(w, 3).shape == (3, 3)
+    assert consecutive_clips(w, 4, hop=2).tolist()[1] == [2, 3, 4, 5]
+    assert consecutive_clips(w[:2], 4, pad_mode="wrap").tolist() == [[0, 1, 0, 1]]
+    with pytest.raises(ValueError, match="n_samples"):
+        consecutive_clips(w, 0)
+
+
+# --------------------------------------------------------------------------- noise
+def test_noise_rate_zero_is_exact_identity(rng):
+    images = rng.standard_normal((3, 8, 9)).astype(np.float32)
+    out = PixelDropoutNoise(rate=0.0, random_state=0).fit_transform(images)
+    assert out.dtype == np.float32 and np.array_equal(out, images)
+    clips = rng.standard_normal((2, 4096)).astype(np.float32)
+    assert np.array_equal(PixelDropoutNoise().fit_transform(clips), clips)
+
+
+@pytest.mark.parametrize("rate", [0.25, 0.5, 0.75, 1.0])
+def test_noise_zeroes_exact_fraction_per_image(rng, rate):
+    images = rng.uniform(1, 2, size=(4, 128, 216)).astype(np.float32)
+    out = PixelDropoutNoise(rate=rate, random_state=0).fit_transform(images)
+    zeros = (out == 0).reshape(4, -1).sum(axis=1)
+    assert zeros.tolist() == [round(rate * 128 * 216)] * 4
+    kept = out != 0
+    assert np.array_equal(out[kept], images[kept])
+
+
+def test_noise_switched_on_after_fit_and_seeded(rng):
+    images = rng.uniform(1, 2, size=(5, 6, 7))
+    noise = PixelDropoutNoise(random_state=3).fit(images)
+    noise.set_params(rate=0.5)
+    a, b = noise.transform(images), noise.transform(images)
+    assert np.array_equal(a, b)
+    other = clone(noise).set_params(random_state=4).fit(images).transform(images)
+    assert not np.array_equal(a, other)
+    noise.set_params(rate=1.5)
+    with pytest.raises(InvalidParameterError, match="rate"):
+        noise.transform(images)
+
+
+def test_noise_waveform_mode_drops_stft_bins(rng):
+    import librosa
+
+    clips = rng.standard_normal((2, 22050)).astype(np.float32)
+    out = PixelDropoutNoise(rate=0.5, random_state=0).fit_transform(clips)
+    assert out.shape == clips.shape and out.dtype == np.float32
+    assert np.isfinite(out).all()
+    # Energy falls with the rate; dropping every bin leaves silence.
+    energy = [
+        (PixelDropoutNoise(rate=r, random_state=0).fit_transform(clips) ** 2).sum()
+        for r in (0.25, 0.5, 0.75, 1.0)
+    ]
+    assert energy[0] > energy[1] > energy[2] > energy[3] == 0
+    assert 0.2 < energy[1] / (clips**2).sum() < 0.6
+    S = np.abs(librosa.stft(out, n_fft=2048, hop_length=512))
+    assert S.shape[1:] == (1025, 44)
+
+
+def test_noise_shape_errors():
+    with pytest.raises(ValueError, match="waveform"):
+        PixelDropoutNoise(mode="waveform").fit(np.zeros((2, 3, 4)))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    n=st.integers(1, 4),
+    h=st.integers(1, 12),
+    w=st.integers(1, 12),
+    rate=st.floats(0, 1),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_noise_zeroes_stated_fraction_property(n, h, w, rate, seed):
+    images = np.full((n, h, w), 5.0, dtype=np.float32)
+    out = PixelDropoutNoise(rate=rate, random_state=seed).fit_transform(images)
+    assert ((out == 0).reshape(n, -1).sum(axis=1) == round(rate * h * w)).all()
+
+
+# --------------------------------------------------------------------------- scaling
+def test_minmax_then_normalize_hand_computation():
+    X = np.array([[1.0, 4.0, 7.0], [3.0, 8.0, 7.0], [2.0, 6.0, 7.0]])
+    out = MinMaxThenNormalize().fit_transform(X)
+    z = np.array([[0.0, 0.0, 0.0], [1.0, 1.0, 0.0], [0.5, 0.5, 0.0]])
+    norms = np.linalg.norm(z, axis=1)
+    norms[norms == 0] = 1
+    np.testing.assert_allclose(out, z / norms[:, None])
+    test = MinMaxThenNormalize().fit(X).transform(np.array([[5.0, 2.0, 9.0]]))
+    np.testing.assert_allclose(test, [[2.0, -0.5, 2.0]] / np.linalg.norm([2.0, -0.5, 2.0]))
+    clipped = MinMaxThenNormalize(clip=True).fit(X).transform(np.array([[5.0, 2.0, 9.0]]))
+    np.testing.assert_allclose(clipped, [[1.0, 0.0, 1.0]] / np.sqrt(2))
+
+
+def test_minmax_then_normalize_constant_and_zero_rows_are_finite():
+    X = np.zeros((4, 3))
+    out = MinMaxThenNormalize().fit_transform(X)
+    assert np.isfinite(out).all() and (out == 0).all()
+    for norm in ("l1", "max"):
+        out = MinMaxThenNormalize(norm=norm).fit_transform(np.array([[1.0, 2.0], [3.0, 2.0]]))
+        assert np.isfinite(out).all()
+
+
+def test_minmax_then_normalize_feature_names():
+    est = MinMaxThenNormalize().fit(np.ones((3, 2)))
+    assert est.get_feature_names_out().tolist() == ["x0", "x1"]
