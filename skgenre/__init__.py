@@ -10,6 +10,7 @@ import importlib
 from ._errors import (
     AudioLoadError,
     BrokenFilesWarning,
+    DatasetError,
     ModelFileError,
     SkgenreError,
     VersionMismatchWarning,
@@ -50,6 +51,7 @@ __all__ = sorted(
     [
         "AudioLoadError",
         "BrokenFilesWarning",
+        "DatasetError",
         "ModelFileError",
         "SkgenreError",
         "VersionMismatchWarning",

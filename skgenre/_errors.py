@@ -13,6 +13,7 @@ parameter validation (:class:`sklearn.utils._param_validation.InvalidParameterEr
 __all__ = [
     "AudioLoadError",
     "BrokenFilesWarning",
+    "DatasetError",
     "ModelFileError",
     "SkgenreError",
     "VersionMismatchWarning",
@@ -65,6 +66,13 @@ class AudioLoadError(SkgenreError, OSError, ValueError):
 
     def __str__(self):
         return f"cannot load audio file {self.path!r}: {self.reason}"
+
+
+class DatasetError(SkgenreError, FileNotFoundError):
+    """A data set folder is missing, or holds none of the files it should.
+
+    It derives from :class:`FileNotFoundError`, so ``except FileNotFoundError`` still works.
+    """
 
 
 class ModelFileError(SkgenreError, ValueError):

@@ -29,6 +29,12 @@ __all__ = ["AudioLoader", "load_audio"]
 # ``frames`` up front) keeps memory bound by the data actually present, so a corrupt header
 # that claims billions of frames cannot trigger a huge allocation.
 _BLOCK_FRAMES = 1 << 18
+# Decoded float32 bytes per file byte above which a header's frame count is not trusted for
+# a single up-front allocation (PCM is at most 4x; lossless/lossy codecs rarely pass 64x).
+_ONE_SHOT_FACTOR = 64
+
+# Lowest sample rate taken for real audio; lower rates in a header mean a corrupt file.
+_MIN_FILE_SR = 1000
 
 _MAGIC = {
     b"RIFF": "WAV",
@@ -69,13 +75,13 @@ def _diagnose(path, size, sf_message):
     if container == "WAV" and head[8:12] != b"WAVE":
         return "corrupt WAV header (a RIFF file without the WAVE format tag)"
     if container is not None:
-        return f"corrupt or unsupported {container} data ({sf_message})"
+        return f"corrupt or unsupported {container} data (libsndfile: {sf_message})"
     if _looks_like_text(head):
         return "not an audio file: it holds text"
-    return f"unsupported or unrecognised audio format ({sf_message})"
+    return f"unsupported or unrecognised audio format (libsndfile: {sf_message})"
 
 
-def _read_soundfile(path, offset, duration):
+def _read_soundfile(path, offset, duration, size):
     """Return ``(frames x channels float32 array, sample rate)`` read with soundfile."""
     import soundfile as sf
 
@@ -90,7 +96,17 @@ def _read_soundfile(path, offset, duration):
             else:  # pragma: no cover - libsndfile seeks in every format it reads
                 f.read(start, dtype="float32")
         want = None if duration is None else int(round(duration * file_sr))
-        blocks, got = [], 0
+        remaining = f.frames - start
+        if 0 < remaining and remaining * f.channels * 4 <= _ONE_SHOT_FACTOR * size + (1 << 20):
+            # The header's frame count is plausible for the file size: one read into one
+            # buffer (the common case, as fast as soundfile.read).
+            n = remaining if want is None else min(want, remaining)
+            data = f.read(n, dtype="float32", always_2d=True)
+            if want is None or len(data) >= want:
+                return data, file_sr
+            blocks, got = [data], len(data)
+        else:
+            blocks, got = [], 0
         while want is None or got < want:
             k = _BLOCK_FRAMES if want is None else min(_BLOCK_FRAMES, want - got)
             block = f.read(k, dtype="float32", always_2d=True)
@@ -163,11 +179,17 @@ def _load(path, sr, mono, offset, duration):
 
     try:
         try:
-            data, file_sr = _read_soundfile(fspath, offset, duration)
+            data, file_sr = _read_soundfile(fspath, offset, duration, st.st_size)
         except _OffsetError:
             raise
         except Exception as sf_exc:  # libsndfile reports every decoding fault its own way
-            sf_message = str(sf_exc).replace(fspath, "").strip(" :") or type(sf_exc).__name__
+            sf_message = (
+                getattr(sf_exc, "error_string", None) or str(sf_exc) or type(sf_exc).__name__
+            ).strip()
+            if "does not exist" in sf_message:
+                # libsndfile's MP3 reader says so when it finds no MPEG frame in a file
+                # that does exist; do not repeat that misleading message
+                sf_message = "no decodable audio stream found"
             reason = _diagnose(fspath, st.st_size, sf_message)
             if reason.startswith(("truncated", "not an audio", "corrupt WAV header")):
                 # a definite diagnosis: no other decoder can do better
@@ -189,7 +211,10 @@ def _load(path, sr, mono, offset, duration):
             raise AudioLoadError(
                 fspath, f"offset={offset} s is at or beyond the end of the audio"
             )
-        raise AudioLoadError(fspath, "the file holds no audio samples (0 frames)")
+        reason = _diagnose(fspath, st.st_size, "no samples")
+        if not reason.startswith("truncated"):
+            reason = "the file holds no audio samples (0 frames)"
+        raise AudioLoadError(fspath, reason)
     if not np.isfinite(data).all():
         raise AudioLoadError(fspath, "the audio contains NaN or infinite sample values")
 
@@ -198,9 +223,19 @@ def _load(path, sr, mono, offset, duration):
     else:
         y = data.T
     if file_sr != sr:
+        if file_sr < _MIN_FILE_SR:
+            # corrupt headers claim rates like 1 Hz; resampling those would blow up memory
+            raise AudioLoadError(
+                fspath, f"implausible sample rate of {file_sr} Hz in the header (corrupt file?)"
+            )
         import librosa
 
-        y = librosa.resample(y, orig_sr=file_sr, target_sr=sr, res_type="soxr_hq", axis=-1)
+        try:
+            y = librosa.resample(y, orig_sr=file_sr, target_sr=sr, res_type="soxr_hq", axis=-1)
+        except Exception as exc:
+            raise AudioLoadError(
+                fspath, f"cannot resample from {file_sr} Hz to {sr} Hz ({exc})"
+            ) from None
     return np.ascontiguousarray(y, dtype=np.float32)
 
 
@@ -270,8 +305,8 @@ def load_audio(path, sr=22050, mono=True, offset=0.0, duration=None):
     >>> y = load_audio(path, sr=22050)
     >>> y.shape, y.dtype
     ((22050,), dtype('float32'))
-    >>> load_audio(path, sr=22050, offset=0.5, duration=0.25).shape
-    (5512,)
+    >>> load_audio(path, sr=22050, offset=0.25, duration=0.5).shape
+    (11025,)
     >>> load_audio(os.path.join(tmp, "missing.wav"))
     Traceback (most recent call last):
     ...
@@ -304,8 +339,11 @@ def _input_kind(X, input_name="X"):
             f"{input_name} must be a 1-D array-like of file paths, got a single path "
             f"{os.fspath(X)!r}; wrap it in a list: [{os.fspath(X)!r}]."
         )
+    empty = ValueError(f"{input_name} is empty: at least 1 file or waveform is required.")
     if isinstance(X, (list, tuple)):
-        if len(X) and all(_is_path(x) for x in X):
+        if not len(X):
+            raise empty
+        if all(_is_path(x) for x in X):
             return "paths", list(X)
         if len(X) and any(_is_path(x) for x in X):
             bad = next(i for i, x in enumerate(X) if not _is_path(x))
@@ -323,8 +361,15 @@ def _input_kind(X, input_name="X"):
             # inhomogeneous nested sequence: ragged waveforms
             return "waveforms", list(X)
     if arr.ndim == 2:
+        if arr.shape[1] == 1 and arr.dtype.kind in "USO":
+            # one column of paths, as ColumnTransformer passes a selected DataFrame column
+            items = list(np.asarray(arr)[:, 0])
+            if len(items) and all(_is_path(x) for x in items):
+                return "paths", items
         return "2d", X
     if arr.ndim == 1:
+        if arr.size == 0:
+            raise empty
         if arr.dtype.kind in "US":
             return "paths", [str(x) for x in arr]
         if arr.dtype == object:
@@ -379,8 +424,9 @@ class AudioLoader(TransformerMixin, BaseEstimator):
         the part that is needed speeds up loading long files a lot.
     n_jobs : int or None, default=None
         Number of files decoded in parallel with :class:`joblib.Parallel`. None means 1
-        unless in a :func:`joblib.parallel_config` context; -1 means all processors. Any
-        joblib backend works (loky, threading, Dask, Ray).
+        unless in a :func:`joblib.parallel_config` context; -1 means all processors.
+        Threads are preferred (decoding releases the GIL); any joblib backend set with
+        :func:`joblib.parallel_config` is used instead (loky, Dask, Ray).
     on_error : {"raise", "warn"}, default="raise"
         What to do when files cannot be loaded. ``"raise"``: raise
         :class:`~skgenre.AudioLoadError` for the first broken file (its message also counts
@@ -497,7 +543,8 @@ class AudioLoader(TransformerMixin, BaseEstimator):
                 arr = check_array(X, dtype=np.float32, ensure_all_finite=False)
             waveforms = self._cut(check_waveforms(arr))
             return stack_clips(waveforms)
-        waveforms = self._cut(check_waveforms(X_, allow_2d=False))
+        # as an object array, equal-length waveforms stay a batch of 1-D items, not 2-D
+        waveforms = self._cut(check_waveforms(_as_container(X_), allow_2d=False))
         return _as_container(waveforms)
 
     def _cut(self, waveforms):
@@ -514,7 +561,10 @@ class AudioLoader(TransformerMixin, BaseEstimator):
         return [w[start:stop] for w in waveforms]
 
     def _load_paths(self, paths):
-        results = Parallel(n_jobs=self.n_jobs)(
+        # libsndfile and soxr release the GIL, so threads decode in parallel without
+        # pickling every waveform back (measured faster than processes); a backend set
+        # with joblib.parallel_config (loky, Dask, Ray) takes precedence over this hint.
+        results = Parallel(n_jobs=self.n_jobs, prefer="threads")(
             delayed(_load_or_error)(p, self.sr, self.mono, self.offset, self.duration)
             for p in paths
         )
@@ -536,7 +586,7 @@ class AudioLoader(TransformerMixin, BaseEstimator):
                 f"{len(errors)} of {len(paths)} audio files could not be loaded; empty "
                 f"waveforms stand in their place:\n{listing}",
                 BrokenFilesWarning,
-                stacklevel=2,
+                stacklevel=4,
             )
         empty = np.zeros(0, dtype=np.float32)
         return _as_container([empty if w is None else w for w, _ in results])

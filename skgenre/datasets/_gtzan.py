@@ -1,0 +1,317 @@
+"""GTZAN: find the clips of a local copy, label them, and select the filtered splits.
+
+skgenre never downloads GTZAN; point :func:`load_gtzan` at a copy you have. The
+artist- and fault-filtered train/valid/test split lists of Kereliuk, Sturm and Larsen ship
+with skgenre as package data.
+"""
+
+import os
+import re
+import warnings
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+from sklearn.utils import Bunch
+from sklearn.utils._param_validation import StrOptions, validate_params
+
+from .._errors import AudioLoadError, BrokenFilesWarning, DatasetError
+
+__all__ = ["load_gtzan", "load_gtzan_split_lists"]
+
+SPLITS = ("train", "valid", "test")
+AUDIO_EXTENSIONS = (".wav", ".au", ".flac", ".ogg", ".mp3")
+# Folders that hold the genre folders, relative to the root a user gives, in the order
+# they are tried: the original archive, the Kaggle copy, and the genre folders' parent.
+_LAYOUTS = ("genres", "genres_original", os.path.join("Data", "genres_original"), ".")
+_CLIP = re.compile(r"^(?P<genre>[^.]+)\.(?P<number>\d+)$")
+
+DESCR = """\
+.. _gtzan_dataset:
+
+GTZAN genre collection
+----------------------
+
+1000 audio clips of 30 s (22050 Hz, mono, 16-bit), 100 in each of 10 genres: blues,
+classical, country, disco, hiphop, jazz, metal, pop, reggae, rock (Tzanetakis and Cook,
+2002). skgenre does not distribute the audio: :func:`skgenre.datasets.load_gtzan` lists
+the clips of a local copy and labels them by their folder.
+
+GTZAN has known faults (Sturm, 2013): repeated clips, clips from the same artists across
+genres, mislabelings and distortions. Random splits therefore put one artist's songs on
+both sides and overestimate accuracy. ``split=`` selects the artist-filtered,
+fault-filtered train/valid/test partition of Kereliuk, Sturm and Larsen (2015; 443/197/290
+clips), whose lists ship with skgenre. Some copies hold a corrupt ``jazz.00054.wav``;
+unreadable files are left out with a :class:`skgenre.BrokenFilesWarning`.
+
+References
+----------
+- G. Tzanetakis and P. Cook, "Musical genre classification of audio signals",
+  IEEE Trans. Speech and Audio Processing, 10(5), 2002.
+- B. L. Sturm, "The GTZAN dataset: its contents, its faults, their effects on
+  evaluation, and its future use", arXiv:1306.1461, 2013.
+- C. Kereliuk, B. L. Sturm and J. Larsen, "Deep learning and music adversaries",
+  IEEE Trans. Multimedia, 17(11), 2015.
+"""
+
+
+def load_gtzan_split_lists():
+    """Return the filtered GTZAN split lists shipped with skgenre.
+
+    The artist- and fault-filtered partition of Kereliuk, Sturm and Larsen (2015):
+    443 train, 197 valid and 290 test clips.
+
+    Returns
+    -------
+    splits : dict of {"train", "valid", "test"} to list of str
+        Clip names as ``"<genre>/<genre>.<number>.wav"``, in file order.
+
+    Examples
+    --------
+    >>> from skgenre.datasets import load_gtzan_split_lists
+    >>> lists = load_gtzan_split_lists()
+    >>> {name: len(files) for name, files in lists.items()}
+    {'train': 443, 'valid': 197, 'test': 290}
+    >>> lists["train"][0]
+    'blues/blues.00029.wav'
+    """
+    data = resources.files("skgenre.datasets") / "data"
+    out = {}
+    for name in SPLITS:
+        text = (data / f"{name}_filtered.txt").read_text(encoding="utf-8")
+        out[name] = [line.strip() for line in text.splitlines() if line.strip()]
+    return out
+
+
+def _genre_folders(base):
+    """Genre folders directly under ``base``: folders holding ``<folder>.<number>.<ext>``."""
+    found = {}
+    try:
+        entries = sorted(os.scandir(base), key=lambda e: e.name)
+    except OSError:
+        return found
+    for entry in entries:
+        if not entry.is_dir():
+            continue
+        clips = _clips_in(Path(entry.path), entry.name)
+        if clips:
+            found[entry.name] = clips
+    return found
+
+
+def _clips_in(folder, genre):
+    """Map clip stem -> path for the audio clips of ``genre`` in ``folder``.
+
+    When one clip exists in several formats (e.g. ``.au`` beside a converted ``.wav``)
+    the first format of ``AUDIO_EXTENSIONS`` wins.
+    """
+    clips = {}
+    rank = {ext: i for i, ext in enumerate(AUDIO_EXTENSIONS)}
+    for entry in os.scandir(folder):
+        stem, ext = os.path.splitext(entry.name)
+        ext = ext.lower()
+        m = _CLIP.match(stem)
+        if ext not in rank or m is None or m["genre"] != genre or not entry.is_file():
+            continue
+        old = clips.get(stem)
+        if old is None or rank[ext] < rank[os.path.splitext(old)[1].lower()]:
+            clips[stem] = entry.path
+    return clips
+
+
+def _find_layout(root):
+    for layout in _LAYOUTS:
+        base = root / layout
+        if base.is_dir():
+            genres = _genre_folders(base)
+            if genres:
+                return base, genres
+    raise DatasetError(
+        f"no GTZAN genre folders found under {str(root)!r}: looked for folders named "
+        "<genre> holding <genre>.<number>.<ext> files (ext one of "
+        f"{', '.join(AUDIO_EXTENSIONS)}) in "
+        + ", ".join(repr(str(root / layout)) for layout in _LAYOUTS)
+    )
+
+
+def _unreadable_reason(path):
+    """Why ``path`` cannot be read, or None; reads the header only, not the audio."""
+    from ..io._loader import _load
+
+    try:
+        size = os.path.getsize(path)
+    except OSError as exc:
+        return f"the file cannot be accessed ({exc.strerror or exc})"
+    if size == 0:
+        return "the file is empty (0 bytes)"
+    try:
+        import soundfile as sf
+
+        info = sf.info(path)
+    except Exception:
+        # Not readable by libsndfile: let the loader's diagnosis (and its audioread
+        # fallback) decide on a short read.
+        try:
+            _load(path, 22050, True, 0.0, 0.05)
+        except AudioLoadError as exc:
+            return exc.reason
+        return None
+    if info.frames == 0:
+        return "the file holds no audio samples (0 frames)"
+    if info.samplerate <= 0 or info.channels <= 0:
+        return "corrupt header (no sample rate or channels)"
+    return None
+
+
+@validate_params(
+    {
+        "root": [str, os.PathLike],
+        "split": [StrOptions(set(SPLITS)), list, tuple, None],
+        "genres": ["array-like", None],
+        "return_X_y": ["boolean"],
+        "check_files": ["boolean"],
+    },
+    prefer_skip_nested_validation=True,
+)
+def load_gtzan(root, *, split=None, genres=None, return_X_y=False, check_files=True):
+    """List and label the clips of a local GTZAN copy.
+
+    The clips are found in any of the usual layouts: ``root/genres/<genre>/`` (the
+    original archive), ``root/genres_original/`` or ``root/Data/genres_original/`` (the
+    Kaggle copy), or genre folders directly under ``root``. A genre folder holds
+    ``<genre>.<number>.<ext>`` files with ext one of wav, au, flac, ogg, mp3. Audio is not
+    decoded here: feed ``filenames`` to :class:`~skgenre.AudioLoader`.
+
+    Parameters
+    ----------
+    root : str or os.PathLike
+        The GTZAN folder.
+    split : {"train", "valid", "test"}, list of those, or None, default=None
+        Keep only the clips of this split (or these splits) of the artist- and
+        fault-filtered partition of Kereliuk, Sturm and Larsen (2015), shipped with
+        skgenre. Clips match by name (``blues.00029``), whatever their format. Listed
+        clips missing from ``root`` are reported in one
+        :class:`~skgenre.BrokenFilesWarning`. None keeps every clip.
+    genres : array-like of str or None, default=None
+        Keep only these genres (all found genres when None).
+    return_X_y : bool, default=False
+        Return ``(filenames, target)`` instead of a Bunch.
+    check_files : bool, default=True
+        Check that every file is readable (header only, not a full decode) and leave out
+        the ones that are not, reporting them all in one
+        :class:`~skgenre.BrokenFilesWarning`; targets stay aligned with filenames.
+
+    Returns
+    -------
+    data : Bunch
+        Dictionary-like object with attributes:
+
+        filenames : ndarray of shape (n_clips,) of str
+            Paths of the clips, sorted by genre then clip number.
+        target : ndarray of shape (n_clips,), dtype int64
+            Index of each clip's genre in ``target_names``.
+        target_names : list of str
+            Sorted genre names.
+        split : ndarray of shape (n_clips,) of str
+            Split of each clip (only when ``split`` is given).
+        DESCR : str
+            Description of GTZAN and its faults.
+    (filenames, target) : tuple
+        When ``return_X_y=True``.
+
+    Raises
+    ------
+    skgenre.DatasetError
+        (a :class:`FileNotFoundError`) If ``root`` holds no genre folders in any known layout, or no clip of the
+        requested split is under ``root``.
+    ValueError
+        If ``genres`` names a genre that is not under ``root``, or ``split`` names an
+        unknown split.
+
+    Examples
+    --------
+    The toy data set writes GTZAN's layout, so it stands in for a real copy here:
+
+    >>> import tempfile
+    >>> from skgenre.datasets import load_gtzan, make_toy_genres
+    >>> root = tempfile.mkdtemp()
+    >>> _ = make_toy_genres(n_per_class=2, n_classes=3, duration=0.5, random_state=0,
+    ...                     path=root)
+    >>> gtzan = load_gtzan(root)
+    >>> gtzan.target_names, gtzan.target.tolist()
+    (['blues', 'classical', 'country'], [0, 0, 1, 1, 2, 2])
+    >>> X, y = load_gtzan(root, genres=["country"], return_X_y=True)
+    >>> [x.split("genres")[-1].replace("\\\\", "/") for x in X], y.tolist()
+    (['/country/country.00000.wav', '/country/country.00001.wav'], [0, 0])
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise DatasetError(f"GTZAN root {str(root)!r} is not a directory")
+    base, found = _find_layout(root)
+
+    if genres is None:
+        names = sorted(found)
+    else:
+        genres = [str(g) for g in genres]
+        bad = [g for g in genres if g not in found]
+        if bad:
+            raise ValueError(
+                f"genres {bad} not found under {str(base)!r}; available: {sorted(found)}"
+            )
+        names = sorted(set(genres))
+
+    clips = [(g, stem, found[g][stem]) for g in names for stem in sorted(found[g])]
+
+    clip_split = None
+    if split is not None:
+        wanted = [split] if isinstance(split, str) else list(split)
+        bad = [s for s in wanted if s not in SPLITS]
+        if bad or not wanted:
+            raise ValueError(f"split must be one of {SPLITS} or a list of them; got {split!r}")
+        lists = load_gtzan_split_lists()
+        listed = {}
+        for s in dict.fromkeys(wanted):
+            for entry in lists[s]:
+                genre, name = entry.split("/")
+                if genre in names:
+                    listed[os.path.splitext(name)[0]] = s
+        have = {stem for _, stem, _ in clips}
+        missing = sorted(stem for stem in listed if stem not in have)
+        clips = [c for c in clips if c[1] in listed]
+        if not clips:
+            raise DatasetError(
+                f"none of the {len(listed)} clips of split {split!r} is under {str(base)!r}"
+            )
+        if missing:
+            shown = ", ".join(missing[:20]) + (f" and {len(missing) - 20} more" if len(missing) > 20 else "")
+            warnings.warn(
+                f"{len(missing)} clip(s) of split {split!r} are missing under {str(base)!r} "
+                f"and were left out: {shown}",
+                BrokenFilesWarning,
+                stacklevel=3,
+            )
+        clip_split = {stem: listed[stem] for _, stem, _ in clips}
+
+    if check_files:
+        broken = [(path, _unreadable_reason(path)) for _, _, path in clips]
+        broken = [(path, why) for path, why in broken if why is not None]
+        if broken:
+            listing = "\n".join(f"  {path}: {why}" for path, why in broken)
+            warnings.warn(
+                f"{len(broken)} of {len(clips)} GTZAN files cannot be read and were left "
+                f"out:\n{listing}",
+                BrokenFilesWarning,
+                stacklevel=3,
+            )
+            bad_paths = {path for path, _ in broken}
+            clips = [c for c in clips if c[2] not in bad_paths]
+
+    index = {g: i for i, g in enumerate(names)}
+    filenames = np.array([path for _, _, path in clips], dtype=str)
+    target = np.array([index[g] for g, _, _ in clips], dtype=np.int64)
+    if return_X_y:
+        return filenames, target
+    bunch = Bunch(filenames=filenames, target=target, target_names=names, DESCR=DESCR)
+    if clip_split is not None:
+        bunch.split = np.array([clip_split[stem] for _, stem, _ in clips], dtype=str)
+    return bunch

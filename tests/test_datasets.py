@@ -1,0 +1,307 @@
+"""Data sets: load_gtzan (layouts, broken files, filtered splits) and make_toy_genres."""
+
+import shutil
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+from numpy.testing import assert_array_equal
+from sklearn.utils._param_validation import InvalidParameterError
+
+from skgenre import BrokenFilesWarning
+from skgenre.datasets import load_gtzan, load_gtzan_split_lists, make_toy_genres
+from skgenre.datasets._toy import GTZAN_GENRES
+
+# --- make_toy_genres -------------------------------------------------------------------------
+
+
+def test_toy_shapes_dtypes_and_names():
+    toy = make_toy_genres(n_per_class=3, n_classes=4, duration=0.5, sr=8000, random_state=0)
+    assert set(toy) == {"data", "target", "target_names", "sr", "DESCR"}
+    assert toy.data.dtype == object and toy.data.shape == (12,)
+    assert all(x.dtype == np.float32 and x.shape == (4000,) for x in toy.data)
+    assert all(np.isfinite(x).all() and 0.1 < np.abs(x).max() < 1.0 for x in toy.data)
+    assert toy.target.dtype == np.int64
+    assert_array_equal(toy.target, np.repeat(np.arange(4), 3))
+    assert toy.target_names == ["blues", "classical", "country", "disco"]
+    assert toy.sr == 8000
+    assert "SYNTHETIC" in toy.DESCR and "NOT real music" in toy.DESCR
+
+
+def test_toy_all_ten_classes_use_sorted_gtzan_names():
+    toy = make_toy_genres(n_per_class=1, n_classes=10, duration=0.2, random_state=0)
+    assert toy.target_names == sorted(GTZAN_GENRES) == list(GTZAN_GENRES)
+    assert_array_equal(toy.target, np.arange(10))
+
+
+def test_toy_seeding():
+    a = make_toy_genres(n_per_class=2, n_classes=3, duration=0.5, random_state=7)
+    b = make_toy_genres(n_per_class=2, n_classes=3, duration=0.5, random_state=7)
+    c = make_toy_genres(n_per_class=2, n_classes=3, duration=0.5, random_state=8)
+    for x, y in zip(a.data, b.data):
+        assert_array_equal(x, y)
+    assert all(not np.array_equal(x, z) for x, z in zip(a.data, c.data))
+    # a RandomState instance is accepted and advances like any sklearn random_state
+    rs = np.random.RandomState(7)
+    d = make_toy_genres(n_per_class=2, n_classes=3, duration=0.5, random_state=rs)
+    e = make_toy_genres(n_per_class=2, n_classes=3, duration=0.5, random_state=rs)
+    assert not np.array_equal(d.data[0], e.data[0])
+
+
+def test_toy_clips_within_a_class_differ():
+    toy = make_toy_genres(n_per_class=3, n_classes=1, duration=0.5, random_state=0)
+    assert not np.allclose(toy.data[0], toy.data[1])
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"n_classes": 11}, {"n_classes": 0}, {"n_per_class": 0}, {"duration": 0.0},
+     {"sr": 1000}, {"format": "mp3"}, {"random_state": "seed"}],
+)
+def test_toy_invalid_parameters(params):
+    with pytest.raises(InvalidParameterError):
+        make_toy_genres(**params)
+
+
+def _simple_features(x, sr):
+    """Log band energies, their spread over time, and onset-envelope autocorrelation."""
+    frames = np.lib.stride_tricks.sliding_window_view(x, 1024)[::512] * np.hanning(1024)
+    power = np.abs(np.fft.rfft(frames, axis=1)) ** 2
+    edges = np.unique(np.geomspace(2, power.shape[1] - 1, 25).astype(int))
+    bands = np.log(
+        np.stack([power[:, a:b].sum(1) for a, b in zip(edges[:-1], edges[1:])], 1) + 1e-10
+    )
+    flux = np.maximum(np.diff(bands, axis=0), 0).sum(1)
+    flux -= flux.mean()
+    ac = np.correlate(flux, flux, "full")[len(flux) - 1 :]
+    ac /= ac[0] + 1e-9
+    return np.concatenate([bands.mean(0), bands.std(0), ac[5:60]])
+
+
+def test_toy_classes_are_learnable_with_a_simple_model():
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import cross_val_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    toy = make_toy_genres(n_per_class=15, n_classes=6, duration=3.0, random_state=0)
+    X = np.stack([_simple_features(x, toy.sr) for x in toy.data])
+    model = make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=2000))
+    accuracy = cross_val_score(model, X, toy.target, cv=5).mean()
+    chance = 1 / 6
+    assert accuracy > 0.6 > 3 * chance, accuracy
+
+
+def test_toy_writes_gtzan_layout(tmp_path):
+    toy = make_toy_genres(n_per_class=2, n_classes=2, duration=0.5, random_state=0, path=tmp_path)
+    expected = [
+        tmp_path / "genres" / "blues" / "blues.00000.wav",
+        tmp_path / "genres" / "blues" / "blues.00001.wav",
+        tmp_path / "genres" / "classical" / "classical.00000.wav",
+        tmp_path / "genres" / "classical" / "classical.00001.wav",
+    ]
+    assert list(toy.filenames) == [str(p) for p in expected]
+    for path, x in zip(expected, toy.data):
+        info = sf.info(path)
+        assert (info.samplerate, info.channels, info.subtype) == (22050, 1, "PCM_16")
+        y, _ = sf.read(path, dtype="float32")
+        np.testing.assert_allclose(y, x, atol=1.5 / 32768)
+
+
+@pytest.mark.parametrize("fmt", ["flac", "au", "ogg"])
+def test_toy_other_formats(tmp_path, fmt):
+    toy = make_toy_genres(n_per_class=1, n_classes=2, duration=0.5, random_state=0,
+                          path=tmp_path, format=fmt)
+    assert all(f.endswith(f".{fmt}") for f in toy.filenames)
+    assert all(sf.info(f).frames > 0 for f in toy.filenames)
+
+
+# --- load_gtzan ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def toy_root(tmp_path_factory):
+    root = tmp_path_factory.mktemp("gtzan")
+    make_toy_genres(n_per_class=3, n_classes=6, duration=0.3, random_state=0, path=root)
+    return root
+
+
+def _check_aligned(bunch):
+    for f, t in zip(bunch.filenames, bunch.target):
+        assert Path(f).parent.name == bunch.target_names[t]
+        assert Path(f).name.startswith(bunch.target_names[t] + ".")
+
+
+def test_load_gtzan_basic(toy_root):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing broken, nothing to warn about
+        g = load_gtzan(toy_root)
+    assert g.target_names == ["blues", "classical", "country", "disco", "hiphop", "jazz"]
+    assert g.filenames.shape == (18,) and g.filenames.dtype.kind == "U"
+    assert g.target.dtype == np.int64
+    assert_array_equal(g.target, np.repeat(np.arange(6), 3))
+    assert "GTZAN" in g.DESCR
+    _check_aligned(g)
+    X, y = load_gtzan(toy_root, return_X_y=True)
+    assert_array_equal(X, g.filenames)
+    assert_array_equal(y, g.target)
+
+
+def test_load_gtzan_genres_filter(toy_root):
+    g = load_gtzan(toy_root, genres=["jazz", "blues"])
+    assert g.target_names == ["blues", "jazz"]
+    assert_array_equal(g.target, [0, 0, 0, 1, 1, 1])
+    _check_aligned(g)
+    with pytest.raises(ValueError, match="polka"):
+        load_gtzan(toy_root, genres=["polka"])
+    from_array = load_gtzan(toy_root, genres=np.array(["jazz", "blues"]))
+    assert from_array.target_names == ["blues", "jazz"]
+    assert all(type(name) is str for name in from_array.target_names)
+    with pytest.raises(InvalidParameterError):
+        load_gtzan(toy_root, genres="jazz")
+
+
+@pytest.mark.parametrize(
+    "layout", ["genres", "genres_original", "Data/genres_original", "."]
+)
+def test_load_gtzan_layouts(tmp_path, toy_root, layout):
+    base = tmp_path / layout
+    base.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(toy_root / "genres", base, dirs_exist_ok=True)
+    # a stray file and a non-genre folder must be ignored
+    (tmp_path / "features_30_sec.csv").write_text("filename,label\n")
+    (tmp_path / "images_original").mkdir(exist_ok=True)
+    g = load_gtzan(tmp_path)
+    assert len(g.filenames) == 18 and len(g.target_names) == 6
+    # also when pointed straight at the genre folders' parent
+    assert_array_equal(load_gtzan(base).filenames, g.filenames)
+
+
+def test_load_gtzan_missing_root_and_empty_root(tmp_path):
+    with pytest.raises(FileNotFoundError, match="not a directory"):
+        load_gtzan(tmp_path / "nowhere")
+    with pytest.raises(FileNotFoundError, match="no GTZAN genre folders"):
+        load_gtzan(tmp_path)
+
+
+def test_load_gtzan_broken_file(tmp_path):
+    make_toy_genres(n_per_class=2, n_classes=6, duration=0.3, random_state=1, path=tmp_path)
+    broken = tmp_path / "genres" / "jazz" / "jazz.00054.wav"
+    broken.write_bytes(b"RIFF\x00\x10\x00\x00WAVEfmt \x10\x00")  # a cut header
+    (tmp_path / "genres" / "blues" / "blues.00007.wav").write_bytes(b"")
+    with pytest.warns(BrokenFilesWarning) as record:
+        g = load_gtzan(tmp_path)
+    assert len(record) == 1  # ONE warning lists every broken file
+    message = str(record[0].message)
+    assert "jazz.00054.wav" in message and "blues.00007.wav" in message
+    assert "2 of 14" in message
+    assert str(broken) not in g.filenames
+    assert len(g.filenames) == len(g.target) == 12
+    _check_aligned(g)
+    # without the check, the broken files stay listed
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        unchecked = load_gtzan(tmp_path, check_files=False)
+    assert str(broken) in unchecked.filenames and len(unchecked.filenames) == 14
+
+
+def test_split_lists_from_package_data():
+    lists = load_gtzan_split_lists()
+    assert {k: len(v) for k, v in lists.items()} == {"train": 443, "valid": 197, "test": 290}
+    sets = {k: set(v) for k, v in lists.items()}
+    assert not (sets["train"] & sets["valid"]) and not (sets["train"] & sets["test"])
+    assert not (sets["valid"] & sets["test"])
+    for entries in lists.values():
+        assert {e.split("/")[0] for e in entries} == set(GTZAN_GENRES)
+        assert all(e.split("/")[1].startswith(e.split("/")[0] + ".") for e in entries)
+
+
+def test_split_lists_match_shared_copy(gtzan_dir):
+    lists = load_gtzan_split_lists()
+    for name, entries in lists.items():
+        shared = (gtzan_dir / "splits" / f"{name}_filtered.txt").read_text().split()
+        assert entries == shared
+
+
+@pytest.fixture(scope="module")
+def split_root(tmp_path_factory):
+    # 30 clips per genre: numbers 00000-00029 meet all three lists in blues and classical
+    root = tmp_path_factory.mktemp("gtzan_split")
+    make_toy_genres(n_per_class=30, n_classes=2, duration=0.05, random_state=0, path=root)
+    return root
+
+
+@pytest.mark.parametrize("split", ["train", "valid", "test", ["train", "valid"]])
+def test_load_gtzan_split(split_root, split):
+    lists = load_gtzan_split_lists()
+    names = [split] if isinstance(split, str) else split
+    listed = {}
+    for s in names:
+        for e in lists[s]:
+            listed[Path(e).stem] = s
+    expected = sorted(
+        stem for stem in listed
+        if stem.split(".")[0] in ("blues", "classical") and int(stem.split(".")[1]) < 30
+    )
+    assert expected  # the lists do meet these clips
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        g = load_gtzan(split_root, split=split)
+    stems = [Path(f).stem for f in g.filenames]
+    assert stems == expected
+    assert [listed[s] for s in stems] == list(g.split)
+    _check_aligned(g)
+    # the listed clips numbered 30 and up are not in this copy: reported, once
+    missing = [r for r in record if issubclass(r.category, BrokenFilesWarning)]
+    assert len(missing) == 1 and "missing" in str(missing[0].message)
+
+
+def test_load_gtzan_split_matches_au_copies_by_stem(tmp_path):
+    make_toy_genres(n_per_class=15, n_classes=1, duration=0.05, random_state=0,
+                    path=tmp_path, format="au")
+    with pytest.warns(BrokenFilesWarning, match="missing"):
+        g = load_gtzan(tmp_path, split="test")
+    assert [Path(f).name for f in g.filenames] == [
+        "blues.00012.au", "blues.00013.au", "blues.00014.au"
+    ]
+
+
+def test_load_gtzan_split_errors(split_root, tmp_path):
+    with pytest.raises(InvalidParameterError):
+        load_gtzan(split_root, split="training")
+    with pytest.raises(ValueError, match="split"):
+        load_gtzan(split_root, split=["train", "holdout"])
+    # a copy holding none of the listed clips
+    # (classical.00042 is left out of all three filtered lists)
+    make_toy_genres(n_per_class=1, n_classes=2, duration=0.05, random_state=0, path=tmp_path)
+    folder = tmp_path / "genres" / "classical"
+    (folder / "classical.00000.wav").rename(folder / "classical.00042.wav")
+    assert len(load_gtzan(tmp_path, genres=["classical"]).filenames) == 1
+    with pytest.raises(FileNotFoundError, match="none of the"):
+        load_gtzan(tmp_path, split="test", genres=["classical"])
+
+
+def test_load_gtzan_on_real_sample(gtzan_dir):
+    g = load_gtzan(gtzan_dir / "sample")
+    assert g.target_names == ["blues", "classical"]
+    assert [Path(f).name for f in g.filenames] == [
+        "blues.00000.wav", "blues.00001.wav", "blues.00002.wav", "blues.00099.mp3",
+        "classical.00000.wav", "classical.00001.wav", "classical.00002.wav",
+    ]
+    assert_array_equal(g.target, [0, 0, 0, 0, 1, 1, 1])
+    with pytest.warns(BrokenFilesWarning, match="missing"):
+        valid = load_gtzan(gtzan_dir / "sample", split="valid")
+    assert [Path(f).name for f in valid.filenames] == [
+        "blues.00000.wav", "blues.00001.wav", "blues.00002.wav",
+        "classical.00000.wav", "classical.00001.wav", "classical.00002.wav",
+    ]
+
+
+def test_load_gtzan_then_audio_loader(toy_root):
+    from skgenre.io import AudioLoader
+
+    g = load_gtzan(toy_root, genres=["disco"])
+    waveforms = AudioLoader().transform(g.filenames)
+    assert waveforms.shape == (3,) and all(w.shape == (6615,) for w in waveforms)

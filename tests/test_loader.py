@@ -1,0 +1,408 @@
+"""AudioLoader and load_audio: decoding, resampling, mixdown, formats, parallelism, passthrough."""
+
+import pickle
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import clone
+from sklearn.pipeline import make_pipeline
+from sklearn.utils._param_validation import InvalidParameterError
+
+from skgenre import AudioLoadError, BrokenFilesWarning
+from skgenre.io import AudioLoader, load_audio
+
+
+def _tone(sr, seconds=1.0, freq=440.0, amp=0.5):
+    t = np.arange(int(round(sr * seconds))) / sr
+    return (amp * np.sin(2 * np.pi * freq * t)).astype(np.float32)
+
+
+def _peak_hz(y, sr):
+    spec = np.abs(np.fft.rfft(y * np.hanning(len(y))))
+    return np.fft.rfftfreq(len(y), 1 / sr)[spec.argmax()]
+
+
+@pytest.fixture
+def wav22k(tmp_path):
+    path = tmp_path / "tone22k.wav"
+    sf.write(path, _tone(22050), 22050, subtype="PCM_16")
+    return path
+
+
+# --- real GTZAN sample files ---------------------------------------------------------------
+
+
+def test_real_wav_files_match_soundfile_exactly(gtzan_sample_files):
+    wavs = [p for p in gtzan_sample_files if p.suffix == ".wav"]
+    assert len(wavs) == 6
+    out = AudioLoader().transform([str(p) for p in wavs])
+    assert out.dtype == object and out.shape == (6,)
+    for path, y in zip(wavs, out):
+        ref, sr = sf.read(path, dtype="float32")
+        assert sr == 22050
+        assert y.dtype == np.float32 and y.ndim == 1 and y.flags.c_contiguous
+        assert_array_equal(y, ref)  # already at 22050 Hz: no resampling, bit-exact
+        assert 29.5 < len(y) / 22050 < 30.5
+
+
+def test_real_mp3_matches_librosa(gtzan_sample_files):
+    import librosa
+
+    (mp3,) = [p for p in gtzan_sample_files if p.suffix == ".mp3"]
+    y = load_audio(mp3)
+    ref, _ = librosa.load(mp3, sr=22050)
+    assert y.dtype == np.float32 and y.shape == ref.shape
+    assert_allclose(y, ref, atol=1e-6)
+    assert np.abs(y).max() > 0.01  # real music, not silence
+
+
+def test_real_files_resampled_to_16k_match_librosa(gtzan_sample_files):
+    import librosa
+
+    path = gtzan_sample_files[0]
+    y = load_audio(path, sr=16000, duration=5.0)
+    ref, _ = librosa.load(path, sr=16000, duration=5.0)
+    assert y.shape == ref.shape == (80000,)
+    assert_allclose(y, ref, atol=1e-6)
+
+
+def test_pathlike_and_pandas_input(gtzan_sample_files):
+    pd = pytest.importorskip("pandas")
+    paths = gtzan_sample_files[:2]
+    from_paths = AudioLoader(duration=1.0).transform(paths)
+    from_series = AudioLoader(duration=1.0).transform(pd.Series([str(p) for p in paths]))
+    from_array = AudioLoader(duration=1.0).transform(np.array([str(p) for p in paths]))
+    for a, b, c in zip(from_paths, from_series, from_array):
+        assert_array_equal(a, b)
+        assert_array_equal(a, c)
+        assert a.shape == (22050,)
+
+
+# --- resampling, mixdown, sample formats ---------------------------------------------------
+
+
+@pytest.mark.parametrize("file_sr", [8000, 48000])
+def test_resampling(tmp_path, file_sr):
+    import librosa
+
+    x = _tone(file_sr, seconds=1.0, freq=440.0)
+    path = tmp_path / f"tone{file_sr}.wav"
+    sf.write(path, x, file_sr, subtype="FLOAT")
+    y = load_audio(path, sr=22050)
+    assert y.dtype == np.float32
+    assert y.shape == (22050,)
+    assert abs(_peak_hz(y, 22050) - 440.0) < 2.0
+    ref = librosa.resample(x, orig_sr=file_sr, target_sr=22050, res_type="soxr_hq")
+    assert_allclose(y, ref, atol=1e-6)
+    # amplitude survives resampling (away from the edges)
+    assert abs(np.abs(y[2000:-2000]).max() - 0.5) < 0.01
+
+
+def test_no_resampling_when_already_at_sr(wav22k):
+    y = load_audio(wav22k, sr=22050)
+    ref, _ = sf.read(wav22k, dtype="float32")
+    assert_array_equal(y, ref)
+
+
+def test_stereo_mixdown(tmp_path):
+    left = _tone(22050, freq=440.0, amp=0.6)
+    right = _tone(22050, freq=1000.0, amp=0.2)
+    path = tmp_path / "stereo.wav"
+    sf.write(path, np.stack([left, right], axis=1), 22050, subtype="FLOAT")
+    y = load_audio(path)
+    assert y.shape == (22050,)
+    assert_allclose(y, (left + right) / 2, atol=1e-7)
+    both = load_audio(path, mono=False)
+    assert both.shape == (2, 22050) and both.dtype == np.float32
+    assert_allclose(both, np.stack([left, right]), atol=1e-7)
+    loaded = AudioLoader(mono=False).transform([path])
+    assert loaded[0].shape == (2, 22050)
+
+
+@pytest.mark.parametrize(
+    "subtype, atol", [("PCM_16", 2**-15), ("PCM_24", 2**-23), ("PCM_32", 2**-31), ("FLOAT", 0.0)]
+)
+def test_wav_sample_formats(tmp_path, subtype, atol):
+    x = _tone(22050, freq=330.0, amp=0.7)
+    path = tmp_path / f"{subtype}.wav"
+    sf.write(path, x, 22050, subtype=subtype)
+    assert sf.info(path).subtype == subtype
+    y = load_audio(path)
+    assert y.dtype == np.float32
+    assert_allclose(y, x, atol=atol + 1e-7)
+
+
+@pytest.mark.parametrize(
+    "ext, fmt, subtype, atol",
+    [
+        ("au", "AU", "PCM_16", 2**-15),
+        ("flac", "FLAC", "PCM_16", 2**-15),
+        ("flac", "FLAC", "PCM_24", 2**-23),
+        ("ogg", "OGG", "VORBIS", 0.05),
+    ],
+)
+def test_other_containers(tmp_path, ext, fmt, subtype, atol):
+    x = _tone(22050, freq=440.0, amp=0.5)
+    path = tmp_path / f"clip.{ext}"
+    sf.write(path, x, 22050, format=fmt, subtype=subtype)
+    y = AudioLoader().transform([path])[0]
+    assert y.dtype == np.float32 and y.shape == x.shape
+    assert_allclose(y, sf.read(path, dtype="float32")[0], atol=1e-7)
+    assert_allclose(y, x, atol=atol + 1e-7)
+    assert abs(_peak_hz(y, 22050) - 440.0) < 2.0
+
+
+def test_path_with_spaces_and_non_ascii(tmp_path):
+    folder = tmp_path / "my müsic ß dir"
+    folder.mkdir()
+    path = folder / "chanson d'été – ♪ 01.wav"
+    x = _tone(22050)
+    sf.write(path, x, 22050, subtype="FLOAT")
+    out = AudioLoader().transform([str(path), path])
+    assert_array_equal(out[0], x)
+    assert_array_equal(out[1], x)
+
+
+def test_offset_and_duration(wav22k):
+    full = load_audio(wav22k)
+    part = load_audio(wav22k, offset=0.25, duration=0.5)
+    assert_array_equal(part, full[5512 : 5512 + 11025])
+    # a duration past the end returns what is there
+    assert_array_equal(load_audio(wav22k, offset=0.5, duration=10.0), full[11025:])
+    out = AudioLoader(offset=0.25, duration=0.5).transform([wav22k])
+    assert_array_equal(out[0], part)
+
+
+# --- parallel decoding -----------------------------------------------------------------------
+
+
+def _write_many(tmp_path, n=6):
+    rng = np.random.default_rng(0)
+    paths = []
+    for i in range(n):
+        sr = [22050, 44100, 16000][i % 3]
+        x = (rng.standard_normal(int(0.3 * sr) + 17 * i) * 0.1).astype(np.float32)
+        paths.append(tmp_path / f"clip{i}.wav")
+        sf.write(paths[-1], x, sr, subtype="FLOAT")
+    return paths
+
+
+def test_n_jobs_equals_sequential(tmp_path):
+    paths = _write_many(tmp_path)
+    seq = AudioLoader(n_jobs=1).transform(paths)
+    par = AudioLoader(n_jobs=2).transform(paths)
+    assert len(seq) == len(par) == len(paths)
+    for a, b in zip(seq, par):
+        assert_array_equal(a, b)
+
+
+def test_threading_and_dask_backends(tmp_path):
+    from joblib import parallel_config
+
+    paths = _write_many(tmp_path, n=4)
+    ref = AudioLoader().transform(paths)
+    with parallel_config("threading", n_jobs=2):
+        threaded = AudioLoader().transform(paths)
+    for a, b in zip(ref, threaded):
+        assert_array_equal(a, b)
+
+    distributed = pytest.importorskip("distributed")
+    with distributed.Client(processes=False, n_workers=1, threads_per_worker=2):
+        with parallel_config("dask"):
+            dasked = AudioLoader(n_jobs=2).transform(paths)
+            with pytest.raises(AudioLoadError, match="missing.wav"):
+                AudioLoader(n_jobs=2).transform(paths + [tmp_path / "missing.wav"])
+    for a, b in zip(ref, dasked):
+        assert_array_equal(a, b)
+
+
+def test_error_from_worker_process_names_file(tmp_path):
+    paths = _write_many(tmp_path, n=4)
+    bad = tmp_path / "bad.wav"
+    bad.write_text("not audio")
+    from joblib import parallel_config
+
+    # worker processes (loky): results and errors cross a pickle boundary
+    with parallel_config("loky", n_jobs=2):
+        with pytest.raises(AudioLoadError, match="bad.wav.*text") as info:
+            AudioLoader().transform(paths[:2] + [bad] + paths[2:])
+    assert info.value.path == str(bad)
+    assert "1 other" not in str(info.value)  # only the one broken file is blamed
+
+
+def test_error_pickles():
+    err = AudioLoadError("a b.wav", "the file is empty")
+    back = pickle.loads(pickle.dumps(err))
+    assert (back.path, back.reason, str(back)) == (err.path, err.reason, str(err))
+
+
+def test_several_broken_files_are_all_named(tmp_path):
+    good = _write_many(tmp_path, n=2)
+    bad1, bad2 = tmp_path / "empty.wav", tmp_path / "gone.wav"
+    bad1.write_bytes(b"")
+    with pytest.raises(AudioLoadError) as info:
+        AudioLoader().transform([good[0], bad1, good[1], bad2])
+    assert info.value.path == str(bad1)
+    assert "empty" in str(info.value)
+    assert "gone.wav" in str(info.value) and "1 other file" in str(info.value)
+
+
+def test_on_error_warn_keeps_rows_aligned(tmp_path):
+    good = _write_many(tmp_path, n=2)
+    bad = tmp_path / "broken.wav"
+    bad.write_bytes(b"RIFF\x00\x01")
+    with pytest.warns(BrokenFilesWarning, match="broken.wav.*truncated"):
+        out = AudioLoader(on_error="warn").transform([good[0], bad, good[1]])
+    assert out.shape == (3,)
+    assert out[1].shape == (0,) and out[1].dtype == np.float32
+    assert_array_equal(out[0], load_audio(good[0]))
+    assert_array_equal(out[2], load_audio(good[1]))
+
+
+# --- estimator API ---------------------------------------------------------------------------
+
+
+def test_output_container_shapes_and_dtypes(tmp_path):
+    paths = _write_many(tmp_path, n=3)
+    out = AudioLoader(sr=8000).fit_transform(paths)
+    assert isinstance(out, np.ndarray) and out.dtype == object and out.shape == (3,)
+    assert all(w.dtype == np.float32 and w.ndim == 1 for w in out)
+    lengths = [len(w) for w in out]
+    expected = [int(np.ceil(sf.info(p).frames * 8000 / sf.info(p).samplerate)) for p in paths]
+    assert lengths == expected
+
+
+def test_fit_reads_no_file_and_is_stateless(tmp_path):
+    loader = AudioLoader()
+    assert loader.fit([tmp_path / "does-not-exist.wav"]) is loader
+    assert not hasattr(loader, "n_features_in_")
+    # transform works without fit
+    path = tmp_path / "x.wav"
+    sf.write(path, _tone(22050), 22050)
+    assert AudioLoader().transform([path])[0].shape == (22050,)
+
+
+def test_numeric_passthrough():
+    rng = np.random.default_rng(0)
+    X2d = rng.standard_normal((3, 50))
+    loader = AudioLoader().fit(X2d)
+    assert loader.n_features_in_ == 50
+    out = loader.transform(X2d)
+    assert out.dtype == np.float32 and out.shape == (3, 50)
+    assert_allclose(out, X2d.astype(np.float32))
+    with pytest.raises(ValueError, match="50 features"):
+        loader.transform(X2d[:, :10])
+    # refitting on paths forgets the width
+    loader.fit(["a.wav"])
+    assert not hasattr(loader, "n_features_in_")
+
+    ragged = np.empty(2, dtype=object)
+    ragged[0], ragged[1] = rng.standard_normal(10), rng.standard_normal(7)
+    out = AudioLoader().fit_transform(ragged)
+    assert out.dtype == object and [w.shape for w in out] == [(10,), (7,)]
+    assert all(w.dtype == np.float32 for w in out)
+    same = AudioLoader().transform([rng.standard_normal(5), rng.standard_normal(5)])
+    assert same.dtype == object and same.shape == (2,)
+    # offset/duration cut arrays as they cut files (in samples at sr)
+    cut = AudioLoader(sr=10, offset=0.2, duration=0.3).transform(ragged)
+    assert_array_equal(cut[0], ragged[0][2:5].astype(np.float32))
+    with pytest.raises(ValueError, match="beyond its end"):
+        AudioLoader(sr=10, offset=0.8).transform(ragged)
+
+
+def test_numeric_passthrough_rejects_bad_waveforms():
+    bad = np.zeros((2, 5))
+    bad[1, 2] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        AudioLoader().transform(bad)
+    with pytest.raises(ValueError, match="1-D"):
+        AudioLoader().transform([np.zeros(3), np.zeros((2, 2))])
+    with pytest.raises(ValueError, match="Reshape your data"):
+        AudioLoader().transform(np.zeros(5))
+
+
+def test_input_structure_errors(tmp_path):
+    with pytest.raises(ValueError, match="wrap it in a list"):
+        AudioLoader().transform(str(tmp_path / "x.wav"))
+    with pytest.raises(ValueError, match="mixes file paths"):
+        AudioLoader().transform(["a.wav", np.zeros(3)])
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"sr": 0}, {"sr": 22050.5}, {"offset": -1.0}, {"duration": 0}, {"on_error": "ignore"},
+     {"mono": "yes"}, {"n_jobs": 1.5}],
+)
+def test_invalid_parameters(params, wav22k):
+    with pytest.raises(InvalidParameterError):
+        AudioLoader(**params).fit([wav22k])
+    # stateless: transform validates too
+    with pytest.raises(InvalidParameterError):
+        AudioLoader(**params).transform([wav22k])
+
+
+def test_load_audio_validates_parameters(wav22k):
+    with pytest.raises(InvalidParameterError):
+        load_audio(wav22k, sr=-5)
+    with pytest.raises(InvalidParameterError):
+        load_audio(123)
+
+
+def test_tags_and_clone():
+    tags = AudioLoader().__sklearn_tags__()
+    assert tags.input_tags.string and tags.input_tags.two_d_array
+    assert not tags.requires_fit
+    assert tags.transformer_tags.preserves_dtype == ["float32"]
+    loader = AudioLoader(sr=8000, duration=2.0)
+    assert clone(loader).get_params() == loader.get_params()
+
+
+def test_in_a_pipeline(tmp_path):
+    from sklearn.preprocessing import FunctionTransformer
+
+    paths = _write_many(tmp_path, n=3)
+    rms = FunctionTransformer(lambda W: np.array([[np.sqrt(np.mean(w**2))] for w in W]))
+    pipe = make_pipeline(AudioLoader(sr=8000), rms)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        feats = pipe.fit_transform(paths)
+    assert feats.shape == (3, 1)
+    # white noise of RMS 0.1; resampling to 8 kHz removes the power above 4 kHz
+    assert np.all((feats > 0.03) & (feats < 0.11))
+
+
+def test_mp3_written_elsewhere_is_decoded(tmp_path):
+    # soundfile >= 0.12 writes MP3 through libsndfile's LAME support when it has it
+    if "MP3" not in sf.available_formats():
+        pytest.skip("this libsndfile has no MP3 support")
+    x = _tone(22050, seconds=2.0, freq=440.0)
+    path = Path(tmp_path) / "tone.mp3"
+    try:
+        sf.write(path, x, 22050, format="MP3", subtype="MPEG_LAYER_III")
+    except Exception as exc:  # pragma: no cover - libsndfile built without an encoder
+        pytest.skip(f"cannot write MP3 here: {exc}")
+    y = load_audio(path)
+    assert y.dtype == np.float32
+    assert abs(len(y) - len(x)) < 0.1 * 22050
+    assert abs(_peak_hz(y, 22050) - 440.0) < 3.0
+
+
+def test_one_column_of_paths_as_in_column_transformer(tmp_path):
+    pd = pytest.importorskip("pandas")
+    from sklearn.compose import ColumnTransformer
+    from sklearn.preprocessing import FunctionTransformer
+
+    paths = _write_many(tmp_path, n=3)
+    df = pd.DataFrame({"path": [str(p) for p in paths], "other": [1, 2, 3]})
+    loaded = AudioLoader().fit(df[["path"]]).transform(df[["path"]])
+    assert loaded.dtype == object and loaded.shape == (3,)
+    for p, w in zip(paths, loaded):
+        assert_array_equal(w, load_audio(p))
+    length = FunctionTransformer(lambda W: np.array([[len(w)] for w in W]))
+    ct = ColumnTransformer([("audio", make_pipeline(AudioLoader(), length), ["path"])])
+    out = ct.fit_transform(df)
+    assert out.ravel().tolist() == [len(w) for w in loaded]
