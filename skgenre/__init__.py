@@ -32,7 +32,9 @@ _LAZY = {
     "make_cnn_pipeline": "skgenre.pipelines",
     "make_feature_pipeline": "skgenre.pipelines",
     "make_spectrogram_dense_pipeline": "skgenre.pipelines",
+    "load_model": "skgenre._persist",
     "predict_songs": "skgenre.inference",
+    "save_model": "skgenre._persist",
 }
 _SUBMODULES = [
     "cli",
