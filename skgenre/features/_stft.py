@@ -8,9 +8,10 @@ Conventions follow :func:`librosa.stft` with ``center=True, pad_mode="constant",
 window="hann"``, so values agree with librosa's up to float32 rounding (librosa forms the
 windowed frames in float64 before casting to complex64; here everything stays float32).
 
-Every function works row by row: the result for one clip does not depend on the other
-clips of the batch (no batch-wide maxima, no BLAS call that spans clips), so batching and
-chunking never change a value.
+Time-domain frame features (zero-crossing rate, RMS) are computed from the clips directly,
+also batched. Every function works row by row: the result for one clip does not depend on
+the other clips of the batch (no batch-wide maxima or dB floors, no BLAS call that spans
+clips), so batching and chunking never change a value (tests check bit equality).
 
 This module is private: names may change without notice.
 """
@@ -25,18 +26,37 @@ from ..utils import check_waveforms, stack_clips
 
 __all__ = [
     "AMIN",
+    "ClipTransformerMixin",
     "Spectra",
     "batch_spectra",
     "check_clips",
+    "chroma_stft",
+    "estimate_tuning",
     "fft_frequencies",
     "frame_count",
     "hann_window",
     "iter_chunks",
     "mel_filterbank",
     "mel_power",
+    "mel_spectrogram_stream",
+    "mfcc",
     "onset_envelope",
     "power_to_db_per_clip",
+    "resolve_chunks",
+    "rms",
+    "run_chunks",
+    "spectral_bandwidth",
+    "spectral_centroid",
+    "spectral_contrast",
+    "spectral_flatness",
+    "spectral_rolloff",
+    "tempo",
+    "validate_clips",
+    "zero_crossing_rate",
 ]
+
+# frames per FFT call (about 2 MB of float32 frames: one 5-s clip, kept in cache)
+_STFT_BLOCK_FRAMES = 256
 
 #: Floor of power values before taking logarithms (librosa's ``amin``).
 AMIN = 1e-10
@@ -91,7 +111,8 @@ def _frames(clips, n_fft, hop_length):
     padded = np.zeros((clips.shape[0], clips.shape[1] + 2 * half), dtype=np.float32)
     padded[:, half : half + clips.shape[1]] = clips
     n_frames = frame_count(clips.shape[1], hop_length)
-    return sliding_window_view(padded, n_fft, axis=-1)[:, : (n_frames - 1) * hop_length + 1 : hop_length]
+    last = (n_frames - 1) * hop_length + 1
+    return sliding_window_view(padded, n_fft, axis=-1)[:, :last:hop_length]
 
 
 class Spectra:
@@ -173,22 +194,78 @@ def batch_spectra(clips, *, sr=22050, n_fft=2048, hop_length=512):
     """
     clips = np.ascontiguousarray(clips, dtype=np.float32)
     frames = _frames(clips, n_fft, hop_length)
-    windowed = frames * hann_window(n_fft)
-    spec = scipy.fft.rfft(windowed, axis=-1, overwrite_x=True)
-    del windowed
-    mag = np.abs(spec)
-    del spec
+    n, n_frames = frames.shape[:2]
+    mag = np.empty((n, n_frames, n_fft // 2 + 1), dtype=np.float32)
+    window = hann_window(n_fft)
+    # a few clips at a time: the windowed frames and complex spectra stay small and reused
+    block = max(1, min(n, _STFT_BLOCK_FRAMES // max(1, n_frames)))
+    buf = np.empty((block, n_frames, n_fft), dtype=np.float32)
+    for start in range(0, n, block):
+        stop = min(start + block, n)
+        np.multiply(frames[start:stop], window, out=buf[: stop - start])
+        np.abs(scipy.fft.rfft(buf[: stop - start], axis=-1), out=mag[start:stop])
     return Spectra(mag, sr, n_fft, hop_length)
+
+
+@lru_cache(maxsize=16)
+def _mel_groups(sr, n_fft, n_mels, group=16):
+    # Mel filters are narrow and sorted by frequency: groups of adjacent filters touch only
+    # a band of bins, so multiplying per group skips most of the zeros of the dense matrix.
+    fb = mel_filterbank(sr, n_fft, n_mels)
+    groups = []
+    for start in range(0, n_mels, group):
+        stop = min(start + group, n_mels)
+        nz = np.flatnonzero(fb[start:stop].any(axis=0))
+        lo, hi = (int(nz[0]), int(nz[-1]) + 1) if nz.size else (0, 1)
+        block = np.ascontiguousarray(fb[start:stop, lo:hi].T)
+        block.setflags(write=False)
+        groups.append((start, stop, lo, hi, block))
+    return tuple(groups)
+
+
+def mel_spectrogram_stream(clips, *, sr=22050, n_fft=2048, hop_length=512, n_mels=128,
+                           power=2.0):
+    """Mel spectrogram ``(n, n_mels, n_frames)`` float32, one STFT block at a time.
+
+    When the mel spectrogram is the only output, the spectra of a few clips at a time go
+    straight through the mel filterbank while they are in cache; no ``(n, n_frames,
+    n_bins)`` array is ever held for the whole chunk. Values equal
+    ``mel_power(batch_spectra(clips).power_tf, ...)`` (same operations, same order).
+    """
+    clips = np.ascontiguousarray(clips, dtype=np.float32)
+    frames = _frames(clips, n_fft, hop_length)
+    n, n_frames = frames.shape[:2]
+    out = np.empty((n, n_frames, n_mels), dtype=np.float32)
+    window = hann_window(n_fft)
+    groups = _mel_groups(sr, n_fft, n_mels)
+    block = max(1, min(n, _STFT_BLOCK_FRAMES // max(1, n_frames)))
+    buf = np.empty((block, n_frames, n_fft), dtype=np.float32)
+    spec = np.empty((block, n_frames, n_fft // 2 + 1), dtype=np.float32)
+    for start in range(0, n, block):
+        stop = min(start + block, n)
+        b = stop - start
+        np.multiply(frames[start:stop], window, out=buf[:b])
+        S = spec[:b]
+        np.abs(scipy.fft.rfft(buf[:b], axis=-1), out=S)
+        if power == 2.0:
+            np.square(S, out=S)
+        elif power != 1.0:
+            np.power(S, np.float32(power), out=S)
+        for g_start, g_stop, lo, hi, fb in groups:
+            out[start:stop, :, g_start:g_stop] = np.matmul(S[..., lo:hi], fb)
+    return np.ascontiguousarray(out.transpose(0, 2, 1))
 
 
 def mel_power(power_tf, sr, n_fft, n_mels):
     """Mel power ``(n, n_mels, n_frames)`` from time-major power ``(n, n_frames, n_bins)``.
 
-    ``np.matmul`` over the leading batch axis runs one GEMM per clip, so a clip's values do
-    not depend on the batch it is in.
+    ``np.matmul`` over the leading batch axis runs one GEMM per clip (and per group of 16
+    adjacent filters), so a clip's values do not depend on the batch it is in.
     """
-    fb = mel_filterbank(sr, n_fft, n_mels)
-    out = np.matmul(power_tf, fb.T)  # (n, n_frames, n_mels)
+    n, n_frames, _ = power_tf.shape
+    out = np.empty((n, n_frames, n_mels), dtype=np.float32)
+    for start, stop, lo, hi, block in _mel_groups(sr, n_fft, n_mels):
+        out[..., start:stop] = np.matmul(power_tf[..., lo:hi], block)
     return np.ascontiguousarray(out.transpose(0, 2, 1))
 
 
@@ -210,7 +287,7 @@ def power_to_db_per_clip(S, *, ref=1.0, top_db=80.0, amin=AMIN):
     np.log10(out, out=out)
     out *= 10.0
     if isinstance(ref, str):
-        ref_value = np.max(S, axis=axes, keepdims=True) if S.size else np.ones((S.shape[0],) + (1,) * len(axes))
+        ref_value = np.max(S, axis=axes, keepdims=True)
         out -= (10.0 * np.log10(np.maximum(amin, ref_value))).astype(out.dtype)
     else:
         out -= out.dtype.type(10.0 * np.log10(max(amin, abs(float(ref)))))
@@ -220,15 +297,17 @@ def power_to_db_per_clip(S, *, ref=1.0, top_db=80.0, amin=AMIN):
     return out
 
 
-def onset_envelope(mel_db, *, n_fft=2048, hop_length=512, lag=1):
+def onset_envelope(mel_db, *, n_fft=2048, hop_length=512, lag=1, aggregate="mean"):
     """Onset strength ``(n, n_frames)`` from a dB mel spectrogram, as librosa.onset.onset_strength.
 
-    Spectral flux (positive first differences along time, averaged over mel bands), shifted
-    by ``lag + n_fft // (2 * hop_length)`` frames and trimmed to the input length
-    (librosa's ``center=True``).
+    Spectral flux (positive first differences along time, aggregated over mel bands by
+    their mean, or their median as ``librosa.beat.beat_track`` does), shifted by
+    ``lag + n_fft // (2 * hop_length)`` frames and trimmed to the input length (librosa's
+    ``center=True``).
     """
     n, _, n_frames = mel_db.shape
-    flux = np.maximum(0.0, mel_db[..., lag:] - mel_db[..., :-lag]).mean(axis=-2)
+    diff = np.maximum(mel_db.dtype.type(0), mel_db[..., lag:] - mel_db[..., :-lag])
+    flux = diff.mean(axis=-2) if aggregate == "mean" else np.median(diff, axis=-2)
     pad = lag + n_fft // (2 * hop_length)
     env = np.zeros((n, n_frames), dtype=mel_db.dtype)
     if n_frames > pad:
@@ -324,3 +403,307 @@ def zero_crossing_rate(clips, *, frame_length=2048, hop_length=512, threshold=1e
     starts = np.arange(n_frames) * hop_length
     counts = csum[:, starts + frame_length - 1] - csum[:, starts]
     return counts.astype(np.float32) / np.float32(frame_length)
+
+
+def rms(clips, *, frame_length=2048, hop_length=512):
+    """``(n, n_frames)`` as librosa.feature.rms(y=y, center=True) (zero padding, no window)."""
+    half = frame_length // 2
+    sq = np.zeros((clips.shape[0], clips.shape[1] + 2 * half), dtype=np.float32)
+    np.square(clips, out=sq[:, half : half + clips.shape[1]])
+    n_frames = frame_count(clips.shape[1], hop_length)
+    last = (n_frames - 1) * hop_length + 1
+    frames = sliding_window_view(sq, frame_length, axis=-1)[:, :last:hop_length]
+    return np.sqrt(frames.mean(axis=-1))
+
+
+def _normalize_l1_weights(S_tf):
+    # librosa.util.normalize(S, norm=1): frames whose total is below `tiny` stay unscaled
+    total = S_tf.sum(axis=-1, dtype=np.float64)
+    total[total < _tiny(S_tf.dtype)] = 1.0
+    return total
+
+
+def spectral_centroid(spectra):
+    """``(n, n_frames)`` as librosa.feature.spectral_centroid(S=|STFT|)."""
+    freq = fft_frequencies(spectra.sr, spectra.n_fft)
+    S = spectra.S_tf
+    return (np.matmul(S, freq.astype(np.float32)) / _normalize_l1_weights(S)).astype(np.float32)
+
+
+def spectral_bandwidth(spectra, centroid=None):
+    """``(n, n_frames)`` as librosa.feature.spectral_bandwidth(S=|STFT|) (p=2, normalized)."""
+    freq = fft_frequencies(spectra.sr, spectra.n_fft).astype(np.float32)
+    S = spectra.S_tf
+    if centroid is None:
+        centroid = spectral_centroid(spectra)
+    dev = np.square(freq - centroid[..., None].astype(np.float32))
+    dev *= S
+    var = dev.sum(axis=-1, dtype=np.float64) / _normalize_l1_weights(S)
+    return np.sqrt(var).astype(np.float32)
+
+
+def spectral_rolloff(spectra, roll_percent=0.85):
+    """``(n, n_frames)`` as librosa.feature.spectral_rolloff(S=|STFT|, roll_percent=0.85)."""
+    freq = fft_frequencies(spectra.sr, spectra.n_fft)
+    cum = np.cumsum(spectra.S_tf, axis=-1)
+    threshold = roll_percent * cum[..., -1:]
+    # cum is non-decreasing: the roll-off bin is the number of bins still below threshold
+    idx = np.count_nonzero(cum < threshold, axis=-1)
+    return freq[np.minimum(idx, len(freq) - 1)].astype(np.float32)
+
+
+def spectral_flatness(spectra, amin=AMIN):
+    """``(n, n_frames)`` as librosa.feature.spectral_flatness(S=|STFT|) (power=2)."""
+    P = np.maximum(spectra.power_tf, np.float32(amin))
+    amean = P.mean(axis=-1)
+    np.log(P, out=P)
+    gmean = np.exp(P.mean(axis=-1))
+    return (gmean / amean).astype(np.float32)
+
+
+@lru_cache(maxsize=16)
+def _contrast_bands(sr, n_fft, fmin, n_bands, quantile):
+    freq = fft_frequencies(sr, n_fft)
+    octa = np.zeros(n_bands + 2)
+    octa[1:] = fmin * (2.0 ** np.arange(0, n_bands + 1))
+    if np.any(octa[:-1] >= 0.5 * sr):
+        raise ValueError(
+            f"spectral contrast bands exceed the Nyquist frequency {0.5 * sr} Hz; "
+            "reduce fmin or n_bands."
+        )
+    bands = []
+    for k, (f_low, f_high) in enumerate(zip(octa[:-1], octa[1:])):
+        # librosa.feature.spectral_contrast's band edges, as index ranges
+        current = np.flatnonzero((freq >= f_low) & (freq <= f_high))
+        start, stop = current[0], current[-1] + 1
+        if k > 0:
+            start -= 1
+        if k == n_bands:
+            stop = len(freq)
+        count = stop - start
+        if k < n_bands:
+            stop -= 1
+        q = int(max(np.rint(quantile * count), 1))
+        bands.append((int(start), int(stop), q))
+    return tuple(bands)
+
+
+def spectral_contrast(spectra, *, fmin=200.0, n_bands=6, quantile=0.02):
+    """``(n, n_bands + 1, n_frames)`` as librosa.feature.spectral_contrast(S=|STFT|).
+
+    The dB conversion floors each clip at its own maximum minus 80 dB (librosa floors a
+    batch at the batch maximum, so a clip's value would depend on its batch).
+    """
+    S = spectra.S_tf
+    n, n_frames, _ = S.shape
+    bands = _contrast_bands(spectra.sr, spectra.n_fft, float(fmin), int(n_bands), float(quantile))
+    peak = np.empty((n, len(bands), n_frames), dtype=np.float64)
+    valley = np.empty_like(peak)
+    for k, (start, stop, q) in enumerate(bands):
+        sub = S[..., start:stop]
+        if q == 1:
+            valley[:, k] = sub.min(axis=-1)
+            peak[:, k] = sub.max(axis=-1)
+        else:
+            # a contiguous float32 sort is vectorized in NumPy; a partition with two kth
+            # values is several times slower
+            part = np.sort(sub, axis=-1)
+            valley[:, k] = part[..., :q].mean(axis=-1, dtype=np.float64)
+            peak[:, k] = part[..., -q:].mean(axis=-1, dtype=np.float64)
+    return (power_to_db_per_clip(peak) - power_to_db_per_clip(valley)).astype(np.float32)
+
+
+def estimate_tuning(spectra, *, fmin=150.0, fmax=4000.0, threshold=0.1, resolution=0.01,
+                    bins_per_octave=12):
+    """Per-clip tuning ``(n,)`` as librosa.estimate_tuning(S=|STFT|**2) in chroma_stft.
+
+    librosa.feature.chroma_stft passes the power spectrogram to piptrack; over a batch it
+    would pool the peaks of all clips into one estimate, so the pooling is done per clip.
+    Peak picking only needs the bins inside ``[fmin, fmax)`` and one neighbor each side.
+    """
+    S_full = spectra.power_tf
+    freq = fft_frequencies(spectra.sr, spectra.n_fft)
+    fmax = min(fmax, 0.5 * spectra.sr)
+    inside = np.flatnonzero((freq >= max(fmin, 0.0)) & (freq < fmax))
+    n = S_full.shape[0]
+    tunings = np.zeros(n)
+    if inside.size == 0:
+        return tunings
+    a, b = max(inside[0] - 1, 0), min(inside[-1] + 2, S_full.shape[-1])
+    S = S_full[..., a:b]
+    # piptrack's peaks: local maxima along frequency of S after zeroing S <= 0.1 * max
+    ref = S_full.max(axis=-1, keepdims=True)
+    ref *= S.dtype.type(threshold)
+    Z = np.where(S > ref, S, S.dtype.type(0))
+    is_peak = (Z[..., 1:-1] > Z[..., :-2]) & (Z[..., 1:-1] >= Z[..., 2:])
+    bins = np.arange(a + 1, b - 1)
+    is_peak &= (bins >= inside[0]) & (bins <= inside[-1])
+    # flatnonzero + index arithmetic is several times faster than a 3-D np.nonzero
+    flat = np.flatnonzero(is_peak)
+    per_clip = is_peak.shape[1] * is_peak.shape[2]
+    clip_idx, rest = np.divmod(flat, per_clip)
+    t_idx, f_idx = np.divmod(rest, is_peak.shape[2])
+    if clip_idx.size == 0:
+        return tunings
+    # parabolic interpolation and np.gradient, evaluated only at the peaks
+    x_prev = S[clip_idx, t_idx, f_idx]
+    x0 = S[clip_idx, t_idx, f_idx + 1]
+    x_next = S[clip_idx, t_idx, f_idx + 2]
+    curv = x_next + x_prev - 2 * x0
+    slope = (x_next - x_prev) / 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shift = np.where(np.abs(slope) >= np.abs(curv), 0, -slope / curv).astype(S.dtype)
+    pitch = ((bins[f_idx] + shift) * float(spectra.sr) / spectra.n_fft).astype(S.dtype)
+    mag = x0 + S.dtype.type(0.5) * slope * shift
+    keep = pitch > 0
+    clip_idx, pitch, mag = clip_idx[keep], pitch[keep], mag[keep]
+    # per-clip median of the peak magnitudes (np.median's rule, for all clips at once)
+    order = np.lexsort((mag, clip_idx))
+    sorted_mag = mag[order]
+    bounds = np.searchsorted(clip_idx[order], np.arange(n + 1))
+    counts = np.diff(bounds)
+    has = counts > 0
+    lo_mid = bounds[:-1] + (counts - 1) // 2
+    hi_mid = bounds[:-1] + counts // 2
+    median = np.zeros(n, dtype=mag.dtype)
+    median[has] = (sorted_mag[lo_mid[has]] + sorted_mag[hi_mid[has]]) / mag.dtype.type(2)
+    strong = mag >= median[clip_idx]
+    clip_idx, pitch = clip_idx[strong], pitch[strong]
+    # librosa.pitch_tuning per clip: the peak of the histogram of the residuals
+    residual = np.mod(bins_per_octave * np.log2(pitch / (440.0 / 16)), 1.0)
+    residual[residual >= 0.5] -= 1.0
+    edges = np.linspace(-0.5, 0.5, int(np.ceil(1.0 / resolution)) + 1)
+    n_bins = len(edges) - 1
+    # np.histogram: bin i holds edges[i] <= r < edges[i + 1], the last bin is closed
+    which = np.clip(np.searchsorted(edges, residual, side="right") - 1, 0, n_bins - 1)
+    inrange = (residual >= edges[0]) & (residual <= edges[-1])
+    hist = np.bincount(clip_idx[inrange] * n_bins + which[inrange], minlength=n * n_bins)
+    hist = hist.reshape(n, n_bins)
+    found = hist.sum(axis=1) > 0
+    tunings[found] = edges[np.argmax(hist[found], axis=1)]
+    return tunings
+
+
+@lru_cache(maxsize=256)
+def _chroma_filterbank(sr, n_fft, tuning, n_chroma):
+    import librosa
+
+    fb = librosa.filters.chroma(sr=sr, n_fft=n_fft, tuning=tuning, n_chroma=n_chroma)
+    fb = np.ascontiguousarray(fb.T, dtype=np.float32)
+    fb.setflags(write=False)
+    return fb
+
+
+def chroma_stft(spectra, *, n_chroma=12, tuning=None):
+    """``(n, n_chroma, n_frames)`` as librosa.feature.chroma_stft(S=|STFT|**2) per clip."""
+    P = spectra.power_tf
+    if tuning is None:
+        tuning = estimate_tuning(spectra, bins_per_octave=n_chroma)
+    tuning = np.broadcast_to(np.asarray(tuning, dtype=np.float64), (P.shape[0],))
+    out = np.empty((P.shape[0], P.shape[1], n_chroma), dtype=np.float32)
+    for i in range(P.shape[0]):
+        fb = _chroma_filterbank(spectra.sr, spectra.n_fft, round(float(tuning[i]), 6), n_chroma)
+        np.matmul(P[i], fb, out=out[i])
+    norm = out.max(axis=-1, keepdims=True)
+    norm[norm < _tiny(np.float32)] = 1.0
+    out /= norm
+    return out.transpose(0, 2, 1)
+
+
+@lru_cache(maxsize=16)
+def _dct_matrix(n_mfcc, n_mels):
+    # rows of the orthonormal DCT-II (scipy.fft.dct(..., norm="ortho") as a matrix)
+    m = scipy.fft.dct(np.eye(n_mels), type=2, norm="ortho", axis=0)[:n_mfcc]
+    m = np.ascontiguousarray(m, dtype=np.float32)
+    m.setflags(write=False)
+    return m
+
+
+def mfcc(spectra, *, n_mfcc=20, n_mels=128):
+    """``(n, n_mfcc, n_frames)`` as librosa.feature.mfcc(y=y) (dB mel floored per clip)."""
+    return np.matmul(_dct_matrix(n_mfcc, n_mels), spectra.mel_db(n_mels))
+
+
+def tempo(onset_env, *, sr=22050, hop_length=512, start_bpm=120.0, std_bpm=1.0, ac_size=8.0,
+          max_tempo=320.0):
+    """Global tempo ``(n,)`` in BPM as librosa.feature.tempo(onset_envelope=...).
+
+    The tempogram (windowed autocorrelation of the onset envelope, each frame normalized by
+    its maximum) is computed in float32 for the whole batch with one real FFT over all
+    frames of all clips; only its mean over frames is kept.
+    """
+    import librosa
+
+    win = int(librosa.time_to_frames(ac_size, sr=sr, hop_length=hop_length).item())
+    n, n_frames = onset_env.shape
+    padded = np.pad(onset_env.astype(np.float32, copy=False), ((0, 0), (win // 2, win // 2)),
+                    mode="linear_ramp", end_values=[0, 0])
+    frames = sliding_window_view(padded, win, axis=-1)[:, :n_frames]
+    x = frames * _hann32(win)
+    n_pad = scipy.fft.next_fast_len(2 * win - 1, real=True)
+    n_pad += n_pad % 2
+    spec = scipy.fft.rfft(x, n=n_pad, axis=-1)
+    del x
+    power = np.square(spec.real)
+    power += np.square(spec.imag)
+    del spec
+    # The inverse real FFT of a real, even power spectrum is its type-I DCT (up to the
+    # factor n_pad, which the per-frame normalization removes); it skips the complex copy
+    # that irfft makes of real input, the costliest step of librosa's tempogram.
+    ac = scipy.fft.dct(power, type=1, axis=-1)[..., :win]
+    del power
+    # librosa normalizes each frame by its largest |autocorrelation|, the lag-0 value
+    # (r(0) >= |r(k)|); frames below `tiny` stay unnormalized. The mean over frames of the
+    # normalized frames is one batched matrix-vector product.
+    norm = ac[..., 0].astype(np.float64)
+    norm[norm < _tiny(np.float32) * n_pad] = 1.0
+    weights = (1.0 / (norm * n_frames)).astype(np.float32)
+    tg = np.matmul(weights[:, None, :], ac)[:, 0, :].astype(np.float64)
+    bpms = librosa.tempo_frequencies(win, hop_length=hop_length, sr=sr)
+    with np.errstate(divide="ignore"):
+        logprior = -0.5 * ((np.log2(bpms) - np.log2(start_bpm)) / std_bpm) ** 2
+    if max_tempo is not None:
+        logprior[: int(np.argmax(bpms < max_tempo))] = -np.inf
+    best = np.argmax(np.log1p(1e6 * tg) + logprior, axis=-1)
+    return bpms[best]
+
+
+@lru_cache(maxsize=8)
+def _hann32(n):
+    w = (0.5 - 0.5 * np.cos(2.0 * np.pi * np.arange(n) / n)).astype(np.float32)
+    w.setflags(write=False)
+    return w
+
+
+class ClipTransformerMixin:
+    """Validation, chunking and joblib dispatch shared by skgenre's clip transformers.
+
+    Subclasses define ``_chunk_function()`` returning a picklable callable that maps a
+    float32 ``(n, n_samples)`` chunk of clips to an ``(n, ...)`` float32 array, and
+    ``_validate_extra()`` for checks across parameters. ``fit`` records the clip length as
+    ``n_features_in_``; ``transform`` checks it, as scikit-learn does for columns.
+    """
+
+    def _fit_clips(self, X):
+        validate_clips(self, X, reset=True)
+        self._validate_extra()
+        return self
+
+    def _transform_clips(self, X):
+        from sklearn.utils.validation import check_is_fitted
+
+        check_is_fitted(self)
+        clips = validate_clips(self, X, reset=False)
+        slices = resolve_chunks(
+            clips.shape[0], frame_count(clips.shape[1], self.hop_length), self.chunk_size,
+            self.n_jobs,
+        )
+        return run_chunks(self._chunk_function(), clips, slices, self.n_jobs)
+
+    def _validate_extra(self):
+        pass
+
+    def _more_tags_for_clips(self, tags):
+        # output is float32 whatever the input dtype
+        tags.transformer_tags.preserves_dtype = ["float32"]
+        return tags

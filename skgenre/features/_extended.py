@@ -1,0 +1,302 @@
+"""A richer, configurable set of clip features (issue 6), from one batched STFT."""
+
+from functools import partial
+from numbers import Integral
+
+import librosa
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
+
+from ._paper26 import _check_sr_for_contrast
+from ._stft import (
+    ClipTransformerMixin,
+    batch_spectra,
+    chroma_stft,
+    mfcc,
+    onset_envelope,
+    rms,
+    spectral_bandwidth,
+    spectral_centroid,
+    spectral_contrast,
+    spectral_flatness,
+    spectral_rolloff,
+    tempo,
+    zero_crossing_rate,
+)
+
+__all__ = ["FeatureExtractor"]
+
+#: Frame-level feature groups, in output order.
+GROUPS = (
+    "rms",
+    "zcr",
+    "centroid",
+    "bandwidth",
+    "rolloff",
+    "flatness",
+    "chroma",
+    "contrast",
+    "mfcc",
+    "mfcc_delta",
+)
+
+_PITCH_CLASSES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+_DELTA_WIDTH = 9
+
+
+def _component_names(group, n_mfcc):
+    if group == "rms":
+        return ["rms"]
+    if group == "zcr":
+        return ["zero_crossing_rate"]
+    if group in ("centroid", "bandwidth", "rolloff", "flatness"):
+        return [f"spectral_{group}"]
+    if group == "chroma":
+        return [f"chroma_{p}" for p in _PITCH_CLASSES]
+    if group == "contrast":
+        return [f"spectral_contrast_{k}" for k in range(1, 8)]
+    if group == "mfcc":
+        return [f"mfcc_{k}" for k in range(1, n_mfcc + 1)]
+    return [f"mfcc_delta_{k}" for k in range(1, n_mfcc + 1)]
+
+
+def _delta(M):
+    # librosa.feature.delta (Savitzky-Golay, width 9); its default mode "interp" needs at
+    # least 9 frames, so shorter clips use mode "nearest"
+    mode = "interp" if M.shape[-1] >= _DELTA_WIDTH else "nearest"
+    return librosa.feature.delta(M, width=_DELTA_WIDTH, order=1, axis=-1, mode=mode)
+
+
+def _extended_chunk(
+    clips, *, sr, n_fft, hop_length, groups, n_mfcc, with_tempo, onset_aggregate="mean"
+):
+    spectra = batch_spectra(clips, sr=sr, n_fft=n_fft, hop_length=hop_length)
+    parts = []
+    centroid = None
+    M = None
+    for group in groups:
+        if group == "rms":
+            frames = rms(clips, frame_length=n_fft, hop_length=hop_length)
+        elif group == "zcr":
+            frames = zero_crossing_rate(clips, frame_length=n_fft, hop_length=hop_length)
+        elif group == "centroid":
+            frames = centroid = spectral_centroid(spectra)
+        elif group == "bandwidth":
+            if centroid is None:
+                centroid = spectral_centroid(spectra)
+            frames = spectral_bandwidth(spectra, centroid)
+        elif group == "rolloff":
+            frames = spectral_rolloff(spectra)
+        elif group == "flatness":
+            frames = spectral_flatness(spectra)
+        elif group == "chroma":
+            frames = chroma_stft(spectra)
+        elif group == "contrast":
+            frames = spectral_contrast(spectra)
+        elif group in ("mfcc", "mfcc_delta"):
+            if M is None:
+                M = mfcc(spectra, n_mfcc=n_mfcc)
+            frames = M if group == "mfcc" else _delta(M)
+        if frames.ndim == 2:
+            frames = frames[:, None, :]
+        frames = frames.astype(np.float64)
+        parts.append(frames.mean(axis=-1))
+        parts.append(frames.std(axis=-1))
+    if with_tempo:
+        env = onset_envelope(
+        spectra.mel_db(128), n_fft=n_fft, hop_length=hop_length, aggregate=onset_aggregate
+    )
+        parts.append(tempo(env, sr=sr, hop_length=hop_length)[:, None])
+    return np.concatenate(parts, axis=1).astype(np.float32)
+
+
+class FeatureExtractor(ClipTransformerMixin, TransformerMixin, BaseEstimator):
+    """Mean and standard deviation over frames of frame-level features, and tempo.
+
+    Groups of frame-level features (``groups``), each summarized by its mean and its
+    standard deviation over the frames of a clip, in this order:
+
+    - ``"rms"``: RMS energy (``librosa.feature.rms(y=...)``)
+    - ``"zcr"``: zero-crossing rate
+    - ``"centroid"``, ``"bandwidth"``, ``"rolloff"`` (85 %), ``"flatness"``: spectral shape
+    - ``"chroma"``: the 12 chroma bins (C .. B) separately
+    - ``"contrast"``: the 7 spectral-contrast bands separately
+    - ``"mfcc"``: MFCC 1 .. ``n_mfcc``
+    - ``"mfcc_delta"``: their first-order deltas (``librosa.feature.delta``, width 9;
+      clips shorter than 9 frames use ``mode="nearest"``)
+
+    then, if ``tempo=True``, the global tempo (BPM). Values follow librosa's definitions
+    (default settings, the given ``n_fft``/``hop_length``) per clip; every spectral
+    quantity comes from one STFT per clip, computed for a chunk of clips at once, as in
+    :class:`FeatureExtractor26`.
+
+    Parameters
+    ----------
+    sr : int, default=22050
+        Sample rate of the clips (Hz); above 12800 when ``"contrast"`` is selected.
+    n_fft : int, default=2048
+        FFT size (and frame length of RMS and zero-crossing rate).
+    hop_length : int, default=512
+        Hop between frames, in samples.
+    n_mfcc : int, default=20
+        Number of MFCCs (at most 128, the number of mel bands).
+    groups : list of str or None, default=None
+        Feature groups to compute, from those above; ``None`` selects all of them. The
+        output follows the order above whatever the order of the list.
+    tempo : bool, default=True
+        Append the tempo (the costliest single feature).
+    n_jobs : int or None, default=None
+        Number of joblib jobs over chunks of clips.
+    chunk_size : int or "auto", default="auto"
+        Clips per chunk (``"auto"``: about 8192 STFT frames per chunk).
+    onset_aggregate : {"mean", "median"}, default="mean"
+        How the onset envelope for tempo aggregates the mel bands: ``"mean"`` as
+        ``librosa.feature.tempo(y=...)``, ``"median"`` as ``librosa.beat.beat_track``
+        (the convention of the GTZAN ``features_30_sec.csv`` table's ``tempo``).
+
+    Attributes
+    ----------
+    groups_ : tuple of str
+        The selected groups, in output order.
+    n_features_in_ : int
+        Clip length (samples) seen in ``fit``.
+    feature_names_in_ : ndarray of str
+        Only when ``fit`` got a DataFrame.
+
+    See Also
+    --------
+    FeatureExtractor26 : The paper's 26 features.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgenre.features import FeatureExtractor
+    >>> clips = np.random.default_rng(0).normal(size=(3, 22050)).astype(np.float32)
+    >>> fe = FeatureExtractor(groups=["zcr", "chroma"], tempo=False).fit(clips)
+    >>> fe.transform(clips).shape
+    (3, 26)
+    >>> fe.get_feature_names_out()[[0, 1, 2, 14]].tolist()
+    ['zero_crossing_rate_mean', 'zero_crossing_rate_std', 'chroma_C_mean', 'chroma_C_std']
+    >>> FeatureExtractor().fit(clips).transform(clips).shape
+    (3, 131)
+    """
+
+    _parameter_constraints: dict = {
+        "sr": [Interval(Integral, 1, None, closed="left")],
+        "n_fft": [Interval(Integral, 2, None, closed="left")],
+        "hop_length": [Interval(Integral, 1, None, closed="left")],
+        "n_mfcc": [Interval(Integral, 1, 128, closed="both")],
+        "groups": [list, tuple, None],
+        "tempo": ["boolean"],
+        "n_jobs": [Integral, None],
+        "chunk_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "onset_aggregate": [StrOptions({"mean", "median"})],
+    }
+
+    def __init__(
+        self,
+        sr=22050,
+        n_fft=2048,
+        hop_length=512,
+        n_mfcc=20,
+        groups=None,
+        tempo=True,
+        n_jobs=None,
+        chunk_size="auto",
+        onset_aggregate="mean",
+    ):
+        self.sr = sr
+        self.n_fft = n_fft
+        self.hop_length = hop_length
+        self.n_mfcc = n_mfcc
+        self.groups = groups
+        self.tempo = tempo
+        self.n_jobs = n_jobs
+        self.chunk_size = chunk_size
+        self.onset_aggregate = onset_aggregate
+
+    def _validate_extra(self):
+        if self.groups is None:
+            selected = GROUPS
+        else:
+            unknown = [g for g in self.groups if g not in GROUPS]
+            if unknown:
+                raise ValueError(
+                    f"unknown feature group(s) {unknown} in groups; choose from {list(GROUPS)}."
+                )
+            selected = tuple(g for g in GROUPS if g in set(self.groups))
+        if not selected and not self.tempo:
+            raise ValueError("no features selected: groups is empty and tempo=False.")
+        if "contrast" in selected:
+            _check_sr_for_contrast(self.sr)
+        self.groups_ = selected
+
+    def _chunk_function(self):
+        return partial(
+            _extended_chunk,
+            sr=self.sr,
+            n_fft=self.n_fft,
+            hop_length=self.hop_length,
+            groups=self.groups_,
+            n_mfcc=self.n_mfcc,
+            with_tempo=bool(self.tempo),
+            onset_aggregate=self.onset_aggregate,
+        )
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Check the parameters, resolve the groups, record the clip length.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_clips, n_samples) or object array of waveforms
+            Clips.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : FeatureExtractor
+        """
+        return self._fit_clips(X)
+
+    def transform(self, X):
+        """Compute the selected features of each clip.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_clips, n_samples) or object array of waveforms
+            Clips of the length seen in ``fit``.
+
+        Returns
+        -------
+        features : ndarray of shape (n_clips, n_features_out), dtype float32
+        """
+        return self._transform_clips(X)
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the output features (``<feature>_mean``, ``<feature>_std``, ``tempo``).
+
+        Parameters
+        ----------
+        input_features : array-like of str or None
+            Only checked against ``feature_names_in_``.
+
+        Returns
+        -------
+        names : ndarray of str
+        """
+        check_is_fitted(self)
+        _check_feature_names_in(self, input_features)
+        names = []
+        for group in self.groups_:
+            comps = _component_names(group, self.n_mfcc)
+            names += [f"{c}_mean" for c in comps] + [f"{c}_std" for c in comps]
+        if self.tempo:
+            names.append("tempo")
+        return np.asarray(names, dtype=object)
+
+    def __sklearn_tags__(self):
+        return self._more_tags_for_clips(super().__sklearn_tags__())

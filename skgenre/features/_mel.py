@@ -1,0 +1,262 @@
+"""Mel spectrograms of clips (CNN input) and their row means (spectrogram-dense input)."""
+
+from functools import partial
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
+
+from ._stft import ClipTransformerMixin, mel_spectrogram_stream, power_to_db_per_clip
+
+__all__ = ["MelSpectrogram", "RowMeanVectorizer"]
+
+
+def _mel_chunk(clips, *, sr, n_fft, hop_length, n_mels, power, ref, top_db):
+    mel = mel_spectrogram_stream(
+        clips, sr=sr, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels, power=power
+    )
+    return power_to_db_per_clip(mel, ref=ref, top_db=top_db).astype(np.float32, copy=False)
+
+
+class MelSpectrogram(ClipTransformerMixin, TransformerMixin, BaseEstimator):
+    """dB-scaled mel spectrogram of each clip, from one batched STFT.
+
+    Equal, up to float32 rounding, to calling for each clip
+    ``librosa.power_to_db(librosa.feature.melspectrogram(y=clip, sr=sr, n_fft=n_fft,
+    hop_length=hop_length, n_mels=n_mels, power=power), ref=np.max, top_db=top_db)`` (the
+    paper's code), but the STFTs of a chunk of clips are computed at once and the mel
+    filterbank is applied as a few matrix products.
+
+    Parameters
+    ----------
+    sr : int, default=22050
+        Sample rate of the clips (Hz).
+    n_fft : int, default=2048
+        FFT size.
+    hop_length : int, default=512
+        Hop between frames, in samples. 5 s at 22050 Hz gives 216 frames.
+    n_mels : int, default=128
+        Number of mel bands.
+    power : float, default=2.0
+        Exponent of the magnitude before the mel filterbank (2: power, 1: magnitude).
+        The dB conversion is always ``10 * log10``, as in ``librosa.power_to_db``.
+    ref : "max" or float, default="max"
+        Reference of the dB scale. ``"max"``: each clip's own maximum, so every clip's
+        loudest bin is 0 dB (``ref=np.max`` in librosa, as the paper's code does). A float
+        is a fixed reference power, which keeps loudness differences between clips.
+    top_db : float or None, default=80.0
+        Floor each clip at its maximum minus ``top_db`` dB; ``None`` disables the floor.
+    n_jobs : int or None, default=None
+        Number of joblib jobs over chunks of clips.
+    chunk_size : int or "auto", default="auto"
+        Clips per chunk (``"auto"``: about 8192 STFT frames per chunk).
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Clip length (samples) seen in ``fit``; ``transform`` requires the same length.
+    feature_names_in_ : ndarray of str
+        Only when ``fit`` got a DataFrame.
+
+    See Also
+    --------
+    RowMeanVectorizer : Mean of each mel band over time.
+
+    Notes
+    -----
+    The output is 3-D, ``(n_clips, n_mels, 1 + n_samples // hop_length)`` float32, so this
+    transformer has no ``get_feature_names_out`` and no pandas output.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgenre.features import MelSpectrogram
+    >>> clips = np.random.default_rng(0).normal(size=(2, 5 * 22050)).astype(np.float32)
+    >>> S = MelSpectrogram().fit_transform(clips)
+    >>> S.shape, S.dtype
+    ((2, 128, 216), dtype('float32'))
+    >>> float(S[0].max()), bool(S[0].min() >= -80.0)
+    (0.0, True)
+    """
+
+    _parameter_constraints: dict = {
+        "sr": [Interval(Integral, 1, None, closed="left")],
+        "n_fft": [Interval(Integral, 2, None, closed="left")],
+        "hop_length": [Interval(Integral, 1, None, closed="left")],
+        "n_mels": [Interval(Integral, 1, None, closed="left")],
+        "power": [Interval(Real, 0, None, closed="neither")],
+        "ref": [StrOptions({"max"}), Interval(Real, 0, None, closed="neither")],
+        "top_db": [Interval(Real, 0, None, closed="left"), None],
+        "n_jobs": [Integral, None],
+        "chunk_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+    }
+
+    def __init__(
+        self,
+        sr=22050,
+        n_fft=2048,
+        hop_length=512,
+        n_mels=128,
+        power=2.0,
+        ref="max",
+        top_db=80.0,
+        n_jobs=None,
+        chunk_size="auto",
+    ):
+        self.sr = sr
+        self.n_fft = n_fft
+        self.hop_length = hop_length
+        self.n_mels = n_mels
+        self.power = power
+        self.ref = ref
+        self.top_db = top_db
+        self.n_jobs = n_jobs
+        self.chunk_size = chunk_size
+
+    def _chunk_function(self):
+        return partial(
+            _mel_chunk,
+            sr=self.sr,
+            n_fft=self.n_fft,
+            hop_length=self.hop_length,
+            n_mels=self.n_mels,
+            power=float(self.power),
+            ref=self.ref,
+            top_db=None if self.top_db is None else float(self.top_db),
+        )
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Check the parameters and record the clip length.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_clips, n_samples) or object array of waveforms
+            Clips.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : MelSpectrogram
+        """
+        return self._fit_clips(X)
+
+    def transform(self, X):
+        """Compute the dB mel spectrogram of each clip.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_clips, n_samples) or object array of waveforms
+            Clips of the length seen in ``fit``.
+
+        Returns
+        -------
+        S : ndarray of shape (n_clips, n_mels, n_frames), dtype float32
+        """
+        return self._transform_clips(X)
+
+    def __sklearn_tags__(self):
+        return self._more_tags_for_clips(super().__sklearn_tags__())
+
+
+class RowMeanVectorizer(TransformerMixin, BaseEstimator):
+    """Mean of each row of each image: ``(n, h, w)`` spectrograms to ``(n, h)`` vectors.
+
+    The paper's spectrogram-dense network reads the mean over time of each of the 128
+    mel bands.
+
+    Input rule: a 3-D array ``(n, h, w)`` is ``n`` images of ``h`` rows; a 2-D array
+    ``(n, d)`` is read as ``n`` images of ``d`` rows and one column, ``(n, d, 1)``, whose
+    row means are the values themselves (so a plain feature matrix passes through as
+    float32).
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of rows ``h`` seen in ``fit``.
+    feature_names_in_ : ndarray of str
+        Only when ``fit`` got a DataFrame.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgenre.features import RowMeanVectorizer
+    >>> S = np.arange(12, dtype=np.float32).reshape(1, 3, 4)
+    >>> RowMeanVectorizer().fit_transform(S)
+    array([[1.5, 5.5, 9.5]], dtype=float32)
+    >>> RowMeanVectorizer().fit(S).get_feature_names_out().tolist()
+    ['mel_0', 'mel_1', 'mel_2']
+    """
+
+    _parameter_constraints: dict = {}
+
+    def _validate(self, X, reset):
+        X = validate_data(self, X, reset=reset, allow_nd=True, dtype=np.float32)
+        if X.ndim not in (2, 3):
+            raise ValueError(
+                f"RowMeanVectorizer expects images of shape (n, h, w) or (n, h); got an "
+                f"array of shape {X.shape}."
+            )
+        return X
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Record the number of rows.
+
+        Parameters
+        ----------
+        X : array-like of shape (n, h, w) or (n, h)
+            Images (e.g. dB mel spectrograms).
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : RowMeanVectorizer
+        """
+        self._validate(X, reset=True)
+        return self
+
+    def transform(self, X):
+        """Mean of each row.
+
+        Parameters
+        ----------
+        X : array-like of shape (n, h, w) or (n, h)
+            Images with the number of rows seen in ``fit``.
+
+        Returns
+        -------
+        means : ndarray of shape (n, h), dtype float32
+        """
+        check_is_fitted(self)
+        X = self._validate(X, reset=False)
+        if X.ndim == 2:
+            # validate_data may hand back the caller's array itself: never return an alias
+            return X.copy()
+        return X.mean(axis=2, dtype=np.float64).astype(np.float32)
+
+    def get_feature_names_out(self, input_features=None):
+        """Names ``mel_0`` .. ``mel_{h-1}``.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None
+            Only checked against ``feature_names_in_``.
+
+        Returns
+        -------
+        names : ndarray of str
+        """
+        check_is_fitted(self)
+        _check_feature_names_in(self, input_features)
+        return np.asarray([f"mel_{i}" for i in range(self.n_features_in_)], dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.transformer_tags.preserves_dtype = ["float32"]
+        return tags

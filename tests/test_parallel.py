@@ -1,0 +1,47 @@
+"""Parallel feature extraction: joblib n_jobs and the Dask backend give single-process results."""
+
+import numpy as np
+import pytest
+from joblib import parallel_config
+from numpy.testing import assert_array_equal
+
+from skgenre.features import FeatureExtractor, FeatureExtractor26, MelSpectrogram
+
+
+@pytest.fixture(scope="module")
+def clips():
+    rng = np.random.default_rng(3)
+    t = np.arange(22050) / 22050
+    tones = np.sin(2 * np.pi * rng.uniform(100, 1000, size=(6, 1)) * t)
+    return (0.3 * tones + 0.05 * rng.normal(size=tones.shape)).astype(np.float32)
+
+
+# loky starts two worker processes that import librosa: ~17 s on a busy 2-core machine
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "est",
+    [FeatureExtractor26(), FeatureExtractor(), MelSpectrogram()],
+    ids=lambda e: type(e).__name__,
+)
+def test_n_jobs_2_equals_n_jobs_1(est, clips):
+    ref = est.set_params(n_jobs=1).fit_transform(clips)
+    out = est.set_params(n_jobs=2).fit_transform(clips)
+    assert_array_equal(out, ref)
+
+
+def test_threading_backend_and_small_chunks(clips):
+    ref = FeatureExtractor26().fit_transform(clips)
+    with parallel_config(backend="threading"):
+        out = FeatureExtractor26(n_jobs=2, chunk_size=1).fit_transform(clips)
+    assert_array_equal(out, ref)
+
+
+def test_dask_backend(clips):
+    distributed = pytest.importorskip("distributed")
+    ref = FeatureExtractor26(n_jobs=1).fit_transform(clips)
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster, distributed.Client(cluster):
+        with parallel_config(backend="dask"):
+            out = FeatureExtractor26(n_jobs=2).fit_transform(clips)
+    assert_array_equal(out, ref)
