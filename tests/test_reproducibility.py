@@ -5,7 +5,6 @@ import subprocess
 import sys
 import textwrap
 
-import pytest
 
 SCRIPT = textwrap.dedent(
     """
@@ -50,7 +49,6 @@ def _run(tmp_path, name):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-@pytest.mark.slow
 def test_same_seed_same_results_in_two_processes(tmp_path):
     first = _run(tmp_path, "a")
     second = _run(tmp_path, "b")
