@@ -4,10 +4,9 @@ import importlib
 
 _LAZY = {
     "noise_robustness": "skgenre.evaluation._noise",
-    "TrackSplit": "skgenre.evaluation._protocols",
-    "paper_split": "skgenre.evaluation._protocols",
+    "StratifiedTrackKFold": "skgenre.evaluation._protocols",
     "filtered_split": "skgenre.evaluation._protocols",
-    "kfold_by_track": "skgenre.evaluation._protocols",
+    "paper_split": "skgenre.evaluation._protocols",
 }
 
 __all__ = sorted(_LAZY)

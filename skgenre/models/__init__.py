@@ -14,6 +14,7 @@ _LAZY = {
     "build_feature_dense": "skgenre.models._networks",
     "build_spec_dense": "skgenre.models._networks",
     "get_preset": "skgenre.models._presets",
+    "make_ensemble": "skgenre.models._presets",
 }
 
 __all__ = sorted(_LAZY)

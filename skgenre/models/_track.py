@@ -205,6 +205,11 @@ class TrackClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         check_classification_targets(y)
         clips, owner = self._training_clips(tracks)
         self.estimator_ = clone(self.estimator).fit(clips, y[owner])
+        if not hasattr(self.estimator_, "classes_"):
+            raise ValueError(
+                f"estimator must be a classifier, but the fitted "
+                f"{type(self.estimator_).__name__} has no classes_ attribute."
+            )
         self.classes_ = np.asarray(self.estimator_.classes_)
         self.n_clips_fit_ = len(clips)
         return self
@@ -294,30 +299,37 @@ class TrackClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         return column_or_1d(y, warn=True)
 
     def _training_clips(self, tracks):
+        """Return the training clips (one float32 array) and the track of each clip."""
         n, hop, pad_mode = self._segmentation()
         rng = make_rng(self.random_state)
-        clips, owner = [], []
-        for i, w in enumerate(tracks):
+        # Choose every track's clip starts first, then copy once into a preallocated
+        # array: the clips of a data set are about as large as its audio, so no second
+        # full-size copy (a concatenate) is made.
+        plans = []
+        for w in tracks:
+            n_fit = 1 if len(w) < n else 1 + (len(w) - n) // hop
             if self.train_clips == "consecutive":
-                c = consecutive_clips(w, n, hop=hop, pad_mode=pad_mode)
-                if self.n_clips is not None and self.n_clips < len(c):
-                    c = c[np.linspace(0, len(c) - 1, self.n_clips).round().astype(np.intp)]
+                starts = np.arange(n_fit) * hop
+                if self.n_clips is not None and self.n_clips < n_fit:
+                    starts = starts[np.linspace(0, n_fit - 1, self.n_clips).round().astype(int)]
             else:
-                slack = len(w) - n
-                k = self.n_clips
-                if k is None:
-                    k = 1 if slack < 0 else 1 + slack // hop
-                if slack < 0:
-                    c = np.repeat(consecutive_clips(w, n, pad_mode=pad_mode), k, axis=0)
-                else:
-                    starts = rng.integers(0, slack + 1, size=k)
-                    c = np.lib.stride_tricks.sliding_window_view(w, n)[starts]
-            clips.append(c)
-            owner.append(np.full(len(c), i, dtype=np.intp))
-        return (
-            np.ascontiguousarray(np.concatenate(clips), dtype=np.float32),
-            np.concatenate(owner),
-        )
+                k = n_fit if self.n_clips is None else self.n_clips
+                starts = rng.integers(0, max(len(w) - n, 0) + 1, size=k)
+            plans.append(starts)
+        counts = [len(starts) for starts in plans]
+        clips = np.empty((sum(counts), n), dtype=np.float32)
+        row = 0
+        for w, starts in zip(tracks, plans):
+            if len(w) < n:
+                # One padded clip, repeated so that every track keeps its number of clips
+                # (and so its weight in training).
+                clips[row : row + len(starts)] = consecutive_clips(w, n, pad_mode=pad_mode)
+            else:
+                clips[row : row + len(starts)] = np.lib.stride_tricks.sliding_window_view(
+                    w, n
+                )[starts]
+            row += len(starts)
+        return clips, np.repeat(np.arange(len(tracks)), counts)
 
     def _predict_batches(self, tracks):
         """Split track indices into batches of at most ~_PREDICT_BATCH_CLIPS clips."""
