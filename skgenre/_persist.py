@@ -182,7 +182,8 @@ def load_model(path):
         obj = joblib.load(path)
     except Exception as exc:  # unpickling garbage can fail in any way
         raise ModelFileError(
-            f"cannot read {str(path)!r} as a skgenre model ({type(exc).__name__}: {exc}). "
+            f"{str(path)!r} is not a skgenre model file: it cannot be read as one "
+            f"({type(exc).__name__}: {exc}). "
             "Model files are written by skgenre.save_model or `skgenre train`."
         ) from exc
 

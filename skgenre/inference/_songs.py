@@ -43,12 +43,20 @@ def _as_items(paths_or_waveforms):
 
 
 def _loader_for(load_step):
-    """A copy of the pipeline's load step that raises on a bad file instead of skipping it."""
+    """A copy of the pipeline's load step that reads whole files and raises on a bad one."""
     loader = clone(load_step)
     params = loader.get_params(deep=False)
     for name in ("on_error", "errors"):
         if name in params:
             loader.set_params(**{name: "raise"})
+    # The whole song is judged: a head-only decode set up for training does not apply.
+    if "offset" in params:
+        loader.set_params(offset=0.0)
+    if "duration" in params:
+        loader.set_params(duration=None)
+    # Files are decoded in parallel here, one file per task.
+    if "n_jobs" in params:
+        loader.set_params(n_jobs=None)
     return loader
 
 
@@ -95,7 +103,8 @@ def predict_songs(pipeline, paths_or_waveforms, *, top_k=3, hop=None, n_jobs=Non
     """Predict the genre of whole songs with a pipeline trained on clips.
 
     Each song is decoded with the settings of the pipeline's ``load`` step (any length,
-    sample rate and channel count; it is resampled and down-mixed as that step does), cut
+    sample rate and channel count; it is resampled and down-mixed as that step does; the
+    whole file is read, whatever ``offset``/``duration`` the step has), cut
     into consecutive clips of the ``clip`` step's duration, and every step after ``clip``
     runs on all the clips. The class probabilities of a song are the mean of its clips'
     probabilities.
@@ -131,8 +140,10 @@ def predict_songs(pipeline, paths_or_waveforms, *, top_k=3, hop=None, n_jobs=Non
         One row per source, in input order, with columns ``source`` (the path, or
         ``waveform[i]``), ``n_clips``, ``duration`` (seconds), ``top1_genre``,
         ``top1_proba``, ... ``top{k}_genre``, ``top{k}_proba``, one ``proba_<genre>`` column
-        per class (they sum to 1), and ``error`` (``None`` when the source was read).
-        ``result.attrs["classes"]`` lists the classes in column order.
+        per class (they sum to 1), and ``error``, the message for a source that could not
+        be read. For a source that was read ``error`` is missing (test with
+        ``result["error"].isna()``); for one that was not, the genres and probabilities are
+        missing. ``result.attrs["classes"]`` lists the classes in column order.
 
     Raises
     ------

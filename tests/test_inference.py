@@ -1,0 +1,163 @@
+"""predict_songs: whole-song prediction over consecutive clips."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import soundfile as sf
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
+
+from skgenre import AudioLoadError, AudioLoader, RandomClip, predict_songs
+from skgenre.preprocessing import consecutive_clips
+
+SR = 8000
+CLIP_S = 0.5
+
+
+def _summary(X):
+    # loudness and zero-crossing rate: enough to tell a low tone from white noise
+    X = np.asarray(X)
+    zcr = (np.diff(np.signbit(X), axis=1) != 0).mean(axis=1)
+    return np.c_[np.sqrt((X**2).mean(axis=1)), zcr]
+
+
+def _tone(seconds, sr=SR, freq=220.0):
+    t = np.arange(int(seconds * sr)) / sr
+    return (0.5 * np.sin(2 * np.pi * freq * t)).astype(np.float32)
+
+
+def _noise(seconds, sr=SR, seed=0):
+    return (0.3 * np.random.default_rng(seed).uniform(-1, 1, int(seconds * sr))).astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def pipe():
+    X = [_tone(1.0 + 0.1 * i, freq=f) for i, f in enumerate(np.linspace(150, 400, 10))] + [
+        _noise(1.0 + 0.1 * s, seed=s) for s in range(10)
+    ]
+    y = ["tone"] * 10 + ["noise"] * 10
+    return Pipeline(
+        [
+            ("load", AudioLoader(sr=SR)),
+            ("clip", RandomClip(duration=CLIP_S, sr=SR, random_state=0)),
+            ("summary", FunctionTransformer(_summary)),
+            ("scale", StandardScaler()),
+            ("classifier", LogisticRegression()),
+        ]
+    ).fit(_container(X), y)
+
+
+def _container(ws):
+    out = np.empty(len(ws), dtype=object)
+    out[:] = ws
+    return out
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    d = tmp_path_factory.mktemp("songs")
+    paths = {}
+    # 3 s stereo tone at 44.1 kHz: resampled and down-mixed by the load step
+    tone = _tone(3.0, sr=44100)
+    paths["tone"] = d / "tone_stereo_44k.wav"
+    sf.write(paths["tone"], np.c_[tone, tone], 44100)
+    # 0.2 s of noise: shorter than one clip -> padded to one clip
+    paths["short"] = d / "short_noise.flac"
+    sf.write(paths["short"], _noise(0.2), SR)
+    paths["text"] = d / "notes.wav"
+    paths["text"].write_text("this is not audio\n")
+    paths["missing"] = d / "missing.wav"
+    return paths
+
+
+def test_whole_song_files(pipe, files):
+    res = predict_songs(pipe, [files["tone"], files["short"]], top_k=2)
+    assert list(res["source"]) == [str(files["tone"]), str(files["short"])]
+    assert res["n_clips"].tolist() == [6, 1]  # 3 s / 0.5 s; short song padded to 1 clip
+    np.testing.assert_allclose(res["duration"], [3.0, 0.2], atol=1e-3)
+    assert res["top1_genre"].tolist() == ["tone", "noise"]
+    proba = res[["proba_noise", "proba_tone"]].to_numpy()
+    assert ((proba >= 0) & (proba <= 1)).all()
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-6)
+    assert (res["top1_proba"] >= res["top2_proba"]).all()
+    assert res["error"].isna().all()
+    assert res.attrs["classes"] == ["noise", "tone"]
+
+
+def test_mean_of_clip_probabilities(pipe):
+    song = np.r_[_tone(1.2), _noise(1.3)]  # 2.5 s: 5 clips, no remainder
+    res = predict_songs(pipe, [song])
+    clips = consecutive_clips(song, int(CLIP_S * SR))
+    expected = pipe[2:].predict_proba(clips).mean(axis=0)
+    np.testing.assert_allclose(res[["proba_noise", "proba_tone"]].to_numpy()[0], expected)
+    assert res["source"].iloc[0] == "waveform[0]"
+
+
+def test_hop_and_remainder(pipe):
+    song = _tone(2.7)  # 5 full clips, 0.2 s remainder dropped
+    assert predict_songs(pipe, [song])["n_clips"].iloc[0] == 5
+    # hop 0.25 s: starts 0, 0.25, ..., 2.0 -> 9 clips
+    assert predict_songs(pipe, [song], hop=0.25)["n_clips"].iloc[0] == 9
+
+
+def test_bad_files_reported_and_others_go_on(pipe, files):
+    res = predict_songs(pipe, [files["text"], files["tone"], files["missing"]])
+    assert pd.isna(res["error"].iloc[1]) and res["top1_genre"].iloc[1] == "tone"
+    assert "notes.wav" in res["error"].iloc[0] and "text" in res["error"].iloc[0]
+    assert "missing.wav" in res["error"].iloc[2] and "no such file" in res["error"].iloc[2]
+    assert res["n_clips"].tolist() == [0, 6, 0]
+    assert np.isnan(res["proba_tone"].iloc[0]) and pd.isna(res["top1_genre"].iloc[0])
+
+
+def test_on_error_raise(pipe, files):
+    with pytest.raises(AudioLoadError, match="notes.wav"):
+        predict_songs(pipe, [files["tone"], files["text"]], on_error="raise")
+
+
+def test_many_songs_keep_order_across_chunks(pipe):
+    songs = [_tone(1.0 + 0.5 * (i % 3), freq=200 + 10 * i) if i % 2 else _noise(1.0, seed=i)
+             for i in range(37)]
+    res = predict_songs(pipe, songs, top_k=1)
+    assert len(res) == 37
+    for i in (0, 15, 16, 17, 36):
+        one = predict_songs(pipe, [songs[i]])
+        np.testing.assert_allclose(
+            res[["proba_noise", "proba_tone"]].to_numpy()[i],
+            one[["proba_noise", "proba_tone"]].to_numpy()[0],
+        )
+    assert res["top1_genre"].tolist() == ["noise" if i % 2 == 0 else "tone" for i in range(37)]
+
+
+def test_parallel_loading_same_result(pipe, files):
+    paths = [files["tone"], files["short"], files["text"]]
+    a = predict_songs(pipe, paths)
+    b = predict_songs(pipe, paths, n_jobs=2)
+    assert a.equals(b)
+
+
+def test_top_k_capped_and_single_path(pipe, files):
+    res = predict_songs(pipe, str(files["tone"]), top_k=5)
+    assert len(res) == 1
+    assert "top2_genre" in res and "top3_genre" not in res
+
+
+def test_load_step_offset_and_duration_ignored(pipe, files):
+    # a load step set to read only part of each file still judges the whole song
+    trimmed = Pipeline(pipe.steps)
+    trimmed.steps[0] = ("load", AudioLoader(sr=SR, offset=0.5, duration=1.0))
+    assert predict_songs(trimmed, [files["tone"]])["n_clips"].iloc[0] == 6
+
+
+def test_errors(pipe):
+    no_clip = Pipeline([("scale", StandardScaler()), ("clf", LogisticRegression())]).fit(
+        [[0.0], [1.0]], [0, 1]
+    )
+    with pytest.raises(ValueError, match="step named 'clip'"):
+        predict_songs(no_clip, [np.zeros(10)])
+    with pytest.raises(ValueError):
+        predict_songs(pipe, [], top_k=1)
+    with pytest.raises(ValueError, match="top_k"):
+        predict_songs(pipe, [np.zeros(10)], top_k=0)
+    res = predict_songs(pipe, [np.array([np.nan, 1.0]), _tone(1.0)])
+    assert "waveform[0]" in res["error"].iloc[0] and pd.isna(res["error"].iloc[1])
