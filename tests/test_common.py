@@ -44,7 +44,15 @@ def _instances():
 
 
 # check name -> reason, per estimator class name. Aim for none.
-EXPECTED_FAILED_CHECKS = {}
+EXPECTED_FAILED_CHECKS = {
+    "GenreClassifier": {
+        "check_sample_weight_equivalence_on_dense_data": (
+            "stochastic mini-batch Adam training: fitting with integer weights is not "
+            "bit-identical to fitting on repeated rows (rtol 1e-7); scikit-learn lists the "
+            "same failure for MLPClassifier with its stochastic solvers"
+        ),
+    },
+}
 
 
 def _expected_failed_checks(estimator):

@@ -1,0 +1,368 @@
+"""GenreClassifier, the network builders and the presets (tiny nets, few epochs)."""
+
+import pickle
+import subprocess
+import sys
+import textwrap
+import warnings
+
+import joblib
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, ClassifierMixin, clone, is_classifier
+from sklearn.datasets import make_blobs
+from sklearn.exceptions import DataConversionWarning, NotFittedError
+from sklearn.model_selection import StratifiedKFold, check_cv, cross_val_score
+from sklearn.utils import get_tags
+from sklearn.utils._param_validation import InvalidParameterError
+
+pytest.importorskip("scikeras")
+
+from skgenre.models import (  # noqa: E402
+    PRESETS,
+    GenreClassifier,
+    build_cnn,
+    build_feature_dense,
+    build_spec_dense,
+    get_preset,
+)
+
+FAST = dict(epochs=5, batch_size=16, model__hidden_layer_sizes=(8,), verbose=0)
+
+
+@pytest.fixture(scope="module")
+def blobs():
+    X, y = make_blobs(n_samples=60, centers=3, n_features=4, random_state=0)
+    return X.astype(np.float32), np.array(["rock", "jazz", "pop"])[y]
+
+
+@pytest.fixture(scope="module")
+def specs():
+    rng = np.random.default_rng(0)
+    y = np.repeat([0, 1], 8)
+    X = rng.normal(size=(16, 12, 10)).astype(np.float32)
+    X[y == 1, :4] += 2.0  # class 1 is louder in the low mel bands
+    return X, y
+
+
+@pytest.fixture(scope="module")
+def fitted(blobs):
+    X, y = blobs
+    return GenreClassifier(random_state=0, **FAST).fit(X, y)
+
+
+# ---------------------------------------------------------------- sklearn semantics
+def test_is_classifier_and_cv_stratifies(blobs):
+    X, y = blobs
+    clf = GenreClassifier()
+    assert is_classifier(clf)
+    assert get_tags(clf).estimator_type == "classifier"
+    assert isinstance(check_cv(5, y, classifier=is_classifier(clf)), StratifiedKFold)
+
+
+def test_mro_mixin_before_base_estimator():
+    mro = GenreClassifier.__mro__
+    assert mro.index(ClassifierMixin) < mro.index(BaseEstimator)
+    from scikeras.wrappers import KerasClassifier
+
+    assert issubclass(GenreClassifier, KerasClassifier)
+    assert GenreClassifier.mro() == list(mro)
+
+
+def test_tags():
+    tags = get_tags(GenreClassifier())
+    assert tags.input_tags.three_d_array and tags.input_tags.two_d_array
+    assert not tags.input_tags.sparse
+    assert not tags.target_tags.multi_output
+    assert tags.classifier_tags.multi_class and not tags.classifier_tags.multi_label
+
+
+def test_fit_predict_labels_and_proba(fitted, blobs):
+    X, y = blobs
+    assert list(fitted.classes_) == ["jazz", "pop", "rock"]
+    pred = fitted.predict(X)
+    assert pred.shape == (60,) and set(pred) <= set(y)
+    proba = fitted.predict_proba(X[:1])
+    assert proba.shape == (1, 3)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert fitted.n_features_in_ == 4
+    assert fitted.n_epochs_ == 5
+
+
+def test_learns_separable_data(blobs):
+    X, y = blobs
+    clf = GenreClassifier(random_state=0, epochs=40, learning_rate=0.01,
+                          model__hidden_layer_sizes=(16,))
+    assert clf.fit(X, y).score(X, y) > 0.9
+
+
+def test_cross_val_score_stratified(blobs):
+    X, y = blobs
+    scores = cross_val_score(GenreClassifier(random_state=0, **FAST), X, y, cv=2)
+    assert scores.shape == (2,)
+
+
+def test_not_fitted(blobs):
+    with pytest.raises(NotFittedError):
+        GenreClassifier().predict(blobs[0])
+
+
+# ---------------------------------------------------------------- reproducibility
+def test_same_seed_same_predictions(blobs):
+    X, y = blobs
+    p1 = GenreClassifier(random_state=3, **FAST).fit(X, y).predict_proba(X)
+    p2 = GenreClassifier(random_state=3, **FAST).fit(X, y).predict_proba(X)
+    p3 = GenreClassifier(random_state=4, **FAST).fit(X, y).predict_proba(X)
+    np.testing.assert_array_equal(p1, p2)
+    assert not np.allclose(p1, p3)
+
+
+def test_random_state_instance_is_used(blobs):
+    X, y = blobs
+    p1 = GenreClassifier(random_state=np.random.RandomState(1), **FAST).fit(X, y)
+    p2 = GenreClassifier(random_state=np.random.RandomState(1), **FAST).fit(X, y)
+    p3 = GenreClassifier(random_state=np.random.RandomState(2), **FAST).fit(X, y)
+    np.testing.assert_array_equal(p1.predict_proba(X), p2.predict_proba(X))
+    # scikeras turns every RandomState into seed 0; different states must differ here.
+    assert not np.allclose(p1.predict_proba(X), p3.predict_proba(X))
+
+
+def test_fit_leaves_global_rngs_alone(blobs):
+    X, y = blobs
+    np.random.seed(123)
+    expected = np.random.rand()
+    np.random.seed(123)
+    GenreClassifier(random_state=0, **FAST).fit(X, y)
+    assert np.random.rand() == expected
+
+
+# ---------------------------------------------------------------- input validation
+def test_sparse_input_refused(blobs):
+    X, y = blobs
+    with pytest.raises(TypeError, match="sparse"):
+        GenreClassifier(**FAST).fit(sp.csr_matrix(X), y)
+
+
+def test_n_features_checked_on_predict(fitted, blobs):
+    with pytest.raises(ValueError, match="X has 3 features, but GenreClassifier is expecting 4"):
+        fitted.predict(blobs[0][:, :3])
+
+
+def test_column_vector_y_warns(blobs):
+    X, y = blobs
+    with pytest.warns(DataConversionWarning, match="column-vector y"):
+        clf = GenreClassifier(random_state=0, **FAST).fit(X, y[:, None])
+    assert clf.predict(X).ndim == 1
+
+
+def test_regression_target_refused(blobs):
+    X, _ = blobs
+    with pytest.raises(ValueError, match="Unknown label type"):
+        GenreClassifier(**FAST).fit(X, np.linspace(0, 1, len(X)))
+
+
+def test_single_class_refused(blobs):
+    X, _ = blobs
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        GenreClassifier(**FAST).fit(X, np.zeros(len(X)))
+
+
+def test_invalid_parameters():
+    X, y = np.zeros((4, 2)), np.array([0, 1, 0, 1])
+    with pytest.raises(InvalidParameterError, match="epochs"):
+        GenreClassifier(epochs=0).fit(X, y)
+    with pytest.raises(InvalidParameterError, match="model"):
+        GenreClassifier(model="resnet").fit(X, y)
+    with pytest.raises(ValueError, match="Unknown parameter.*hidden"):
+        GenreClassifier(hidden=3).fit(X, y)
+
+
+# ---------------------------------------------------------------- weights
+def test_sample_weight_not_modified_and_used(blobs):
+    X, y = blobs
+    sw = np.ones(len(y))
+    sw_copy = sw.copy()
+    GenreClassifier(class_weight="balanced", random_state=0, **FAST).fit(X, y, sample_weight=sw)
+    np.testing.assert_array_equal(sw, sw_copy)
+
+    # Zero weights drop samples: only "jazz" and "pop" have weight, so "rock" is never learned.
+    sw = (y != "rock").astype(float)
+    clf = GenreClassifier(random_state=0, epochs=30, learning_rate=0.01,
+                          model__hidden_layer_sizes=(8,)).fit(X, y, sample_weight=sw)
+    assert "rock" not in set(clf.predict(X))
+
+
+def test_class_weight_shifts_predictions(blobs):
+    X, y = blobs
+    kw = dict(random_state=0, epochs=20, learning_rate=0.01, model__hidden_layer_sizes=(8,))
+    heavy = GenreClassifier(class_weight={"jazz": 100.0, "pop": 0.01, "rock": 0.01}, **kw)
+    share = np.mean(heavy.fit(X, y).predict(X) == "jazz")
+    assert share > 0.6
+
+
+# ---------------------------------------------------------------- params and routing
+def test_model_params_routed_and_settable(specs):
+    X, y = specs
+    clf = GenreClassifier("cnn", model__filters=(4,), model__kernel_size=3, epochs=2,
+                          random_state=0)
+    assert clf.get_params()["model__kernel_size"] == 3
+    clf.set_params(model__kernel_size=5)
+    clf.fit(X, y)
+    conv = [layer for layer in clf.model_.layers if layer.__class__.__name__ == "Conv2D"]
+    assert conv[0].kernel_size == (5, 5)
+    assert clf.predict(X).shape == (16,)
+    with pytest.raises(ValueError, match="samples of shape"):
+        clf.predict(X[:, :, :8])
+
+
+def test_3d_input_dense_and_cnn(specs):
+    X, y = specs
+    for model in ("spec_dense", "cnn"):
+        clf = GenreClassifier(model, epochs=2, random_state=0, model__hidden_layer_sizes=(4,))
+        if model == "cnn":
+            clf = GenreClassifier(model, epochs=2, random_state=0, model__filters=(4, 4))
+        clf.fit(X, y)
+        assert clf.n_features_in_ == 12
+        assert clf.predict_proba(X).shape == (16, 2)
+
+
+def test_callable_model(blobs):
+    X, y = blobs
+    clf = GenreClassifier(build_spec_dense, model__hidden_layer_sizes=(4,), epochs=1)
+    assert clf.fit(X, y).model_.name == "spec_dense"
+
+
+def test_learning_rate_and_optimizer(blobs):
+    X, y = blobs
+    clf = GenreClassifier(random_state=0, learning_rate=0.05, **FAST).fit(X, y)
+    assert np.isclose(float(clf.model_.optimizer.learning_rate), 0.05)
+    clf = GenreClassifier(random_state=0, optimizer="sgd", optimizer__learning_rate=0.2,
+                          **FAST).fit(X, y)
+    assert np.isclose(float(clf.model_.optimizer.learning_rate), 0.2)
+
+
+def test_early_stopping(blobs):
+    # Random labels: the validation loss stops improving early, the training loss does not.
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(60, 4)), rng.integers(0, 3, size=60)
+    clf = GenreClassifier(random_state=0, epochs=300, early_stopping=True, n_iter_no_change=3,
+                          learning_rate=0.05, model__hidden_layer_sizes=(8,)).fit(X, y)
+    assert clf.n_epochs_ < 300
+    assert "val_loss" in clf.history_
+    assert not clf._fit_callbacks  # the stopper holds the Keras model; not kept
+    with pytest.raises(ValueError, match="early_stopping"):
+        GenreClassifier(early_stopping=True, validation_fraction=0.9, epochs=1).fit(
+            X[:2], y[:2] if len(set(y[:2])) > 1 else np.array(["a", "b"])
+        )
+
+
+def test_partial_fit(blobs):
+    X, y = blobs
+    clf = GenreClassifier(random_state=0, **FAST)
+    clf.partial_fit(X, y, classes=np.unique(y)).partial_fit(X, y)
+    assert clf.n_epochs_ == 2
+
+
+# ---------------------------------------------------------------- clone and persistence
+def test_clone_fitted_and_unfitted(fitted):
+    for est in (GenreClassifier(model__hidden_layer_sizes=(3,)), fitted):
+        c = clone(est)
+        assert c.get_params() == {k: v for k, v in est.get_params().items()}
+        assert not hasattr(c, "model_")
+
+
+def test_pickle_unfitted_and_fitted(fitted, blobs):
+    X, _ = blobs
+    unfitted = pickle.loads(pickle.dumps(GenreClassifier(model__l2=0.1)))
+    assert unfitted.get_params()["model__l2"] == 0.1
+    again = pickle.loads(pickle.dumps(fitted))
+    np.testing.assert_array_equal(again.predict_proba(X), fitted.predict_proba(X))
+
+
+def test_joblib_load_in_fresh_process(fitted, blobs, tmp_path):
+    X, _ = blobs
+    joblib.dump(fitted, tmp_path / "clf.joblib")
+    np.save(tmp_path / "X.npy", X)
+    code = textwrap.dedent(
+        f"""
+        import joblib, numpy as np
+        clf = joblib.load({str(tmp_path / "clf.joblib")!r})
+        X = np.load({str(tmp_path / "X.npy")!r})
+        np.save({str(tmp_path / "p.npy")!r}, clf.predict_proba(X))
+        """
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=300)
+    np.testing.assert_array_equal(np.load(tmp_path / "p.npy"), fitted.predict_proba(X))
+
+
+# ---------------------------------------------------------------- builders and presets
+def test_builders_paper_shapes():
+    meta = {"X_shape_": (5, 26), "n_classes_": 10}
+    assert build_feature_dense(meta=meta).count_params() == 26 * 64 + 64 + 64 * 32 + 32 + 330
+    assert build_spec_dense(meta={"X_shape_": (5, 128), "n_classes_": 10}).output_shape == (
+        None, 10)
+    cnn = build_cnn(meta={"X_shape_": (5, 128, 216), "n_classes_": 10})
+    # Conv(64, 3): 640, Conv(32, 3): 18464, Dense: 124 * 212 * 32 * 10 + 10
+    assert cnn.count_params() == 640 + 18464 + 124 * 212 * 32 * 10 + 10
+    tuned = build_cnn((8, 16), pool_size=2, batch_norm=True, global_pooling=True, dropout=0.3,
+                      input_norm=True, meta={"X_shape_": (5, 128, 216), "n_classes_": 10})
+    assert tuned.output_shape == (None, 10) and tuned.count_params() < 5000
+
+
+def test_builders_bad_arguments():
+    meta = {"X_shape_": (5, 8, 8), "n_classes_": 2}
+    with pytest.raises(ValueError, match="kernel_size"):
+        build_cnn(kernel_size=9, meta=meta)
+    with pytest.raises(ValueError, match="dropout"):
+        build_feature_dense(dropout=1.5, meta={"X_shape_": (5, 3), "n_classes_": 2})
+    with pytest.raises(ValueError, match="meta"):
+        build_feature_dense()
+
+
+def test_presets():
+    assert sorted(PRESETS) == ["paper", "tuned"]
+    paper = get_preset("paper", "cnn")
+    assert paper["classifier"]["epochs"] == 10 and paper["classifier"]["batch_size"] == 128
+    assert paper["scaler"] is None
+    assert get_preset("tuned", "feature")["scaler"] == "standard"
+    assert get_preset("paper", "spec-dense")["classifier"]["model__hidden_layer_sizes"] == (
+        128, 64)
+    p = get_preset("tuned", "feature")
+    p["classifier"]["epochs"] = 1
+    assert get_preset("tuned", "feature")["classifier"]["epochs"] != 1  # a fresh copy
+    with pytest.raises(ValueError, match=r"valid presets are \['paper', 'tuned'\]"):
+        get_preset("best", "cnn")
+    with pytest.raises(ValueError, match="valid kinds"):
+        get_preset("paper", "rnn")
+    for name in PRESETS:
+        for kind in ("feature", "spec-dense", "cnn"):
+            GenreClassifier(**get_preset(name, kind)["classifier"])._validate_params()
+
+
+def test_no_warnings_on_plain_fit(blobs):
+    X, y = blobs
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        GenreClassifier(random_state=0, **FAST).fit(X, y).predict(X)
+
+
+def test_make_ensemble(blobs):
+    from sklearn.ensemble import VotingClassifier
+
+    from skgenre.models import make_ensemble
+
+    X, y = blobs
+    ens = make_ensemble(n_networks=2, random_state=5, epochs=3, early_stopping=False,
+                        model__hidden_layer_sizes=(4,))
+    assert isinstance(ens, VotingClassifier) and ens.voting == "soft"
+    assert [est.random_state for _, est in ens.estimators[:2]] == [5, 6]
+    ens.fit(X, y)
+    proba = ens.predict_proba(X)
+    assert proba.shape == (60, 3)
+    assert set(ens.predict(X)) <= set(y)
+    assert ens.weights == [1.0, 1.0, 1.0]
+    assert make_ensemble(n_networks=2, svc_weight=2).weights == [1.0, 1.0, 2.0]
+    assert [name for name, _ in make_ensemble(n_networks=1, svc_C=None).estimators] == ["net0"]
+    with pytest.raises(ValueError, match="n_networks"):
+        make_ensemble(n_networks=0)
