@@ -88,7 +88,10 @@ def _dense_stack(
         x = keras.layers.Activation(activation)(x)
         if dropout > 0:
             x = keras.layers.Dropout(dropout)(x)
-    outputs = keras.layers.Dense(n_classes, activation="softmax", kernel_regularizer=reg)(x)
+    # float32 output even under a mixed-precision policy: softmax in bfloat16 is too coarse.
+    outputs = keras.layers.Dense(
+        n_classes, activation="softmax", kernel_regularizer=reg, dtype="float32"
+    )(x)
     return keras.Model(inputs, outputs, name=name)
 
 
@@ -316,5 +319,8 @@ def build_cnn(
         x = keras.layers.Dense(dense_units, activation=activation, kernel_regularizer=reg)(x)
     if dropout > 0:
         x = keras.layers.Dropout(dropout)(x)
-    outputs = keras.layers.Dense(n_classes, activation="softmax", kernel_regularizer=reg)(x)
+    # float32 output even under a mixed-precision policy: softmax in bfloat16 is too coarse.
+    outputs = keras.layers.Dense(
+        n_classes, activation="softmax", kernel_regularizer=reg, dtype="float32"
+    )(x)
     return keras.Model(inputs, outputs, name="cnn")

@@ -7,6 +7,11 @@ scaler of the pipeline. Two presets exist:
 batch 128, no regularization, min-max-then-normalize scaling of the dense models' inputs.
 The networks are undertrained by design; this is the baseline to beat.
 
+Both CNN presets set ``precision="auto"``: on CPUs with native bfloat16 arithmetic
+(AVX512-BF16 or AMX) the convolutions run in Keras mixed bfloat16 precision (float32 weights
+and softmax), which trains the paper's CNN about 2.4x faster; elsewhere they run in float32.
+Pass ``precision="float32"`` to a pipeline factory for float32 everywhere.
+
 ``"tuned"`` trains properly: early stopping on a stratified 10 % validation split (best
 weights kept), standard scaling, batch normalization, dropout and L2 weight decay, and a
 stronger CNN (pooling, batch normalization, global average pooling).
@@ -87,6 +92,8 @@ PRESETS = {
                 "model__filters": (64, 32),
                 "model__kernel_size": 3,
                 **_PAPER_TRAINING,
+                # Same network and schedule; bfloat16 arithmetic only on CPUs that have it.
+                "precision": "auto",
             },
             "scaler": None,
         },
@@ -118,6 +125,7 @@ PRESETS = {
                 "early_stopping": True,
                 "validation_fraction": 0.1,
                 "n_iter_no_change": 10,
+                "precision": "auto",
             },
             "scaler": None,
         },
