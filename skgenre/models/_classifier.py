@@ -561,7 +561,8 @@ class GenreClassifier(KerasClassifier, metaclass=_ClassifierMixinBeforeBaseEstim
             validation_data=validation,
             callbacks=callbacks,
             verbose=self.verbose,
-            **{"shuffle": False, **fit_args},
+            # The dataset shuffles itself; Keras must not (it warns for datasets).
+            **{**fit_args, "shuffle": False},
         )
         if not warm_start or not hasattr(self, "history_") or initial_epoch == 0:
             self.history_ = defaultdict(list)
