@@ -71,7 +71,7 @@ def build_parser():
         help="reproduce the paper's Table 1 (three models, noise 0/25/50/75 %%)",
         description="The paper's protocol: one random 5-s clip per song, stratified 80/20 "
                     "split, the feature, spectrogram-dense and CNN pipelines, then test "
-                    "accuracy with 0/25/50/75 %% of spectrogram pixels set to 0. Without "
+                    "accuracy with 0/25/50/75 % of spectrogram pixels set to 0. Without "
                     "--data it runs on a built-in SYNTHETIC toy set and says so.",
     )
     _add_common(rep, data_help="GTZAN folder (genres/<genre>/<file>); without it the "
