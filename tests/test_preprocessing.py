@@ -173,3 +173,16 @@ def test_minmax_then_normalize_constant_and_zero_rows_are_finite():
 def test_minmax_then_normalize_feature_names():
     est = MinMaxThenNormalize().fit(np.ones((3, 2)))
     assert est.get_feature_names_out().tolist() == ["x0", "x1"]
+
+
+def test_noise_fit_rate_augments_training_only(rng):
+    images = rng.uniform(1, 2, size=(3, 10, 10))
+    noise = PixelDropoutNoise(rate=0.0, fit_rate=0.5, random_state=0)
+    train = noise.fit_transform(images)
+    assert ((train == 0).reshape(3, -1).sum(axis=1) == 50).all()
+    assert np.array_equal(noise.transform(images), images)
+    noise.set_params(rate=0.25)
+    assert ((noise.transform(images) == 0).reshape(3, -1).sum(axis=1) == 25).all()
+    # fit_rate=None: fit_transform uses rate, as transform does
+    same = PixelDropoutNoise(rate=0.25, random_state=0)
+    assert np.array_equal(same.fit_transform(images), same.transform(images))

@@ -88,6 +88,12 @@ class PixelDropoutNoise(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     rate : float in [0, 1], default=0.0
         Fraction of pixels (or STFT bins) set to ``fill_value`` in each item. Read at
         transform time.
+    fit_rate : float in [0, 1] or None, default=None
+        The fraction used by :meth:`fit_transform`, i.e. on the training data inside a
+        pipeline's ``fit``. ``None`` uses ``rate`` (the paper: train on clean data, with
+        ``rate=0``). A value above 0 is training-time augmentation: the network learns from
+        spectrograms with missing pixels, while :meth:`transform` (prediction) still uses
+        ``rate``.
     mode : {"auto", "image", "waveform"}, default="auto"
         ``"auto"`` picks image mode for 3-D input and waveform mode for 2-D input.
     fill_value : float, default=0.0
@@ -120,6 +126,7 @@ class PixelDropoutNoise(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     _parameter_constraints = {
         "rate": [Interval(Real, 0, 1, closed="both")],
+        "fit_rate": [Interval(Real, 0, 1, closed="both"), None],
         "mode": [StrOptions({"auto", "image", "waveform"})],
         "fill_value": [Real],
         "n_fft": [Interval(Integral, 2, None, closed="left")],
@@ -131,6 +138,7 @@ class PixelDropoutNoise(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         self,
         rate=0.0,
         *,
+        fit_rate=None,
         mode="auto",
         fill_value=0.0,
         n_fft=2048,
@@ -138,6 +146,7 @@ class PixelDropoutNoise(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         random_state=None,
     ):
         self.rate = rate
+        self.fit_rate = fit_rate
         self.mode = mode
         self.fill_value = fill_value
         self.n_fft = n_fft
@@ -177,17 +186,36 @@ class PixelDropoutNoise(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         # rate may have been changed on the fitted step with set_params: validate it here.
         self._validate_params()
+        return self._drop(X, self.rate)
+
+    def fit_transform(self, X, y=None):
+        """Fit, then drop ``fit_rate`` (``rate`` when ``fit_rate`` is None) of each item.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n, n_mels, n_frames) or (n, n_samples)
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        X_noisy : ndarray of the same shape and dtype
+        """
+        self.fit(X)
+        return self._drop(X, self.rate if self.fit_rate is None else self.fit_rate)
+
+    def _drop(self, X, rate):
         X = validate_data(
             self, X, allow_nd=True, reset=False, dtype=[np.float32, np.float64], copy=True
         )
         mode = self._resolve_mode(X)
-        if self.rate == 0:
+        if rate == 0:
             return X
         rngs = item_rngs(self.random_state, X)
         if mode == "image":
-            X[dropout_mask(X.shape, self.rate, rngs)] = self.fill_value
+            X[dropout_mask(X.shape, rate, rngs)] = self.fill_value
             return X
-        return self._waveform_noise(X, rngs)
+        return self._waveform_noise(X, rate, rngs)
 
     def _resolve_mode(self, X):
         if self.mode == "auto":
@@ -203,7 +231,7 @@ class PixelDropoutNoise(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             )
         return self.mode
 
-    def _waveform_noise(self, X, rngs):
+    def _waveform_noise(self, X, rate, rngs):
         import librosa
 
         n_samples = X.shape[1]
@@ -211,7 +239,7 @@ class PixelDropoutNoise(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         stft = librosa.stft(
             flat, n_fft=self.n_fft, hop_length=self.hop_length, center=True, pad_mode="constant"
         )
-        stft[dropout_mask(stft.shape, self.rate, rngs)] = 0
+        stft[dropout_mask(stft.shape, rate, rngs)] = 0
         y = librosa.istft(
             stft, hop_length=self.hop_length, n_fft=self.n_fft, length=n_samples, center=True
         )
