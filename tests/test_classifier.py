@@ -366,3 +366,32 @@ def test_make_ensemble(blobs):
     assert [name for name, _ in make_ensemble(n_networks=1, svc_C=None).estimators] == ["net0"]
     with pytest.raises(ValueError, match="n_networks"):
         make_ensemble(n_networks=0)
+    with pytest.raises(ValueError, match="combine"):
+        make_ensemble(combine="mean")
+
+
+def test_make_ensemble_stack(blobs):
+    from sklearn.ensemble import StackingClassifier, VotingClassifier
+
+    from skgenre.models import make_ensemble
+
+    X, y = blobs
+    ens = make_ensemble(n_networks=2, combine="stack", random_state=3, epochs=3,
+                        early_stopping=False, model__hidden_layer_sizes=(4,))
+    assert isinstance(ens, StackingClassifier)
+    assert [name for name, _ in ens.estimators] == ["nets", "svc", "lr"]
+    nets = ens.estimators[0][1]
+    assert isinstance(nets, VotingClassifier)
+    assert [est.random_state for _, est in nets.estimators] == [3, 4]
+    # The combination is learned from inner out-of-fold probabilities, never refit data.
+    assert ens.cv.n_splits == 3 and ens.stack_method == "predict_proba"
+    ens.fit(X, y)
+    proba = ens.predict_proba(X)
+    assert proba.shape == (60, 3)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
+    # Three members x three classes of probabilities feed the final logistic regression.
+    assert ens.final_estimator_.coef_.shape == (3, 9)
+    assert set(ens.predict(X)) <= set(y)
+    without_svc = make_ensemble(n_networks=1, svc_C=None, combine="stack")
+    assert [name for name, _ in without_svc.estimators] == ["nets", "lr"]
+    clone(ens)

@@ -174,9 +174,9 @@ def get_preset(name, kind):
 
 def make_ensemble(
     preset="tuned", kind="feature", *, n_networks=5, svc_C=10.0, svc_weight=1.0,
-    random_state=None, **classifier_params,
+    combine="vote", random_state=None, **classifier_params,
 ):
-    """Soft-voting ensemble of preset networks with different seeds, plus an RBF SVC.
+    """Ensemble of preset networks with different seeds plus an RBF SVC (vote or stack).
 
     skgenre's strongest classifier on tabular features: averaging the class probabilities of
     several independently initialized networks removes much of their seed-to-seed variance,
@@ -200,15 +200,26 @@ def make_ensemble(
         Voting weight of the SVC; each network has weight 1. (On the GTZAN feature table,
         giving the SVC the weight of all networks together scored lower; see
         ``benchmarks/README_models.md``.)
+    combine : {"vote", "stack"}, default="vote"
+        How the members are combined. ``"vote"``: soft vote (weights 1 per network,
+        ``svc_weight`` for the SVC). ``"stack"``: a
+        :class:`~sklearn.ensemble.StackingClassifier` whose final logistic regression
+        learns the combination from out-of-fold probabilities (inner stratified 3-fold
+        cross-validation on the training data only) of three members: the soft vote of
+        the networks, the RBF SVC (sigmoid-calibrated as in the vote) and a multinomial
+        logistic regression. Stacking fits every member four times (three inner folds and the full
+        data), so it costs about four times the vote; ``svc_weight`` is ignored.
     random_state : int, RandomState instance or None, default=None
-        Seeds of the members: network ``i`` gets ``random_state + i`` for an int.
+        Seeds of the members: network ``i`` gets ``random_state + i`` for an int; the
+        inner folds of ``"stack"`` are shuffled with ``random_state`` too.
     **classifier_params : dict
         :class:`~skgenre.GenreClassifier` parameters overriding the preset's.
 
     Returns
     -------
-    ensemble : VotingClassifier
-        ``voting="soft"`` ensemble.
+    ensemble : VotingClassifier or StackingClassifier
+        ``voting="soft"`` ensemble for ``combine="vote"``, a stacking ensemble for
+        ``combine="stack"``.
 
     Examples
     --------
@@ -220,9 +231,13 @@ def make_ensemble(
     1
     >>> ens.weights
     [1.0, 1.0, 1.0, 1.0]
+    >>> [name for name, _ in make_ensemble(n_networks=3, combine="stack").estimators]
+    ['nets', 'svc', 'lr']
     """
     from sklearn.calibration import CalibratedClassifierCV
-    from sklearn.ensemble import VotingClassifier
+    from sklearn.ensemble import StackingClassifier, VotingClassifier
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold
     from sklearn.svm import SVC
     from sklearn.utils import check_random_state
 
@@ -232,6 +247,8 @@ def make_ensemble(
         raise ValueError(f"n_networks must be an int >= 1, got {n_networks!r}.")
     if svc_C is not None and not (isinstance(svc_C, numbers.Real) and svc_C > 0):
         raise ValueError(f"svc_C must be a positive float or None, got {svc_C!r}.")
+    if combine not in ("vote", "stack"):
+        raise ValueError(f"combine must be 'vote' or 'stack', got {combine!r}.")
     params = {**get_preset(preset, kind)["classifier"], **classifier_params}
     if random_state is None:
         seeds = [None] * n_networks
@@ -243,6 +260,21 @@ def make_ensemble(
     members = [
         (f"net{i}", GenreClassifier(random_state=seed, **params)) for i, seed in enumerate(seeds)
     ]
+    if combine == "stack":
+        if isinstance(random_state, numbers.Integral):
+            inner_seed = int(random_state)
+        else:
+            inner_seed = check_random_state(random_state).randint(2**31 - 1)
+        stacked = [("nets", VotingClassifier(members, voting="soft"))]
+        if svc_C is not None:
+            stacked.append(("svc", CalibratedClassifierCV(SVC(C=svc_C), ensemble=False)))
+        stacked.append(("lr", LogisticRegression(max_iter=3000)))
+        return StackingClassifier(
+            stacked,
+            final_estimator=LogisticRegression(max_iter=3000),
+            cv=StratifiedKFold(3, shuffle=True, random_state=inner_seed),
+            stack_method="predict_proba",
+        )
     weights = None
     if svc_C is not None:
         if not (isinstance(svc_weight, numbers.Real) and svc_weight > 0):
