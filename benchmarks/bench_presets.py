@@ -7,7 +7,7 @@ several clips per track and predict each track from all its consecutive clips.
 
 All rows share one stratified 80/20 split by track (:func:`skgenre.evaluation.paper_split`)
 and run in one process, so their ratios are comparable even on a busy machine; absolute
-times are not. See ``benchmarks/README_presets.md``.
+times are not. See ``benchmarks/README.md``.
 
 Usage::
 

@@ -199,7 +199,7 @@ def make_ensemble(
     svc_weight : float, default=1.0
         Voting weight of the SVC; each network has weight 1. (On the GTZAN feature table,
         giving the SVC the weight of all networks together scored lower; see
-        ``benchmarks/README_models.md``.)
+        ``benchmarks/README.md``.)
     combine : {"vote", "stack"}, default="vote"
         How the members are combined. ``"vote"``: soft vote (weights 1 per network,
         ``svc_weight`` for the SVC). ``"stack"``: a
