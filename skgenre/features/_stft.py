@@ -372,7 +372,18 @@ def run_chunks(func, clips, slices, n_jobs):
     if len(slices) == 1 or effective_n_jobs(n_jobs) == 1:
         parts = [func(clips[s]) for s in slices]
     else:
-        parts = Parallel(n_jobs=n_jobs)(delayed(func)(clips[s]) for s in slices)
+        # Threads by default: the FFTs and matrix products release the GIL, and threads
+        # share the clips instead of pickling them to worker processes. BLAS is held to
+        # one thread meanwhile, or its own threads fight the workers for the cores.
+        # (Measured on 240 5-s clips, 2 cores, against n_jobs=1 with default BLAS
+        # threads: benchmarks/README.md.) A backend set with joblib.parallel_config
+        # (loky, Dask, Ray) still takes precedence.
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1):
+            parts = Parallel(n_jobs=n_jobs, prefer="threads")(
+                delayed(func)(clips[s]) for s in slices
+            )
     return np.concatenate(parts, axis=0)
 
 
