@@ -13,6 +13,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._errors import AudioLoadError, SkgenreError
 from ..preprocessing import consecutive_clips
+from ..utils import check_waveforms
 
 __all__ = ["predict_songs"]
 
@@ -63,14 +64,13 @@ def _loader_for(load_step):
 def _load_one(loader, item, index):
     """Decode one source; return ``(waveform, None)`` or ``(None, error)``."""
     if not _is_path(item):
+        # One object array of one waveform: the shared validation, whatever its length.
+        box = np.empty(1, dtype=object)
+        box[0] = item
         try:
-            w = np.asarray(item, dtype=np.float32)
+            (w,) = check_waveforms(box, input_name=f"waveform[{index}]")
         except (TypeError, ValueError) as exc:
-            return None, ValueError(f"waveform[{index}] is not a numeric 1-D array: {exc}")
-        if w.ndim != 1 or w.size == 0 or not np.isfinite(w).all():
-            return None, ValueError(
-                f"waveform[{index}] must be a non-empty, finite 1-D array; got shape {w.shape}."
-            )
+            return None, ValueError(str(exc).replace(f"waveform[{index}][0]", f"waveform[{index}]"))
         return w, None
     if loader is None:
         return None, ValueError(
