@@ -7,8 +7,17 @@ column sets:
   spectral centroid, chroma, MFCC 1-20 means);
 * ``all57``: every numeric column except ``length``.
 
-Protocol: 5-fold stratified cross-validation (shuffled, seeded), the same folds for every
-model. Models:
+Protocols (``--protocol``), the same data for every model:
+
+* ``kfold`` (default): 5-fold stratified cross-validation (shuffled, seeded; ``--repeats R``
+  reruns it with R seeds and reports the mean over all folds and of each repeat);
+* ``filtered``: the artist/fault-filtered split of Kereliuk & Sturm: fit on its train and
+  valid tracks (640), test on its test tracks (290); no artist on both sides;
+* ``filtered-dev``: fit on the filtered train tracks (443), test on the valid tracks (197):
+  the development split on which designs are compared, so that no design choice is made on
+  the k-fold test folds or the filtered test tracks.
+
+Models:
 
 * ``SVC``: StandardScaler + SVC(rbf), C tuned by an inner 3-fold grid search;
 * ``paper`` preset: the paper's dense net and schedule (10 epochs, batch 128, min-max then
@@ -17,6 +26,9 @@ model. Models:
 * ``ensemble``: :func:`skgenre.models.make_ensemble`, skgenre's best classifier for
   feature tables (issue 6): a soft vote of five ``tuned`` networks with different seeds
   and an RBF SVC (C=10, sigmoid-calibrated probabilities), behind a StandardScaler;
+* ``ensemble-logvar``: the same ensemble behind ``log1p`` of the 28 ``*_var`` columns
+  (variances span 2-4 orders of magnitude) and a StandardScaler: the design chosen on the
+  development split (see ``--protocol filtered-dev``), then run once on the other protocols;
 * ``stack``: ``make_ensemble(combine="stack", n_networks=3)``: a StackingClassifier whose
   final logistic regression combines the out-of-fold probabilities (inner stratified 3-fold
   CV on the outer training fold only) of a soft vote of three ``tuned`` networks, the
@@ -27,7 +39,7 @@ Run (about 15-25 minutes on 2 busy CPU cores)::
     python benchmarks/bench_feature_table.py --csv /work/shared/data/gtzan/features_30_sec.csv
 
 ``--models svc,stack`` adds the stacking ensemble (not in the default list: about 15 more
-minutes, and it scored below the vote; see ``benchmarks/README_models.md``).
+minutes, and it scored below the vote; see ``benchmarks/README.md``).
 
 It prints a markdown table of mean and std accuracy and the mean fit time per fold.
 """
@@ -88,6 +100,24 @@ def make_best(random_state=0):
     return make_pipeline(StandardScaler(), ensemble)
 
 
+def log_var_columns(columns):
+    """``log1p`` of the variance columns, every other column passed through."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.preprocessing import FunctionTransformer
+
+    var = [i for i, c in enumerate(columns) if c.endswith("_var")]
+    return ColumnTransformer(
+        [("log", FunctionTransformer(np.log1p), var)], remainder="passthrough"
+    )
+
+
+def make_best_logvar(columns, random_state=0):
+    from skgenre.models import make_ensemble
+
+    ensemble = make_ensemble("tuned", "feature", random_state=random_state)
+    return make_pipeline(log_var_columns(columns), StandardScaler(), ensemble)
+
+
 def make_stack(random_state=0):
     from skgenre.models import make_ensemble
 
@@ -106,16 +136,61 @@ def make_svc():
     )
 
 
+MODELS = ("svc", "paper", "tuned", "ensemble", "ensemble-logvar", "stack")
+
+
+def _protocol(args, table):
+    """The cross-validation splitter of ``--protocol`` and a line that describes it."""
+    if args.protocol == "kfold":
+        # Repeat r reshuffles with seed + r, so repeat 0 keeps the folds of a single run.
+        seeds = range(args.seed, args.seed + args.repeats)
+        y = table["label"].to_numpy()
+        cv = [
+            split
+            for seed in seeds
+            for split in StratifiedKFold(args.folds, shuffle=True, random_state=seed).split(y, y)
+        ]
+        shown = f"seed {args.seed}" if args.repeats == 1 else f"seeds {seeds[0]}-{seeds[-1]}"
+        return cv, f"{args.folds}-fold stratified CV ({shown}), {len(table)} tracks"
+    from skgenre.datasets import load_gtzan_split_lists
+
+    part_of = {
+        entry.rsplit("/", 1)[-1]: part
+        for part, entries in load_gtzan_split_lists().items()
+        for entry in entries
+    }
+    part = table["filename"].map(part_of).to_numpy()
+    train_parts = ("train",) if args.protocol == "filtered-dev" else ("train", "valid")
+    test_part = "valid" if args.protocol == "filtered-dev" else "test"
+    train = np.flatnonzero(np.isin(part, train_parts))
+    test = np.flatnonzero(part == test_part)
+    where = (
+        f"filtered split (Kereliuk & Sturm): fit on {'+'.join(train_parts)} "
+        f"({len(train)} tracks), test on {test_part} ({len(test)} tracks)"
+    )
+    return [(train, test)], where
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--csv", default="/work/shared/data/gtzan/features_30_sec.csv")
+    parser.add_argument(
+        "--protocol", choices=["kfold", "filtered", "filtered-dev"], default="kfold",
+        help="k-fold CV, the filtered split (train+valid -> test) or its dev part "
+        "(train -> valid)",
+    )
     parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0, help="seed of the k-fold shuffle")
+    parser.add_argument(
+        "--repeats", type=int, default=1,
+        help="k-fold only: repeat the CV with seeds seed, seed+1, ...; the table gives the "
+        "mean over all folds and each repeat's mean",
+    )
     parser.add_argument("--threads", type=int, default=2, help="TensorFlow threads")
     parser.add_argument(
         "--models",
         default="svc,paper,tuned,ensemble",
-        help="comma-separated subset of svc,paper,tuned,ensemble,stack",
+        help="comma-separated subset of svc,paper,tuned,ensemble,ensemble-logvar,stack",
     )
     args = parser.parse_args(argv)
     _limit_threads(args.threads)
@@ -124,8 +199,13 @@ def main(argv=None):
     y = table["label"].to_numpy()
     all57 = [c for c in table.columns if c not in ("filename", "label", "length")]
     columns = {"paper24": PAPER24, "all57": all57}
-    cv = StratifiedKFold(args.folds, shuffle=True, random_state=args.seed)
+    if args.repeats < 1:
+        parser.error(f"--repeats must be >= 1, got {args.repeats}")
+    cv, where = _protocol(args, table)
     wanted = args.models.split(",")
+    unknown = set(wanted) - set(MODELS)
+    if unknown:
+        parser.error(f"unknown --models {sorted(unknown)}; choose from {MODELS}")
     runs = []
     for colset, cols in columns.items():
         X = table[cols].to_numpy(dtype=np.float32)
@@ -137,16 +217,25 @@ def main(argv=None):
             runs.append(('GenreClassifier "tuned"', colset, make_preset_model("tuned"), X))
         if "ensemble" in wanted and colset == "all57":
             runs.append(("make_ensemble (5 tuned nets + SVC)", colset, make_best(), X))
+        if "ensemble-logvar" in wanted and colset == "all57":
+            runs.append(
+                ("log1p(var) + make_ensemble", colset, make_best_logvar(cols), X)
+            )
         if "stack" in wanted and colset == "all57":
             runs.append(('make_ensemble(combine="stack")', colset, make_stack(), X))
 
     rows = []
+    n_repeats = args.repeats if args.protocol == "kfold" else 1
     for name, colset, model, X in runs:
         t0 = time.perf_counter()
         res = cross_validate(model, X, y, cv=cv, n_jobs=1)
         wall = time.perf_counter() - t0
         acc = res["test_score"]
-        rows.append((name, colset, X.shape[1], acc.mean(), acc.std(), res["fit_time"].mean()))
+        per_repeat = acc.reshape(n_repeats, -1).mean(axis=1)
+        rows.append(
+            (name, colset, X.shape[1], acc.mean(), acc.std(), per_repeat,
+             res["fit_time"].mean())
+        )
         print(
             f"{name:32s} {colset:8s} acc {acc.mean():.3f} +- {acc.std():.3f} "
             f"fit {res['fit_time'].mean():.1f}s/fold (wall {wall:.0f}s)",
@@ -154,13 +243,15 @@ def main(argv=None):
         )
 
     print()
-    print(f"{args.folds}-fold stratified CV (seed {args.seed}), {len(y)} tracks, {args.csv}")
+    print(f"{where}, {args.csv}")
     print()
-    print("| model | columns | accuracy (mean) | std | fit time / fold (s) |")
-    print("| --- | --- | --- | --- | --- |")
-    for name, colset, d, mean, std, fit in rows:
-        print(f"| {name} | {colset} ({d}) | {mean:.3f} | {std:.3f} | {fit:.1f} |")
-
+    repeats_head = " | mean of each repeat" if n_repeats > 1 else ""
+    print(f"| model | columns | accuracy (mean) | std{repeats_head} | fit time / fold (s) |")
+    print("| --- | --- | --- | ---" + (" | ---" if n_repeats > 1 else "") + " | --- |")
+    for name, colset, d, mean, std, per_repeat, fit in rows:
+        repeats = (" | " + ", ".join(f"{a:.3f}" for a in per_repeat)) if n_repeats > 1 else ""
+        spread = f"{std:.3f}" if len(cv) > 1 else "- (one split)"
+        print(f"| {name} | {colset} ({d}) | {mean:.3f} | {spread}{repeats} | {fit:.1f} |")
 
 if __name__ == "__main__":
     main()

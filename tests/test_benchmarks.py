@@ -1,0 +1,114 @@
+"""Smoke runs of the benchmark scripts, so the one-command tables do not rot.
+
+The scripts are not timed here (their numbers live in ``benchmarks/README.md``); these runs use
+tiny data, one or two epochs or the fast models only, and check that every requested row is
+produced (presets table: on the synthetic toy set and on a folder in GTZAN layout; feature
+table: on the real GTZAN feature table, under each protocol) and that bad arguments are
+refused.
+"""
+
+import csv
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from skgenre.datasets import make_toy_genres
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT / "benchmarks"
+TIMEOUT_S = 600
+
+def _run(script, *args, cwd):
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    return subprocess.run(
+        [sys.executable, str(BENCH / script), *map(str, args)],
+        cwd=cwd, env=env, capture_output=True, text=True, timeout=TIMEOUT_S,
+    )
+
+
+def _table_rows(stdout):
+    """The markdown table rows (model, preset, protocol, ...) printed on stdout."""
+    lines = [ln for ln in stdout.splitlines() if ln.startswith("| ") and "---" not in ln]
+    header, *rows = [[c.strip() for c in ln.strip("|").split("|")] for ln in lines]
+    return header, rows
+
+
+def test_bench_presets_toy(tmp_path):
+    out_csv = tmp_path / "rows.csv"
+    proc = _run(
+        "bench_presets.py", "--n-per-class", 5, "--n-classes", 2, "--duration", 10,
+        "--kinds", "feature,spec-dense", "--epochs", 2, "--out", out_csv, cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    header, rows = _table_rows(proc.stdout)
+    assert header[:4] == ["model", "preset", "protocol", "train clips"]
+    assert "test acc" in header and "fit s" in header and "predict s" in header
+    got = {(r[0], r[1], r[2]) for r in rows}
+    for kind in ("feature", "spec-dense"):
+        assert {(kind, "paper", "one random clip"), (kind, "tuned", "one random clip"),
+                (kind, "tuned", "track, 1 clip"), (kind, "tuned", "track, all clips")} <= got
+    for row in rows:
+        acc = float(row[header.index("test acc")])
+        assert 0.0 <= acc <= 1.0
+        assert float(row[header.index("fit s")]) > 0
+    with open(out_csv, newline="") as fh:
+        assert len(list(csv.DictReader(fh))) == len(rows)
+
+
+def test_bench_presets_on_a_gtzan_folder(tmp_path):
+    make_toy_genres(n_per_class=5, n_classes=2, duration=6.0, random_state=0,
+                    path=tmp_path / "gtzan")
+    proc = _run(
+        "bench_presets.py", "--data", tmp_path / "gtzan", "--kinds", "feature",
+        "--presets", "paper", "--track-presets", "", "--epochs", 1, cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert str(tmp_path / "gtzan") in proc.stdout
+    _, rows = _table_rows(proc.stdout)
+    assert [(r[0], r[1], r[2]) for r in rows] == [("feature", "paper", "one random clip")]
+
+
+def test_bench_presets_refuses_a_missing_folder(tmp_path):
+    proc = _run("bench_presets.py", "--data", tmp_path / "nowhere", cwd=tmp_path)
+    assert proc.returncode != 0
+    assert "nowhere" in proc.stderr
+
+
+def test_bench_feature_table_protocols(gtzan_dir, tmp_path):
+    csv_path = gtzan_dir / "features_30_sec.csv"
+    kfold = _run("bench_feature_table.py", "--csv", csv_path, "--models", "svc",
+                 "--folds", 3, "--repeats", 2, cwd=tmp_path)
+    assert kfold.returncode == 0, kfold.stderr[-3000:]
+    assert "3-fold stratified CV (seeds 0-1), 1000 tracks" in kfold.stdout
+    header, rows = _table_rows(kfold.stdout)
+    assert header[header.index("std") + 1] == "mean of each repeat"
+    assert [r[1] for r in rows] == ["paper24 (24)", "all57 (57)"]
+    for row in rows:
+        per_repeat = [float(a) for a in row[4].split(",")]
+        assert len(per_repeat) == 2
+        assert float(row[2]) == pytest.approx(sum(per_repeat) / 2, abs=1e-3)
+
+    dev = _run("bench_feature_table.py", "--csv", csv_path, "--models", "svc",
+               "--protocol", "filtered-dev", cwd=tmp_path)
+    assert dev.returncode == 0, dev.stderr[-3000:]
+    assert "fit on train (443 tracks), test on valid (197 tracks)" in dev.stdout
+    held_out = _run("bench_feature_table.py", "--csv", csv_path, "--models", "svc",
+                    "--protocol", "filtered", cwd=tmp_path)
+    assert held_out.returncode == 0, held_out.stderr[-3000:]
+    assert "fit on train+valid (640 tracks), test on test (290 tracks)" in held_out.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--models", "svc,forest"], "unknown --models"),
+    (["--repeats", "0"], "--repeats must be >= 1"),
+])
+def test_bench_feature_table_refuses_bad_arguments(gtzan_dir, tmp_path, args, message):
+    proc = _run("bench_feature_table.py", "--csv", gtzan_dir / "features_30_sec.csv", *args,
+                cwd=tmp_path)
+    assert proc.returncode == 2
+    assert message in proc.stderr
