@@ -80,7 +80,7 @@ def _csv_list(text):
 
 
 def load_data(args):
-    """Return waveforms, labels, a description and the decode time (s)."""
+    """Return waveforms, labels, a description and the decode time (s; None for the toy set)."""
     if args.data is None:
         from skgenre.datasets import make_toy_genres
 
@@ -94,7 +94,7 @@ def load_data(args):
             f"SYNTHETIC toy set (make_toy_genres: {args.n_classes} classes x {n} tracks of "
             f"{args.duration:g} s) -- not GTZAN, says nothing about real genres"
         )
-        return toy.data, y, desc, 0.0
+        return toy.data, y, desc, None
 
     from skgenre.datasets import load_gtzan
     from skgenre.io import AudioLoader
@@ -212,7 +212,10 @@ def run(args):
         "clips": f"{args.clip_duration:g} s at {args.sr} Hz",
         "machine": f"{platform.platform()}, {os.cpu_count()} CPUs, Python "
         f"{platform.python_version()}, skgenre {skgenre.__version__}",
-        "decode": f"{decode_s:.1f} s (once, not in the fit/predict times)",
+        "decode": (
+            "none (toy clips are synthesized in memory)" if decode_s is None
+            else f"{decode_s:.2f} s (once, not in the fit/predict times)"
+        ),
         "warm-up": "each model kind is fitted once for 1 epoch before timing (untimed)",
     }
     if args.epochs is not None:
