@@ -235,7 +235,8 @@ class GenreClassifier(KerasClassifier, metaclass=_ClassifierMixinBeforeBaseEstim
         Keep training the fitted network on the next call to ``fit``.
     random_state : int, RandomState instance or None, default=None
         Seed for weight initialization, shuffling, dropout and the early-stopping split.
-        An int makes ``fit`` reproducible (same seed, same predictions); ``None`` leaves
+        An int makes ``fit`` reproducible (same seed, same predictions on the same
+        hardware and software; another CPU may round differently); ``None`` leaves
         training nondeterministic.
     verbose : int, default=0
         Keras verbosity.
