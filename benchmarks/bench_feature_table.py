@@ -136,6 +136,7 @@ def make_svc():
     )
 
 
+DEFAULT_CSV = Path(__file__).resolve().parents[2] / "shared/data/gtzan/features_30_sec.csv"
 MODELS = ("svc", "paper", "tuned", "ensemble", "ensemble-logvar", "stack")
 
 
@@ -173,7 +174,11 @@ def _protocol(args, table):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--csv", default="/work/shared/data/gtzan/features_30_sec.csv")
+    parser.add_argument(
+        "--csv", type=Path, default=DEFAULT_CSV,
+        help="the GTZAN feature table (default: ../shared/data/gtzan/features_30_sec.csv "
+        "beside the checkout)",
+    )
     parser.add_argument(
         "--protocol", choices=["kfold", "filtered", "filtered-dev"], default="kfold",
         help="k-fold CV, the filtered split (train+valid -> test) or its dev part "
@@ -193,14 +198,18 @@ def main(argv=None):
         help="comma-separated subset of svc,paper,tuned,ensemble,ensemble-logvar,stack",
     )
     args = parser.parse_args(argv)
+    if args.repeats < 1:
+        parser.error(f"--repeats must be >= 1, got {args.repeats}")
+    if args.repeats > 1 and args.protocol != "kfold":
+        parser.error(f"--repeats applies to --protocol kfold only, not {args.protocol}")
+    if not args.csv.is_file():
+        parser.error(f"--csv: no such file: {args.csv}")
     _limit_threads(args.threads)
 
     table = pd.read_csv(args.csv)
     y = table["label"].to_numpy()
     all57 = [c for c in table.columns if c not in ("filename", "label", "length")]
     columns = {"paper24": PAPER24, "all57": all57}
-    if args.repeats < 1:
-        parser.error(f"--repeats must be >= 1, got {args.repeats}")
     cv, where = _protocol(args, table)
     wanted = args.models.split(",")
     unknown = set(wanted) - set(MODELS)
@@ -252,6 +261,7 @@ def main(argv=None):
         repeats = (" | " + ", ".join(f"{a:.3f}" for a in per_repeat)) if n_repeats > 1 else ""
         spread = f"{std:.3f}" if len(cv) > 1 else "- (one split)"
         print(f"| {name} | {colset} ({d}) | {mean:.3f} | {spread}{repeats} | {fit:.1f} |")
+
 
 if __name__ == "__main__":
     main()

@@ -141,11 +141,14 @@ def run(args):
     from sklearn.pipeline import Pipeline
 
     import skgenre
-    from skgenre import pipelines
+    from skgenre import DatasetError, pipelines
     from skgenre.evaluation import paper_split
     from skgenre.models import TrackClassifier
 
-    X, y, desc, decode_s = load_data(args)
+    try:
+        X, y, desc, decode_s = load_data(args)
+    except DatasetError as exc:
+        sys.exit(f"bench_presets.py: error: --data: {exc}")
     train, test = paper_split(len(y), y, test_size=0.2, random_state=args.seed)
     Xtr, ytr, Xte, yte = X[train], y[train], X[test], y[test]
     overrides = {} if args.epochs is None else {"epochs": args.epochs}

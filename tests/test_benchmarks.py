@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "benchmarks"
 TIMEOUT_S = 600
 
+
 def _run(script, *args, cwd):
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
@@ -75,8 +76,9 @@ def test_bench_presets_on_a_gtzan_folder(tmp_path):
 
 def test_bench_presets_refuses_a_missing_folder(tmp_path):
     proc = _run("bench_presets.py", "--data", tmp_path / "nowhere", cwd=tmp_path)
-    assert proc.returncode != 0
-    assert "nowhere" in proc.stderr
+    assert proc.returncode == 1
+    assert "error: --data:" in proc.stderr and "nowhere" in proc.stderr
+    assert "Traceback" not in proc.stderr
 
 
 def test_bench_feature_table_protocols(gtzan_dir, tmp_path):
@@ -106,9 +108,16 @@ def test_bench_feature_table_protocols(gtzan_dir, tmp_path):
 @pytest.mark.parametrize("args, message", [
     (["--models", "svc,forest"], "unknown --models"),
     (["--repeats", "0"], "--repeats must be >= 1"),
+    (["--repeats", "2", "--protocol", "filtered"], "--repeats applies to --protocol kfold"),
 ])
 def test_bench_feature_table_refuses_bad_arguments(gtzan_dir, tmp_path, args, message):
     proc = _run("bench_feature_table.py", "--csv", gtzan_dir / "features_30_sec.csv", *args,
                 cwd=tmp_path)
     assert proc.returncode == 2
     assert message in proc.stderr
+
+
+def test_bench_feature_table_refuses_a_missing_csv(tmp_path):
+    proc = _run("bench_feature_table.py", "--csv", tmp_path / "no.csv", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "--csv: no such file" in proc.stderr and "no.csv" in proc.stderr
