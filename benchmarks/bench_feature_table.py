@@ -96,13 +96,6 @@ def make_preset_model(preset, random_state=0, **overrides):
     return make_pipeline(_scaler(p["scaler"]), clf)
 
 
-def make_best(random_state=0):
-    from skgenre.models import make_ensemble
-
-    ensemble = make_ensemble("tuned", "feature", random_state=random_state)
-    return make_pipeline(StandardScaler(), ensemble)
-
-
 def log_var_columns(columns):
     """``log1p`` of the variance columns, every other column passed through."""
     from sklearn.compose import ColumnTransformer
@@ -114,11 +107,13 @@ def log_var_columns(columns):
     )
 
 
-def make_best_logvar(columns, random_state=0, **classifier_params):
+def make_best(columns=None, random_state=0, **classifier_params):
+    """``make_ensemble`` behind a StandardScaler (after log1p of the variances of ``columns``)."""
     from skgenre.models import make_ensemble
 
     ensemble = make_ensemble("tuned", "feature", random_state=random_state, **classifier_params)
-    return make_pipeline(log_var_columns(columns), StandardScaler(), ensemble)
+    steps = [] if columns is None else [log_var_columns(columns)]
+    return make_pipeline(*steps, StandardScaler(), ensemble)
 
 
 def make_stack(random_state=0):
@@ -233,10 +228,10 @@ def main(argv=None):
             runs.append(("make_ensemble (5 tuned nets + SVC)", colset, make_best(), X))
         if "ensemble-logvar" in wanted and colset == "all57":
             runs.append(
-                ("log1p(var) + make_ensemble", colset, make_best_logvar(cols), X)
+                ("log1p(var) + make_ensemble", colset, make_best(cols), X)
             )
         if "ensemble-logvar-drop5" in wanted and colset == "all57":
-            model = make_best_logvar(cols, model__dropout=0.5)
+            model = make_best(cols, model__dropout=0.5)
             runs.append(("log1p(var) + make_ensemble(dropout 0.5)", colset, model, X))
         if "stack" in wanted and colset == "all57":
             runs.append(('make_ensemble(combine="stack")', colset, make_stack(), X))

@@ -121,3 +121,20 @@ def test_bench_feature_table_refuses_a_missing_csv(tmp_path):
     proc = _run("bench_feature_table.py", "--csv", tmp_path / "no.csv", cwd=tmp_path)
     assert proc.returncode == 2
     assert "--csv: no such file" in proc.stderr and "no.csv" in proc.stderr
+
+
+def test_bench_dev_screen(gtzan_dir, tmp_path):
+    proc = _run("bench_dev_screen.py", "--csv", gtzan_dir / "features_30_sec.csv",
+                "--settings", "preset", "--seeds", 1, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "fit on train (443 tracks), test on valid (197 tracks)" in proc.stdout
+    header, rows = _table_rows(proc.stdout)
+    assert header == ["setting", "seed 0", "mean"]
+    assert [r[0] for r in rows] == ["preset"]
+    assert 0.0 <= float(rows[0][1]) <= 1.0 and rows[0][1] == rows[0][2]
+
+
+def test_bench_dev_screen_refuses_an_unknown_setting(tmp_path):
+    proc = _run("bench_dev_screen.py", "--settings", "preset,dropout0.9", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "unknown --settings ['dropout0.9']" in proc.stderr
