@@ -5,8 +5,6 @@ nor Keras, and a transformer costs only the import of its own module. Keras is i
 first time :class:`GenreClassifier` (or a model) is touched.
 """
 
-import importlib
-
 from ._errors import (
     AudioLoadError,
     BrokenFilesWarning,
@@ -15,6 +13,7 @@ from ._errors import (
     SkgenreError,
     VersionMismatchWarning,
 )
+from ._lazy import attach as _attach
 from ._version import __version__
 
 # public name -> module that defines it
@@ -49,6 +48,7 @@ _SUBMODULES = [
     "utils",
 ]
 
+__getattr__, __dir__, _lazy_all = _attach(__name__, _LAZY, _SUBMODULES)
 __all__ = sorted(
     [
         "AudioLoadError",
@@ -58,21 +58,6 @@ __all__ = sorted(
         "SkgenreError",
         "VersionMismatchWarning",
         "__version__",
-        *_LAZY,
-        *_SUBMODULES,
+        *_lazy_all,
     ]
 )
-
-
-def __getattr__(name):
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    if name in _SUBMODULES:
-        return importlib.import_module(f"skgenre.{name}")
-    raise AttributeError(f"module 'skgenre' has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__))

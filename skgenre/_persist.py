@@ -181,9 +181,9 @@ def load_model(path):
     try:
         obj = joblib.load(path)
     except Exception as exc:  # unpickling garbage can fail in any way
+        # The unpickler's own message ("pop from empty list", ...) says nothing to a user.
         raise ModelFileError(
-            f"{str(path)!r} is not a skgenre model file: it cannot be read as one "
-            f"({type(exc).__name__}: {exc}). "
+            f"{str(path)!r} is not a skgenre model file: it cannot be read as one. "
             "Model files are written by skgenre.save_model or `skgenre train`."
         ) from exc
 

@@ -21,7 +21,12 @@ classifier parameters, e.g. ``make_cnn_pipeline(epochs=5, model__kernel_size=5)`
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-__all__ = ["make_cnn_pipeline", "make_feature_pipeline", "make_spectrogram_dense_pipeline"]
+__all__ = [
+    "MODEL_KINDS",
+    "make_cnn_pipeline",
+    "make_feature_pipeline",
+    "make_spectrogram_dense_pipeline",
+]
 
 
 def _classifier(preset, kind, random_state, classifier_params):
@@ -49,7 +54,8 @@ def _front(sr, duration, random_state, n_jobs):
     from .preprocessing import RandomClip
 
     return [
-        ("load", AudioLoader(sr=sr, n_jobs=n_jobs)),
+        # lazy: the clip step decodes a chunk of files at a time, never all whole songs
+        ("load", AudioLoader(sr=sr, n_jobs=n_jobs, lazy=True)),
         ("clip", RandomClip(duration=duration, sr=sr, random_state=random_state)),
     ]
 
@@ -227,3 +233,12 @@ def make_cnn_pipeline(
         ("classifier", clf),
     ]
     return Pipeline(steps, memory=memory)
+
+
+#: The model kinds: name -> factory. The one list that the command line (``--model``),
+#: ``skgenre reproduce`` and the benchmarks read.
+MODEL_KINDS = {
+    "feature": make_feature_pipeline,
+    "spec-dense": make_spectrogram_dense_pipeline,
+    "cnn": make_cnn_pipeline,
+}

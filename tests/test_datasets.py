@@ -305,3 +305,56 @@ def test_load_gtzan_then_audio_loader(toy_root):
     g = load_gtzan(toy_root, genres=["disco"])
     waveforms = AudioLoader().transform(g.filenames)
     assert waveforms.shape == (3,) and all(w.shape == (6615,) for w in waveforms)
+
+
+# --- load_genre_folders -----------------------------------------------------------------------
+
+
+def _tone(path, seconds=0.5, sr=8000):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sf.write(path, np.zeros(int(seconds * sr), dtype=np.float32), sr)
+
+
+def test_genre_folders_any_names_depths_and_formats(tmp_path):
+    from skgenre import DatasetError
+    from skgenre.datasets import load_genre_folders
+
+    _tone(tmp_path / "jazz" / "A - B.wav")
+    _tone(tmp_path / "jazz" / "album" / "cd1" / "01.flac")
+    _tone(tmp_path / "jazz" / "album" / "cd1" / "01.wav")  # same song, preferred format
+    _tone(tmp_path / "rock" / "rock.00001.ogg")
+    (tmp_path / "rock" / "notes.txt").write_text("text\n")
+    data = load_genre_folders(tmp_path)
+    assert data.target_names == ["jazz", "rock"] and data.layout == "folders"
+    assert [Path(p).name for p in data.filenames] == ["A - B.wav", "01.wav", "rock.00001.ogg"]
+    assert data.target.tolist() == [0, 0, 1]
+    reasons = {Path(p).name: why for p, why in data.skipped}
+    assert set(reasons) == {"01.flac", "notes.txt"}
+    assert "another format" in reasons["01.flac"] and "text" in reasons["notes.txt"]
+    assert load_genre_folders(tmp_path, n_per_genre=1).target.tolist() == [0, 1]
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(DatasetError, match="empty"):
+        load_genre_folders(tmp_path)
+    with pytest.raises(DatasetError, match="no genre folders"):
+        load_genre_folders(tmp_path / "rock")
+
+
+def test_genre_folders_recognise_gtzan(tmp_path, toy_root):
+    from skgenre.datasets import load_genre_folders
+
+    data = load_genre_folders(toy_root)
+    gtzan = load_gtzan(toy_root)
+    assert data.layout == "gtzan" and data.skipped == []
+    assert_array_equal(data.filenames, gtzan.filenames)
+    assert_array_equal(data.target, gtzan.target)
+    # the Kaggle copy's layout, with spectrogram images beside the audio
+    kaggle = tmp_path / "kaggle"
+    shutil.copytree(Path(gtzan.filenames[0]).parents[1], kaggle / "Data" / "genres_original")
+    (kaggle / "Data" / "images_original" / "blues").mkdir(parents=True)
+    assert load_genre_folders(kaggle).layout == "gtzan"
+    # one file named otherwise: still read, no longer called GTZAN
+    mixed = tmp_path / "mixed"
+    shutil.copytree(toy_root, mixed)
+    _tone(mixed / "genres" / "blues" / "My Song.wav", sr=22050)
+    data = load_genre_folders(mixed)
+    assert data.layout == "folders" and len(data.filenames) == len(gtzan.filenames) + 1

@@ -69,6 +69,57 @@ def test_random_clip_parameter_errors():
         RandomClip().fit([np.array([0.0, np.nan]), np.zeros(3)])
 
 
+@pytest.fixture
+def song_files(tmp_path):
+    from skgenre.datasets import make_toy_genres
+
+    toy = make_toy_genres(n_per_class=4, n_classes=2, duration=1.5, sr=8000, random_state=0,
+                          path=tmp_path)
+    return [str(p) for p in toy.filenames]
+
+
+@pytest.mark.parametrize("random_state", [0, 7])
+def test_random_clip_streams_lazy_files(song_files, monkeypatch, random_state):
+    """Files from a lazy loader are clipped a chunk at a time, with the same clips."""
+    from skgenre import AudioLoader
+    from skgenre.io import AudioFiles
+    from skgenre.io import _loader
+
+    eager = AudioLoader(sr=8000).fit_transform(song_files)
+    expected = RandomClip(duration=1.0, sr=8000, random_state=random_state).fit_transform(eager)
+
+    sizes = []
+    decode_chunks = AudioLoader._decode_chunks
+
+    def spy(self, paths, chunk_size=None):
+        for start, waves in decode_chunks(self, paths, chunk_size):
+            sizes.append(len(waves))
+            yield start, waves
+
+    def refuse(self):
+        raise AssertionError("all whole songs decoded at once")
+
+    monkeypatch.setattr(AudioLoader, "_decode_chunks", spy)
+    monkeypatch.setattr(AudioFiles, "decode", refuse)
+    monkeypatch.setattr(_loader, "_DECODE_CHUNK", 3)
+    files = AudioLoader(sr=8000, lazy=True).fit_transform(song_files)
+    assert isinstance(files, AudioFiles) and len(files) == 8
+    clip = RandomClip(duration=1.0, sr=8000, random_state=random_state)
+    np.testing.assert_array_equal(clip.fit_transform(files), expected)
+    np.testing.assert_array_equal(clip.transform(files[::-1]), expected[::-1])
+    assert sizes == [3, 3, 2, 3, 3, 2]
+
+
+def test_random_clip_lazy_files_name_a_broken_one(song_files, tmp_path):
+    from skgenre import AudioLoadError, AudioLoader
+
+    broken = tmp_path / "broken.wav"
+    broken.write_text("not audio")
+    files = AudioLoader(sr=8000, lazy=True).fit_transform([*song_files, str(broken)])
+    with pytest.raises(AudioLoadError, match="broken.wav"):
+        RandomClip(duration=1.0, sr=8000, random_state=0).fit_transform(files)
+
+
 def test_consecutive_clips():
     w = np.arange(10, dtype=np.float32)
     assert consecutive_clips(w, 3).shape == (3, 3)

@@ -1,56 +1,49 @@
-"""Helpers shared by the ``skgenre`` subcommands: progress, data sets, staged fitting."""
+"""What the ``skgenre`` subcommands share: messages, the data set, the pipeline."""
 
 import contextlib
-import os
 import sys
 import time
-import warnings
 
 import numpy as np
 
-from .._errors import BrokenFilesWarning, SkgenreError
+from .._errors import DatasetError
 
-__all__ = [
-    "MODELS",
-    "is_paths",
-    "load_and_clip",
-    "Progress",
-    "build_pipeline",
-    "fit_classifier",
-    "get_dataset",
-    "transform_in_chunks",
-]
-
-# CLI model name -> (factory name in skgenre.pipelines, label in tables)
-MODELS = {
-    "feature": ("make_feature_pipeline", "Feature"),
-    "spec-dense": ("make_spectrogram_dense_pipeline", "Spec-Dense"),
-    "cnn": ("make_cnn_pipeline", "CNN"),
-}
-
-# Rows between progress messages for per-file / per-clip work.
-_CHUNK = 100
+__all__ = ["Console", "build_pipeline", "get_dataset", "keras_output"]
 
 
-class Progress:
-    """Progress and timing messages on stderr (nothing when quiet)."""
+class Console:
+    """Messages on stderr: progress unless quiet, warnings always.
 
-    def __init__(self, quiet=False, stream=None):
+    Parameters
+    ----------
+    quiet : bool, default=False
+        No progress messages and no progress bars.
+    verbose : int, default=0
+        1 and more: Keras prints one line per training epoch.
+    stream : file, default=None
+        Where messages go; ``None`` means ``sys.stderr``.
+    """
+
+    def __init__(self, quiet=False, verbose=0, stream=None):
         self.quiet = quiet
-        self.stream = sys.stderr if stream is None else stream
+        self.verbose = verbose
+        self.stream = stream
         self.timings = {}
+
+    def _print(self, message):
+        print(f"[skgenre] {message}", file=self.stream or sys.stderr, flush=True)
 
     def say(self, message):
         if not self.quiet:
-            print(f"[skgenre] {message}", file=self.stream, flush=True)
+            self._print(message)
 
     def warn(self, message):
         """Shown even when quiet: files left out must never go unnoticed."""
-        print(f"[skgenre] warning: {message}", file=self.stream, flush=True)
+        self._print(f"warning: {message}")
 
     @contextlib.contextmanager
     def stage(self, name, message):
-        """Time a stage; the wall time is kept in ``timings[name]`` (seconds)."""
+        """Time a stage; its wall time is added to ``timings[name]`` (seconds)."""
         self.say(f"{message} ...")
         start = time.perf_counter()
         yield
@@ -59,105 +52,12 @@ class Progress:
         self.say(f"{message}: done in {elapsed:.1f} s")
 
 
-def _concat(parts):
-    if all(isinstance(p, np.ndarray) for p in parts):
-        if all(p.dtype == object and p.ndim == 1 for p in parts):
-            out = np.empty(sum(len(p) for p in parts), dtype=object)
-            i = 0
-            for p in parts:
-                out[i : i + len(p)] = p
-                i += len(p)
-            return out
-        return np.concatenate(parts, axis=0)
-    out = []
-    for p in parts:
-        out.extend(p)
-    return out
+def get_dataset(data_dir, n_per_class, seed, console):
+    """Return ``(X, y, description, kind)`` with ``kind`` one of toy, gtzan, folders.
 
-
-def load_and_clip(pipe, X, y, progress):
-    """Run the pipeline's ``load`` and ``clip`` steps: one random clip per song.
-
-    Songs are decoded a chunk at a time and clipped at once, so memory holds one chunk
-    of whole songs, not all of them (1000 GTZAN songs take 2.6 GB as float32). Each chunk
-    draws its clip offsets from its own seed, derived from the ``clip`` step's
-    ``random_state``, so an int seed repeats the run. Files that cannot be decoded are
-    left out with a warning (always shown, also when quiet).
-
-    Returns
-    -------
-    clips : ndarray of shape (n_kept, n_samples), float32
-    y : ndarray of shape (n_kept,)
-    """
-    from ..utils import make_rng
-
-    load, clip = pipe.named_steps["load"], pipe.named_steps["clip"]
-    y = np.asarray(y)
-    with progress.stage("load_clip", f"loading {len(y)} songs and cutting one clip each"):
-        if not is_paths(X):
-            # Waveforms in memory (the toy set): the stateless load step has nothing to
-            # decode.
-            return clip.fit_transform(X), y
-        n = len(X)
-        n_chunks = -(-n // _CHUNK)
-        random_state = clip.random_state
-        seeds = [None] * n_chunks
-        if random_state is not None:
-            seeds = make_rng(random_state).integers(np.iinfo(np.int32).max, size=n_chunks)
-        on_error = load.get_params()["on_error"]
-        load.set_params(on_error="warn")
-        parts, keep = [], []
-        try:
-            load.fit(X)
-            for k in range(n_chunks):
-                with warnings.catch_warnings(record=True) as caught:
-                    warnings.simplefilter("always", BrokenFilesWarning)
-                    waves = load.transform(X[k * _CHUNK : (k + 1) * _CHUNK])
-                for w in caught:
-                    if issubclass(w.category, BrokenFilesWarning):
-                        progress.warn(str(w.message))
-                    else:
-                        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-                ok = np.array([np.size(w) > 0 for w in waves], dtype=bool)
-                keep.append(ok)
-                if ok.any():
-                    clip.set_params(random_state=None if seeds[k] is None else int(seeds[k]))
-                    # fit_transform: the training-time mode, as in Pipeline.fit
-                    parts.append(clip.fit_transform(waves[ok]))
-                if n > _CHUNK:
-                    progress.say(f"  songs decoded and clipped: {min((k + 1) * _CHUNK, n)}/{n}")
-        finally:
-            load.set_params(on_error=on_error)
-            clip.set_params(random_state=random_state)
-        keep = np.concatenate(keep)
-        if not keep.any():
-            raise SkgenreError("none of the songs could be loaded; see the warnings above.")
-        if not keep.all():
-            progress.warn(f"left out {int((~keep).sum())} unreadable file(s)")
-        return np.concatenate(parts, axis=0), y[keep]
-
-
-def is_paths(X):
-    """Whether ``X`` lists files (to decode) rather than waveforms already in memory."""
-    return len(X) > 0 and isinstance(X[0], (str, os.PathLike))
-
-
-def transform_in_chunks(step, X, progress, what):
-    """``step.transform(X)`` in chunks of rows, reporting progress after each chunk."""
-    n = len(X)
-    if n <= _CHUNK:
-        return step.transform(X)
-    parts = []
-    for start in range(0, n, _CHUNK):
-        parts.append(step.transform(X[start : start + _CHUNK]))
-        progress.say(f"  {what}: {min(start + _CHUNK, n)}/{n}")
-    return _concat(parts)
-
-
-def get_dataset(data_dir, n_per_class, seed, progress):
-    """Return ``(X, y, description, synthetic)``: paths and labels of GTZAN or the toy set.
-
-    Without ``data_dir`` the built-in synthetic toy set (10 classes of generated audio) is
+    With ``data_dir`` the songs are the files of its genre folders
+    (:func:`skgenre.datasets.load_genre_folders`); every file left out is listed with the
+    reason. Without it the built-in synthetic toy set (10 classes of generated audio) is
     made in memory; its waveforms stand in for the decoded files.
     """
     if data_dir is None:
@@ -170,80 +70,54 @@ def get_dataset(data_dir, n_per_class, seed, progress):
             duration=6.0,
             random_state=seed,
         )
-        X, y = _bunch_xy(toy)
+        y = np.asarray(toy.target_names)[toy.target]
         desc = (
             f"SYNTHETIC toy data (skgenre.datasets.make_toy_genres, {len(np.unique(y))} "
-            f"classes, {len(y)} generated songs) -- NOT GTZAN; pass --data DIR for the real "
-            "data set"
+            f"classes, {len(y)} generated songs) -- NOT GTZAN; pass --data DIR for your "
+            "own music or GTZAN"
         )
-        return X, y, desc, True
+        return toy.data, y, desc, "toy"
 
-    from ..datasets import load_gtzan
+    from ..datasets import load_genre_folders
 
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        gtzan = load_gtzan(data_dir)
-    for w in caught:
-        if issubclass(w.category, BrokenFilesWarning):
-            progress.warn(str(w.message))
-        else:
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    X, y = _bunch_xy(gtzan)
-    if n_per_class is not None:
-        keep = np.concatenate(
-            [np.flatnonzero(y == c)[:n_per_class] for c in np.unique(y)]
+    data = load_genre_folders(data_dir, n_per_genre=n_per_class)
+    for path, why in data.skipped:
+        console.warn(f"skipped {path}: {why}")
+    if len(data.target_names) < 2:
+        raise DatasetError(
+            f"{data.base!r} holds {len(data.target_names)} genre folder "
+            f"({', '.join(map(repr, data.target_names))}); a classifier needs at least two"
         )
-        keep.sort()
-        X = [X[i] for i in keep] if isinstance(X, list) else X[keep]
-        y = y[keep]
-    desc = f"GTZAN folder {data_dir} ({len(np.unique(y))} genres, {len(y)} songs)"
-    return X, y, desc, False
+    y = np.asarray(data.target_names)[data.target]
+    kind = "GTZAN folder" if data.layout == "gtzan" else "folder"
+    desc = f"{kind} {data_dir} ({len(data.target_names)} genres, {len(y)} songs"
+    if data.skipped:
+        desc += f"; {len(data.skipped)} file(s) skipped, listed above"
+    desc += ")"
+    return data.filenames.astype(object), y, desc, data.layout
 
 
-def _bunch_xy(bunch):
-    if isinstance(bunch, tuple):
-        X, y = bunch[0], bunch[1]
-    else:
-        X = None
-        for key in ("filenames", "data", "waveforms"):
-            if key in bunch and bunch[key] is not None:
-                X = bunch[key]
-                break
-        y = bunch["target"]
-        names = bunch.get("target_names")
-        y = np.asarray(y)
-        if names is not None and y.dtype.kind in "iu":
-            y = np.asarray(names)[y]
-    y = np.asarray(y)
-    if isinstance(X, np.ndarray) and X.dtype.kind in "US":
-        X = X.astype(object)
-    return X, y
+def build_pipeline(kind, args, console):
+    """The pipeline of model ``kind`` with the command's preset, seed, jobs and epochs.
+
+    Every step with a ``verbose`` parameter shows its progress bar unless ``--quiet``;
+    the Keras classifier prints its epoch lines only with ``-v``.
+    """
+    from ..pipelines import MODEL_KINDS
+
+    params = {} if args.epochs is None else {"epochs": args.epochs}
+    pipe = MODEL_KINDS[kind](args.preset, random_state=args.seed, n_jobs=args.jobs, **params)
+    clf = pipe.steps[-1][0]
+    verbosity = {
+        f"{name}__verbose": (2 if console.verbose else 0) if name == clf else int(not console.quiet)
+        for name, step in pipe.steps
+        if hasattr(step, "get_params") and "verbose" in step.get_params(deep=False)
+    }
+    return pipe.set_params(**verbosity)
 
 
-def build_pipeline(model, preset, seed, jobs, epochs=None):
-    """A fresh pipeline of the CLI's ``model`` with the given preset and seed."""
-    from .. import pipelines
-
-    factory = getattr(pipelines, MODELS[model][0])
-    params = {"verbose": 0}
-    if epochs is not None:
-        params["epochs"] = epochs
-    return factory(preset, random_state=seed, n_jobs=jobs, **params)
-
-
-def fit_classifier(pipe_tail, X, y, progress, label):
-    """Fit ``pipe_tail`` (scaler and/or classifier); Keras epoch lines go to stderr."""
-    clf = pipe_tail.steps[-1][1]
-    with progress.stage(f"train_{label}", f"training {label} on {len(y)} clips"):
-        if progress.quiet:
-            pipe_tail.fit(X, y)
-        else:
-            # One line per epoch while training only (not on every later predict), and on
-            # stderr: Keras prints on stdout, which is for results.
-            clf.set_params(verbose=2)
-            try:
-                with contextlib.redirect_stdout(sys.stderr):
-                    pipe_tail.fit(X, y)
-            finally:
-                clf.set_params(verbose=0)
-    return pipe_tail
+@contextlib.contextmanager
+def keras_output():
+    """Keras prints its epoch lines on stdout, which is for results: send them to stderr."""
+    with contextlib.redirect_stdout(sys.stderr):
+        yield

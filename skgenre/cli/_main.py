@@ -6,11 +6,18 @@ import sys
 
 from .._errors import AudioLoadError, DatasetError, ModelFileError, SkgenreError
 from .._version import __version__
+from ._quiet import quiet_tensorflow
 
 __all__ = ["build_parser", "main"]
 
-_MODEL_CHOICES = ("feature", "spec-dense", "cnn")
 _PRESETS = ("paper", "tuned")
+
+_DATA_HELP = (
+    "folder of genre folders: DIR/<genre>/ holds that genre's songs (any file names, any "
+    "depth, any format that decodes; GTZAN's layouts work as they are). Files that cannot "
+    "be read are skipped and listed. Without --data the synthetic toy set is used (and the "
+    "output says so)"
+)
 
 
 def _positive_int(text):
@@ -54,11 +61,20 @@ def _add_common(p, *, data_help):
                         "each genre of --data")
     p.add_argument("--epochs", type=_positive_int, default=None, metavar="N",
                    help="override the preset's number of training epochs (for quick runs)")
-    p.add_argument("--quiet", action="store_true", help="no progress messages on stderr")
+    _add_output(p)
+
+
+def _add_output(p):
+    p.add_argument("--quiet", action="store_true",
+                   help="no progress messages or bars on stderr (warnings still show)")
+    p.add_argument("-v", "--verbose", action="count", default=0,
+                   help="also show Keras' line per training epoch")
 
 
 def build_parser():
     """The argument parser of the ``skgenre`` command."""
+    from ..pipelines import MODEL_KINDS
+
     parser = argparse.ArgumentParser(
         prog="skgenre",
         description="Music genre classification with scikit-learn pipelines and Keras models.",
@@ -74,8 +90,7 @@ def build_parser():
                     "accuracy with 0/25/50/75 % of spectrogram pixels set to 0. Without "
                     "--data it runs on a built-in SYNTHETIC toy set and says so.",
     )
-    _add_common(rep, data_help="GTZAN folder (genres/<genre>/<file>); without it the "
-                               "synthetic toy set is used")
+    _add_common(rep, data_help=_DATA_HELP)
     rep.add_argument("--out", metavar="DIR", default="skgenre-results",
                      help="folder for results.csv, results.json and the figures "
                           "(default: %(default)s)")
@@ -85,11 +100,11 @@ def build_parser():
     tr = sub.add_parser(
         "train", help="train one model and save it",
         description="Train one pipeline on every song of a data set (one random clip per "
-                    "song) and save it with skgenre.save_model.",
+                    "song) and save it with skgenre.save_model. The data set is a folder "
+                    "of genre folders (--data) or the synthetic toy set.",
     )
-    _add_common(tr, data_help="GTZAN folder; without it the synthetic toy set is used "
-                              "(and the output says so)")
-    tr.add_argument("--model", choices=_MODEL_CHOICES, required=True, help="which pipeline")
+    _add_common(tr, data_help=_DATA_HELP)
+    tr.add_argument("--model", choices=list(MODEL_KINDS), required=True, help="which pipeline")
     tr.add_argument("--out", metavar="FILE", required=True, help="model file to write (.joblib)")
 
     pr = sub.add_parser(
@@ -137,9 +152,8 @@ def main(argv=None):
     if args.command is None:
         parser.print_help()
         return 2
-    # TensorFlow's C++ start-up chatter is noise on a command line; TF_CPP_MIN_LOG_LEVEL
-    # set by the user wins.
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    # Before anything imports TensorFlow: its C++ start-up banners are noise here.
+    quiet_tensorflow()
     try:
         if args.command == "reproduce":
             from ._reproduce import run_reproduce
@@ -158,7 +172,8 @@ def main(argv=None):
     except AudioLoadError as exc:
         print(f"skgenre {args.command}: error: {exc}", file=sys.stderr)
         return 1
-    except SkgenreError as exc:
+    except (SkgenreError, ValueError) as exc:
+        # a data or parameter fault (e.g. too few songs for the preset): say it in one line
         print(f"skgenre {args.command}: error: {exc}", file=sys.stderr)
         return 1
     except FileNotFoundError as exc:  # e.g. --data without GTZAN's genre folders

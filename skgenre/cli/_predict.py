@@ -48,16 +48,16 @@ def run_predict(args, out=print):
     k = min(args.top_k, len(classes))
     entries = [_entry(row, classes, k) for _, row in res.iterrows()]
     failed = [e for e in entries if not e["ok"]]
-    for e in failed:
-        print(f"skgenre predict: error: {e['error']}", file=sys.stderr)
-
     if args.json:
+        # the errors are in the JSON; stderr only counts them (below)
         out(json.dumps(entries, indent=2))
     else:
+        for e in failed:
+            print(f"skgenre predict: error: {e['error']}", file=sys.stderr)
         width = max(len(str(c)) for c in classes)
         for e in entries:
             if not e["ok"]:
-                out(f"{e['file']}\n  FAILED: {e['error']}")
+                out(f"{e['file']}\n  FAILED (the error is on stderr)")
                 continue
             out(f"{e['file']}  ({e['duration_s']:.1f} s, {e['n_clips']} clip(s))")
             for rank, t in enumerate(e["top"], 1):

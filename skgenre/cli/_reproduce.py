@@ -8,134 +8,120 @@ from pathlib import Path
 import numpy as np
 
 from .._version import __version__
-from ._common import (
-    MODELS,
-    Progress,
-    build_pipeline,
-    fit_classifier,
-    get_dataset,
-    load_and_clip,
-    transform_in_chunks,
-)
+from ._common import Console, build_pipeline, get_dataset, keras_output
 
-__all__ = ["PAPER_TABLE1", "RATES", "format_table", "run_reproduce"]
+__all__ = ["LABELS", "PAPER_TABLE1", "RATES", "format_table", "run_reproduce"]
 
 RATES = (0.0, 0.25, 0.5, 0.75)
 
 # Table 1 of Minhas, Chie & Lee: test accuracy at 0/25/50/75 % of pixels set to 0.
-# None: the paper reports no number (NA).
+# None: the paper reports no number (NA). Its keys are the model kinds the paper compares.
 PAPER_TABLE1 = {
     "feature": {0.0: 0.334, 0.25: 0.209, 0.5: 0.146, 0.75: 0.100},
     "spec-dense": {0.0: 0.205, 0.25: 0.146, 0.5: 0.100, 0.75: 0.100},
     "cnn": {0.0: 0.322, 0.25: 0.105, 0.5: None, 0.75: None},
 }
 
+# The names of the model kinds in tables and figures.
+LABELS = {"feature": "Feature", "spec-dense": "Spec-Dense", "cnn": "CNN"}
+
 
 def format_table(results, rates=RATES):
     """Table 1 as text: our accuracy with the paper's in parentheses."""
     header = f"{'model':<12}" + "".join(f"{f'{r:.0%} noise':>18}" for r in rates)
     lines = [header, "-" * len(header)]
-    for model, (_, label) in MODELS.items():
+    for model in PAPER_TABLE1:
         cells = []
         for r in rates:
             ours = results[model][r]
             paper = PAPER_TABLE1[model][r]
             paper_s = "NA" if paper is None else f"{paper:.3f}"
             cells.append(f"{f'{ours:.3f} ({paper_s})':>18}")
-        lines.append(f"{label:<12}" + "".join(cells))
+        lines.append(f"{LABELS[model]:<12}" + "".join(cells))
     lines.append("cells: skgenre accuracy (paper's Table 1 accuracy); NA: not reported")
     return "\n".join(lines)
 
 
-def _split(y, seed):
-    """Stratified 80/20 split of the songs (one clip each: the paper's protocol)."""
-    from ..evaluation import paper_split
+def _take(X, idx):
+    return X[idx] if isinstance(X, np.ndarray) else [X[i] for i in idx]
 
-    return paper_split(len(y), y, test_size=0.2, random_state=seed)
+
+class _AccuracyKeepingCleanPredictions:
+    """Accuracy scorer that keeps the predictions of its first call (noise rate 0)."""
+
+    def __init__(self):
+        self.clean = None
+
+    def __call__(self, estimator, X, y):
+        from sklearn.metrics import accuracy_score
+
+        y_pred = estimator.predict(X)
+        if self.clean is None:
+            self.clean = y_pred
+        return accuracy_score(y, y_pred)
 
 
 def run_reproduce(args, out=print):
-    """Run the experiment; print Table 1 and write the result files. Returns 0."""
+    """Run the experiment; print Table 1 and write the result files. Returns 0.
+
+    Every model is a pipeline from the factories: it is fitted on the training songs with
+    ``pipe.fit`` and scored on the test songs at each noise rate with
+    :func:`skgenre.evaluation.noise_robustness`; the three models cut the same clip of
+    each song, because their clip steps share the seed.
+    """
+    from sklearn.metrics import confusion_matrix
+
+    from ..evaluation import noise_robustness, paper_split
+
     t_start = time.perf_counter()
-    progress = Progress(quiet=args.quiet)
+    console = Console(quiet=args.quiet, verbose=args.verbose)
     out_dir = Path(args.out)
     out_dir.mkdir(parents=True, exist_ok=True)
     seed = args.seed
 
-    with progress.stage("data", "preparing the data set"):
-        X, y, desc, synthetic = get_dataset(args.data, args.n_per_class, seed, progress)
+    X, y, desc, kind = get_dataset(args.data, args.n_per_class, seed, console)
+    synthetic = kind == "toy"
     out(f"Data: {desc}")
     if synthetic:
         out(
             "NOTE: no --data given, so this run uses the built-in SYNTHETIC toy set; "
             "its numbers say nothing about GTZAN and are not comparable with the paper's."
         )
-
-    pipes = {m: build_pipeline(m, args.preset, seed, args.jobs, args.epochs) for m in MODELS}
-    feat, spec, cnn = pipes["feature"], pipes["spec-dense"], pipes["cnn"]
-
-    # One decode and one random clip per song, shared by the three models.
-    clips, y = load_and_clip(feat, X, y, progress)
-    for p in (spec, cnn):
-        p.steps[:2] = feat.steps[:2]
-    train, test = _split(y, seed)
-    y_tr, y_te = y[train], y[test]
+    # The paper's protocol: one clip per song, stratified 80/20 split of the songs.
+    train, test = paper_split(len(y), y, test_size=0.2, random_state=seed)
+    X_tr, X_te, y_tr, y_te = _take(X, train), _take(X, test), y[train], y[test]
     classes = np.unique(y)
-    out(f"Split: {len(train)} training clips, {len(test)} test clips (stratified 80/20, seed {seed})")
-
-    tails, test_inputs = {}, {}
-
-    # Feature model: noise (identity when fitting) -> features -> scale -> classifier.
-    noise, features = feat.named_steps["noise"], feat.named_steps["features"]
-    C_tr = noise.fit_transform(clips[train])
-    with progress.stage("features", f"extracting features of {len(train)} training clips"):
-        features.fit(C_tr, y_tr)
-        F_tr = transform_in_chunks(features, C_tr, progress, "clips")
-    fit_classifier(feat[4:], F_tr, y_tr, progress, "feature")
-    tails["feature"], test_inputs["feature"] = feat[2:], clips[test]
-
-    # Both spectrogram models: mel spectrograms computed once, shared where the settings agree.
-    mel = spec.named_steps["melspec"]
-    with progress.stage("melspec", f"computing mel spectrograms of {len(y)} clips"):
-        mel.fit(clips[train])
-        S = transform_in_chunks(mel, clips, progress, "clips")
-        if cnn.named_steps["melspec"].get_params() == mel.get_params():
-            cnn.steps[2] = ("melspec", mel)
-            S_cnn = S
-        else:
-            cnn.named_steps["melspec"].fit(clips[train])
-            S_cnn = transform_in_chunks(cnn.named_steps["melspec"], clips, progress, "clips (CNN)")
-    fit_classifier(spec[3:], S[train], y_tr, progress, "spec-dense")
-    tails["spec-dense"], test_inputs["spec-dense"] = spec[3:], S[test]
-    fit_classifier(cnn[3:], S_cnn[train], y_tr, progress, "cnn")
-    tails["cnn"], test_inputs["cnn"] = cnn[3:], S_cnn[test]
-
-    from sklearn.metrics import confusion_matrix
-
-    from ..evaluation import noise_robustness
+    out(f"Split: {len(train)} training songs, {len(test)} test songs (stratified 80/20, seed {seed})")
 
     results, curves, confusion = {}, {}, {}
-    for model, tail in tails.items():
-        with progress.stage(f"noise_{model}", f"evaluating {model} at noise rates {list(RATES)}"):
-            y_pred = tail.predict(test_inputs[model])
-            confusion[model] = confusion_matrix(y_te, y_pred, labels=classes)
+    for model in PAPER_TABLE1:
+        pipe = build_pipeline(model, args, console)
+        with console.stage(f"fit_{model}", f"training the {model} model on {len(y_tr)} songs"):
+            with keras_output():
+                pipe.fit(X_tr, y_tr)
+        with console.stage(
+            f"evaluate_{model}", f"testing the {model} model at noise rates {list(RATES)}"
+        ):
+            scorer = _AccuracyKeepingCleanPredictions()
             res = noise_robustness(
-                tail, test_inputs[model], y_te, RATES,
-                n_repeats=args.noise_repeats, random_state=seed,
+                pipe, X_te, y_te, RATES, n_repeats=args.noise_repeats, random_state=seed,
+                scoring=scorer,
             )
+        confusion[model] = confusion_matrix(y_te, scorer.clean, labels=classes)
         results[model] = dict(zip(RATES, res["mean_score"].tolist()))
         curves[model] = (res["rate"].to_numpy(), res["mean_score"].to_numpy(), res["std_score"].to_numpy())
         curves[model + "_std"] = dict(zip(RATES, res["std_score"].tolist()))
 
     out("")
-    out(f"Table 1 (preset {args.preset!r}, seed {seed}, data: {'SYNTHETIC toy set' if synthetic else 'GTZAN'})")
+    data_name = "SYNTHETIC toy set" if synthetic else ("GTZAN" if kind == "gtzan" else "your folder")
+    out(f"Table 1 (preset {args.preset!r}, seed {seed}, data: {data_name})")
     out(format_table(results))
     out("")
 
-    with progress.stage("plots", "writing result files and figures"):
+    with console.stage("plots", "writing result files and figures"):
         files = _write_outputs(
-            out_dir, args, results, curves, confusion, classes, desc, synthetic,
-            n_train=len(train), n_test=len(test), timings=progress.timings,
+            out_dir, args, results, curves, confusion, classes, desc, kind,
+            n_train=len(train), n_test=len(test), timings=console.timings,
             t_start=t_start,
         )
     for f in files:
@@ -145,15 +131,18 @@ def run_reproduce(args, out=print):
     return 0
 
 
-def _write_outputs(out_dir, args, results, curves, confusion, classes, desc, synthetic,
+def _write_outputs(out_dir, args, results, curves, confusion, classes, desc, kind,
                    *, n_train, n_test, timings, t_start):
     import pandas as pd
 
     from ._plots import plot_confusion_matrix, plot_noise_curves
 
-    data_kind = "synthetic toy set (make_toy_genres)" if synthetic else "GTZAN"
+    synthetic = kind == "toy"
+    data_kind = {
+        "toy": "synthetic toy set (make_toy_genres)", "gtzan": "GTZAN", "folders": "genre folders"
+    }[kind]
     rows = []
-    for model, (_, label) in MODELS.items():
+    for model, label in LABELS.items():
         for r in RATES:
             rows.append(
                 {
@@ -176,7 +165,7 @@ def _write_outputs(out_dir, args, results, curves, confusion, classes, desc, syn
     pd.DataFrame(rows).to_csv(csv_path, index=False)
     written.append(csv_path)
 
-    for model, (_, label) in MODELS.items():
+    for model, label in LABELS.items():
         path = out_dir / f"confusion_{model}.png"
         acc = results[model][0.0]
         plot_confusion_matrix(
@@ -188,7 +177,7 @@ def _write_outputs(out_dir, args, results, curves, confusion, classes, desc, syn
         written.append(path)
     curve_path = out_dir / "noise_robustness.png"
     plot_noise_curves(
-        {m: curves[m] for m in MODELS},
+        {m: curves[m] for m in PAPER_TABLE1},
         PAPER_TABLE1,
         f"Noise robustness ({args.preset})" + (" [SYNTHETIC toy data]" if synthetic else ""),
         curve_path,
@@ -211,7 +200,7 @@ def _write_outputs(out_dir, args, results, curves, confusion, classes, desc, syn
         "classes": [str(c) for c in classes],
         "noise_rates": list(RATES),
         "results": rows,
-        "confusion_matrices": {m: confusion[m].tolist() for m in MODELS},
+        "confusion_matrices": {m: confusion[m].tolist() for m in PAPER_TABLE1},
         "timings_s": {k: round(v, 3) for k, v in timings.items()},
     }
     json_path = out_dir / "results.json"

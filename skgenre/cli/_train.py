@@ -1,60 +1,29 @@
 """``skgenre train``: fit one model on a data set and save it."""
 
 from .._persist import save_model
-from ._common import (
-    MODELS,
-    Progress,
-    build_pipeline,
-    fit_classifier,
-    get_dataset,
-    load_and_clip,
-    transform_in_chunks,
-)
+from ._common import Console, build_pipeline, get_dataset, keras_output
 
-__all__ = ["fit_staged", "run_train"]
-
-# Steps whose transform is slow enough to deserve progress messages.
-_HEAVY = ("load", "features", "melspec")
-
-
-def fit_staged(pipe, X, y, progress, label):
-    """Fit ``pipe`` on ``(X, y)`` step by step, with progress on the slow steps.
-
-    Equivalent to ``pipe.fit(X, y)``, except that unreadable files are left out (with a
-    message) instead of stopping the run. Returns the number of songs used.
-    """
-    names = [n for n, _ in pipe.steps]
-    last_heavy = max(i for i, n in enumerate(names[:-1]) if n in _HEAVY)
-    # load + clip: decoded a chunk of songs at a time, one random clip each
-    Xt, y = load_and_clip(pipe, X, y, progress)
-    for name, step in pipe.steps[2 : last_heavy + 1]:
-        if name in _HEAVY:
-            with progress.stage(name, f"computing {name} of {len(y)} clips"):
-                step.fit(Xt, y)
-                Xt = transform_in_chunks(step, Xt, progress, "clips")
-        else:
-            Xt = step.fit_transform(Xt, y)
-    fit_classifier(pipe[last_heavy + 1 :], Xt, y, progress, label)
-    return len(y)
+__all__ = ["run_train"]
 
 
 def run_train(args, out=print):
-    """Train ``args.model`` and save it to ``args.out``. Returns the exit status."""
-    progress = Progress(quiet=args.quiet)
-    with progress.stage("data", "preparing the data set"):
-        X, y, desc, synthetic = get_dataset(args.data, args.n_per_class, args.seed, progress)
+    """Train ``args.model`` with ``pipe.fit`` and save it to ``args.out``; return 0."""
+    console = Console(quiet=args.quiet, verbose=args.verbose)
+    X, y, desc, kind = get_dataset(args.data, args.n_per_class, args.seed, console)
     out(f"Data: {desc}")
+    synthetic = kind == "toy"
     if synthetic:
         out(
             "NOTE: no --data given, so the model is trained on the built-in SYNTHETIC toy "
             "set; it has not learned real music genres."
         )
-    pipe = build_pipeline(args.model, args.preset, args.seed, args.jobs, args.epochs)
-    n = fit_staged(pipe, X, y, progress, args.model)
+    pipe = build_pipeline(args.model, args, console)
+    with console.stage("fit", f"training the {args.model} model on {len(y)} songs"), keras_output():
+        pipe.fit(X, y)
     path = save_model(pipe, args.out)
     classes = ", ".join(str(c) for c in pipe.classes_)
     out(
-        f"Trained {MODELS[args.model][1]} ({args.preset}) on {n} songs"
+        f"Trained {args.model} ({args.preset}) on {len(y)} songs"
         f"{' of SYNTHETIC toy data' if synthetic else ''}; classes: {classes}"
     )
     out(f"Saved to {path}")

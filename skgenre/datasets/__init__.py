@@ -1,6 +1,7 @@
-"""Data sets: GTZAN file lists and labels, and a synthetic GTZAN-like toy set."""
+"""Data sets: any collection in genre folders, GTZAN (with its splits), a synthetic toy set."""
 
+from ._folders import load_genre_folders
 from ._gtzan import load_gtzan, load_gtzan_split_lists
 from ._toy import make_toy_genres
 
-__all__ = ["load_gtzan", "load_gtzan_split_lists", "make_toy_genres"]
+__all__ = ["load_genre_folders", "load_gtzan", "load_gtzan_split_lists", "make_toy_genres"]

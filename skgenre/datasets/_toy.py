@@ -15,6 +15,8 @@ from scipy.fft import irfft, next_fast_len, rfft
 from sklearn.utils import Bunch, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
+from ..utils import check_seed
+
 __all__ = ["make_toy_genres"]
 
 GTZAN_GENRES = (
@@ -361,8 +363,7 @@ def make_toy_genres(
     >>> [f.split("genres")[-1].replace("\\\\", "/") for f in toy.filenames]
     ['/blues/blues.00000.wav', '/classical/classical.00000.wav']
     """
-    seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_seed(check_random_state(random_state)))
     classes = list(GTZAN_GENRES[:n_classes])
     params, target = _draw_params(rng, classes, n_per_class)
     n_samples = int(round(duration * sr))

@@ -1,6 +1,6 @@
 """Evaluation protocols and the noise-robustness evaluation."""
 
-import importlib
+from .._lazy import attach as _attach
 
 _LAZY = {
     "noise_robustness": "skgenre.evaluation._noise",
@@ -9,16 +9,4 @@ _LAZY = {
     "paper_split": "skgenre.evaluation._protocols",
 }
 
-__all__ = sorted(_LAZY)
-
-
-def __getattr__(name):
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'skgenre.evaluation' has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__, __all__ = _attach(__name__, _LAZY)

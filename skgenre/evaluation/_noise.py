@@ -9,7 +9,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.validation import check_is_fitted
 
-from ..utils import make_rng
+from ..utils import spawn_seeds
 
 __all__ = ["noise_robustness"]
 
@@ -135,7 +135,7 @@ def noise_robustness(
         raise ValueError(f"every rate must be in [0, 1]; got {bad.tolist()}.")
 
     scorer = check_scoring(pipe, scoring=scoring)
-    seeds = make_rng(random_state).integers(np.iinfo(np.int32).max, size=n_repeats)
+    seeds = spawn_seeds(random_state, n_repeats)
     has_seed = "random_state" in noise_params
 
     # The head does not depend on the rate: run it once.

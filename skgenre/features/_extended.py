@@ -5,13 +5,12 @@ from numbers import Integral
 
 import librosa
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
+from ._base import ClipTransformer
 from ._paper26 import _check_sr_for_contrast
 from ._stft import (
-    ClipTransformerMixin,
     batch_spectra,
     chroma_stft,
     mfcc,
@@ -112,7 +111,7 @@ def _extended_chunk(
     return np.concatenate(parts, axis=1).astype(np.float32)
 
 
-class FeatureExtractor(ClipTransformerMixin, TransformerMixin, BaseEstimator):
+class FeatureExtractor(ClipTransformer):
     """Mean and standard deviation over frames of frame-level features, and tempo.
 
     Groups of frame-level features (``groups``), each summarized by its mean and its
@@ -155,6 +154,9 @@ class FeatureExtractor(ClipTransformerMixin, TransformerMixin, BaseEstimator):
         How the onset envelope for tempo aggregates the mel bands: ``"mean"`` as
         ``librosa.feature.tempo(y=...)``, ``"median"`` as ``librosa.beat.beat_track``
         (the convention of the GTZAN ``features_30_sec.csv`` table's ``tempo``).
+    verbose : int, default=0
+        Show a progress bar (clips done, rate and time left) on stderr during
+        ``transform`` when positive.
 
     Attributes
     ----------
@@ -193,7 +195,10 @@ class FeatureExtractor(ClipTransformerMixin, TransformerMixin, BaseEstimator):
         "n_jobs": [Integral, None],
         "chunk_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "onset_aggregate": [StrOptions({"mean", "median"})],
+        "verbose": ["verbose"],
     }
+
+    _progress_desc = "computing features"
 
     def __init__(
         self,
@@ -206,6 +211,7 @@ class FeatureExtractor(ClipTransformerMixin, TransformerMixin, BaseEstimator):
         n_jobs=None,
         chunk_size="auto",
         onset_aggregate="mean",
+        verbose=0,
     ):
         self.sr = sr
         self.n_fft = n_fft
@@ -216,6 +222,7 @@ class FeatureExtractor(ClipTransformerMixin, TransformerMixin, BaseEstimator):
         self.n_jobs = n_jobs
         self.chunk_size = chunk_size
         self.onset_aggregate = onset_aggregate
+        self.verbose = verbose
 
     def _validate_extra(self):
         if self.groups is None:
@@ -245,37 +252,6 @@ class FeatureExtractor(ClipTransformerMixin, TransformerMixin, BaseEstimator):
             onset_aggregate=self.onset_aggregate,
         )
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Check the parameters, resolve the groups, record the clip length.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_clips, n_samples) or object array of waveforms
-            Clips.
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : FeatureExtractor
-        """
-        return self._fit_clips(X)
-
-    def transform(self, X):
-        """Compute the selected features of each clip.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_clips, n_samples) or object array of waveforms
-            Clips of the length seen in ``fit``.
-
-        Returns
-        -------
-        features : ndarray of shape (n_clips, n_features_out), dtype float32
-        """
-        return self._transform_clips(X)
-
     def get_feature_names_out(self, input_features=None):
         """Names of the output features (``<feature>_mean``, ``<feature>_std``, ``tempo``).
 
@@ -297,6 +273,3 @@ class FeatureExtractor(ClipTransformerMixin, TransformerMixin, BaseEstimator):
         if self.tempo:
             names.append("tempo")
         return np.asarray(names, dtype=object)
-
-    def __sklearn_tags__(self):
-        return self._more_tags_for_clips(super().__sklearn_tags__())

@@ -8,7 +8,8 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
-from ._stft import ClipTransformerMixin, mel_spectrogram_stream, power_to_db_per_clip
+from ._base import ClipTransformer
+from ._stft import mel_spectrogram_stream, power_to_db_per_clip
 
 __all__ = ["MelSpectrogram", "RowMeanVectorizer"]
 
@@ -20,7 +21,7 @@ def _mel_chunk(clips, *, sr, n_fft, hop_length, n_mels, power, ref, top_db):
     return power_to_db_per_clip(mel, ref=ref, top_db=top_db).astype(np.float32, copy=False)
 
 
-class MelSpectrogram(ClipTransformerMixin, TransformerMixin, BaseEstimator):
+class MelSpectrogram(ClipTransformer):
     """dB-scaled mel spectrogram of each clip, from one batched STFT.
 
     Equal, up to float32 rounding, to calling for each clip
@@ -52,6 +53,9 @@ class MelSpectrogram(ClipTransformerMixin, TransformerMixin, BaseEstimator):
         Number of joblib jobs over chunks of clips.
     chunk_size : int or "auto", default="auto"
         Clips per chunk (``"auto"``: about 8192 STFT frames per chunk).
+    verbose : int, default=0
+        Show a progress bar (clips done, rate and time left) on stderr during
+        ``transform`` when positive.
 
     Attributes
     ----------
@@ -91,7 +95,10 @@ class MelSpectrogram(ClipTransformerMixin, TransformerMixin, BaseEstimator):
         "top_db": [Interval(Real, 0, None, closed="left"), None],
         "n_jobs": [Integral, None],
         "chunk_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "verbose": ["verbose"],
     }
+
+    _progress_desc = "computing mel spectrograms"
 
     def __init__(
         self,
@@ -104,6 +111,7 @@ class MelSpectrogram(ClipTransformerMixin, TransformerMixin, BaseEstimator):
         top_db=80.0,
         n_jobs=None,
         chunk_size="auto",
+        verbose=0,
     ):
         self.sr = sr
         self.n_fft = n_fft
@@ -114,6 +122,7 @@ class MelSpectrogram(ClipTransformerMixin, TransformerMixin, BaseEstimator):
         self.top_db = top_db
         self.n_jobs = n_jobs
         self.chunk_size = chunk_size
+        self.verbose = verbose
 
     def _chunk_function(self):
         return partial(
@@ -126,40 +135,6 @@ class MelSpectrogram(ClipTransformerMixin, TransformerMixin, BaseEstimator):
             ref=self.ref,
             top_db=None if self.top_db is None else float(self.top_db),
         )
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Check the parameters and record the clip length.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_clips, n_samples) or object array of waveforms
-            Clips.
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : MelSpectrogram
-        """
-        return self._fit_clips(X)
-
-    def transform(self, X):
-        """Compute the dB mel spectrogram of each clip.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_clips, n_samples) or object array of waveforms
-            Clips of the length seen in ``fit``.
-
-        Returns
-        -------
-        S : ndarray of shape (n_clips, n_mels, n_frames), dtype float32
-        """
-        return self._transform_clips(X)
-
-    def __sklearn_tags__(self):
-        return self._more_tags_for_clips(super().__sklearn_tags__())
 
 
 class RowMeanVectorizer(TransformerMixin, BaseEstimator):

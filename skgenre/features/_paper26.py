@@ -4,12 +4,11 @@ from functools import partial
 from numbers import Integral
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
+from ._base import ClipTransformer
 from ._stft import (
-    ClipTransformerMixin,
     batch_spectra,
     chroma_stft,
     mfcc,
@@ -63,7 +62,7 @@ def _paper26_chunk(clips, *, sr, n_fft, hop_length, onset_aggregate="mean"):
     return out.astype(np.float32)
 
 
-class FeatureExtractor26(ClipTransformerMixin, TransformerMixin, BaseEstimator):
+class FeatureExtractor26(ClipTransformer):
     """The paper's 26 features of each clip, from one batched STFT.
 
     For each clip: tempo (BPM), then the means over frames of the zero-crossing rate,
@@ -96,6 +95,9 @@ class FeatureExtractor26(ClipTransformerMixin, TransformerMixin, BaseEstimator):
         How the onset envelope for tempo aggregates the mel bands: ``"mean"`` as
         ``librosa.feature.tempo(y=...)``, ``"median"`` as ``librosa.beat.beat_track``
         (the convention of the GTZAN ``features_30_sec.csv`` table's ``tempo``).
+    verbose : int, default=0
+        Show a progress bar (clips done, rate and time left) on stderr during
+        ``transform`` when positive.
 
     Attributes
     ----------
@@ -137,7 +139,10 @@ class FeatureExtractor26(ClipTransformerMixin, TransformerMixin, BaseEstimator):
         "n_jobs": [Integral, None],
         "chunk_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "onset_aggregate": [StrOptions({"mean", "median"})],
+        "verbose": ["verbose"],
     }
+
+    _progress_desc = "computing features"
 
     def __init__(
         self,
@@ -147,6 +152,7 @@ class FeatureExtractor26(ClipTransformerMixin, TransformerMixin, BaseEstimator):
         n_jobs=None,
         chunk_size="auto",
         onset_aggregate="mean",
+        verbose=0,
     ):
         self.sr = sr
         self.n_fft = n_fft
@@ -154,6 +160,7 @@ class FeatureExtractor26(ClipTransformerMixin, TransformerMixin, BaseEstimator):
         self.n_jobs = n_jobs
         self.chunk_size = chunk_size
         self.onset_aggregate = onset_aggregate
+        self.verbose = verbose
 
     def _validate_extra(self):
         _check_sr_for_contrast(self.sr)
@@ -166,37 +173,6 @@ class FeatureExtractor26(ClipTransformerMixin, TransformerMixin, BaseEstimator):
             hop_length=self.hop_length,
             onset_aggregate=self.onset_aggregate,
         )
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Check the parameters and record the clip length.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_clips, n_samples) or object array of waveforms
-            Clips.
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : FeatureExtractor26
-        """
-        return self._fit_clips(X)
-
-    def transform(self, X):
-        """Compute the 26 features of each clip.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_clips, n_samples) or object array of waveforms
-            Clips of the length seen in ``fit``.
-
-        Returns
-        -------
-        features : ndarray of shape (n_clips, 26), dtype float32
-        """
-        return self._transform_clips(X)
 
     def get_feature_names_out(self, input_features=None):
         """Names of the 26 features.
@@ -214,6 +190,3 @@ class FeatureExtractor26(ClipTransformerMixin, TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         _check_feature_names_in(self, input_features)
         return np.asarray(_NAMES26, dtype=object)
-
-    def __sklearn_tags__(self):
-        return self._more_tags_for_clips(super().__sklearn_tags__())

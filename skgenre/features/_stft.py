@@ -1,4 +1,4 @@
-"""The one batched STFT of skgenre and the spectral quantities derived from it.
+"""Signal processing: the one batched STFT of skgenre and the quantities derived from it.
 
 Every spectral feature of a batch of clips is computed from a single short-time Fourier
 transform per clip (:func:`batch_spectra`); mel power, dB scaling, and the onset envelope
@@ -13,7 +13,9 @@ also batched. Every function works row by row: the result for one clip does not 
 the other clips of the batch (no batch-wide maxima or dB floors, no BLAS call that spans
 clips), so batching and chunking never change a value (tests check bit equality).
 
-This module is private: names may change without notice.
+Validation of clips lives in :mod:`skgenre.utils` (``validate_clips``), chunking and joblib
+dispatch in ``_chunks.py``, the estimator plumbing in ``_base.py``; this module only computes.
+It is private: names may change without notice.
 """
 
 from functools import lru_cache
@@ -22,36 +24,28 @@ import numpy as np
 import scipy.fft
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ..utils import check_waveforms, stack_clips
-
 __all__ = [
     "AMIN",
-    "ClipTransformerMixin",
     "Spectra",
     "batch_spectra",
-    "check_clips",
     "chroma_stft",
     "estimate_tuning",
     "fft_frequencies",
     "frame_count",
     "hann_window",
-    "iter_chunks",
     "mel_filterbank",
     "mel_power",
     "mel_spectrogram_stream",
     "mfcc",
     "onset_envelope",
     "power_to_db_per_clip",
-    "resolve_chunks",
     "rms",
-    "run_chunks",
     "spectral_bandwidth",
     "spectral_centroid",
     "spectral_contrast",
     "spectral_flatness",
     "spectral_rolloff",
     "tempo",
-    "validate_clips",
     "zero_crossing_rate",
 ]
 
@@ -60,15 +54,6 @@ _STFT_BLOCK_FRAMES = 256
 
 #: Floor of power values before taking logarithms (librosa's ``amin``).
 AMIN = 1e-10
-
-
-def check_clips(X, *, input_name="X"):
-    """Validate clips and return a C-contiguous float32 ``(n, n_samples)`` array.
-
-    Accepts a 2-D numeric array, a list of equal-length 1-D arrays, or the 1-D object-array
-    container of :class:`~skgenre.AudioLoader` when all waveforms have one length.
-    """
-    return stack_clips(check_waveforms(X, input_name=input_name))
 
 
 def frame_count(n_samples, hop_length):
@@ -313,78 +298,6 @@ def onset_envelope(mel_db, *, n_fft=2048, hop_length=512, lag=1, aggregate="mean
     if n_frames > pad:
         env[:, pad:] = flux[:, : n_frames - pad]
     return env
-
-
-def iter_chunks(n, chunk_size):
-    """Slices ``[start, stop)`` that cover ``range(n)`` in chunks of at most ``chunk_size``."""
-    chunk_size = max(1, int(chunk_size))
-    return [slice(i, min(i + chunk_size, n)) for i in range(0, n, chunk_size)]
-
-
-def _is_waveform_container(X):
-    if isinstance(X, np.ndarray):
-        return X.dtype == object and X.ndim == 1
-    if isinstance(X, (list, tuple)) and len(X) > 0:
-        shapes = {np.shape(x) for x in X}
-        return len(shapes) > 1 or any(len(s) != 1 for s in shapes)
-    return False
-
-
-def validate_clips(estimator, X, *, reset):
-    """Validate clips for a skgenre transformer; record or check ``n_features_in_``.
-
-    A 2-D array-like goes through :func:`sklearn.utils.validation.validate_data` (so
-    ``n_features_in_`` and ``feature_names_in_`` follow scikit-learn's rules, with the clip
-    length as the number of features); the waveform container (an object array or a list of
-    1-D arrays) goes through :func:`~skgenre.utils.check_waveforms` and must hold
-    waveforms of one length.
-    """
-    from sklearn.utils.validation import validate_data
-
-    if _is_waveform_container(X):
-        X = check_clips(X)
-    return validate_data(estimator, X, reset=reset, dtype=np.float32, order="C")
-
-
-def resolve_chunks(n_clips, n_frames, chunk_size, n_jobs):
-    """Chunks of clips for one transform: bounded memory, and work for every job.
-
-    ``chunk_size="auto"`` bounds a chunk at about 8192 STFT frames (roughly 40 5-s clips or
-    6 30-s clips, about 250 MB of transient arrays), then splits further so that ``n_jobs``
-    workers each get a chunk.
-    """
-    from joblib import effective_n_jobs
-
-    if chunk_size == "auto":
-        size = max(1, 8192 // max(1, n_frames))
-    else:
-        size = int(chunk_size)
-    jobs = effective_n_jobs(n_jobs)
-    if jobs > 1:
-        size = max(1, min(size, -(-n_clips // jobs)))
-    return iter_chunks(n_clips, size)
-
-
-def run_chunks(func, clips, slices, n_jobs):
-    """``np.concatenate([func(clips[s]) for s in slices])``, in parallel with joblib."""
-    from joblib import Parallel, delayed, effective_n_jobs
-
-    if len(slices) == 1 or effective_n_jobs(n_jobs) == 1:
-        parts = [func(clips[s]) for s in slices]
-    else:
-        # Threads by default: the FFTs and matrix products release the GIL, and threads
-        # share the clips instead of pickling them to worker processes. BLAS is held to
-        # one thread meanwhile, or its own threads fight the workers for the cores.
-        # (Measured on 240 5-s clips, 2 cores, against n_jobs=1 with default BLAS
-        # threads: benchmarks/README.md.) A backend set with joblib.parallel_config
-        # (loky, Dask, Ray) still takes precedence.
-        from threadpoolctl import threadpool_limits
-
-        with threadpool_limits(limits=1):
-            parts = Parallel(n_jobs=n_jobs, prefer="threads")(
-                delayed(func)(clips[s]) for s in slices
-            )
-    return np.concatenate(parts, axis=0)
 
 
 # --------------------------------------------------------------------------------------
@@ -684,37 +597,3 @@ def _hann32(n):
     w = (0.5 - 0.5 * np.cos(2.0 * np.pi * np.arange(n) / n)).astype(np.float32)
     w.setflags(write=False)
     return w
-
-
-class ClipTransformerMixin:
-    """Validation, chunking and joblib dispatch shared by skgenre's clip transformers.
-
-    Subclasses define ``_chunk_function()`` returning a picklable callable that maps a
-    float32 ``(n, n_samples)`` chunk of clips to an ``(n, ...)`` float32 array, and
-    ``_validate_extra()`` for checks across parameters. ``fit`` records the clip length as
-    ``n_features_in_``; ``transform`` checks it, as scikit-learn does for columns.
-    """
-
-    def _fit_clips(self, X):
-        validate_clips(self, X, reset=True)
-        self._validate_extra()
-        return self
-
-    def _transform_clips(self, X):
-        from sklearn.utils.validation import check_is_fitted
-
-        check_is_fitted(self)
-        clips = validate_clips(self, X, reset=False)
-        slices = resolve_chunks(
-            clips.shape[0], frame_count(clips.shape[1], self.hop_length), self.chunk_size,
-            self.n_jobs,
-        )
-        return run_chunks(self._chunk_function(), clips, slices, self.n_jobs)
-
-    def _validate_extra(self):
-        pass
-
-    def _more_tags_for_clips(self, tags):
-        # output is float32 whatever the input dtype
-        tags.transformer_tags.preserves_dtype = ["float32"]
-        return tags

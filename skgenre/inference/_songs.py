@@ -55,9 +55,11 @@ def _loader_for(load_step):
         loader.set_params(offset=0.0)
     if "duration" in params:
         loader.set_params(duration=None)
-    # Files are decoded in parallel here, one file per task.
+    # Files are decoded in parallel here, one file per task, and whole.
     if "n_jobs" in params:
         loader.set_params(n_jobs=None)
+    if "lazy" in params:
+        loader.set_params(lazy=False)
     return loader
 
 

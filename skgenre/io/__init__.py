@@ -1,5 +1,5 @@
 """Reading audio: :class:`AudioLoader` (paths to waveforms) and :func:`load_audio` (one file)."""
 
-from ._loader import AudioLoader, load_audio
+from ._loader import AudioFiles, AudioLoader, load_audio
 
-__all__ = ["AudioLoader", "load_audio"]
+__all__ = ["AudioFiles", "AudioLoader", "load_audio"]

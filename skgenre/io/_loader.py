@@ -21,9 +21,13 @@ from sklearn.utils._param_validation import Interval, StrOptions, validate_param
 from sklearn.utils.validation import check_array, validate_data
 
 from .._errors import AudioLoadError, BrokenFilesWarning
-from ..utils import check_waveforms, stack_clips
+from ..utils import check_waveforms, progress_bar, stack_clips
 
-__all__ = ["AudioLoader", "load_audio"]
+__all__ = ["AudioFiles", "AudioLoader", "load_audio"]
+
+# Files decoded together: the whole songs held at once while a chunk is clipped (16 GTZAN
+# songs are 42 MB as float32), and enough files for every decoding thread.
+_DECODE_CHUNK = 16
 
 # Frames read per call. Reading block by block (instead of letting soundfile allocate
 # ``frames`` up front) keeps memory bound by the data actually present, so a corrupt header
@@ -433,6 +437,15 @@ class AudioLoader(TransformerMixin, BaseEstimator):
         and names the others). ``"warn"``: emit one :class:`~skgenre.BrokenFilesWarning`
         listing every broken file and its cause, and return an empty float32 array in its
         place so that rows stay aligned with ``y``; drop those rows before going on.
+    lazy : bool, default=False
+        Return file paths undecoded, as an :class:`AudioFiles` that decodes them when a
+        later step reads the audio: :class:`~skgenre.RandomClip` decodes a chunk of files
+        at a time and keeps only the clips, so a pipeline never holds all whole songs
+        (1000 GTZAN songs are 2.6 GB as float32). Other steps decode all files at once.
+        The pipeline factories set it. Waveforms given instead of paths are not affected.
+    verbose : int, default=0
+        Show a progress bar (files decoded, rate and time left) on stderr while decoding,
+        when positive.
 
     Attributes
     ----------
@@ -445,6 +458,7 @@ class AudioLoader(TransformerMixin, BaseEstimator):
     See Also
     --------
     load_audio : Decode a single file.
+    AudioFiles : The undecoded files a lazy loader returns.
     skgenre.datasets.load_gtzan : File paths and labels of GTZAN.
 
     Examples
@@ -472,16 +486,20 @@ class AudioLoader(TransformerMixin, BaseEstimator):
         "duration": [Interval(Real, 0, None, closed="neither"), None],
         "n_jobs": [Integral, None],
         "on_error": [StrOptions({"raise", "warn"})],
+        "lazy": ["boolean"],
+        "verbose": ["verbose"],
     }
 
     def __init__(self, sr=22050, mono=True, offset=0.0, duration=None, n_jobs=None,
-                 on_error="raise"):
+                 on_error="raise", lazy=False, verbose=0):
         self.sr = sr
         self.mono = mono
         self.offset = offset
         self.duration = duration
         self.n_jobs = n_jobs
         self.on_error = on_error
+        self.lazy = lazy
+        self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -523,7 +541,7 @@ class AudioLoader(TransformerMixin, BaseEstimator):
         -------
         waveforms : ndarray of shape (n_samples,) of object, or (n_samples, n_audio_samples)
             A 1-D object array of 1-D float32 waveforms; a 2-D float32 array for 2-D
-            numeric input.
+            numeric input; an :class:`AudioFiles` for file paths when ``lazy=True``.
 
         Raises
         ------
@@ -535,6 +553,8 @@ class AudioLoader(TransformerMixin, BaseEstimator):
         self._validate_params()
         kind, X_ = _input_kind(X)
         if kind == "paths":
+            if self.lazy:
+                return AudioFiles(X_, self)
             return self._load_paths(X_)
         if kind == "2d":
             if hasattr(self, "n_features_in_"):
@@ -561,25 +581,41 @@ class AudioLoader(TransformerMixin, BaseEstimator):
         return [w[start:stop] for w in waveforms]
 
     def _load_paths(self, paths):
+        """Decode ``paths`` into the waveform container, all at once."""
+        out = np.empty(len(paths), dtype=object)
+        for start, waves in self._decode_chunks(paths):
+            out[start : start + len(waves)] = _as_container(waves)
+        return out
+
+    def _decode_chunks(self, paths, chunk_size=None):
+        """Yield ``(start, waveforms)`` for consecutive chunks of ``paths``, decoded.
+
+        Files that fail raise at once with ``on_error="raise"`` (the error also names the
+        other failures of the chunk); with ``"warn"`` an empty array stands in for each,
+        and one :class:`~skgenre.BrokenFilesWarning` lists them all at the end.
+        """
         # libsndfile and soxr release the GIL, so threads decode in parallel without
         # pickling every waveform back (measured faster than processes); a backend set
         # with joblib.parallel_config (loky, Dask, Ray) takes precedence over this hint.
-        results = Parallel(n_jobs=self.n_jobs, prefer="threads")(
-            delayed(_load_or_error)(p, self.sr, self.mono, self.offset, self.duration)
-            for p in paths
-        )
-        errors = [err for _, err in results if err is not None]
-        if errors and self.on_error == "raise":
-            first = errors[0]
-            if len(errors) == 1:
-                raise first
-            others = ", ".join(repr(e.path) for e in errors[1:6])
-            more = f" and {len(errors) - 6} more" if len(errors) > 6 else ""
-            raise AudioLoadError(
-                first.path,
-                f"{first.reason} ({len(errors) - 1} other file(s) of the {len(paths)} also "
-                f"failed: {others}{more})",
-            )
+        size = len(paths) if chunk_size is None else max(1, int(chunk_size))
+        errors = []
+        empty = np.zeros(0, dtype=np.float32)
+        with progress_bar(len(paths), desc="decoding", unit="file", verbose=self.verbose) as bar:
+            parallel = Parallel(n_jobs=self.n_jobs, prefer="threads", return_as="generator")
+            for start in range(0, len(paths), size):
+                chunk = paths[start : start + size]
+                results = []
+                for result in parallel(
+                    delayed(_load_or_error)(p, self.sr, self.mono, self.offset, self.duration)
+                    for p in chunk
+                ):
+                    results.append(result)
+                    bar.update(1)
+                failed = [err for _, err in results if err is not None]
+                if failed and self.on_error == "raise":
+                    _raise_all(failed, len(chunk))
+                errors += failed
+                yield start, [empty if w is None else w for w, _ in results]
         if errors:
             listing = "\n".join(f"  {e.path}: {e.reason}" for e in errors)
             warnings.warn(
@@ -588,8 +624,11 @@ class AudioLoader(TransformerMixin, BaseEstimator):
                 BrokenFilesWarning,
                 stacklevel=4,
             )
-        empty = np.zeros(0, dtype=np.float32)
-        return _as_container([empty if w is None else w for w, _ in results])
+
+    def __setstate__(self, state):
+        # models saved before these parameters existed load with their old behaviour
+        state = {"lazy": False, "verbose": 0, **state}
+        super().__setstate__(state)
 
     def __sklearn_is_fitted__(self):
         # Stateless: usable without fit, like FunctionTransformer.
@@ -602,6 +641,111 @@ class AudioLoader(TransformerMixin, BaseEstimator):
         tags.requires_fit = False
         tags.transformer_tags.preserves_dtype = ["float32"]
         return tags
+
+
+def _raise_all(errors, n_files):
+    first = errors[0]
+    if len(errors) == 1:
+        raise first
+    others = ", ".join(repr(e.path) for e in errors[1:6])
+    more = f" and {len(errors) - 6} more" if len(errors) > 6 else ""
+    raise AudioLoadError(
+        first.path,
+        f"{first.reason} ({len(errors) - 1} other file(s) of the {n_files} also "
+        f"failed: {others}{more})",
+    )
+
+
+class AudioFiles:
+    """Audio files not decoded yet: what a lazy :class:`AudioLoader` returns for paths.
+
+    It stands where the waveform container would, one item per file, and decodes with the
+    settings of the loader that made it (sample rate, channels, offset, duration, parallel
+    jobs, error handling, progress). :class:`~skgenre.RandomClip` decodes it a chunk of
+    files at a time and keeps only the clips; :func:`~skgenre.utils.check_waveforms` (and
+    so every other waveform consumer) decodes all of it; ``np.asarray`` gives the decoded
+    container.
+
+    Parameters
+    ----------
+    paths : list of str or os.PathLike
+        The files.
+    loader : AudioLoader
+        The decoding settings; a copy is kept.
+
+    Attributes
+    ----------
+    paths : list
+        The files.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from skgenre.datasets import make_toy_genres
+    >>> from skgenre.io import AudioLoader
+    >>> toy = make_toy_genres(n_per_class=2, n_classes=2, duration=1.0, random_state=0,
+    ...                       path=tempfile.mkdtemp())
+    >>> files = AudioLoader(sr=16000, lazy=True).transform(toy.filenames)
+    >>> files
+    AudioFiles(4 files, sr=16000)
+    >>> [w.shape for w in files.decode()]
+    [(16000,), (16000,), (16000,), (16000,)]
+    """
+
+    def __init__(self, paths, loader):
+        from sklearn.base import clone
+
+        self.paths = list(paths)
+        self._loader = clone(loader).set_params(lazy=False)
+
+    @property
+    def sr(self):
+        """Sample rate of the decoded waveforms (Hz)."""
+        return self._loader.sr
+
+    def __len__(self):
+        return len(self.paths)
+
+    def __getitem__(self, key):
+        if isinstance(key, (int, np.integer)):
+            return self._loader._load_paths([self.paths[key]])[0]
+        if isinstance(key, slice):
+            return AudioFiles(self.paths[key], self._loader)
+        return AudioFiles([self.paths[i] for i in np.arange(len(self))[key]], self._loader)
+
+    def __array__(self, dtype=None, copy=None):
+        out = self.decode()
+        return out if dtype is None else out.astype(dtype)
+
+    def __repr__(self):
+        return f"AudioFiles({len(self)} files, sr={self.sr})"
+
+    def decode(self):
+        """Decode every file.
+
+        Returns
+        -------
+        waveforms : ndarray of shape (n_files,) of object
+            The waveform container of :class:`AudioLoader`.
+        """
+        return self._loader._load_paths(self.paths)
+
+    def chunks(self, chunk_size=None):
+        """Decode the files a chunk at a time.
+
+        Parameters
+        ----------
+        chunk_size : int or None, default=None
+            Files per chunk; None means 16.
+
+        Yields
+        ------
+        start : int
+            Index of the chunk's first file.
+        waveforms : list of ndarray
+            The decoded files of the chunk.
+        """
+        return self._loader._decode_chunks(self.paths, chunk_size or _DECODE_CHUNK)
 
 
 def _as_container(waveforms):

@@ -4,7 +4,7 @@ Names here are resolved lazily so that ``import skgenre.models`` does not import
 first access to a class or builder imports it.
 """
 
-import importlib
+from .._lazy import attach as _attach
 
 _LAZY = {
     "GenreClassifier": "skgenre.models._classifier",
@@ -17,16 +17,4 @@ _LAZY = {
     "make_ensemble": "skgenre.models._presets",
 }
 
-__all__ = sorted(_LAZY)
-
-
-def __getattr__(name):
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'skgenre.models' has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__, __all__ = _attach(__name__, _LAZY)

@@ -29,12 +29,13 @@ from scikeras.wrappers import BaseWrapper, KerasClassifier
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.metrics import accuracy_score
 from sklearn.model_selection import train_test_split
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils._tags import ClassifierTags
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from ..utils import check_seed
 
 __all__ = ["GenreClassifier"]
 
@@ -381,11 +382,7 @@ class GenreClassifier(KerasClassifier, metaclass=_ClassifierMixinBeforeBaseEstim
             )
 
     def _fit_seed(self):
-        if self.random_state is None:
-            return None
-        if isinstance(self.random_state, numbers.Integral):
-            return int(self.random_state)
-        return int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        return check_seed(self.random_state)
 
     # ------------------------------------------------------------------ tags
     def __sklearn_tags__(self):

@@ -39,9 +39,6 @@ import numbers
 
 __all__ = ["KINDS", "PRESETS", "SCALERS", "get_preset", "make_ensemble"]
 
-#: Model kinds, one per pipeline factory.
-KINDS = ("cnn", "feature", "spec-dense")
-
 #: Scaler names a preset may choose (``None``: no scaling step).
 SCALERS = ("minmax-normalize", "standard")
 
@@ -131,6 +128,9 @@ PRESETS = {
         },
     },
 }
+
+#: Model kinds with presets (the keys of every preset).
+KINDS = tuple(sorted(PRESETS["paper"]))
 
 
 def get_preset(name, kind):
@@ -241,6 +241,7 @@ def make_ensemble(
     from sklearn.svm import SVC
     from sklearn.utils import check_random_state
 
+    from ..utils import check_seed
     from ._classifier import GenreClassifier
 
     if not (isinstance(n_networks, numbers.Integral) and n_networks >= 1):
@@ -256,15 +257,12 @@ def make_ensemble(
         seeds = [int(random_state) + i for i in range(n_networks)]
     else:
         rng = check_random_state(random_state)
-        seeds = [int(s) for s in rng.randint(2**31 - 1, size=n_networks)]
+        seeds = [check_seed(rng) for _ in range(n_networks)]
     members = [
         (f"net{i}", GenreClassifier(random_state=seed, **params)) for i, seed in enumerate(seeds)
     ]
     if combine == "stack":
-        if isinstance(random_state, numbers.Integral):
-            inner_seed = int(random_state)
-        else:
-            inner_seed = check_random_state(random_state).randint(2**31 - 1)
+        inner_seed = check_seed(random_state)
         stacked = [("nets", VotingClassifier(members, voting="soft"))]
         if svc_C is not None:
             stacked.append(("svc", CalibratedClassifierCV(SVC(C=svc_C), ensemble=False)))

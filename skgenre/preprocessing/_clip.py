@@ -7,7 +7,7 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..utils import check_waveforms, is_ragged, item_rngs
+from ..utils import check_waveforms, is_ragged, item_rngs, item_seed
 
 __all__ = ["RandomClip", "consecutive_clips"]
 
@@ -112,6 +112,10 @@ class RandomClip(TransformerMixin, BaseEstimator):
     -----
     Input is the waveform container of :class:`~skgenre.AudioLoader` (a 1-D object array of
     1-D float waveforms), a list of 1-D arrays, or a 2-D array of equal-length waveforms.
+    The undecoded files of a lazy loader (:class:`~skgenre.io.AudioFiles`, as in the
+    pipeline factories) are decoded a chunk of files at a time, and only the clips are
+    kept: memory holds one chunk of whole songs, not all of them. The clips are the same
+    as those cut from the decoded container.
 
     Examples
     --------
@@ -166,7 +170,12 @@ class RandomClip(TransformerMixin, BaseEstimator):
         -------
         self : RandomClip
         """
-        self._check_input(X, reset=True)
+        if _is_files(X):
+            # nothing is decoded to fit: the files are read when clips are cut
+            if hasattr(self, "n_features_in_"):
+                del self.n_features_in_
+        else:
+            self._check_input(X, reset=True)
         self.n_samples_ = _n_samples(self.duration, self.sr)
         return self
 
@@ -184,7 +193,7 @@ class RandomClip(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         mode = self.mode if self.transform_mode is None else self.transform_mode
-        return self._clip(self._check_input(X, reset=False), mode)
+        return self._cut(X, mode)
 
     def fit_transform(self, X, y=None):
         """Fit, then cut clips with ``mode`` (the training-time mode).
@@ -200,7 +209,7 @@ class RandomClip(TransformerMixin, BaseEstimator):
         clips : ndarray of shape (n_waveforms, n_samples_), dtype float32
         """
         self.fit(X)
-        return self._clip(self._check_input(X, reset=False), self.mode)
+        return self._cut(X, self.mode)
 
     def _check_input(self, X, *, reset):
         waves = check_waveforms(X)
@@ -218,13 +227,27 @@ class RandomClip(TransformerMixin, BaseEstimator):
             del self.n_features_in_
         return waves
 
-    def _clip(self, waves, mode):
+    def _cut(self, X, mode):
+        """One clip per waveform (or file), into one preallocated array."""
+        # One base seed per call, shared by every chunk: chunking never changes a clip.
+        seed = item_seed(self.random_state) if mode == "random" else None
+        if not _is_files(X):
+            waves = self._check_input(X, reset=False)
+            out = np.empty((len(waves), self.n_samples_), dtype=np.float32)
+            self._clip(waves, mode, seed, out)
+            return out
+        out = np.empty((len(X), self.n_samples_), dtype=np.float32)
+        for start, waves in X.chunks():
+            waves = check_waveforms(_object_array(waves), first_index=start)
+            self._clip(waves, mode, seed, out[start : start + len(waves)])
+        return out
+
+    def _clip(self, waves, mode, seed, out):
         n = self.n_samples_
-        out = np.empty((len(waves), n), dtype=np.float32)
         if mode == "random":
             # The offset of a waveform depends on the seed and on that waveform alone, not on
             # the rest of the batch (subset and order invariance).
-            u = [g.random() for g in item_rngs(self.random_state, waves)]
+            u = [g.random() for g in item_rngs(seed, waves)]
         for i, w in enumerate(waves):
             slack = len(w) - n
             if slack < 0:
@@ -237,7 +260,6 @@ class RandomClip(TransformerMixin, BaseEstimator):
             else:
                 start = 0
             out[i] = w[start : start + n]
-        return out
 
     def get_feature_names_out(self, input_features=None):
         """Names of the output columns: ``sample_0`` ... ``sample_{n_samples_-1}``.
@@ -261,3 +283,16 @@ class RandomClip(TransformerMixin, BaseEstimator):
         tags.transformer_tags.preserves_dtype = ["float32"]
         tags.requires_fit = True
         return tags
+
+
+def _is_files(X):
+    from ..io import AudioFiles
+
+    return isinstance(X, AudioFiles)
+
+
+def _object_array(items):
+    out = np.empty(len(items), dtype=object)
+    for i, item in enumerate(items):
+        out[i] = item
+    return out

@@ -4,18 +4,32 @@ Decoded files differ in length, so :class:`~skgenre.AudioLoader` returns a 1-D N
 of ``dtype=object`` whose items are 1-D float32 arrays (one waveform each). Every step that
 consumes waveforms accepts that, a list of 1-D arrays, or a plain 2-D numeric array of
 shape ``(n_samples, n_audio_samples)`` (equal-length waveforms, e.g. clips).
-"""
 
+A lazy :class:`~skgenre.AudioLoader` (``lazy=True``) returns a
+:class:`~skgenre.io.AudioFiles` instead: files not decoded yet. It counts as ragged
+waveforms everywhere; :func:`check_waveforms` decodes it, and steps that stream (such as
+:class:`~skgenre.RandomClip`) decode it a chunk of files at a time.
+"""
 
 import numpy as np
 from sklearn.utils import check_array
 
 
+def _audio_files_type():
+    # io imports this module; the lazy container is looked up when first needed
+    from ..io._loader import AudioFiles
+
+    return AudioFiles
+
+
 def is_ragged(X):
     """Whether ``X`` is a ragged waveform container rather than a 2-D array-like.
 
-    True for a 1-D object array and for a list of arrays of different lengths.
+    True for a 1-D object array, for a list of arrays of different lengths and for the
+    undecoded files of a lazy :class:`~skgenre.AudioLoader`.
     """
+    if isinstance(X, _audio_files_type()):
+        return True
     if isinstance(X, np.ndarray):
         return X.dtype == object and X.ndim == 1
     if isinstance(X, (list, tuple)) and len(X) > 0:
@@ -26,7 +40,7 @@ def is_ragged(X):
     return False
 
 
-def check_waveforms(X, *, input_name="X", allow_2d=True):
+def check_waveforms(X, *, input_name="X", allow_2d=True, first_index=0):
     """Validate a batch of waveforms and return it as a list of 1-D float32 arrays.
 
     Parameters
@@ -37,6 +51,8 @@ def check_waveforms(X, *, input_name="X", allow_2d=True):
         Name used in error messages.
     allow_2d : bool, default=True
         Accept a 2-D numeric array as a batch of equal-length waveforms.
+    first_index : int, default=0
+        Index of ``X[0]`` in error messages, for a batch validated chunk by chunk.
 
     Returns
     -------
@@ -57,7 +73,9 @@ def check_waveforms(X, *, input_name="X", allow_2d=True):
     >>> [w.shape for w in ws], ws[0].dtype
     ([(3,), (5,)], dtype('float32'))
     """
-    if is_ragged(X):
+    if isinstance(X, _audio_files_type()):
+        items = list(X.decode())
+    elif is_ragged(X):
         items = list(X)
     elif not allow_2d:
         raise ValueError(
@@ -72,7 +90,7 @@ def check_waveforms(X, *, input_name="X", allow_2d=True):
     if len(items) == 0:
         raise ValueError(f"{input_name} holds no waveforms (0 samples); at least 1 is required.")
     out = []
-    for i, w in enumerate(items):
+    for i, w in enumerate(items, start=first_index):
         w = np.asarray(w)
         if w.ndim != 1 or not (np.issubdtype(w.dtype, np.number) or w.dtype == bool):
             raise ValueError(
@@ -115,3 +133,43 @@ def stack_clips(waveforms, n_samples=None):
     return np.ascontiguousarray(np.stack(waveforms), dtype=np.float32)
 
 
+
+
+def check_clips(X, *, input_name="X"):
+    """Validate clips and return a C-contiguous float32 ``(n, n_samples)`` array.
+
+    Accepts a 2-D numeric array, a list of equal-length 1-D arrays, or the 1-D object-array
+    container of :class:`~skgenre.AudioLoader` when all waveforms have one length.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgenre.utils import check_clips
+    >>> check_clips([np.zeros(3), np.ones(3)]).shape
+    (2, 3)
+    """
+    return stack_clips(check_waveforms(X, input_name=input_name))
+
+
+def validate_clips(estimator, X, *, reset):
+    """Validate clips for a transformer; record or check ``n_features_in_``.
+
+    A 2-D array-like goes through :func:`sklearn.utils.validation.validate_data` (so
+    ``n_features_in_`` and ``feature_names_in_`` follow scikit-learn's rules, with the clip
+    length as the number of features); the ragged waveform container goes through
+    :func:`check_waveforms` and must hold waveforms of one length.
+    """
+    from sklearn.utils.validation import validate_data
+
+    if is_ragged(X) or _holds_non_vectors(X):
+        X = check_clips(X)
+    return validate_data(estimator, X, reset=reset, dtype=np.float32, order="C")
+
+
+def _holds_non_vectors(X):
+    # a list of arrays that are not all 1-D: check_waveforms names the bad item
+    return (
+        isinstance(X, (list, tuple))
+        and len(X) > 0
+        and any(np.ndim(x) != 1 for x in X)
+    )

@@ -1,0 +1,188 @@
+"""Any music collection sorted into genre folders: the songs, their labels, what was skipped."""
+
+import os
+import re
+from numbers import Integral
+from pathlib import Path
+
+import numpy as np
+from joblib import Parallel, delayed
+from sklearn.utils import Bunch
+from sklearn.utils._param_validation import Interval, validate_params
+
+from .._errors import DatasetError
+from ._gtzan import _LAYOUTS, AUDIO_EXTENSIONS, _unreadable_reason
+
+__all__ = ["load_genre_folders"]
+
+# When one song is there in several formats (GTZAN's .au beside a converted .wav), the
+# first of these wins; the others are skipped and listed.
+_PREFERRED = (*AUDIO_EXTENSIONS, ".aiff", ".aif", ".m4a", ".opus", ".wma", ".aac")
+_GTZAN_NAME = re.compile(r"^(?P<genre>[^.]+)\.\d+$")
+
+
+@validate_params(
+    {
+        "root": [str, os.PathLike],
+        "n_per_genre": [Interval(Integral, 1, None, closed="left"), None],
+        "n_jobs": [Integral, None],
+    },
+    prefer_skip_nested_validation=True,
+)
+def load_genre_folders(root, *, n_per_genre=None, n_jobs=None):
+    """List and label the songs of a folder of genre folders.
+
+    Each folder right under ``root`` is a genre; every file in it or in its subfolders
+    (at any depth, any name) is a song of that genre if it decodes, whatever its format
+    (soundfile's formats, mp3, and what audioread's backends read). Only each file's
+    header is checked here; nothing is decoded in full. Files that cannot be used are not
+    dropped silently: ``skipped`` lists each with the reason.
+
+    GTZAN's layouts are recognised: when ``root`` holds a folder ``genres`` (the original
+    archive), ``genres_original`` or ``Data/genres_original`` (the Kaggle copy), the genre
+    folders are in there. GTZAN's file names (``<genre>.<number>.<ext>``) are recognised
+    but not required.
+    ``layout`` says ``"gtzan"`` only when every song has its GTZAN name in its genre's
+    folder.
+
+    Parameters
+    ----------
+    root : str or os.PathLike
+        The collection.
+    n_per_genre : int or None, default=None
+        Keep the first ``n_per_genre`` songs of each genre (in path order).
+    n_jobs : int or None, default=None
+        Files checked in parallel (threads).
+
+    Returns
+    -------
+    data : Bunch
+        Dictionary-like object with attributes:
+
+        filenames : ndarray of shape (n_songs,) of str
+            The songs, sorted by genre, then path.
+        target : ndarray of shape (n_songs,), dtype int64
+            Index of each song's genre in ``target_names``.
+        target_names : list of str
+            The genres (folder names), sorted.
+        skipped : list of (str, str)
+            ``(path, reason)`` of every file that is not used.
+        layout : {"gtzan", "folders"}
+            Whether the collection is laid out and named as GTZAN is.
+        base : str
+            The folder that holds the genre folders.
+
+    Raises
+    ------
+    skgenre.DatasetError
+        If ``root`` is not a folder, holds no genre folder, or a genre folder holds no
+        usable song (its files and why are named).
+
+    See Also
+    --------
+    load_gtzan : GTZAN itself, with its filtered splits.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> import soundfile as sf
+    >>> from skgenre.datasets import load_genre_folders
+    >>> root = tempfile.mkdtemp()
+    >>> for genre, name in [("jazz", "Miles - So What.wav"), ("rock", "live/01 intro.flac")]:
+    ...     path = os.path.join(root, genre, name)
+    ...     os.makedirs(os.path.dirname(path), exist_ok=True)
+    ...     sf.write(path, np.zeros(2205, dtype=np.float32), 22050)
+    >>> with open(os.path.join(root, "rock", "cover.jpg"), "wb") as f:
+    ...     _ = f.write(b"\\xff\\xd8\\xff\\xe0 not audio")
+    >>> data = load_genre_folders(root)
+    >>> data.target_names, data.target.tolist(), data.layout
+    (['jazz', 'rock'], [0, 1], 'folders')
+    >>> [(os.path.basename(p), why) for p, why in data.skipped]
+    [('cover.jpg', 'unsupported or unrecognised audio format (...)')]
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise DatasetError(f"{str(root)!r} is not a directory")
+    base = _base(root)
+    genres = sorted(
+        e.name for e in os.scandir(base) if e.is_dir() and not e.name.startswith(".")
+    )
+    if not genres:
+        raise DatasetError(
+            f"no genre folders in {str(base)!r}: put each genre's songs in a folder named "
+            "after the genre, e.g. DIR/jazz/*.mp3, DIR/rock/*.flac"
+        )
+    candidates, skipped = [], []
+    for genre in genres:
+        files, dupes = _songs_in(base / genre)
+        candidates += [(genre, path) for path in files]
+        skipped += dupes
+    reasons = Parallel(n_jobs=n_jobs, prefer="threads")(
+        delayed(_unreadable_reason)(path) for _, path in candidates
+    )
+    songs = {g: [] for g in genres}
+    for (genre, path), why in zip(candidates, reasons):
+        if why is None:
+            songs[genre].append(path)
+        else:
+            skipped.append((path, why))
+    empty = [g for g in genres if not songs[g]]
+    if empty:
+        raise DatasetError(
+            f"genre folder(s) {', '.join(repr(str(base / g)) for g in empty)} hold no "
+            "audio file that can be read"
+            + (f" ({len(skipped)} file(s) skipped)" if skipped else "")
+        )
+    if n_per_genre is not None:
+        songs = {g: paths[:n_per_genre] for g, paths in songs.items()}
+    gtzan = all(
+        (m := _GTZAN_NAME.match(Path(p).stem)) is not None
+        and m["genre"] == g
+        and Path(p).parent == base / g
+        for g, paths in songs.items()
+        for p in paths
+    )
+    filenames = np.array([p for g in genres for p in songs[g]], dtype=str)
+    target = np.repeat(np.arange(len(genres), dtype=np.int64), [len(songs[g]) for g in genres])
+    return Bunch(
+        filenames=filenames,
+        target=target,
+        target_names=genres,
+        skipped=sorted(skipped),
+        layout="gtzan" if gtzan else "folders",
+        base=str(base),
+    )
+
+
+def _base(root):
+    """The folder that holds the genre folders: GTZAN's wrapper folder, or ``root``."""
+    for layout in _LAYOUTS:
+        if layout != "." and (root / layout).is_dir():
+            return root / layout
+    return root
+
+
+def _songs_in(folder):
+    """Every file under ``folder`` (sorted), and the other formats of one song, skipped."""
+    files = []
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames.sort()
+        files += [os.path.join(dirpath, f) for f in sorted(filenames)]
+    rank = {ext: i for i, ext in enumerate(_PREFERRED)}
+    best = {}
+    for path in files:
+        stem, ext = os.path.splitext(path)
+        if ext.lower() in rank:
+            kept = best.get(stem)
+            if kept is None or rank[ext.lower()] < rank[os.path.splitext(kept)[1].lower()]:
+                best[stem] = path
+    keep, dupes = [], []
+    for path in files:
+        stem, ext = os.path.splitext(path)
+        if ext.lower() in rank and best[stem] != path:
+            dupes.append((path, f"the same song as {os.path.basename(best[stem])!r} in "
+                                "another format"))
+        else:
+            keep.append(path)
+    return keep, dupes

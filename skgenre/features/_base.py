@@ -1,0 +1,82 @@
+"""The estimator plumbing shared by skgenre's clip transformers: fit, transform, tags."""
+
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils.validation import check_is_fitted
+
+from ..utils import validate_clips
+from ._chunks import resolve_chunks, run_chunks
+from ._stft import frame_count
+
+__all__ = ["ClipTransformer"]
+
+
+class ClipTransformer(TransformerMixin, BaseEstimator):
+    """Base of the transformers that map clips to features or spectrograms.
+
+    ``fit`` validates the parameters, records the clip length as ``n_features_in_`` (as
+    scikit-learn does for columns) and runs ``_validate_extra()``; ``transform`` checks the
+    clip length, cuts the clips into chunks (bounded memory, one chunk per joblib job at
+    least) and maps each chunk with ``_chunk_function()``, a picklable callable from a
+    float32 ``(n, n_samples)`` chunk to an ``(n, ...)`` float32 array. Subclasses have the
+    parameters ``hop_length``, ``n_jobs``, ``chunk_size`` and ``verbose``, and set
+    ``_progress_desc``, the words on their progress bar.
+    """
+
+    _progress_desc = "computing"
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Check the parameters and record the clip length.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_clips, n_samples) or object array of waveforms
+            Clips.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            The fitted transformer.
+        """
+        validate_clips(self, X, reset=True)
+        self._validate_extra()
+        return self
+
+    def transform(self, X):
+        """Transform each clip.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_clips, n_samples) or object array of waveforms
+            Clips of the length seen in ``fit``.
+
+        Returns
+        -------
+        Xt : ndarray of shape (n_clips, ...), dtype float32
+            One row per clip; the class docstring gives the shape.
+        """
+        check_is_fitted(self)
+        clips = validate_clips(self, X, reset=False)
+        slices = resolve_chunks(
+            clips.shape[0], frame_count(clips.shape[1], self.hop_length), self.chunk_size,
+            self.n_jobs,
+        )
+        return run_chunks(
+            self._chunk_function(), clips, slices, self.n_jobs,
+            desc=self._progress_desc, verbose=self.verbose,
+        )
+
+    def __setstate__(self, state):
+        # models saved before ``verbose`` existed load without progress bars
+        super().__setstate__({"verbose": 0, **state})
+
+    def _validate_extra(self):
+        """Checks across parameters, run by ``fit``; may set fitted attributes."""
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # output is float32 whatever the input dtype
+        tags.transformer_tags.preserves_dtype = ["float32"]
+        return tags
