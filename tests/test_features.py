@@ -265,3 +265,31 @@ def test_paper26_faster_than_naive(clips):
             _naive26(y)
         t_naive = min(t_naive, time.process_time() - t)
     assert t_naive / t_ours > 2.0, (t_naive, t_ours)
+
+
+@pytest.mark.parametrize("sr, n_fft, n_mels, fmax", [(22050, 2048, 128, None), (16000, 512, 96, 7000.0)])
+def test_filterbanks_equal_librosa(sr, n_fft, n_mels, fmax):
+    np.testing.assert_array_equal(
+        _stft.mel_filterbank(sr, n_fft, n_mels, fmax),
+        librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels, fmax=fmax, dtype=np.float32),
+    )
+    for tuning in (0.0, -0.21):
+        np.testing.assert_array_equal(
+            _stft._chroma_filterbank(sr, n_fft, tuning, 12),
+            librosa.filters.chroma(sr=sr, n_fft=n_fft, tuning=tuning).T,
+        )
+
+
+def test_transforms_do_not_import_librosa_or_numba():
+    """The predict path stays light: features and spectrograms need neither."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, numpy as np;"
+        "from skgenre.features import FeatureExtractor26, MelSpectrogram;"
+        "x = np.random.default_rng(0).normal(size=(2, 22050)).astype(np.float32);"
+        "FeatureExtractor26().fit_transform(x); MelSpectrogram().fit_transform(x);"
+        "bad = [m for m in ('librosa', 'numba') if m in sys.modules]; assert not bad, bad"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=300)

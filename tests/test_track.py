@@ -13,7 +13,6 @@ from sklearn.svm import LinearSVC
 from sklearn.utils._param_validation import InvalidParameterError
 
 from skgenre.models import TrackClassifier
-from skgenre.models import _track
 from skgenre.preprocessing import consecutive_clips
 
 SR = 100  # 1-s clips are 100 samples: every test here is about logic, not audio
@@ -185,7 +184,9 @@ def test_batched_prediction_equals_unbatched(monkeypatch):
     X, y = _tracks()
     clf = TrackClassifier(_clip_model(), clip_duration=1.0, sr=SR, random_state=0).fit(X, y)
     full = clf.predict_proba(X)
-    monkeypatch.setattr(_track, "_PREDICT_BATCH_CLIPS", 3)  # smaller than most tracks
+    from skgenre.preprocessing import _clip
+
+    monkeypatch.setattr(_clip, "_MAX_BATCH_CLIPS", 3)  # smaller than most tracks
     np.testing.assert_allclose(clf.predict_proba(X), full, rtol=1e-6)
 
 

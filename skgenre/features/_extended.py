@@ -3,7 +3,6 @@
 from functools import partial
 from numbers import Integral
 
-import librosa
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
@@ -65,6 +64,8 @@ def _delta(M):
     # librosa.feature.delta (Savitzky-Golay, width 9); its default mode "interp" needs at
     # least 9 frames, so shorter clips use mode "nearest"
     mode = "interp" if M.shape[-1] >= _DELTA_WIDTH else "nearest"
+    import librosa
+
     return librosa.feature.delta(M, width=_DELTA_WIDTH, order=1, axis=-1, mode=mode)
 
 

@@ -79,13 +79,49 @@ def fft_frequencies(sr, n_fft):
     return f
 
 
+# Slaney's mel scale (librosa.hz_to_mel / mel_to_hz with htk=False): linear below 1 kHz,
+# logarithmic above; the constants are librosa's, computed the same way.
+_F_SP = 200.0 / 3
+_MIN_LOG_MEL = 1000.0 / _F_SP
+_LOGSTEP = np.log(6.4) / 27.0
+
+
+def _hz_to_mel(hz):
+    hz = np.atleast_1d(np.asarray(hz, dtype=np.float64))
+    mel = hz / _F_SP
+    log = hz >= 1000.0
+    mel[log] = _MIN_LOG_MEL + np.log(hz[log] / 1000.0) / _LOGSTEP
+    return mel
+
+
+def _mel_to_hz(mel):
+    mel = np.asarray(mel, dtype=np.float64)
+    hz = 0.0 + _F_SP * mel
+    log = mel >= _MIN_LOG_MEL
+    hz[log] = 1000.0 * np.exp(_LOGSTEP * (mel[log] - _MIN_LOG_MEL))
+    return hz
+
+
 @lru_cache(maxsize=16)
 def mel_filterbank(sr, n_fft, n_mels, fmax=None):
-    """librosa's (Slaney) mel filterbank as float32 ``(n_mels, 1 + n_fft // 2)``."""
-    import librosa
+    """Slaney mel filterbank as float32 ``(n_mels, 1 + n_fft // 2)``.
 
-    fb = librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels, fmax=fmax, dtype=np.float32)
-    fb = np.ascontiguousarray(fb)
+    The same numbers as ``librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels,
+    fmax=fmax)`` (same operations, same order; a test checks equality), without importing
+    librosa and numba on the transform path.
+    """
+    fmax = float(sr) / 2 if fmax is None else float(fmax)
+    weights = np.zeros((int(n_mels), 1 + n_fft // 2), dtype=np.float32)
+    fftfreqs = np.fft.rfftfreq(n=n_fft, d=1.0 / sr)
+    mel_f = _mel_to_hz(np.linspace(_hz_to_mel(0.0)[0], _hz_to_mel(fmax)[0], int(n_mels) + 2))
+    fdiff = np.diff(mel_f)
+    ramps = np.subtract.outer(mel_f, fftfreqs)
+    for i in range(int(n_mels)):
+        lower = -ramps[i] / fdiff[i]
+        upper = ramps[i + 2] / fdiff[i + 1]
+        weights[i] = np.maximum(0, np.minimum(lower, upper))
+    weights *= (2.0 / (mel_f[2 : n_mels + 2] - mel_f[:n_mels]))[:, np.newaxis]
+    fb = np.ascontiguousarray(weights)
     fb.setflags(write=False)
     return fb
 
@@ -510,10 +546,24 @@ def estimate_tuning(spectra, *, fmin=150.0, fmax=4000.0, threshold=0.1, resoluti
 
 @lru_cache(maxsize=256)
 def _chroma_filterbank(sr, n_fft, tuning, n_chroma):
-    import librosa
-
-    fb = librosa.filters.chroma(sr=sr, n_fft=n_fft, tuning=tuning, n_chroma=n_chroma)
-    fb = np.ascontiguousarray(fb.T, dtype=np.float32)
+    # librosa.filters.chroma(sr=sr, n_fft=n_fft, tuning=tuning, n_chroma=n_chroma) (defaults
+    # ctroct=5, octwidth=2, norm=2, base_c=True), transposed: the same operations
+    a440 = 440.0 * 2.0 ** (tuning / n_chroma)
+    frequencies = np.linspace(0, sr, n_fft, endpoint=False)[1:]
+    frqbins = n_chroma * np.log2(frequencies / (float(a440) / 16))
+    frqbins = np.concatenate(([frqbins[0] - 1.5 * n_chroma], frqbins))
+    binwidthbins = np.concatenate((np.maximum(frqbins[1:] - frqbins[:-1], 1.0), [1]))
+    D = np.subtract.outer(frqbins, np.arange(0, n_chroma, dtype="d")).T
+    n_chroma2 = np.round(float(n_chroma) / 2)
+    D = np.remainder(D + n_chroma2 + 10 * n_chroma, n_chroma) - n_chroma2
+    wts = np.exp(-0.5 * (2 * D / np.tile(binwidthbins, (n_chroma, 1))) ** 2)
+    length = np.sum(np.abs(wts) ** 2, axis=0, keepdims=True) ** 0.5
+    length[length < np.finfo(wts.dtype).tiny] = 1.0
+    wts = wts / length
+    wts *= np.tile(np.exp(-0.5 * (((frqbins / n_chroma - 5.0) / 2.0) ** 2)), (n_chroma, 1))
+    wts = np.roll(wts, -3 * (n_chroma // 12), axis=0)
+    fb = np.ascontiguousarray(wts[:, : int(1 + n_fft / 2)], dtype=np.float32)
+    fb = np.ascontiguousarray(fb.T)
     fb.setflags(write=False)
     return fb
 
@@ -556,9 +606,8 @@ def tempo(onset_env, *, sr=22050, hop_length=512, start_bpm=120.0, std_bpm=1.0, 
     its maximum) is computed in float32 for the whole batch with one real FFT over all
     frames of all clips; only its mean over frames is kept.
     """
-    import librosa
-
-    win = int(librosa.time_to_frames(ac_size, sr=sr, hop_length=hop_length).item())
+    # librosa.time_to_frames(ac_size, sr=sr, hop_length=hop_length)
+    win = int(np.floor(int(ac_size * sr) // hop_length))
     n, n_frames = onset_env.shape
     padded = np.pad(onset_env.astype(np.float32, copy=False), ((0, 0), (win // 2, win // 2)),
                     mode="linear_ramp", end_values=[0, 0])
@@ -583,7 +632,10 @@ def tempo(onset_env, *, sr=22050, hop_length=512, start_bpm=120.0, std_bpm=1.0, 
     norm[norm < _tiny(np.float32) * n_pad] = 1.0
     weights = (1.0 / (norm * n_frames)).astype(np.float32)
     tg = np.matmul(weights[:, None, :], ac)[:, 0, :].astype(np.float64)
-    bpms = librosa.tempo_frequencies(win, hop_length=hop_length, sr=sr)
+    # librosa.tempo_frequencies(win, hop_length=hop_length, sr=sr)
+    bpms = np.empty(win, dtype=np.float64)
+    bpms[0] = np.inf
+    bpms[1:] = 60.0 * sr / (hop_length * np.arange(1.0, win))
     with np.errstate(divide="ignore"):
         logprior = -0.5 * ((np.log2(bpms) - np.log2(start_bpm)) / std_bpm) ** 2
     if max_tempo is not None:

@@ -12,7 +12,7 @@ from sklearn.utils._param_validation import Interval, StrOptions, validate_param
 from sklearn.utils.validation import check_is_fitted
 
 from .._errors import AudioLoadError, SkgenreError
-from ..preprocessing import consecutive_clips
+from ..preprocessing import clip_and_average
 from ..utils import check_waveforms
 
 __all__ = ["predict_songs"]
@@ -206,31 +206,30 @@ def predict_songs(pipeline, paths_or_waveforms, *, top_k=3, hop=None, n_jobs=Non
         else:
             loaded = [_load_one(loader, item, i) for item, i in zip(chunk, ids)]
 
-        clip_sets = []
-        for (wave, err), item, i in zip(loaded, chunk, ids):
-            if err is not None:
-                if on_error == "raise":
-                    raise err
-                clip_sets.append(None)
-                continue
-            clip_sets.append(consecutive_clips(wave, n_samples, hop=hop_samples, pad_mode=pad_mode))
-        good = [c for c in clip_sets if c is not None]
-        proba = tail.predict_proba(np.concatenate(good)) if good else None
+        good = []
+        for (wave, err), item in zip(loaded, chunk):
+            if err is not None and on_error == "raise":
+                raise err
+            if err is None:
+                good.append(wave)
+        if good:
+            means, counts = clip_and_average(
+                good, tail.predict_proba, n_samples, hop=hop_samples, pad_mode=pad_mode
+            )
+        means_it, counts_it = iter(means if good else ()), iter(counts if good else ())
 
-        offset = 0
-        for (wave, err), item, clips, i in zip(loaded, chunk, clip_sets, ids):
+        for (wave, err), item, i in zip(loaded, chunk, ids):
             source = os.fspath(item) if _is_path(item) else f"waveform[{i}]"
             if isinstance(source, bytes):
                 source = os.fsdecode(source)
             row = {"source": source}
-            if clips is None:
+            if err is not None:
                 p = np.full(len(classes), np.nan)
                 row.update(n_clips=0, duration=np.nan)
                 order = None
             else:
-                p = proba[offset : offset + len(clips)].mean(axis=0)
-                offset += len(clips)
-                row.update(n_clips=len(clips), duration=len(wave) / sr)
+                p = next(means_it)
+                row.update(n_clips=int(next(counts_it)), duration=len(wave) / sr)
                 order = np.argsort(-p, kind="stable")[:k]
             for rank in range(k):
                 row[f"top{rank + 1}_genre"] = None if order is None else classes[order[rank]]

@@ -232,15 +232,33 @@ def _load(path, sr, mono, offset, duration):
             raise AudioLoadError(
                 fspath, f"implausible sample rate of {file_sr} Hz in the header (corrupt file?)"
             )
-        import librosa
-
         try:
-            y = librosa.resample(y, orig_sr=file_sr, target_sr=sr, res_type="soxr_hq", axis=-1)
+            y = _resample(y, file_sr, sr)
         except Exception as exc:
             raise AudioLoadError(
                 fspath, f"cannot resample from {file_sr} Hz to {sr} Hz ({exc})"
             ) from None
     return np.ascontiguousarray(y, dtype=np.float32)
+
+
+def _resample(y, orig_sr, target_sr):
+    """``librosa.resample(y, orig_sr, target_sr, res_type="soxr_hq", axis=-1)``.
+
+    The same soxr call and the same length rule (``ceil(n * target_sr / orig_sr)``
+    samples), without importing librosa and numba for it.
+    """
+    import soxr
+
+    n_out = int(np.ceil(y.shape[-1] * float(target_sr) / orig_sr))
+    out = np.apply_along_axis(
+        soxr.resample, -1, y, in_rate=orig_sr, out_rate=target_sr, quality="soxr_hq"
+    )
+    if out.shape[-1] > n_out:
+        out = out[..., :n_out]
+    elif out.shape[-1] < n_out:
+        pad = [(0, 0)] * (out.ndim - 1) + [(0, n_out - out.shape[-1])]
+        out = np.pad(out, pad)
+    return np.asarray(out, dtype=y.dtype)
 
 
 @validate_params(

@@ -1,31 +1,38 @@
-"""GenreClassifier: scikeras' KerasClassifier made a well-behaved scikit-learn classifier.
+"""GenreClassifier: a scikit-learn classifier around a Keras network, built on scikeras.
 
-This module is the only place in skgenre that knows scikeras' quirks. scikeras 0.13 (its last
-release) predates scikit-learn's tag API (1.6) and breaks there in silent ways:
+scikeras' ``BaseWrapper`` gives the parameter routing (``model__*``, ``optimizer__*``,
+``fit__*`` ...), the target encoding and the pickling of Keras models. skgenre uses it
+through its public hooks (the ``target_encoder`` and ``feature_encoder`` properties, the
+routed parameters, ``set_params``) and runs the fit itself, because scikeras 0.13 (its last
+release) predates scikit-learn's tag API (1.6) and is wrong there in silent ways. Every
+scikeras method overridden here says which fault it works around:
 
-* ``KerasClassifier`` inherits ``(BaseWrapper, ClassifierMixin)``, so ``BaseEstimator`` comes
-  before ``ClassifierMixin`` in the MRO, ``ClassifierMixin.__sklearn_tags__`` never runs and
-  ``is_classifier`` is False: ``GridSearchCV(cv=5)`` and ``cross_val_score`` then split with
-  plain ``KFold`` instead of ``StratifiedKFold``.
-* its input validation accepts sparse input, reports ``n_features_in_`` mismatches with its own
-  wording, treats a column-vector ``y`` as multi-output without a warning, and multiplies the
-  caller's ``sample_weight`` in place with ``class_weight``.
-* its ``random_state`` handling turns a ``RandomState`` into seed 0, and ``predict_proba`` of a
-  single sample returns a 1-D array.
+* ``KerasClassifier`` inherits ``(BaseWrapper, ClassifierMixin)``: ``BaseEstimator`` comes
+  before ``ClassifierMixin`` in its MRO, so ``ClassifierMixin.__sklearn_tags__`` never runs
+  and ``is_classifier`` is False (``GridSearchCV(cv=5)`` and ``cross_val_score`` then split
+  with plain ``KFold``). :class:`GenreClassifier` derives from ``(ClassifierMixin,
+  BaseWrapper)`` instead, with the classifier's ``target_encoder``.
+* its fit validates ``X`` with its own rules (sparse input accepted, its own wording for an
+  ``n_features_in_`` mismatch, a column-vector ``y`` taken as multi-output without a warning),
+  turns a ``RandomState`` into seed 0, and multiplies the caller's ``sample_weight`` in place
+  with ``class_weight``. ``fit`` here validates once with scikit-learn's ``validate_data`` and
+  then builds, compiles and trains the network with scikeras' helpers.
+* its ``predict_proba`` of one sample returns a 1-D array.
 
-:class:`GenreClassifier` fixes each of these while keeping scikeras' parameter routing
-(``model__*``, ``optimizer__*``, ``fit__*`` ...), its target encoding and its pickling of
-Keras models.
+scikeras' ``BaseWrapper`` also keeps the legacy ``_more_tags`` without ``__sklearn_tags__``;
+scikit-learn's ``check_estimator_tags_renamed`` rejects that for any class in the MRO, which
+``tests/test_common.py`` lists as an expected failure (nothing of scikeras is patched).
 """
 
 import contextlib
 import inspect
 import numbers
 import random
+from collections import defaultdict
 
 import numpy as np
 import scipy.sparse as sp
-from scikeras.wrappers import BaseWrapper, KerasClassifier
+from scikeras.wrappers import BaseWrapper
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.metrics import accuracy_score
 from sklearn.model_selection import train_test_split
@@ -61,38 +68,6 @@ def _builders():
 
 
 MODEL_NAMES = ("cnn", "feature_dense", "spec_dense")
-
-
-class _ClassifierMixinBeforeBaseEstimator(type):
-    """Metaclass that moves ``ClassifierMixin`` just before ``BaseEstimator`` in the MRO.
-
-    scikeras declares ``KerasClassifier(BaseWrapper, ClassifierMixin)``; C3 linearization then
-    forbids every subclass from listing ``ClassifierMixin`` first, so the order scikit-learn
-    requires (mixins before ``BaseEstimator``, checked by ``check_mixin_order`` and needed for
-    ``ClassifierMixin.__sklearn_tags__`` to run) can only be had by computing the MRO here.
-    Only the relative order of those two classes changes; scikeras' own classes still come
-    first, so none of its methods is shadowed by ``ClassifierMixin``.
-    """
-
-    def mro(cls):
-        order = super().mro()
-        if ClassifierMixin in order and BaseEstimator in order:
-            if order.index(ClassifierMixin) > order.index(BaseEstimator):
-                order.remove(ClassifierMixin)
-                order.insert(order.index(BaseEstimator), ClassifierMixin)
-        return order
-
-
-def _base_wrapper_sklearn_tags(self):
-    return super(BaseWrapper, self).__sklearn_tags__()
-
-
-# scikeras' BaseWrapper defines the legacy ``_more_tags`` (never called since scikit-learn
-# 1.6) without ``__sklearn_tags__``, which ``check_estimator_tags_renamed`` rejects for every
-# class in the MRO. This delegating method changes no tag of any scikeras estimator: it
-# returns exactly what the next class in the MRO returns.
-if "_more_tags" in vars(BaseWrapper) and "__sklearn_tags__" not in vars(BaseWrapper):
-    BaseWrapper.__sklearn_tags__ = _base_wrapper_sklearn_tags
 
 
 def _cpu_has_native_bfloat16():
@@ -183,11 +158,11 @@ def _seeded(seed):
             tf_config.disable_op_determinism()
 
 
-class GenreClassifier(KerasClassifier, metaclass=_ClassifierMixinBeforeBaseEstimator):
+class GenreClassifier(ClassifierMixin, BaseWrapper):
     """Keras neural-network classifier with a scikit-learn interface.
 
-    A subclass of scikeras' ``KerasClassifier`` that behaves as scikit-learn expects of a
-    classifier: ``is_classifier`` is True (so cross-validation stratifies), input is
+    A scikeras wrapper that behaves as scikit-learn expects of a classifier:
+    ``is_classifier`` is True (so cross-validation stratifies), input is
     validated with scikit-learn's ``validate_data`` (``n_features_in_``, feature names, a
     clear error on sparse input), ``sample_weight`` and ``class_weight`` are honoured
     without touching the caller's arrays, and ``random_state`` makes training reproducible.
@@ -338,7 +313,6 @@ class GenreClassifier(KerasClassifier, metaclass=_ClassifierMixinBeforeBaseEstim
             metrics=metrics,
             epochs=epochs,
             batch_size=batch_size,
-            class_weight=class_weight,
             shuffle=shuffle,
             callbacks=callbacks,
             warm_start=warm_start,
@@ -346,6 +320,7 @@ class GenreClassifier(KerasClassifier, metaclass=_ClassifierMixinBeforeBaseEstim
             verbose=verbose,
             **kwargs,
         )
+        self.class_weight = class_weight
         self.learning_rate = learning_rate
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
@@ -354,7 +329,7 @@ class GenreClassifier(KerasClassifier, metaclass=_ClassifierMixinBeforeBaseEstim
 
     # ------------------------------------------------------------------ parameters
     def _get_param_names(self):
-        # scikeras lists every public attribute as a parameter, which would include the
+        # scikeras' version lists every public attribute as a parameter, including the
         # attributes it sets for itself (build_fn, run_eagerly, ...). Parameters are the
         # signature's plus the routed keyword arguments the user gave.
         names = {
@@ -366,6 +341,7 @@ class GenreClassifier(KerasClassifier, metaclass=_ClassifierMixinBeforeBaseEstim
         return sorted(names)
 
     def __repr__(self, N_CHAR_MAX=700):
+        # scikeras' version prints every parameter, one per line, whatever was changed.
         return BaseEstimator.__repr__(self, N_CHAR_MAX=N_CHAR_MAX)
 
     def _check_routed_params(self):
@@ -381,31 +357,38 @@ class GenreClassifier(KerasClassifier, metaclass=_ClassifierMixinBeforeBaseEstim
                 f"{[p + '__' for p in _ROUTING_PREFIXES]}, e.g. model__kernel_size=5."
             )
 
-    def _fit_seed(self):
-        return check_seed(self.random_state)
+    @property
+    def target_encoder(self):
+        """The transformer of the targets (scikeras' hook): class labels to indices.
+
+        Returns
+        -------
+        encoder : scikeras.utils.transformers.ClassifierLabelEncoder
+            Unfitted; its categories are ``classes_`` when set before fitting (as
+            ``partial_fit(classes=...)`` does).
+        """
+        from scikeras.utils.transformers import ClassifierLabelEncoder
+
+        categories = "auto" if getattr(self, "classes_", None) is None else [self.classes_]
+        return ClassifierLabelEncoder(loss=self.loss, categories=categories)
 
     # ------------------------------------------------------------------ tags
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.estimator_type = "classifier"
-        tags.classifier_tags = ClassifierTags(multi_class=True, multi_label=False)
-        tags.regressor_tags = None
-        tags.target_tags.required = True
-        tags.target_tags.multi_output = False
-        tags.target_tags.single_output = True
         tags.input_tags.two_d_array = True
         tags.input_tags.three_d_array = True
         tags.input_tags.sparse = False
         tags.input_tags.allow_nan = False
+        tags.target_tags.multi_output = False
+        tags.classifier_tags = ClassifierTags(multi_class=True, multi_label=False)
         return tags
 
     def __sklearn_is_fitted__(self):
         return hasattr(self, "model_")
 
-    # ------------------------------------------------------------------ scikeras hooks
-    def _validate_data(self, X=None, y=None, reset=False, y_numeric=False):
-        if X is None:
-            return X, y
+    # ------------------------------------------------------------------ the fit
+    def _check_input(self, X, y=None, *, reset=False):
+        """Validate ``X`` (and ``y``) with scikit-learn's rules: once per fit and predict."""
         if sp.issparse(X):
             raise TypeError(
                 f"{type(self).__name__} does not accept sparse input (got "
@@ -424,6 +407,7 @@ class GenreClassifier(KerasClassifier, metaclass=_ClassifierMixinBeforeBaseEstim
                 f"got an array of shape {X.shape}."
             )
         if reset:
+            # scikeras' metadata, read by its encoders and by network builders (``meta``)
             self.X_shape_ = X.shape
             self.X_dtype_ = X.dtype
             if y is not None:
@@ -437,30 +421,43 @@ class GenreClassifier(KerasClassifier, metaclass=_ClassifierMixinBeforeBaseEstim
             )
         return X, y
 
-    def _check_model_param(self):
+    def _sample_weight(self, X, y, sample_weight):
+        """The weights to train with: a fresh array (never the caller's), class weights in."""
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float32, copy=True)
+            if np.any(sample_weight < 0):
+                raise ValueError("sample_weight must be non-negative.")
+        if self.class_weight is not None:
+            cw = compute_sample_weight(self.class_weight, y).astype(np.float32)
+            sample_weight = cw if sample_weight is None else sample_weight * cw
+        trained_on = y if sample_weight is None else y[sample_weight > 0]
+        if len(np.unique(trained_on)) < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs samples of at least 2 classes in the data "
+                f"(with non-zero sample_weight), but the data contains only one class: "
+                f"{np.unique(trained_on)[:1]!r}."
+            )
+        return sample_weight
+
+    def _network_builder(self):
         model = self.model
         if isinstance(model, str):
-            builders = _builders()
-            if model not in builders:
-                raise ValueError(
-                    f"model={model!r} is not a known network; use one of {sorted(builders)} "
-                    "or a callable that builds a keras.Model."
-                )
-            return builders[model]
+            return _builders()[model]
         import keras
 
         if isinstance(model, keras.Model):
-            return super()._check_model_param()
+            return lambda: model
         if callable(model):
             return model
         raise TypeError(
             f"model must be one of {sorted(MODEL_NAMES)} or a callable; got {model!r}."
         )
 
-    def _build_keras_model(self):
+    def _build_network(self):
+        """Build the Keras model with scikeras' argument routing, under the dtype policy."""
         from scikeras._utils import accepts_kwargs, has_param, route_params
 
-        build_fn = self._check_model_param()
+        build_fn = self._network_builder()
         params = self.get_params()
         build_params = route_params(params, destination="model", pass_filter=set(), strict=True)
         if has_param(build_fn, "meta") or accepts_kwargs(build_fn):
@@ -469,11 +466,13 @@ class GenreClassifier(KerasClassifier, metaclass=_ClassifierMixinBeforeBaseEstim
             build_params["compile_kwargs"] = self._get_compile_kwargs()
         if has_param(build_fn, "params") or accepts_kwargs(build_fn):
             build_params["params"] = params
-        # Seeding is done once for the whole fit (see _seeded), not here.
+        # Seeding is done once for the whole fit (see _seeded).
         with _dtype_policy(resolve_precision(self.precision)):
             return build_fn(**build_params)
 
     def _get_compile_kwargs(self):
+        # scikeras has no learning_rate parameter (only a routed optimizer__learning_rate);
+        # it is set on the optimizer that scikeras makes from a name or class.
         kwargs = super()._get_compile_kwargs()
         if (
             self.learning_rate is not None
@@ -483,18 +482,29 @@ class GenreClassifier(KerasClassifier, metaclass=_ClassifierMixinBeforeBaseEstim
             kwargs["optimizer"].learning_rate = float(self.learning_rate)
         return kwargs
 
-    def _initialize(self, X, y=None):
-        # scikeras' version turns a RandomState into seed 0 and validates with its own rules;
-        # the seed is chosen in fit and the validation is _validate_data above.
-        self._random_state = self._seed
-        X, y = self._validate_data(X, y, reset=True)
+    def _start(self, X, y, classes=None):
+        """Encoders, network and callbacks for a fresh fit (scikeras' ``_initialize``)."""
+        self._random_state = self._seed  # scikeras' name; read by its callbacks
+        self.classes_ = None if classes is None else np.asarray(classes)
         self.target_encoder_ = self.target_encoder.fit(y)
         vars(self).update(**getattr(self.target_encoder_, "get_metadata", dict)())
         self.feature_encoder_ = self.feature_encoder.fit(X)
         vars(self).update(**getattr(self.feature_encoder_, "get_metadata", dict)())
-        self.model_ = self._build_keras_model()
+        self.model_ = self._build_network()
         self._initialize_callbacks()
-        return X, y
+        self._ensure_compiled_model()
+
+    def _train(self, X, y, sample_weight, *, epochs, initial_epoch):
+        """Encode and train ``epochs`` epochs from ``initial_epoch``; record ``history_``."""
+        if sample_weight is not None:
+            # samples with weight 0 are left out, as scikeras and scikit-learn do
+            keep = sample_weight != 0
+            X, y, sample_weight = X[keep], y[keep], sample_weight[keep]
+        y = self.target_encoder_.transform(y)
+        X = self.feature_encoder_.transform(X)
+        self._check_model_compatibility(y)
+        self._fit_network(X, y, sample_weight, epochs=epochs, initial_epoch=initial_epoch)
+        self.n_epochs_ = len(self.history_.get("loss", ()))
 
     def _split_validation(self, X, y, sample_weight):
         labels = np.asarray(y)
@@ -527,18 +537,16 @@ class GenreClassifier(KerasClassifier, metaclass=_ClassifierMixinBeforeBaseEstim
             ds = ds.shuffle(len(X), seed=self._random_state, reshuffle_each_iteration=True)
         return ds.batch(batch_size)
 
-    def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
-        # Keras' own handling of NumPy input rebuilds a tf.data pipeline every epoch, which
-        # costs ~0.1 s per epoch on a small CPU: more than the training itself for the
-        # feature table. One dataset built here, reshuffled each epoch, is 4-5x faster.
-        from collections import defaultdict
-
+    def _fit_network(self, X, y, sample_weight, *, epochs, initial_epoch):
+        # scikeras hands NumPy arrays to Model.fit, for which Keras 3 rebuilds a tf.data
+        # pipeline every epoch (~0.1 s per epoch on a small CPU: more than the training
+        # itself for the feature table). One dataset built here, reshuffled each epoch,
+        # trains 4-5x faster.
         import keras
         from scikeras._utils import route_params
         from scikeras.utils import metric_name
 
         fit_args = route_params(self.get_params(), destination="fit", pass_filter=set())
-        fit_args.update(kwargs)
         batch_size = len(X) if self.batch_size == -1 else min(int(self.batch_size), len(X))
         callbacks = list(self._fit_callbacks)
         validation = None
@@ -562,7 +570,7 @@ class GenreClassifier(KerasClassifier, metaclass=_ClassifierMixinBeforeBaseEstim
             # The dataset shuffles itself; Keras must not (it warns for datasets).
             **{**fit_args, "shuffle": False},
         )
-        if not warm_start or not hasattr(self, "history_") or initial_epoch == 0:
+        if initial_epoch == 0 or not hasattr(self, "history_"):
             self.history_ = defaultdict(list)
         for key, val in hist.history.items():
             if not (key == "loss" or key.startswith("val_")):
@@ -572,11 +580,12 @@ class GenreClassifier(KerasClassifier, metaclass=_ClassifierMixinBeforeBaseEstim
                     pass
             self.history_[key] += val
 
-    def _predict_raw(self, X, **kwargs):
-        # model.predict traces a tf.function and builds a tf.data pipeline per call; a direct
-        # call in inference mode gives the same numbers without that overhead.
+    def _predict_network(self, X):
+        # Model.predict (what scikeras calls) traces a tf.function and builds a tf.data
+        # pipeline per call; a direct call in inference mode gives the same numbers without
+        # that overhead, which dominates a small predict.
         check_is_fitted(self)
-        X, _ = self._validate_data(X=X, y=None)
+        X, _ = self._check_input(X)
         X = self.feature_encoder_.transform(X)
         batch = getattr(self, "predict__batch_size", None) or 256
         out = [
@@ -586,17 +595,6 @@ class GenreClassifier(KerasClassifier, metaclass=_ClassifierMixinBeforeBaseEstim
         return np.concatenate(out, axis=0)
 
     # ------------------------------------------------------------------ public API
-    def _sample_weight(self, X, y, sample_weight):
-        if sample_weight is not None:
-            # A fresh float32 copy: scikeras multiplies class weights into it in place.
-            sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float32, copy=True)
-            if np.any(sample_weight < 0):
-                raise ValueError("sample_weight must be non-negative.")
-        if self.class_weight is not None:
-            cw = compute_sample_weight(self.class_weight, y).astype(np.float32)
-            sample_weight = cw if sample_weight is None else sample_weight * cw
-        return sample_weight
-
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Build the network and train it on ``(X, y)``.
@@ -620,20 +618,14 @@ class GenreClassifier(KerasClassifier, metaclass=_ClassifierMixinBeforeBaseEstim
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
             )
-        X, y = self._validate_data(X, y, reset=True)
+        warm = bool(self.warm_start) and self.__sklearn_is_fitted__()
+        X, y = self._check_input(X, y, reset=not warm)
         sample_weight = self._sample_weight(X, y, sample_weight)
-        trained_on = y if sample_weight is None else y[sample_weight > 0]
-        if len(np.unique(trained_on)) < 2:
-            raise ValueError(
-                f"{type(self).__name__} needs samples of at least 2 classes in the data "
-                f"(with non-zero sample_weight), but the data contains only one class: "
-                f"{np.unique(trained_on)[:1]!r}."
-            )
-        self._seed = self._fit_seed()
+        self._seed = check_seed(self.random_state)
         with _seeded(self._seed):
-            self.classes_ = None
-            BaseWrapper.fit(self, X, y, sample_weight=sample_weight)
-        self.n_epochs_ = len(self.history_.get("loss", ()))
+            if not warm:
+                self._start(X, y)
+            self._train(X, y, sample_weight, epochs=self.epochs, initial_epoch=0)
         return self
 
     def partial_fit(self, X, y, classes=None, sample_weight=None):
@@ -659,14 +651,37 @@ class GenreClassifier(KerasClassifier, metaclass=_ClassifierMixinBeforeBaseEstim
         if first:
             self._validate_params()
             self._check_routed_params()
-        X, y = self._validate_data(X, y, reset=first)
+        X, y = self._check_input(X, y, reset=first)
         sample_weight = self._sample_weight(X, y, sample_weight)
         if first:
-            self._seed = self._fit_seed()
-            self.classes_ = None if classes is None else np.asarray(classes)
+            self._seed = check_seed(self.random_state)
         with _seeded(self._seed if first else None):
-            BaseWrapper.partial_fit(self, X, y, sample_weight=sample_weight)
-        self.n_epochs_ = len(self.history_.get("loss", ()))
+            if first:
+                self._start(X, y, classes)
+            self._train(X, y, sample_weight, epochs=1, initial_epoch=self.current_epoch)
+        return self
+
+    def initialize(self, X, y):
+        """Build the network for ``(X, y)`` without training it (scikeras' ``initialize``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or (n_samples, n_mels, n_frames)
+            Data of the shape to train on.
+        y : array-like of shape (n_samples,)
+            Class labels.
+
+        Returns
+        -------
+        self : GenreClassifier
+            The classifier, with an untrained ``model_``.
+        """
+        self._validate_params()
+        self._check_routed_params()
+        X, y = self._check_input(X, y, reset=True)
+        self._seed = check_seed(self.random_state)
+        with _seeded(self._seed):
+            self._start(X, y)
         return self
 
     def predict_proba(self, X):
@@ -683,7 +698,7 @@ class GenreClassifier(KerasClassifier, metaclass=_ClassifierMixinBeforeBaseEstim
             Probabilities in the order of ``classes_``; rows sum to 1.
         """
         check_is_fitted(self)
-        raw = np.asarray(self._predict_raw(X), dtype=np.float64)
+        raw = np.asarray(self._predict_network(X), dtype=np.float64)
         raw = raw.reshape(raw.shape[0], -1)
         if raw.shape[1] == 1 and self.n_classes_ == 2:
             # A user network with one sigmoid unit.

@@ -21,15 +21,10 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ..preprocessing import consecutive_clips
+from ..preprocessing import clip_and_average, consecutive_clips
 from ..utils import check_waveforms, is_ragged, make_rng
 
 __all__ = ["TrackClassifier"]
-
-# Clips sent to the wrapped estimator in one predict call: bounds memory on long songs
-# (1024 clips of 5 s at 22050 Hz are 450 MB of float32) while keeping batches large enough
-# for batched STFTs and Keras.
-_PREDICT_BATCH_CLIPS = 1024
 
 # Floor for log-probabilities in the geometric mean: a single clip that gives a class
 # probability 0 must not veto that class for the whole track.
@@ -231,15 +226,7 @@ class TrackClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         check_is_fitted(self)
         tracks, _ = self._check_tracks(X, None, reset=False)
         n, hop, pad = self._segmentation()
-        n_per_track = np.empty(len(tracks), dtype=np.intp)
-        out = np.empty((len(tracks), len(self.classes_)), dtype=np.float64)
-        for batch in self._predict_batches(tracks):
-            clips = [consecutive_clips(tracks[i], n, hop=hop, pad_mode=pad) for i in batch]
-            n_per_track[batch] = [len(c) for c in clips]
-            clip_scores = self._clip_scores(np.concatenate(clips))
-            starts = np.concatenate([[0], np.cumsum(n_per_track[batch])[:-1]])
-            out[batch] = np.add.reduceat(clip_scores, starts, axis=0)
-        out /= n_per_track[:, None]
+        out, _ = clip_and_average(tracks, self._clip_scores, n, hop=hop, pad_mode=pad)
         if self.aggregate == "geometric":
             out = np.exp(out - out.max(axis=1, keepdims=True))
             out /= out.sum(axis=1, keepdims=True)
@@ -330,19 +317,6 @@ class TrackClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
                 )[starts]
             row += len(starts)
         return clips, np.repeat(np.arange(len(tracks)), counts)
-
-    def _predict_batches(self, tracks):
-        """Split track indices into batches of at most ~_PREDICT_BATCH_CLIPS clips."""
-        n, hop, _ = self._segmentation()
-        counts = [1 if len(w) < n else 1 + (len(w) - n) // hop for w in tracks]
-        batch, size = [], 0
-        for i, c in enumerate(counts):
-            if batch and size + c > _PREDICT_BATCH_CLIPS:
-                yield np.asarray(batch, dtype=np.intp)
-                batch, size = [], 0
-            batch.append(i)
-            size += c
-        yield np.asarray(batch, dtype=np.intp)
 
     def _clip_scores(self, clips):
         """Per-clip scores whose per-track mean is the aggregated result."""

@@ -1,6 +1,6 @@
 """Clipping, noise and scaling steps."""
 
-from ._clip import RandomClip, consecutive_clips
+from ._clip import RandomClip, clip_and_average, consecutive_clips
 from ._noise import PixelDropoutNoise, dropout_mask
 from ._scaling import MinMaxThenNormalize
 
@@ -8,6 +8,7 @@ __all__ = [
     "MinMaxThenNormalize",
     "PixelDropoutNoise",
     "RandomClip",
+    "clip_and_average",
     "consecutive_clips",
     "dropout_mask",
 ]

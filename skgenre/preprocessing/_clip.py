@@ -1,4 +1,4 @@
-"""Cutting fixed-length clips out of waveforms: RandomClip and consecutive segmentation."""
+"""Fixed-length clips of waveforms: RandomClip, consecutive segmentation, whole-song averages."""
 
 from numbers import Integral, Real
 
@@ -9,7 +9,12 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..utils import check_waveforms, is_ragged, item_rngs, item_seed
 
-__all__ = ["RandomClip", "consecutive_clips"]
+__all__ = ["RandomClip", "clip_and_average", "consecutive_clips"]
+
+# Clips scored in one call of a clip model: bounds memory on long songs (1024 clips of 5 s
+# at 22050 Hz are 450 MB of float32) while keeping batches large enough for batched STFTs
+# and Keras.
+_MAX_BATCH_CLIPS = 1024
 
 
 def _n_samples(duration, sr):
@@ -68,6 +73,72 @@ def consecutive_clips(waveform, n_samples, *, hop=None, pad_mode="constant"):
         return _pad(w, n_samples, pad_mode)[None, :]
     starts = np.arange(0, len(w) - n_samples + 1, hop)
     return np.lib.stride_tricks.sliding_window_view(w, n_samples)[starts].copy()
+
+
+def _n_consecutive(length, n_samples, hop):
+    return 1 if length < n_samples else 1 + (length - n_samples) // hop
+
+
+def clip_and_average(waveforms, score_clips, n_samples, *, hop=None, pad_mode="constant"):
+    """Mean of a clip model's scores over every consecutive clip of each song.
+
+    How skgenre judges whole songs with a model trained on clips: each song is cut with
+    :func:`consecutive_clips`, the clips of many songs are scored together in batches of
+    at most 1024 clips (the last song of a batch may make it longer), and the scores of
+    each song's clips are averaged. Used by :class:`~skgenre.models.TrackClassifier` and
+    :func:`~skgenre.inference.predict_songs`.
+
+    Parameters
+    ----------
+    waveforms : sequence of 1-D arrays
+        The songs.
+    score_clips : callable
+        Maps clips, a float32 array ``(n_clips, n_samples)``, to scores ``(n_clips, k)``,
+        e.g. a fitted clip pipeline's ``predict_proba``.
+    n_samples : int
+        Clip length in samples.
+    hop : int or None, default=None
+        Samples between clip starts; ``None`` means ``n_samples``.
+    pad_mode : {"constant", "wrap"}, default="constant"
+        How a song shorter than one clip is padded (see :func:`consecutive_clips`).
+
+    Returns
+    -------
+    means : ndarray of shape (n_songs, k), dtype float64
+        The mean score of each song's clips.
+    n_clips : ndarray of shape (n_songs,), dtype int
+        Clips per song.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgenre.preprocessing import clip_and_average
+    >>> songs = [np.arange(8.0), np.arange(3.0)]
+    >>> means, n = clip_and_average(songs, lambda c: c[:, :1], 4)
+    >>> means.ravel().tolist(), n.tolist()
+    ([2.0, 0.0], [2, 1])
+    """
+    n_samples = int(n_samples)
+    hop = n_samples if hop is None else int(hop)
+    counts = np.array([_n_consecutive(len(w), n_samples, hop) for w in waveforms], dtype=np.intp)
+    if len(counts) == 0:
+        raise ValueError("clip_and_average needs at least one waveform.")
+    # batches of consecutive songs with at most _MAX_BATCH_CLIPS clips (at least one song)
+    batch = np.cumsum(counts) // _MAX_BATCH_CLIPS
+    bounds = np.flatnonzero(np.diff(batch)) + 1
+    means = None
+    for first, last in zip([0, *bounds], [*bounds, len(counts)]):
+        clips = np.concatenate(
+            [consecutive_clips(w, n_samples, hop=hop, pad_mode=pad_mode)
+             for w in waveforms[first:last]]
+        )
+        scores = np.asarray(score_clips(clips), dtype=np.float64)
+        if means is None:
+            means = np.empty((len(counts), scores.shape[1]), dtype=np.float64)
+        starts = np.concatenate([[0], np.cumsum(counts[first:last])[:-1]])
+        means[first:last] = np.add.reduceat(scores, starts, axis=0)
+    means /= counts[:, None]
+    return means, counts
 
 
 class RandomClip(TransformerMixin, BaseEstimator):
