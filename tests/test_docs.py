@@ -43,9 +43,9 @@ def test_mkdocs_build_strict(tmp_path):
     )
     assert proc.returncode == 0, f"mkdocs build --strict failed:\n{proc.stdout}\n{proc.stderr}"
     # The API reference was really generated from the docstrings.
-    api = (site / "api" / "preprocessing" / "index.html").read_text(encoding="utf-8")
+    api = (site / "api" / "preprocessing.html").read_text(encoding="utf-8")
     assert "PixelDropoutNoise" in api and "random_state" in api
-    assert (site / "table1" / "index.html").is_file()
+    assert (site / "table1.html").is_file()
 
 
 def _nav_pages():
