@@ -130,18 +130,23 @@ _WIDTH_EXEMPT = {"architecture.md"}
 
 
 def _code_block_lines(text):
-    """``(line number, line)`` of every line inside a fenced code block, fence indent removed."""
+    """``(line number, line)`` of every line inside a fenced code block, fence indent removed.
+
+    Blocks of captured program output (class ``cli-output``) are left out: their lines are
+    what the program printed, and ``docs/assets/css/extra.css`` wraps them on screen.
+    """
     fence = None
     for number, line in enumerate(text.splitlines(), 1):
         stripped = line.lstrip(" ")
         if fence is None:
             if stripped.startswith(("```", "~~~")):
-                fence = (len(line) - len(stripped), stripped[:3])
+                fence = (len(line) - len(stripped), stripped[:3], "cli-output" in stripped)
             continue
         if stripped.startswith(fence[1]):
             fence = None
             continue
-        yield number, line[fence[0]:] if line[: fence[0]].strip() == "" else line
+        if not fence[2]:
+            yield number, line[fence[0]:] if line[: fence[0]].strip() == "" else line
 
 
 def test_code_blocks_fit_the_text_column():
@@ -160,9 +165,21 @@ def test_code_blocks_fit_the_text_column():
 
 
 def test_code_block_width_check_sees_wide_lines():
-    text = "x\n```python\n" + "a" * 81 + "\n```\n" + "b" * 100 + "\n- item\n\n    ```\n    ok\n    ```\n"
+    text = (
+        "x\n```python\n" + "a" * 81 + "\n```\n" + "b" * 100
+        + "\n- item\n\n    ```\n    ok\n    ```\n"
+        + "```{ .text .cli-output }\n" + "c" * 120 + "\n```\n"
+    )
     lines = list(_code_block_lines(text))
     assert lines == [(3, "a" * 81), (9, "ok")]
+
+
+def test_program_output_wraps_instead_of_scrolling(site):
+    css = (DOCS / "assets" / "css" / "extra.css").read_text(encoding="utf-8")
+    assert re.search(r"\.cli-output code \{[^}]*white-space: pre-wrap", css)
+    cli = (site / "guide" / "cli.html").read_text(encoding="utf-8")
+    assert 'class="cli-output highlight"' in cli
+    assert "assets/css/extra.css" in cli
 
 
 _IMAGE = re.compile(r"!\[[^\]]*\]\(([^)\s]+)\)")
@@ -377,3 +394,20 @@ def test_names_used_in_the_docs_exist():
             except (ImportError, AttributeError) as exc:
                 missing.append(f"{page.name}: {dotted} ({exc!r})")
     assert not missing, "\n".join(missing)
+
+
+def test_extension_lists_nested_numpydoc_items():
+    description = (
+        "Dictionary-like object with attributes:\n\n"
+        "filenames : ndarray of shape (n_clips,) of str\n"
+        "    Paths of the clips,\n"
+        "    sorted.\n"
+        "DESCR : str\n"
+        "    Description."
+    )
+    assert _extension()._nested_items(description).split("\n") == [
+        "Dictionary-like object with attributes:",
+        "",
+        "- `filenames` (`ndarray of shape (n_clips,) of str`): Paths of the clips, sorted.",
+        "- `DESCR` (`str`): Description.",
+    ]

@@ -23,6 +23,7 @@ the way numpydoc means it. This extension fills the gaps, for every object of th
 from __future__ import annotations
 
 import ast
+import builtins
 import re
 from textwrap import dedent
 
@@ -101,7 +102,8 @@ class _PublicApi:
         if any(part.startswith("_") for part in module.path.split(".")):
             return
         exported = None
-        if module.exports is not None:
+        # griffe gives an empty list when it cannot evaluate ``__all__`` (e.g. ``sorted(...)``)
+        if module.exports:
             exported = {str(e) for e in module.exports} | set(_lazy_exports(module))
         for name, member in list(module.members.items()):
             if name.startswith("_"):
@@ -183,13 +185,12 @@ def _external_url(path, role):
     if len(parts) == 1:
         if role == "mod":
             return None
-        builtin = __builtins__ if isinstance(__builtins__, dict) else vars(__builtins__)
-        obj = builtin.get(path)
+        obj = vars(builtins).get(path)
         if isinstance(obj, type) and issubclass(obj, BaseException):
             return _PY_EXCEPTIONS.format(name=path)
-        if obj is not None:
+        if isinstance(obj, type) or callable(obj):  # int, dict, callable, ...
             return _PY_FUNCTIONS.format(name=path)
-        return None
+        return None  # None, True, Ellipsis, or not a built-in
     template = _EXTERNAL.get(parts[0])
     return template.format(path=path) if template and role != "mod" else None
 
@@ -394,6 +395,34 @@ def _split_header(header, kind):
     return names.strip(), type_.strip(), default
 
 
+_NESTED_HEADER = re.compile(rf"^(?P<name>{_NAME}) : (?P<type>\S.*)$")
+
+
+def _nested_items(description):
+    """numpydoc items nested in a description (the attributes of a returned Bunch, say) as a
+    Markdown list; the rest of the description is left as it is."""
+    lines = description.split("\n")
+    out = []
+    i = 0
+    while i < len(lines):
+        match = _NESTED_HEADER.match(lines[i])
+        if match and i + 1 < len(lines) and lines[i + 1].startswith("    "):
+            body = []
+            i += 1
+            while i < len(lines) and (lines[i].startswith("    ") or not lines[i].strip()):
+                if lines[i].strip():
+                    body.append(lines[i].strip())
+                i += 1
+            if out and out[-1].strip() and not out[-1].startswith("- "):
+                out.append("")
+            text = " ".join(body)
+            out.append(f"- `{match.group('name')}` (`{match.group('type').strip()}`): {text}")
+            continue
+        out.append(lines[i])
+        i += 1
+    return "\n".join(out)
+
+
 class _Types:
     def __init__(self, api):
         self.api = api
@@ -403,11 +432,13 @@ class _Types:
 
         def repl(match):
             token = match.group(0)
-            canonical = self.api.resolve(token, scope) if token[0].isupper() or "." in token else None
+            if not (token[0].isupper() or "." in token):
+                return str(escape(token))  # int, str, array-like, ...: plain words
+            canonical = self.api.resolve(token, scope)
             public = canonical and self.api.public_path(canonical)
             if not public:
                 url = _external_url(token, "class") if canonical is None else None
-                if url and "." not in token:
+                if url and "." not in token:  # a built-in exception such as ValueError
                     return f'<a href="{url}">{escape(token)}</a>'
                 return str(escape(token))
             shown = token.rsplit(".", 1)[-1]
@@ -441,7 +472,7 @@ class _Types:
             new = []
             for header, body in items:
                 names, type_, default = _split_header(header, kind)
-                description = dedent("\n".join(body)).strip("\n")
+                description = _nested_items(dedent("\n".join(body)).strip("\n"))
                 annotation = self.markup(type_, obj) if type_ else None
                 if kind == "returns":
                     item = _RETURN_ITEMS[title]
