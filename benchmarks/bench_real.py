@@ -12,6 +12,9 @@ track is ever trained on. Rows:
 * ``svc-naive26 / - / clip``: the baseline of issue 12: the paper's 26 features computed
   the naive way with librosa on the centre 5 s, standard scaling, RBF SVC (C=10).
 
+``--noise`` also scores every fitted pipeline with 25, 50 and 75 % of its noise step's
+values set to zero (the paper's Table 1 protocol: trained clean, tested noisy).
+
 ``--screen`` runs the development screen that chose the ``"tuned"`` presets instead: inner
 4-fold cross-validation by track on the training tracks of the first outer fold only
 (repeat 0, fold 0), so the outer test tracks of that fold are never looked at.
@@ -20,6 +23,7 @@ Usage::
 
     python benchmarks/bench_real.py                      # the table of benchmarks/README.md
     python benchmarks/bench_real.py --models cnn --presets tuned --levels track --repeats 1
+    python benchmarks/bench_real.py --levels clip --noise --repeats 1   # Table 1
     python benchmarks/bench_real.py --screen
 """
 
@@ -37,6 +41,7 @@ DEFAULT_DATA = HERE.parent.parent / "shared" / "data" / "gtzan" / "mini"
 KINDS = ("feature", "spec-dense", "cnn")
 SR = 22050
 CLIP = 5.0
+NOISE_RATES = (0.0, 0.25, 0.5, 0.75)
 
 
 def parse_args(argv=None):
@@ -49,6 +54,8 @@ def parse_args(argv=None):
     p.add_argument("--levels", default="clip,track")
     p.add_argument("--no-svc", action="store_true", help="leave out the naive SVC row")
     p.add_argument("--jobs", type=int, default=2, help="n_jobs of extraction")
+    p.add_argument("--noise", action="store_true",
+                   help="also score every fitted model at 25/50/75 %% noise (Table 1)")
     p.add_argument("--screen", action="store_true", help="run the development screen")
     p.add_argument("--json", type=Path, help="also write the rows as JSON here")
     args = p.parse_args(argv)
@@ -134,9 +141,16 @@ def make_model(kind, preset, level, seed, n_jobs, **overrides):
     return pipe.set_params(**overrides) if overrides else pipe
 
 
-def evaluate(make, waves, y, splits):
-    """Fit and score one model per split: accuracies, fit and predict seconds."""
-    accs, fit_s, pred_s = [], [], []
+def evaluate(make, waves, y, splits, noise_rates=()):
+    """Fit and score one model per split.
+
+    Returns the accuracies, the mean fit and predict seconds and, when ``noise_rates`` is
+    given, the accuracy of every fitted model at each noise rate (the paper's protocol:
+    trained clean, tested noisy), shape ``(n_splits, n_rates)``.
+    """
+    from skgenre.evaluation import noise_robustness
+
+    accs, fit_s, pred_s, noisy = [], [], [], []
     for i, (train, test) in enumerate(splits):
         model = make(i)
         start = time.perf_counter()
@@ -145,10 +159,15 @@ def evaluate(make, waves, y, splits):
             model.fit(waves[train], y[train])
             mid = time.perf_counter()
             accs.append(float(model.score(waves[test], y[test])))
-        end = time.perf_counter()
+            end = time.perf_counter()
+            if noise_rates and not isinstance(model, NaiveSVC):
+                res = noise_robustness(model, waves[test], y[test], rates=noise_rates,
+                                       random_state=i)
+                noisy.append(res["mean_score"].to_numpy())
         fit_s.append(mid - start)
         pred_s.append(end - mid)
-    return np.asarray(accs), float(np.mean(fit_s)), float(np.mean(pred_s))
+    noisy = np.asarray(noisy) if noisy else None
+    return np.asarray(accs), float(np.mean(fit_s)), float(np.mean(pred_s)), noisy
 
 
 def outer_splits(y, folds, repeats):
@@ -211,7 +230,7 @@ def run_screen(args, waves, y):
     print("|---|---|---|")
     rows = []
     for name, kind, preset, overrides in screen_candidates():
-        accs, fit_s, _ = evaluate(
+        accs, fit_s, _, _ = evaluate(
             lambda i: make_model(kind, preset, "track", 0, args.jobs, **overrides),
             waves, y, splits,
         )
@@ -232,20 +251,27 @@ def run_table(args, waves, y):
     print(f"{args.repeats} x {args.folds}-fold stratified by track on {len(y)} tracks of "
           f"{args.data} ({len(np.unique(y))} genres). Accuracy mean ± std over the "
           f"{len(splits)} test folds; times are means per fold.\n")
-    print("| model | preset | level | accuracy | fit s | predict s |")
-    print("|---|---|---|---|---|---|")
+    rates = NOISE_RATES if args.noise else ()
+    noise_cols = "".join(f" {r:.0%} noise |" for r in rates[1:])
+    print(f"| model | preset | level | accuracy |{noise_cols} fit s | predict s |")
+    print("|---" * (6 + len(rates[1:])) + "|")
     rows = []
     for kind, preset, level in rows_spec:
-        accs, fit_s, pred_s = evaluate(
+        accs, fit_s, pred_s, noisy = evaluate(
             # One seed per fold, shared by every model: the same clips where they coincide.
             lambda i: make_model(kind, preset, level, 100 * splits[i][0] + splits[i][1],
                                  args.jobs),
-            waves, y, [(tr, te) for _, _, tr, te in splits],
+            waves, y, [(tr, te) for _, _, tr, te in splits], rates,
         )
-        print(f"| {kind} | {preset} | {level} | {fmt(accs)} | {fit_s:.1f} | {pred_s:.1f} |",
-              flush=True)
+        cells = "".join(
+            f" {fmt(noisy[:, j]) if noisy is not None else '-'} |" for j in range(1, len(rates))
+        )
+        print(f"| {kind} | {preset} | {level} | {fmt(accs)} |{cells} {fit_s:.1f} | "
+              f"{pred_s:.1f} |", flush=True)
         rows.append({"model": kind, "preset": preset, "level": level,
-                     "accuracies": accs.tolist(), "fit_s": fit_s, "predict_s": pred_s})
+                     "accuracies": accs.tolist(), "fit_s": fit_s, "predict_s": pred_s,
+                     "noise_rates": list(rates),
+                     "noise_accuracies": None if noisy is None else noisy.tolist()})
     return rows
 
 
