@@ -12,6 +12,7 @@ from ._errors import (
     BrokenFilesWarning,
     DatasetError,
     ModelFileError,
+    OutputError,
     SkgenreError,
     VersionMismatchWarning,
 )
@@ -55,6 +56,7 @@ __all__ = sorted(
         "BrokenFilesWarning",
         "DatasetError",
         "ModelFileError",
+        "OutputError",
         "SkgenreError",
         "VersionMismatchWarning",
         "__version__",
