@@ -9,9 +9,9 @@ Two file formats exist:
       versions of skgenre, scikit-learn, Keras, TensorFlow, NumPy and skops at save time;
     * ``estimator.skops``: the estimator in `skops <https://skops.readthedocs.io>`_' format,
       with every Keras network swapped out for a placeholder. skops builds only objects
-      of types on an explicit list of trusted types (scikit-learn's own, skgenre's
-      estimators and the few helper types they hold); a file naming any other type is
-      refused before anything is built;
+      of types on an explicit list of trusted types (scikit-learn's own and
+      :data:`TRUSTED_TYPES`: skgenre's estimators and the few helper types they hold); a
+      file naming any other type is refused before anything is built;
     * ``networks/<i>.keras``: each Keras network in Keras' native format, loaded with
       ``safe_mode=True`` (no Python code or ``Lambda`` layer is deserialised).
 
@@ -29,7 +29,6 @@ save leaves an existing model file untouched, and a reader sees the old or the n
 
 import copy
 import hashlib
-import importlib
 import importlib.metadata
 import io
 import json
@@ -45,7 +44,7 @@ from pathlib import Path
 from ._errors import ModelFileError, VersionMismatchWarning
 from ._version import __version__
 
-__all__ = ["load_model", "save_model"]
+__all__ = ["TRUSTED_TYPES", "load_model", "save_model"]
 
 _MAGIC = "skgenre-model"
 _FORMAT = 1  # joblib envelope
@@ -62,35 +61,32 @@ _DISTRIBUTIONS = {
     "numpy": ("numpy",),
 }
 
-# Types that a safe model file may hold besides scikit-learn's (which skops trusts itself):
-# skgenre's estimators, scikeras' target encoders and the network placeholder.
-# Classes are named by where they live now, so moving one between modules keeps old files
-# loadable only if the old name is added here too.
-_TRUSTED_CLASSES = (
-    ("skgenre.io", "AudioLoader"),
-    ("skgenre.preprocessing", "RandomClip"),
-    ("skgenre.preprocessing", "PixelDropoutNoise"),
-    ("skgenre.preprocessing", "MinMaxThenNormalize"),
-    ("skgenre.features", "FeatureExtractor"),
-    ("skgenre.features", "FeatureExtractor26"),
-    ("skgenre.features", "MelSpectrogram"),
-    ("skgenre.features", "RowMeanVectorizer"),
-    ("skgenre.models", "GenreClassifier"),
-    ("skgenre.models", "TrackClassifier"),
-    ("skgenre.evaluation", "StratifiedTrackKFold"),
-    ("skgenre._persist", "_NetworkRef"),
-    ("sklearn.model_selection", "KFold"),
-    ("sklearn.model_selection", "StratifiedKFold"),
-    ("scikeras.utils.transformers", "ClassifierLabelEncoder"),
-    ("scikeras.utils.transformers", "TargetReshaper"),
-)
-# Helper types of scikit-learn estimators that skgenre uses (the ensembles' calibrated SVC,
-# VotingClassifier's named_estimators_, the splitter of the stacking ensemble) which skops
-# does not trust by itself.
-_TRUSTED_NAMES = (
+# Types that a safe model file may hold besides scikit-learn's own (which skops trusts by
+# itself): skgenre's estimators, scikeras' target encoders, the network placeholder, and
+# helper types of the scikit-learn estimators skgenre uses (the ensembles' calibrated SVC,
+# VotingClassifier's named_estimators_, the stacking ensemble's splitter). Names are
+# where the classes live; tests/test_persist.py checks that each still resolves, so that a
+# class moved to another module is noticed (keep the old name too: old files use it).
+TRUSTED_TYPES = (
     "numpy.dtype",
+    "scikeras.utils.transformers.ClassifierLabelEncoder",
+    "scikeras.utils.transformers.TargetReshaper",
+    "skgenre._persist._NetworkRef",
+    "skgenre.evaluation._protocols.StratifiedTrackKFold",
+    "skgenre.features._extended.FeatureExtractor",
+    "skgenre.features._mel.MelSpectrogram",
+    "skgenre.features._mel.RowMeanVectorizer",
+    "skgenre.features._paper26.FeatureExtractor26",
+    "skgenre.io._loader.AudioLoader",
+    "skgenre.models._classifier.GenreClassifier",
+    "skgenre.models._track.TrackClassifier",
+    "skgenre.preprocessing._clip.RandomClip",
+    "skgenre.preprocessing._noise.PixelDropoutNoise",
+    "skgenre.preprocessing._scaling.MinMaxThenNormalize",
     "sklearn.calibration._CalibratedClassifier",
     "sklearn.calibration._SigmoidCalibration",
+    "sklearn.model_selection._split.KFold",
+    "sklearn.model_selection._split.StratifiedKFold",
     "sklearn.utils._bunch.Bunch",
 )
 
@@ -123,12 +119,7 @@ class _NetworkRef:
 
 
 def _trusted_types(extra=()):
-    names = set(_TRUSTED_NAMES)
-    for module, name in _TRUSTED_CLASSES:
-        cls = getattr(importlib.import_module(module), name)
-        names.add(f"{cls.__module__}.{cls.__qualname__}")
-    names.update(extra or ())
-    return sorted(names)
+    return sorted(set(TRUSTED_TYPES) | set(extra or ()))
 
 
 def _installed_versions():

@@ -226,9 +226,14 @@ def atomic_write(path, mode="wb", *, encoding=None, newline=None):
         old_mode = stat.S_IMODE(os.stat(path).st_mode)
     except OSError:
         old_mode = None
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = None
     try:
-        with os.fdopen(fd, mode, encoding=encoding, newline=newline) as f:
+        # An interrupt between creating the temporary file and knowing its name would
+        # leave it behind: signals wait until both are done.
+        with _signals_held():
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            f = os.fdopen(fd, mode, encoding=encoding, newline=newline)
+        with f:
             yield f
             f.flush()
             os.fsync(f.fileno())
@@ -236,8 +241,9 @@ def atomic_write(path, mode="wb", *, encoding=None, newline=None):
         os.chmod(tmp, old_mode if old_mode is not None else 0o666 & ~_current_umask())
         os.replace(tmp, path)
     except BaseException as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
         if isinstance(exc, OSError) and not isinstance(exc, OutputError):
             raise OutputError(
                 path, f"writing failed ({_reason(exc)}); the previous file, if any, is unchanged"
