@@ -29,6 +29,7 @@ _LAZY = {
     "PixelDropoutNoise": "skgenre.preprocessing",
     "RandomClip": "skgenre.preprocessing",
     "RowMeanVectorizer": "skgenre.features",
+    "SpectrogramStandardizer": "skgenre.preprocessing",
     "TrackClassifier": "skgenre.models",
     "make_cnn_pipeline": "skgenre.pipelines",
     "make_feature_pipeline": "skgenre.pipelines",
