@@ -83,6 +83,7 @@ TRUSTED_TYPES = (
     "skgenre.preprocessing._clip.RandomClip",
     "skgenre.preprocessing._noise.PixelDropoutNoise",
     "skgenre.preprocessing._scaling.MinMaxThenNormalize",
+    "skgenre.preprocessing._standardize.SpectrogramStandardizer",
     "sklearn.calibration._CalibratedClassifier",
     "sklearn.calibration._SigmoidCalibration",
     "sklearn.model_selection._split.KFold",
