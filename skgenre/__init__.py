@@ -12,6 +12,7 @@ from ._errors import (
     BrokenFilesWarning,
     DatasetError,
     ModelFileError,
+    OutputError,
     SkgenreError,
     VersionMismatchWarning,
 )
@@ -56,6 +57,7 @@ __all__ = sorted(
         "BrokenFilesWarning",
         "DatasetError",
         "ModelFileError",
+        "OutputError",
         "SkgenreError",
         "VersionMismatchWarning",
         "__version__",

@@ -17,7 +17,7 @@ EXAMPLES = ROOT / "examples"
 # script -> files it must write into --out
 EXPECTED_OUTPUTS = {
     "dask_extraction.py": ["dask_features.png"],
-    "persistence_round_trip.py": ["model.joblib"],
+    "persistence_round_trip.py": ["model.skgenre"],
     "plot_features26.py": ["features26.png"],
     "plot_grid_search_kernel_size.py": ["grid_search_kernel_size.png"],
     "plot_noise_robustness.py": ["noise_robustness.png"],

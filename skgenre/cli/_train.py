@@ -1,6 +1,7 @@
 """``skgenre train``: fit one model on a data set and save it."""
 
 from .._persist import save_model
+from ..utils import check_writable
 from ._common import (
     MODELS,
     Progress,
@@ -40,6 +41,8 @@ def fit_staged(pipe, X, y, progress, label):
 
 def run_train(args, out=print):
     """Train ``args.model`` and save it to ``args.out``. Returns the exit status."""
+    # Before hours of training: a model that cannot be saved would be lost.
+    check_writable(args.out, what="model file")
     progress = Progress(quiet=args.quiet)
     with progress.stage("data", "preparing the data set"):
         X, y, desc, synthetic = get_dataset(args.data, args.n_per_class, args.seed, progress)

@@ -23,6 +23,7 @@ from sklearn.utils.validation import (
 
 from ..preprocessing import consecutive_clips
 from ..utils import check_waveforms, is_ragged, make_rng
+from ..utils._pcm import pcm_to_float
 
 __all__ = ["TrackClassifier"]
 
@@ -285,6 +286,7 @@ class TrackClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         # A 2-D array is a batch of equal-length tracks: validate it like any sklearn input,
         # so that dtype=object, DataFrames, sparse matrices, NaN and a changed track length
         # get scikit-learn's usual errors.
+        X = pcm_to_float(X)  # int16 PCM tracks are scaled as decoded files are
         if y is not None or reset:
             X, y = validate_data(self, X, y, reset=reset, dtype=np.float32)
         else:

@@ -10,6 +10,8 @@ shape ``(n_samples, n_audio_samples)`` (equal-length waveforms, e.g. clips).
 import numpy as np
 from sklearn.utils import check_array
 
+from ._pcm import pcm_to_float
+
 
 def is_ragged(X):
     """Whether ``X`` is a ragged waveform container rather than a 2-D array-like.
@@ -41,7 +43,9 @@ def check_waveforms(X, *, input_name="X", allow_2d=True):
     Returns
     -------
     waveforms : list of ndarray of shape (n_audio_samples,), dtype float32
-        Contiguous float32 copies (or views where no copy is needed).
+        Contiguous float32 copies (or views where no copy is needed). Integer PCM arrays
+        (``int8``, ``uint8``, ``int16``, ``int32``) are scaled to [-1, 1] the way decoded
+        files are (``int16``: divided by 32768); wider integers are taken as numbers.
 
     Raises
     ------
@@ -57,6 +61,7 @@ def check_waveforms(X, *, input_name="X", allow_2d=True):
     >>> [w.shape for w in ws], ws[0].dtype
     ([(3,), (5,)], dtype('float32'))
     """
+    X = pcm_to_float(X)  # int8/16/32 PCM: scaled to [-1, 1] as decoded files are
     if is_ragged(X):
         items = list(X)
     elif not allow_2d:
@@ -73,7 +78,7 @@ def check_waveforms(X, *, input_name="X", allow_2d=True):
         raise ValueError(f"{input_name} holds no waveforms (0 samples); at least 1 is required.")
     out = []
     for i, w in enumerate(items):
-        w = np.asarray(w)
+        w = pcm_to_float(np.asarray(w))
         if w.ndim != 1 or not (np.issubdtype(w.dtype, np.number) or w.dtype == bool):
             raise ValueError(
                 f"{input_name}[{i}] must be a 1-D numeric waveform; got shape {w.shape} "
