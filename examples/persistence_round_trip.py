@@ -1,18 +1,18 @@
 """Persistence: save a fitted pipeline to one file, load it back, get identical predictions.
 
-``save_model`` writes a joblib pickle with the versions of skgenre, scikit-learn, Keras,
-TensorFlow and NumPy; ``load_model`` checks them (a VersionMismatchWarning names any that
-differ) and refuses files that are not skgenre models with a ModelFileError.
-
-SECURITY: a model file is a pickle, and loading a pickle runs code. Only load files you
-trust.
+``save_model`` writes skgenre's safe model format (one zip file: the Keras networks as
+``.keras`` files, loaded in Keras' safe mode, and the rest in skops' format, loaded only from
+a list of trusted types) with the versions of skgenre, scikit-learn, Keras, TensorFlow and
+NumPy; ``load_model`` reads it without running code from the file, warns when versions
+differ (VersionMismatchWarning) and refuses files that are not skgenre models, and
+pickle-based files unless they are trusted, with a ModelFileError.
 
 Run::
 
     python examples/persistence_round_trip.py
     python examples/persistence_round_trip.py --small    # seconds (what CI runs)
 
-Writes ``model.joblib`` into ``--out`` (default: the current folder).
+Writes ``model.skgenre`` into ``--out`` (default: the current folder).
 ``SKGENRE_EXAMPLE_SMALL=1`` in the environment is the same as ``--small``.
 """
 
@@ -49,10 +49,10 @@ def main(argv=None):
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    path = save_model(pipe, out / "model.joblib")
+    path = save_model(pipe, out / "model.skgenre")
     print(f"saved {path} ({path.stat().st_size / 1024:.0f} KiB)")
 
-    loaded = load_model(path)  # only ever load files you trust: this unpickles
+    loaded = load_model(path)  # the safe format: no code from the file runs
     proba_loaded = loaded.predict_proba(X)
     same = np.array_equal(proba, proba_loaded)
     print("identical predicted probabilities after the round trip:", same)

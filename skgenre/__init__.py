@@ -10,6 +10,7 @@ from ._errors import (
     BrokenFilesWarning,
     DatasetError,
     ModelFileError,
+    OutputError,
     SkgenreError,
     VersionMismatchWarning,
 )
@@ -27,6 +28,7 @@ _LAZY = {
     "PixelDropoutNoise": "skgenre.preprocessing",
     "RandomClip": "skgenre.preprocessing",
     "RowMeanVectorizer": "skgenre.features",
+    "SpectrogramStandardizer": "skgenre.preprocessing",
     "TrackClassifier": "skgenre.models",
     "make_cnn_pipeline": "skgenre.pipelines",
     "make_feature_pipeline": "skgenre.pipelines",
@@ -55,6 +57,7 @@ __all__ = sorted(
         "BrokenFilesWarning",
         "DatasetError",
         "ModelFileError",
+        "OutputError",
         "SkgenreError",
         "VersionMismatchWarning",
         "__version__",

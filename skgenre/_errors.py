@@ -15,6 +15,7 @@ __all__ = [
     "BrokenFilesWarning",
     "DatasetError",
     "ModelFileError",
+    "OutputError",
     "SkgenreError",
     "VersionMismatchWarning",
 ]
@@ -77,6 +78,40 @@ class DatasetError(SkgenreError, FileNotFoundError):
 
 class ModelFileError(SkgenreError, ValueError):
     """A file given as a saved model is not a skgenre model (or cannot be read as one)."""
+
+
+class OutputError(SkgenreError, OSError):
+    """A file or folder that skgenre should write cannot be written.
+
+    Raised before any work starts when the destination is unusable (a directory where a
+    file is wanted, a missing or read-only folder, a path under a file, a device such as
+    ``/dev/full``, a full disk), and when a write fails; the previous content of the
+    destination is then left unchanged. It derives from :class:`OSError`.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The destination.
+    reason : str
+        Why it cannot be written.
+
+    Examples
+    --------
+    >>> from skgenre import OutputError
+    >>> str(OutputError("model.skgenre", "the folder 'x' does not exist"))
+    "cannot write 'model.skgenre': the folder 'x' does not exist"
+    """
+
+    def __init__(self, path, reason):
+        self.path = str(path)
+        self.reason = str(reason)
+        super().__init__(f"cannot write {self.path!r}: {self.reason}")
+
+    def __reduce__(self):
+        return (type(self), (self.path, self.reason))
+
+    def __str__(self):
+        return f"cannot write {self.path!r}: {self.reason}"
 
 
 class BrokenFilesWarning(UserWarning):

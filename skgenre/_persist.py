@@ -1,32 +1,56 @@
-"""Save and load fitted skgenre models, stamped with the versions that wrote them.
+"""Save and load fitted skgenre models; loading the default format never runs code.
 
-A saved model is a joblib file holding a small envelope: a magic marker, the format
-number, the versions of skgenre, scikit-learn, Keras, TensorFlow and NumPy at save time,
-and the estimator itself. :func:`load_model` checks the marker (so that a file that is not
-a skgenre model fails with a clear :class:`~skgenre.ModelFileError` instead of an obscure
-unpickling error) and warns with :class:`~skgenre.VersionMismatchWarning` when the versions
-differ from the running ones.
+Two file formats exist:
 
-.. warning::
-   Loading a model unpickles it, and unpickling runs code chosen by whoever wrote the
-   file. Only load model files you trust.
+``format="safe"`` (the default of :func:`save_model`)
+    One zip file holding
+
+    * ``skgenre-model.json``: a manifest with a magic marker, the format number and the
+      versions of skgenre, scikit-learn, Keras, TensorFlow, NumPy and skops at save time;
+    * ``estimator.skops``: the estimator in `skops <https://skops.readthedocs.io>`_' format,
+      with every Keras network swapped out for a placeholder. skops builds only objects
+      of types on an explicit list of trusted types (scikit-learn's own and
+      :data:`TRUSTED_TYPES`: skgenre's estimators and the few helper types they hold); a
+      file naming any other type is refused before anything is built;
+    * ``networks/<i>.keras``: each Keras network in Keras' native format, loaded with
+      ``safe_mode=True`` (no Python code or ``Lambda`` layer is deserialised).
+
+``format="pickle"``
+    A joblib pickle of the estimator in an envelope with the same version stamps (the only
+    format before skgenre 0.2). Unpickling runs code chosen by whoever wrote the file, so
+    :func:`load_model` refuses such files unless the caller says the file is trusted:
+    ``trust_pickle=True``, or ``sha256=`` with the file's published SHA-256 digest (checked
+    before anything is read as a model). The command line has ``--trust-pickle`` and
+    ``--sha256 HEX`` for the same.
+
+Both writers are atomic (see :func:`skgenre.utils.atomic_write`): a failed or interrupted
+save leaves an existing model file untouched, and a reader sees the old or the new file.
 """
 
+import copy
+import hashlib
 import importlib.metadata
+import io
+import json
 import os
+import stat
 import sys
+import tempfile
+import types
 import warnings
+import zipfile
 from pathlib import Path
-
-import joblib
 
 from ._errors import ModelFileError, VersionMismatchWarning
 from ._version import __version__
 
-__all__ = ["load_model", "save_model"]
+__all__ = ["TRUSTED_TYPES", "load_model", "save_model"]
 
 _MAGIC = "skgenre-model"
-_FORMAT = 1
+_FORMAT = 1  # joblib envelope
+_SAFE_FORMAT = 2  # zip of manifest + skops + .keras files
+_MANIFEST = "skgenre-model.json"
+_ESTIMATOR = "estimator.skops"
 
 # envelope key -> distributions that provide it (the first one installed wins)
 _DISTRIBUTIONS = {
@@ -36,6 +60,67 @@ _DISTRIBUTIONS = {
     "tensorflow": ("tensorflow", "tensorflow-cpu", "tensorflow-macos", "tf-nightly"),
     "numpy": ("numpy",),
 }
+
+# Types that a safe model file may hold besides scikit-learn's own (which skops trusts by
+# itself): skgenre's estimators, scikeras' target encoders, the network placeholder, and
+# helper types of the scikit-learn estimators skgenre uses (the ensembles' calibrated SVC,
+# VotingClassifier's named_estimators_, the stacking ensemble's splitter). Names are
+# where the classes live; tests/test_persist.py checks that each still resolves, so that a
+# class moved to another module is noticed (keep the old name too: old files use it).
+TRUSTED_TYPES = (
+    "numpy.dtype",
+    "scikeras.utils.transformers.ClassifierLabelEncoder",
+    "scikeras.utils.transformers.TargetReshaper",
+    "skgenre._persist._NetworkRef",
+    "skgenre.evaluation._protocols.StratifiedTrackKFold",
+    "skgenre.features._extended.FeatureExtractor",
+    "skgenre.features._mel.MelSpectrogram",
+    "skgenre.features._mel.RowMeanVectorizer",
+    "skgenre.features._paper26.FeatureExtractor26",
+    "skgenre.io._loader.AudioLoader",
+    "skgenre.models._classifier.GenreClassifier",
+    "skgenre.models._track.TrackClassifier",
+    "skgenre.preprocessing._clip.RandomClip",
+    "skgenre.preprocessing._noise.PixelDropoutNoise",
+    "skgenre.preprocessing._scaling.MinMaxThenNormalize",
+    "skgenre.preprocessing._standardize.SpectrogramStandardizer",
+    "sklearn.calibration._CalibratedClassifier",
+    "sklearn.calibration._SigmoidCalibration",
+    "sklearn.model_selection._split.KFold",
+    "sklearn.model_selection._split.StratifiedKFold",
+    "sklearn.utils._bunch.Bunch",
+)
+
+# First bytes of files that pickle-based loaders (joblib, pickle) read: pickle protocol
+# 2+, and the compressors joblib uses (zlib, gzip, bz2, xz, lzma, lz4).
+_PICKLE_HEADS = (
+    b"\x80",
+    b"\x78\x01", b"\x78\x5e", b"\x78\x9c", b"\x78\xda",
+    b"\x1f\x8b",
+    b"BZh",
+    b"\xfd7zXZ\x00",
+    b"\x5d\x00\x00",
+    b"\x04\x22\x4d\x18",
+)
+_AUDIO_HEADS = {
+    b"RIFF": "a WAV", b"RIFX": "a WAV", b"RF64": "a WAV", b"fLaC": "a FLAC",
+    b"OggS": "an Ogg", b"ID3": "an MP3", b"\xff\xfb": "an MP3", b"\xff\xf3": "an MP3",
+    b"\xff\xf2": "an MP3", b"FORM": "an AIFF", b".snd": "an AU",
+}
+
+
+class _NetworkRef:
+    """Stands in for the ``i``-th Keras network inside ``estimator.skops``."""
+
+    def __init__(self, index):
+        self.index = index
+
+    def __repr__(self):
+        return f"_NetworkRef({self.index})"
+
+
+def _trusted_types(extra=()):
+    return sorted(set(TRUSTED_TYPES) | set(extra or ()))
 
 
 def _installed_versions():
@@ -65,21 +150,194 @@ def _is_estimator(obj):
     )
 
 
-def save_model(estimator, path, *, compress=3):
-    """Save a fitted estimator (typically a skgenre pipeline) to a file.
+# -- the object graph: where the Keras networks are ----------------------------------------
 
-    The file is a joblib pickle of an envelope that records the versions of skgenre,
-    scikit-learn, Keras, TensorFlow and NumPy, so that :func:`load_model` can warn when a
-    model is loaded under different versions.
+_LEAF_TYPES = (type, types.ModuleType, types.FunctionType, types.BuiltinFunctionType,
+               types.MethodType, str, bytes, int, float, complex, bool, type(None))
+
+
+def _keras_model_type():
+    keras = sys.modules.get("keras")
+    if keras is None:
+        return None  # no Keras imported, so no Keras network can exist
+    return keras.Model
+
+
+def _children(obj):
+    if isinstance(obj, dict):
+        return list(obj.values())
+    if isinstance(obj, (list, tuple, set, frozenset)):
+        return list(obj)
+    state = getattr(obj, "__dict__", None)
+    return list(state.values()) if isinstance(state, dict) else []
+
+
+def _find_networks(obj):
+    """Every Keras model reachable from ``obj`` (estimators, lists, dicts), in a fixed order."""
+    model_type = _keras_model_type()
+    if model_type is None:
+        return []
+    found, seen, stack = [], set(), [obj]
+    while stack:
+        item = stack.pop()
+        if id(item) in seen or isinstance(item, _LEAF_TYPES):
+            continue
+        seen.add(id(item))
+        if isinstance(item, model_type):
+            found.append(item)
+            continue
+        if type(item).__module__.split(".")[0] in ("numpy", "keras", "tensorflow"):
+            continue
+        stack.extend(reversed(_children(item)))
+    return found
+
+
+def _put_networks_back(obj, networks):
+    """Replace every :class:`_NetworkRef` reachable from ``obj`` by its network."""
+    seen, stack = set(), [obj]
+    used = set()
+
+    def swap(value):
+        if isinstance(value, _NetworkRef):
+            if not (isinstance(value.index, int) and 0 <= value.index < len(networks)):
+                raise ModelFileError(f"network placeholder {value.index!r} names no network")
+            used.add(value.index)
+            return networks[value.index]
+        return value
+
+    while stack:
+        item = stack.pop()
+        if id(item) in seen or isinstance(item, _LEAF_TYPES):
+            continue
+        seen.add(id(item))
+        if isinstance(item, dict):
+            for key, value in list(item.items()):
+                item[key] = swap(value)
+                stack.append(value)
+        elif isinstance(item, list):
+            for i, value in enumerate(item):
+                item[i] = swap(value)
+                stack.append(value)
+        elif isinstance(item, tuple):
+            if any(isinstance(v, _NetworkRef) for v in item):
+                raise ModelFileError("a network placeholder sits inside a tuple")
+            stack.extend(item)
+        elif isinstance(getattr(item, "__dict__", None), dict) and not isinstance(item, _NetworkRef):
+            for key, value in list(vars(item).items()):
+                new = swap(value)
+                if new is not value:
+                    setattr(item, key, new)
+                stack.append(value)
+    return used
+
+
+# -- saving ---------------------------------------------------------------------------------
+
+
+def _check_fitted(estimator):
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
+    try:
+        check_is_fitted(estimator)
+    except NotFittedError:
+        raise NotFittedError(
+            f"save_model expects a fitted estimator, but this {type(estimator).__name__} is "
+            "not fitted yet: call fit first (a model file of an unfitted estimator could "
+            "not predict)."
+        ) from None
+    except TypeError:
+        pass  # not an estimator check_is_fitted understands; _is_estimator decided
+
+
+def _safe_payload(estimator, compresslevel):
+    """The bytes of a safe model file for ``estimator``."""
+    import skops.io as sio
+
+    networks = _find_networks(estimator)
+    # A copy in which each network is a placeholder: the caller's estimator is not
+    # touched, so it stays usable from other threads while it is saved.
+    memo = {id(net): _NetworkRef(i) for i, net in enumerate(networks)}
+    try:
+        shell = copy.deepcopy(estimator, memo)
+    except Exception as exc:
+        raise TypeError(
+            f"save_model cannot copy this {type(estimator).__name__} for the safe format "
+            f"({type(exc).__name__}: {exc}); save it with format='pickle' instead."
+        ) from exc
+    try:
+        skops_bytes = sio.dumps(shell)
+    except Exception as exc:
+        raise TypeError(
+            f"the safe model format cannot hold this {type(estimator).__name__} "
+            f"({type(exc).__name__}: {exc}); save it with format='pickle' instead (and load "
+            "it with trust_pickle=True)."
+        ) from exc
+    trusted = set(_trusted_types())
+    extra = sorted(set(sio.get_untrusted_types(data=skops_bytes)) - trusted)
+    if extra:
+        warnings.warn(
+            f"the model holds types that are not on skgenre's list of trusted types: {extra}. "
+            "load_model refuses the file unless they are passed as trusted_types=[...].",
+            UserWarning,
+            stacklevel=3,
+        )
+    versions = _installed_versions()
+    try:
+        versions["skops"] = importlib.metadata.version("skops")
+    except importlib.metadata.PackageNotFoundError:  # pragma: no cover - imported above
+        versions["skops"] = None
+    manifest = {
+        "magic": _MAGIC,
+        "format": _SAFE_FORMAT,
+        "versions": versions,
+        "estimator_type": f"{type(estimator).__module__}.{type(estimator).__qualname__}",
+        "estimator": _ESTIMATOR,
+        "networks": [f"networks/{i}.keras" for i in range(len(networks))],
+        "untrusted_types": extra,
+    }
+    buf = io.BytesIO()
+    method = zipfile.ZIP_STORED if compresslevel == 0 else zipfile.ZIP_DEFLATED
+    level = None if compresslevel == 0 else compresslevel
+    with zipfile.ZipFile(buf, "w", compression=method, compresslevel=level) as zf:
+        zf.writestr(_MANIFEST, json.dumps(manifest, indent=2))
+        zf.writestr(_ESTIMATOR, skops_bytes)
+        if networks:
+            with tempfile.TemporaryDirectory() as tmp:
+                for i, net in enumerate(networks):
+                    member = os.path.join(tmp, f"{i}.keras")
+                    net.save(member)
+                    # .keras files are zip archives already: stored, not compressed again.
+                    zf.write(member, manifest["networks"][i], compress_type=zipfile.ZIP_STORED)
+    return buf.getvalue()
+
+
+def save_model(estimator, path, *, format="safe", compress=3):
+    """Save a fitted estimator (typically a skgenre pipeline) to one file, atomically.
+
+    The default ``format="safe"`` writes a zip file that :func:`load_model` reads without
+    running any code from the file: Keras networks as ``.keras`` files (loaded in
+    ``safe_mode``) and everything else with skops, restricted to a list of trusted types.
+    ``format="pickle"`` writes a joblib pickle, which loads only with
+    ``load_model(path, trust_pickle=True)`` (or a matching ``sha256``). Both record the
+    versions of skgenre, scikit-learn, Keras, TensorFlow and NumPy, so that
+    :func:`load_model` can warn when a model is loaded under others.
+
+    The file is written to a temporary file beside ``path`` and renamed over it at the
+    end: an error, a full disk or an interrupt leaves an existing file at ``path``
+    untouched, and a reader sees the old file or the new one, never a part.
 
     Parameters
     ----------
     estimator : estimator object
-        The (fitted) scikit-learn compatible estimator or pipeline to save.
-    path : str or path-like
-        Destination file; its parent folder must exist. Conventionally ``*.joblib``.
+        The fitted scikit-learn compatible estimator or pipeline to save.
+    path : str, bytes or path-like
+        Destination file; its folder must exist. Conventionally ``*.skgenre`` for the safe
+        format and ``*.joblib`` for the pickle format (the suffix is not checked).
+    format : {"safe", "pickle"}, default="safe"
+        File format, see above.
     compress : int from 0 to 9, default=3
-        joblib compression level (0 writes uncompressed).
+        Compression level (0 writes uncompressed).
 
     Returns
     -------
@@ -89,7 +347,18 @@ def save_model(estimator, path, *, compress=3):
     Raises
     ------
     TypeError
-        If ``estimator`` is not an estimator (it has no ``fit``/``get_params``).
+        If ``estimator`` is not an estimator (it has no ``fit``/``get_params``), or holds
+        something the safe format cannot store (save it with ``format="pickle"``).
+    sklearn.exceptions.NotFittedError
+        If ``estimator`` is not fitted.
+    OutputError
+        If ``path`` cannot be written (checked before anything is serialised).
+
+    Warns
+    -----
+    UserWarning
+        If the estimator holds types that are not on the trusted list (e.g. a transformer
+        of your own): the file then loads only with ``trusted_types=[...]``.
 
     See Also
     --------
@@ -99,40 +368,114 @@ def save_model(estimator, path, *, compress=3):
     --------
     >>> import tempfile, os
     >>> from sklearn.linear_model import LogisticRegression
-    >>> from skgenre._persist import save_model, load_model
+    >>> from skgenre import save_model, load_model
     >>> clf = LogisticRegression().fit([[0.0], [1.0]], [0, 1])
     >>> with tempfile.TemporaryDirectory() as d:
-    ...     p = save_model(clf, os.path.join(d, "model.joblib"))
+    ...     p = save_model(clf, os.path.join(d, "model.skgenre"))
     ...     load_model(p).predict([[0.9]])
     array([1])
     """
+    from .utils import atomic_write, check_writable
+
     if not _is_estimator(estimator):
         raise TypeError(
             "save_model expects a scikit-learn compatible estimator (with fit and "
             f"get_params); got an object of type {type(estimator).__name__}."
         )
-    path = Path(path)
+    if format not in ("safe", "pickle"):
+        raise ValueError(f"format must be 'safe' or 'pickle', got {format!r}.")
+    if not (isinstance(compress, int) and 0 <= compress <= 9):
+        raise ValueError(f"compress must be an int from 0 to 9, got {compress!r}.")
+    _check_fitted(estimator)
+    path = check_writable(path, what="model file")
+    if format == "safe":
+        payload = _safe_payload(estimator, compress)
+        with atomic_write(path) as f:
+            f.write(payload)
+        return path
+
+    import joblib
+
     envelope = {
         "magic": _MAGIC,
         "format": _FORMAT,
         "versions": _installed_versions(),
         "estimator": estimator,
     }
-    joblib.dump(envelope, path, compress=compress)
+    with atomic_write(path) as f:
+        joblib.dump(envelope, f, compress=compress)
     return path
 
 
-def load_model(path):
+# -- loading --------------------------------------------------------------------------------
+
+
+def _read_model_bytes(path):
+    """The file's bytes, read once (hashing and loading then see the same content)."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise ModelFileError(f"model file {str(path)!r} does not exist.") from None
+    except OSError as exc:
+        raise ModelFileError(
+            f"model file {str(path)!r} cannot be accessed ({exc.strerror or exc})."
+        ) from None
+    if stat.S_ISDIR(st.st_mode):
+        raise ModelFileError(f"model file {str(path)!r} is a directory, not a file.")
+    if not stat.S_ISREG(st.st_mode):
+        # Opening a FIFO or a device could block or read forever.
+        raise ModelFileError(
+            f"model file {str(path)!r} is not a regular file (a FIFO, socket or device)."
+        )
+    if st.st_size == 0:
+        raise ModelFileError(f"model file {str(path)!r} is empty; it is not a skgenre model.")
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError as exc:
+        raise ModelFileError(
+            f"model file {str(path)!r} cannot be read ({exc.strerror or exc})."
+        ) from None
+
+
+def _check_sha256(path, data, sha256):
+    if not isinstance(sha256, str):
+        raise TypeError(f"sha256 must be a hex string, got {type(sha256).__name__}.")
+    want = sha256.strip().lower()
+    if len(want) != 64 or any(c not in "0123456789abcdef" for c in want):
+        raise ValueError(
+            f"sha256 must be 64 hexadecimal digits (a SHA-256 digest), got {sha256!r}."
+        )
+    got = hashlib.sha256(data).hexdigest()
+    if got != want:
+        raise ModelFileError(
+            f"model file {str(path)!r} does not match the expected SHA-256: expected {want}, "
+            f"the file has {got}. It is not the file that was published; it was not loaded."
+        )
+
+
+def load_model(path, *, trust_pickle=False, sha256=None, trusted_types=None):
     """Load a model saved with :func:`save_model`.
 
-    .. warning::
-       Loading unpickles the file, and unpickling can run arbitrary code. Only load
-       model files you trust.
+    A file in the safe format (the default of :func:`save_model`) is loaded without
+    running code from the file. A pickle-based file (``format="pickle"``, or a plain
+    joblib dump) can run arbitrary code while it is read, so it is refused unless
+    ``trust_pickle=True`` or ``sha256`` is given and matches.
 
     Parameters
     ----------
-    path : str or path-like
+    path : str, bytes or path-like
         A file written by :func:`save_model`.
+    trust_pickle : bool, default=False
+        Load a pickle-based file. Only for files you trust: unpickling runs code chosen
+        by whoever wrote the file.
+    sha256 : str or None, default=None
+        The SHA-256 digest (64 hex digits) the file must have, e.g. as published with the
+        model. It is checked before anything is loaded, for either format; a pickle-based
+        file whose digest matches is loaded.
+    trusted_types : list of str or None, default=None
+        Further type names (``"module.Class"``) that a safe file may hold, e.g. for a
+        transformer of your own; :func:`save_model` warns with the list a file needs.
 
     Returns
     -------
@@ -142,9 +485,9 @@ def load_model(path):
     Raises
     ------
     ModelFileError
-        If the file does not exist, is empty, cannot be unpickled, or does not hold a
-        model saved by skgenre (for instance a text file, or a joblib dump of something
-        that is not an estimator).
+        If the file does not exist, is empty, is not a regular file, does not match
+        ``sha256``, is pickle-based and not trusted, holds untrusted types, or is not a
+        model saved by skgenre (for instance a text or an audio file).
 
     Warns
     -----
@@ -161,7 +504,7 @@ def load_model(path):
     --------
     >>> import tempfile, os
     >>> from skgenre import ModelFileError
-    >>> from skgenre._persist import load_model
+    >>> from skgenre import load_model
     >>> with tempfile.TemporaryDirectory() as d:
     ...     p = os.path.join(d, "notes.txt")
     ...     _ = open(p, "w").write("not a model")
@@ -171,15 +514,43 @@ def load_model(path):
     ...         print("refused")
     refused
     """
+    if isinstance(path, bytes):
+        path = os.fsdecode(path)
     path = Path(path)
-    if not path.exists():
-        raise ModelFileError(f"model file {str(path)!r} does not exist.")
-    if path.is_dir():
-        raise ModelFileError(f"model file {str(path)!r} is a directory, not a file.")
-    if os.path.getsize(path) == 0:
-        raise ModelFileError(f"model file {str(path)!r} is empty; it is not a skgenre model.")
+    data = _read_model_bytes(path)
+    if sha256 is not None:
+        _check_sha256(path, data, sha256)
+    if data.startswith(b"PK\x03\x04"):
+        return _load_safe(path, data, trusted_types)
+    if data.startswith(_PICKLE_HEADS):
+        if not (trust_pickle or sha256 is not None):
+            raise ModelFileError(
+                f"model file {str(path)!r} is a pickle (joblib) file. Loading a pickle runs "
+                "code chosen by whoever wrote the file, so skgenre does not load it unless "
+                "you say you trust it: load_model(path, trust_pickle=True), or "
+                "sha256='<its published SHA-256>' (command line: --trust-pickle or --sha256 "
+                "HEX). Models saved by skgenre.save_model and `skgenre train` use a safe "
+                "format that loads without this."
+            )
+        return _load_pickle(path, data)
+    head = next((kind for magic, kind in _AUDIO_HEADS.items() if data.startswith(magic)), None)
+    if head is not None:
+        raise ModelFileError(
+            f"{str(path)!r} is {head} audio file, not a skgenre model file. (On the "
+            "command line the model comes first: skgenre predict MODEL FILE [FILE ...].)"
+        )
+    raise ModelFileError(
+        f"{str(path)!r} is not a skgenre model file: it is neither a zip file in skgenre's "
+        "model format nor a pickle. Model files are written by skgenre.save_model or "
+        "`skgenre train`."
+    )
+
+
+def _load_pickle(path, data):
+    import joblib
+
     try:
-        obj = joblib.load(path)
+        obj = joblib.load(io.BytesIO(data))
     except Exception as exc:  # unpickling garbage can fail in any way
         # The unpickler's own message ("pop from empty list", ...) says nothing to a user.
         raise ModelFileError(
@@ -208,13 +579,111 @@ def load_model(path):
             "version stamps, so the versions it needs cannot be checked; save it again "
             "with skgenre.save_model.",
             VersionMismatchWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
         return obj
     raise ModelFileError(
         f"{str(path)!r} is not a skgenre model: it holds a {type(obj).__name__}, not an "
         "estimator saved by skgenre.save_model or `skgenre train`."
     )
+
+
+def _load_safe(path, data, trusted_types):
+    name = str(path)
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        members = set(zf.namelist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise ModelFileError(
+            f"{name!r} is not a skgenre model file: a damaged zip file ({exc})."
+        ) from None
+    with zf:
+        if _MANIFEST not in members:
+            hint = ""
+            if "config.json" in members and "model.weights.h5" in members:
+                hint = " It looks like a bare Keras model; load it with keras.saving.load_model."
+            raise ModelFileError(
+                f"{name!r} is not a skgenre model file: a zip file without skgenre's "
+                f"manifest ({_MANIFEST}).{hint}"
+            )
+        try:
+            manifest = json.loads(zf.read(_MANIFEST).decode("utf-8"))
+        except (ValueError, UnicodeDecodeError, zipfile.BadZipFile, OSError) as exc:
+            raise ModelFileError(
+                f"model file {name!r} has a damaged manifest ({exc})."
+            ) from None
+        if not isinstance(manifest, dict) or manifest.get("magic") != _MAGIC:
+            raise ModelFileError(f"{name!r} is not a skgenre model file: wrong manifest.")
+        fmt = manifest.get("format")
+        if not isinstance(fmt, int) or fmt > _SAFE_FORMAT or fmt < _SAFE_FORMAT:
+            raise ModelFileError(
+                f"model file {name!r} uses format {fmt!r}, which this skgenre "
+                f"({__version__}) cannot read; upgrade skgenre."
+            )
+        nets = manifest.get("networks")
+        est_member = manifest.get("estimator")
+        if (
+            not isinstance(nets, list)
+            or not all(isinstance(n, str) and n in members for n in nets)
+            or est_member not in members
+        ):
+            raise ModelFileError(
+                f"model file {name!r} is damaged: its manifest names missing members."
+            )
+        try:
+            skops_bytes = zf.read(est_member)
+            net_bytes = [zf.read(n) for n in nets]
+        except (zipfile.BadZipFile, OSError, ValueError) as exc:
+            raise ModelFileError(f"model file {name!r} is damaged ({exc}).") from None
+
+    import skops.io as sio
+
+    trusted = _trusted_types(trusted_types)
+    try:
+        untrusted = sorted(set(sio.get_untrusted_types(data=skops_bytes)) - set(trusted))
+    except Exception as exc:
+        raise ModelFileError(
+            f"model file {name!r} is damaged: its estimator cannot be read "
+            f"({type(exc).__name__}: {exc})."
+        ) from None
+    if untrusted:
+        raise ModelFileError(
+            f"model file {name!r} holds types that are not on skgenre's list of trusted "
+            f"types: {untrusted}. Nothing was loaded. If you trust the file and these "
+            "types, pass them: load_model(path, trusted_types=[...])."
+        )
+    _warn_on_mismatch(path, manifest.get("versions") or {})
+    try:
+        estimator = sio.loads(skops_bytes, trusted=trusted)
+    except Exception as exc:
+        raise ModelFileError(
+            f"model file {name!r} is damaged: its estimator cannot be built "
+            f"({type(exc).__name__}: {exc})."
+        ) from None
+    networks = [_load_network(name, i, b) for i, b in enumerate(net_bytes)]
+    used = _put_networks_back(estimator, networks)
+    if used != set(range(len(networks))) or not _is_estimator(estimator):
+        raise ModelFileError(f"model file {name!r} is damaged: its parts do not fit together.")
+    return estimator
+
+
+def _load_network(name, index, data):
+    import keras
+
+    with tempfile.TemporaryDirectory() as tmp:
+        member = os.path.join(tmp, f"{index}.keras")
+        with open(member, "wb") as f:
+            f.write(data)
+        try:
+            with warnings.catch_warnings():
+                # Keras warns when optimizer variables are restored lazily; not the user's concern.
+                warnings.filterwarnings("ignore", message=".*optimizer.*", category=UserWarning)
+                return keras.saving.load_model(member, compile=True, safe_mode=True)
+        except Exception as exc:
+            raise ModelFileError(
+                f"model file {name!r}: network {index} cannot be loaded in Keras' safe mode "
+                f"({type(exc).__name__}: {exc})."
+            ) from None
 
 
 def _warn_on_mismatch(path, saved):
@@ -233,3 +702,4 @@ def _warn_on_mismatch(path, saved):
             VersionMismatchWarning,
             stacklevel=3,
         )
+

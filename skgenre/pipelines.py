@@ -2,24 +2,34 @@
 
 Each factory returns a plain :class:`sklearn.pipeline.Pipeline` with fixed, documented step
 names (see ``docs/architecture.md``), so ``set_params``, grid search and
-:func:`skgenre.evaluation.noise_robustness` address steps by name:
+:func:`skgenre.evaluation.noise_robustness` address steps by name.
+
+With ``track=False`` (the default) a pipeline follows the paper's protocol, one 5-s clip
+per song for training and for prediction:
 
 ===================================  ==========================================================
 factory                              steps
 ===================================  ==========================================================
 ``make_feature_pipeline``            load, clip, noise, features, scale, classifier
 ``make_spectrogram_dense_pipeline``  load, clip, melspec, noise, rowmean, scale, classifier
-``make_cnn_pipeline``                load, clip, melspec, noise, classifier
+``make_cnn_pipeline``                load, clip, melspec, noise, scale, classifier
 ===================================  ==========================================================
 
+With ``track=True`` the pipeline is ``load, track``: ``track`` is a
+:class:`~skgenre.TrackClassifier` that cuts several training clips out of every track and
+predicts a track from the mean probabilities of its consecutive clips. Its ``estimator`` is
+the clip pipeline above without ``load`` and ``clip``, so its parameters are reached as
+``track__estimator__<step>__<parameter>``, e.g.
+``track__estimator__classifier__model__kernel_size``.
+
 ``noise`` is a ``PixelDropoutNoise(rate=0.0)``, an identity until its rate is set on the
-fitted pipeline. The ``classifier`` is a :class:`~skgenre.GenreClassifier` configured by a
-named preset (:func:`skgenre.models.get_preset`); keyword arguments override the preset's
+fitted pipeline. ``scale`` is the preset's scaler, or ``"passthrough"`` when the preset has
+none. The ``classifier`` is a :class:`~skgenre.GenreClassifier` configured by a named
+preset (:func:`skgenre.models.get_preset`); keyword arguments override the preset's
 classifier parameters, e.g. ``make_cnn_pipeline(epochs=5, model__kernel_size=5)``.
 """
 
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import StandardScaler
 
 __all__ = [
     "MODEL_KINDS",
@@ -29,47 +39,70 @@ __all__ = [
 ]
 
 
-def _classifier(preset, kind, random_state, classifier_params):
-    from .models import GenreClassifier, get_preset
-
-    p = get_preset(preset, kind)
-    params = {**p["classifier"], **classifier_params}
-    params.setdefault("random_state", random_state)
-    return GenreClassifier(**params), p["scaler"]
-
-
 def _scaler(name):
     if name == "standard":
+        from sklearn.preprocessing import StandardScaler
+
         return StandardScaler()
     if name == "minmax-normalize":
         from .preprocessing import MinMaxThenNormalize
 
         return MinMaxThenNormalize()
+    if name == "spectrogram-standardize":
+        from .preprocessing import SpectrogramStandardizer
+
+        return SpectrogramStandardizer()
     # A preset without a scaler still gets an identity step so that step names are fixed.
     return "passthrough"
 
 
-def _front(sr, duration, random_state, n_jobs):
-    from .io import AudioLoader
-    from .preprocessing import RandomClip
+def _extractor(name, sr, n_jobs):
+    from .features import FeatureExtractor, FeatureExtractor26
 
-    return [
-        # lazy: the clip step decodes a chunk of files at a time, never all whole songs
-        ("load", AudioLoader(sr=sr, n_jobs=n_jobs, lazy=True)),
-        ("clip", RandomClip(duration=duration, sr=sr, random_state=random_state)),
-    ]
+    cls = FeatureExtractor if name == "extended" else FeatureExtractor26
+    return cls(sr=sr, n_jobs=n_jobs)
 
 
-def _noise(random_state):
+def _clip_steps(kind, preset, sr, random_state, n_jobs):
+    """The steps from clips to a label for one model kind, and the preset used."""
+    from .features import MelSpectrogram, RowMeanVectorizer
     from .preprocessing import PixelDropoutNoise
 
-    return PixelDropoutNoise(rate=0.0, random_state=random_state)
+    noise = ("noise", PixelDropoutNoise(rate=0.0, random_state=random_state))
+    scale = ("scale", _scaler(preset["scaler"]))
+    if kind == "feature":
+        return [noise, ("features", _extractor(preset["features"], sr, n_jobs)), scale]
+    melspec = ("melspec", MelSpectrogram(sr=sr, n_jobs=n_jobs))
+    if kind == "spec-dense":
+        return [melspec, noise, ("rowmean", RowMeanVectorizer()), scale]
+    return [melspec, noise, scale]
 
 
-def _melspec(sr, n_jobs):
-    from .features import MelSpectrogram
+def _make_pipeline(
+    kind, preset, *, track, sr, duration, random_state, memory, n_jobs, classifier_params
+):
+    from .io import AudioLoader
+    from .models import GenreClassifier, TrackClassifier, get_preset
+    from .preprocessing import RandomClip
 
-    return MelSpectrogram(sr=sr, n_jobs=n_jobs)
+    p = get_preset(preset, kind)
+    params = {**p["classifier"], **classifier_params}
+    params.setdefault("random_state", random_state)
+    steps = _clip_steps(kind, p, sr, random_state, n_jobs)
+    steps.append(("classifier", GenreClassifier(**params)))
+    # lazy: the clip step decodes a chunk of files at a time, never all whole songs
+    load = ("load", AudioLoader(sr=sr, n_jobs=n_jobs, lazy=not track))
+    if not track:
+        clip = ("clip", RandomClip(duration=duration, sr=sr, random_state=random_state))
+        return Pipeline([load, clip, *steps], memory=memory)
+    tracks = TrackClassifier(
+        Pipeline(steps, memory=memory),
+        clip_duration=duration,
+        sr=sr,
+        random_state=random_state,
+        **p["track"],
+    )
+    return Pipeline([load, ("track", tracks)], memory=memory)
 
 
 def make_feature_pipeline(
@@ -77,26 +110,38 @@ def make_feature_pipeline(
     *,
     sr=22050,
     duration=5.0,
+    track=False,
     random_state=None,
     memory=None,
     n_jobs=None,
     **classifier_params,
 ):
-    """Pipeline: audio files -> 5-s clip -> the paper's 26 features -> scaler -> dense net.
+    """Pipeline: audio files -> 5-s clips -> features -> scaler -> dense net.
+
+    The ``"paper"`` preset uses the paper's 26 features
+    (:class:`~skgenre.FeatureExtractor26`); ``"tuned"`` uses the 131 statistics of
+    :class:`~skgenre.FeatureExtractor`.
 
     Parameters
     ----------
     preset : {"paper", "tuned"}, default="tuned"
-        Training preset (network, schedule, scaler); see :func:`skgenre.models.get_preset`.
+        Training preset (network, schedule, features, scaler); see
+        :func:`skgenre.models.get_preset`.
     sr : int, default=22050
         Sampling rate the audio is resampled to.
     duration : float, default=5.0
-        Clip length in seconds.
+        Clip length in seconds (5 s at 22050 Hz gives 128 x 216 spectrograms).
+    track : bool, default=False
+        ``False``: the paper's protocol, one clip per song (step ``clip``, a
+        :class:`~skgenre.RandomClip`). ``True``: train on several clips of every track and
+        predict per track (step ``track``, a :class:`~skgenre.TrackClassifier`; the number
+        of training clips comes from the preset).
     random_state : int, RandomState instance or None, default=None
-        Seed of the clip position, the noise and the network training.
+        Seed of the clip positions, the noise and the network training.
     memory : str, joblib.Memory or None, default=None
-        Cache of the fitted transformer steps (see :class:`~sklearn.pipeline.Pipeline`);
-        avoids recomputing features for every candidate of a grid search.
+        Cache of the fitted transformer steps (see :class:`~sklearn.pipeline.Pipeline`):
+        with it, a grid search over classifier parameters computes features once per
+        training fold, not once per candidate.
     n_jobs : int or None, default=None
         Parallel jobs for decoding and feature extraction.
     **classifier_params : dict
@@ -105,7 +150,8 @@ def make_feature_pipeline(
     Returns
     -------
     pipeline : Pipeline
-        Steps ``load, clip, noise, features, scale, classifier``.
+        Steps ``load, clip, noise, features, scale, classifier``, or ``load, track`` with
+        ``track=True``.
 
     Examples
     --------
@@ -115,17 +161,14 @@ def make_feature_pipeline(
     ['load', 'clip', 'noise', 'features', 'scale', 'classifier']
     >>> pipe.named_steps["classifier"].epochs
     10
+    >>> pipe = make_feature_pipeline(track=True, random_state=0)
+    >>> list(pipe.named_steps), list(pipe.named_steps["track"].estimator.named_steps)
+    (['load', 'track'], ['noise', 'features', 'scale', 'classifier'])
     """
-    from .features import FeatureExtractor26
-
-    clf, scaler = _classifier(preset, "feature", random_state, classifier_params)
-    steps = _front(sr, duration, random_state, n_jobs) + [
-        ("noise", _noise(random_state)),
-        ("features", FeatureExtractor26(sr=sr, n_jobs=n_jobs)),
-        ("scale", _scaler(scaler)),
-        ("classifier", clf),
-    ]
-    return Pipeline(steps, memory=memory)
+    return _make_pipeline(
+        "feature", preset, track=track, sr=sr, duration=duration, random_state=random_state,
+        memory=memory, n_jobs=n_jobs, classifier_params=classifier_params,
+    )
 
 
 def make_spectrogram_dense_pipeline(
@@ -133,66 +176,13 @@ def make_spectrogram_dense_pipeline(
     *,
     sr=22050,
     duration=5.0,
+    track=False,
     random_state=None,
     memory=None,
     n_jobs=None,
     **classifier_params,
 ):
-    """Pipeline: audio files -> clip -> mel spectrogram -> row means -> scaler -> dense net.
-
-    Parameters
-    ----------
-    preset : {"paper", "tuned"}, default="tuned"
-        Training preset; see :func:`skgenre.models.get_preset`.
-    sr : int, default=22050
-        Sampling rate the audio is resampled to.
-    duration : float, default=5.0
-        Clip length in seconds.
-    random_state : int, RandomState instance or None, default=None
-        Seed of the clip position, the noise and the network training.
-    memory : str, joblib.Memory or None, default=None
-        Cache of the fitted transformer steps.
-    n_jobs : int or None, default=None
-        Parallel jobs for decoding and spectrograms.
-    **classifier_params : dict
-        :class:`~skgenre.GenreClassifier` parameters overriding the preset's.
-
-    Returns
-    -------
-    pipeline : Pipeline
-        Steps ``load, clip, melspec, noise, rowmean, scale, classifier``.
-
-    Examples
-    --------
-    >>> from skgenre import make_spectrogram_dense_pipeline
-    >>> pipe = make_spectrogram_dense_pipeline("paper")
-    >>> list(pipe.named_steps)
-    ['load', 'clip', 'melspec', 'noise', 'rowmean', 'scale', 'classifier']
-    """
-    from .features import RowMeanVectorizer
-
-    clf, scaler = _classifier(preset, "spec-dense", random_state, classifier_params)
-    steps = _front(sr, duration, random_state, n_jobs) + [
-        ("melspec", _melspec(sr, n_jobs)),
-        ("noise", _noise(random_state)),
-        ("rowmean", RowMeanVectorizer()),
-        ("scale", _scaler(scaler)),
-        ("classifier", clf),
-    ]
-    return Pipeline(steps, memory=memory)
-
-
-def make_cnn_pipeline(
-    preset="tuned",
-    *,
-    sr=22050,
-    duration=5.0,
-    random_state=None,
-    memory=None,
-    n_jobs=None,
-    **classifier_params,
-):
-    """Pipeline: audio files -> clip -> (n_mels, n_frames) mel spectrogram -> CNN.
+    """Pipeline: audio files -> clips -> mel spectrogram -> row means -> scaler -> dense net.
 
     Parameters
     ----------
@@ -202,37 +192,106 @@ def make_cnn_pipeline(
         Sampling rate the audio is resampled to.
     duration : float, default=5.0
         Clip length in seconds (5 s at 22050 Hz gives 128 x 216 spectrograms).
+    track : bool, default=False
+        ``False``: the paper's protocol, one clip per song (step ``clip``, a
+        :class:`~skgenre.RandomClip`). ``True``: train on several clips of every track and
+        predict per track (step ``track``, a :class:`~skgenre.TrackClassifier`; the number
+        of training clips comes from the preset).
     random_state : int, RandomState instance or None, default=None
-        Seed of the clip position, the noise and the network training.
+        Seed of the clip positions, the noise and the network training.
     memory : str, joblib.Memory or None, default=None
-        Cache of the fitted transformer steps: with it, a grid search over classifier
-        parameters computes the spectrograms once per training fold, not once per candidate.
+        Cache of the fitted transformer steps (see :class:`~sklearn.pipeline.Pipeline`):
+        with it, a grid search over classifier parameters computes features once per
+        training fold, not once per candidate.
     n_jobs : int or None, default=None
-        Parallel jobs for decoding and spectrograms.
+        Parallel jobs for decoding and feature extraction.
     **classifier_params : dict
         :class:`~skgenre.GenreClassifier` parameters overriding the preset's.
 
     Returns
     -------
     pipeline : Pipeline
-        Steps ``load, clip, melspec, noise, classifier``.
+        Steps ``load, clip, melspec, noise, rowmean, scale, classifier``, or ``load, track``
+        with ``track=True``.
+
+    Examples
+    --------
+    >>> from skgenre import make_spectrogram_dense_pipeline
+    >>> pipe = make_spectrogram_dense_pipeline("paper")
+    >>> list(pipe.named_steps)
+    ['load', 'clip', 'melspec', 'noise', 'rowmean', 'scale', 'classifier']
+    """
+    return _make_pipeline(
+        "spec-dense", preset, track=track, sr=sr, duration=duration,
+        random_state=random_state, memory=memory, n_jobs=n_jobs,
+        classifier_params=classifier_params,
+    )
+
+
+def make_cnn_pipeline(
+    preset="tuned",
+    *,
+    sr=22050,
+    duration=5.0,
+    track=False,
+    random_state=None,
+    memory=None,
+    n_jobs=None,
+    **classifier_params,
+):
+    """Pipeline: audio files -> clips -> (n_mels, n_frames) mel spectrogram -> CNN.
+
+    The ``"tuned"`` preset standardizes every mel band with statistics fitted on the
+    training spectrograms (step ``scale``, a
+    :class:`~skgenre.preprocessing.SpectrogramStandardizer`); the ``"paper"`` preset feeds
+    the dB values unscaled (``scale`` is ``"passthrough"``).
+
+    Parameters
+    ----------
+    preset : {"paper", "tuned"}, default="tuned"
+        Training preset; see :func:`skgenre.models.get_preset`.
+    sr : int, default=22050
+        Sampling rate the audio is resampled to.
+    duration : float, default=5.0
+        Clip length in seconds (5 s at 22050 Hz gives 128 x 216 spectrograms).
+    track : bool, default=False
+        ``False``: the paper's protocol, one clip per song (step ``clip``, a
+        :class:`~skgenre.RandomClip`). ``True``: train on several clips of every track and
+        predict per track (step ``track``, a :class:`~skgenre.TrackClassifier`; the number
+        of training clips comes from the preset).
+    random_state : int, RandomState instance or None, default=None
+        Seed of the clip positions, the noise and the network training.
+    memory : str, joblib.Memory or None, default=None
+        Cache of the fitted transformer steps (see :class:`~sklearn.pipeline.Pipeline`):
+        with it, a grid search over classifier parameters computes features once per
+        training fold, not once per candidate.
+    n_jobs : int or None, default=None
+        Parallel jobs for decoding and feature extraction.
+    **classifier_params : dict
+        :class:`~skgenre.GenreClassifier` parameters overriding the preset's.
+
+    Returns
+    -------
+    pipeline : Pipeline
+        Steps ``load, clip, melspec, noise, scale, classifier``, or ``load, track`` with
+        ``track=True``.
 
     Examples
     --------
     >>> from skgenre import make_cnn_pipeline
     >>> pipe = make_cnn_pipeline("paper", model__kernel_size=5)
     >>> list(pipe.named_steps)
-    ['load', 'clip', 'melspec', 'noise', 'classifier']
+    ['load', 'clip', 'melspec', 'noise', 'scale', 'classifier']
     >>> pipe.get_params()["classifier__model__kernel_size"]
     5
+    >>> pipe = make_cnn_pipeline(track=True)
+    >>> pipe.get_params()["track__estimator__classifier__model__layout"]
+    'temporal'
     """
-    clf, _ = _classifier(preset, "cnn", random_state, classifier_params)
-    steps = _front(sr, duration, random_state, n_jobs) + [
-        ("melspec", _melspec(sr, n_jobs)),
-        ("noise", _noise(random_state)),
-        ("classifier", clf),
-    ]
-    return Pipeline(steps, memory=memory)
+    return _make_pipeline(
+        "cnn", preset, track=track, sr=sr, duration=duration, random_state=random_state,
+        memory=memory, n_jobs=n_jobs, classifier_params=classifier_params,
+    )
 
 
 #: The model kinds: name -> factory. The one list that the command line (``--model``),

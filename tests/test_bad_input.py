@@ -1,8 +1,24 @@
-"""Bad audio input (issue 7): every fault loads correctly or raises AudioLoadError naming the
-file and the cause; nothing else escapes and nothing hangs."""
+"""The catalogue of bad input: what each one gets. Nothing hangs, nothing is lost.
 
+Part 1 (issue 7), the loader: every fault loads correctly or raises AudioLoadError naming
+the file and the cause; nothing else escapes.
+
+Part 2 (issue 15), whole-song prediction: the table ``CATALOGUE`` lists every kind of bad
+song and what ``predict_songs`` (and so ``skgenre predict``) gives it: an error naming the
+cause instead of a genre, or a genre with a warning. One song's fault never costs the other
+songs their results. Part 3 runs the same files through the command line on a strict UTF-8
+terminal, and checks the command-line faults (swapped arguments, untrusted pickles, unusable
+output paths).
+"""
+
+import json
 import os
+import signal
+import struct
+import subprocess
+import sys
 import tempfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,6 +30,8 @@ from numpy.testing import assert_array_equal
 from skgenre import AudioLoadError, SkgenreError
 from skgenre.datasets import make_toy_genres
 from skgenre.io import AudioLoader, load_audio
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -212,3 +230,439 @@ def test_implausible_sample_rate_in_header(tmp_path):
 def test_empty_input_list():
     with pytest.raises(ValueError, match="empty"):
         AudioLoader().transform([])
+
+
+def test_fifo_is_refused_not_called_empty(tmp_path, no_hang):
+    fifo = tmp_path / "pipe.wav"
+    os.mkfifo(fifo)
+    _expect_error(fifo, "not a regular file")
+
+
+def test_bytes_paths_are_decoded(tmp_path, good_wav):
+    y = AudioLoader().transform([os.fsencode(good_wav)])[0]
+    assert_array_equal(y, load_audio(good_wav))
+    y = AudioLoader().transform(np.array([os.fsencode(good_wav)]))[0]  # dtype S
+    assert_array_equal(y, load_audio(good_wav))
+
+
+def test_integer_waveforms_are_scaled_like_files(tmp_path):
+    rng = np.random.default_rng(0)
+    pcm = (rng.uniform(-0.5, 0.5, 4000) * 32767).astype(np.int16)
+    path = tmp_path / "pcm16.wav"
+    sf.write(path, pcm, 22050, subtype="PCM_16")
+    from_file = load_audio(path)
+    assert_array_equal(AudioLoader().transform([pcm])[0], from_file)
+    assert_array_equal(AudioLoader().transform(pcm[None, :])[0], from_file)  # 2-D batch
+    pcm8 = (pcm // 256 + 128).astype(np.uint8)  # unsigned 8-bit PCM, centred on 128
+    sf.write(tmp_path / "u8.wav", (pcm8.astype(np.int16) - 128) * 256, 22050, subtype="PCM_U8")
+    assert_array_equal(AudioLoader().transform([pcm8])[0], load_audio(tmp_path / "u8.wav"))
+
+
+# -- Part 2: the catalogue of whole-song prediction -------------------------------------------
+
+SR = 8000
+CLIP_S = 0.5
+
+
+@pytest.fixture
+def no_hang():
+    """Fail (instead of hanging the run) when something blocks for 2 min, e.g. on a FIFO."""
+
+    def timeout(signum, frame):
+        raise TimeoutError("blocked for 120 s")
+
+    old = signal.signal(signal.SIGALRM, timeout)
+    signal.alarm(120)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, old)
+
+
+def _tone(seconds, sr=SR, freq=220.0, amp=0.5):
+    t = np.arange(int(seconds * sr)) / sr
+    return (amp * np.sin(2 * np.pi * freq * t)).astype(np.float32)
+
+
+def _noise(seconds, sr=SR, seed=0, amp=0.3):
+    return (amp * np.random.default_rng(seed).uniform(-1, 1, int(seconds * sr))).astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def song_pipe():
+    """A small, quick clip pipeline of trusted types only (it is saved in the safe format)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from skgenre import MelSpectrogram, RandomClip, RowMeanVectorizer
+
+    X = [_tone(1.0 + 0.1 * i, freq=f) for i, f in enumerate(np.linspace(150, 400, 10))]
+    X += [_noise(1.0 + 0.1 * s, seed=s) for s in range(10)]
+    y = ["tone"] * 10 + ["noise"] * 10
+    waves = np.empty(len(X), dtype=object)
+    waves[:] = X
+    return Pipeline([
+        ("load", AudioLoader(sr=SR)),
+        ("clip", RandomClip(duration=CLIP_S, sr=SR, random_state=0)),
+        ("melspec", MelSpectrogram(sr=SR, n_fft=512, hop_length=256, n_mels=32)),
+        ("rowmean", RowMeanVectorizer()),
+        ("scale", StandardScaler()),
+        ("classifier", LogisticRegression()),
+    ]).fit(waves, y)
+
+
+def _wav(d, name, x, sr=SR, subtype="PCM_16"):
+    path = Path(d) / name
+    sf.write(path, x, sr, subtype=subtype)
+    return path
+
+
+def _patched_rate(d, name, rate):
+    path = _wav(d, name, _tone(2.0))
+    data = bytearray(path.read_bytes())
+    data[24:28] = struct.pack("<I", rate)
+    data[28:32] = struct.pack("<I", min(2 * rate, 2**32 - 1))
+    path.write_bytes(bytes(data))
+    return path
+
+
+def _bytes_file(d, name, content):
+    path = Path(d) / name
+    path.write_bytes(content)
+    return path
+
+
+def _fifo(d, name):
+    path = Path(d) / name
+    os.mkfifo(path)
+    return path
+
+
+def _model_file(d, name):
+    from sklearn.linear_model import LogisticRegression
+
+    from skgenre import save_model
+
+    return save_model(LogisticRegression().fit([[0.0], [1.0]], [0, 1]), Path(d) / name)
+
+
+def _non_utf8_name(d):
+    raw = os.fsencode(str(d)) + b"/caf\xe9-\xff.wav"
+    with open(raw, "wb") as f:
+        f.write(_wav(d, "tmp_for_raw.wav", _noise(2.0)).read_bytes())
+    os.unlink(Path(d) / "tmp_for_raw.wav")
+    return raw  # a bytes path, as os.listdir(bytes) gives it
+
+
+def _pcm16(x):
+    return np.round(x * 32767).astype(np.int16)
+
+
+# (case, make(folder) -> path or waveform, outcome, pattern of the error or warning, or a
+# genre for "ok"). Outcome "error": no genre, the error names the cause; "warn": a genre and
+# a warning; "ok": a genre (the one given) and no warning.
+CATALOGUE = [
+    ("good tone file", lambda d: _wav(d, "tone.wav", _tone(3.0)), "ok", "tone"),
+    ("good noise file", lambda d: _wav(d, "noise.flac", _noise(3.0)), "ok", "noise"),
+    ("stereo 44.1 kHz file", lambda d: _wav(d, "st.wav", np.c_[_tone(2.0, 44100), _tone(2.0, 44100)], 44100), "ok", "tone"),
+    ("bytes path", lambda d: os.fsencode(_wav(d, "bytes.wav", _tone(2.0))), "ok", "tone"),
+    ("non-UTF-8 file name", _non_utf8_name, "ok", "noise"),
+    ("newline and ANSI escape in the name", lambda d: _wav(d, "evil\n\x1b[31mred.wav", _tone(2.0)), "ok", "tone"),
+    ("40 % of one clip", lambda d: _wav(d, "short.wav", _noise(0.2)), "warn", "shorter than one clip"),
+    ("float samples up to 5", lambda d: _wav(d, "loud.wav", 10 * _noise(2.0), subtype="FLOAT"), "warn", "exceed full scale"),
+    ("1-sample file", lambda d: _wav(d, "one.wav", np.array([0.5], np.float32)), "error", "too short to tell a genre"),
+    ("5 % of one clip", lambda d: _wav(d, "blip.wav", _tone(0.025)), "error", "too short"),
+    ("digital silence", lambda d: _wav(d, "zeros.wav", np.zeros(3 * SR, np.float32)), "error", "digital silence"),
+    ("near silence (-100 dBFS)", lambda d: _wav(d, "hiss.wav", 1e-5 * np.sign(_noise(3.0)), subtype="FLOAT"), "error", "digital silence \\(peak level -100 dBFS"),
+    ("float samples of 1e17", lambda d: _wav(d, "huge.wav", 1e17 * np.sign(_noise(3.0)), subtype="FLOAT"), "error", "far outside the \\[-1, 1\\] range"),
+    ("NaN in a float file", lambda d: _wav(d, "nan.wav", np.r_[_tone(1.0), np.nan], subtype="FLOAT"), "error", "NaN or infinite"),
+    ("header: 2 GHz sample rate", lambda d: _patched_rate(d, "ghz.wav", 2_000_000_000), "error", "implausible sample rate of 2000000000 Hz"),
+    ("header: 10 Hz sample rate", lambda d: _patched_rate(d, "slow.wav", 10), "error", "implausible sample rate of 10 Hz"),
+    ("255 channels", lambda d: _wav(d, "ch255.wav", np.tile(_noise(0.5)[:, None], (1, 255))), "error", "implausible number of channels \\(255\\)"),
+    ("empty file", lambda d: _bytes_file(d, "empty.wav", b""), "error", "empty \\(0 bytes\\)"),
+    ("text file", lambda d: _bytes_file(d, "notes.mp3", b"my notes\n"), "error", "not an audio file: it holds text"),
+    ("truncated WAV header", lambda d: _bytes_file(d, "cut.wav", b"RIFF\x24\x08\x00\x00WAVE"), "error", "truncated WAV header"),
+    ("random bytes", lambda d: _bytes_file(d, "junk.ogg", bytes(range(256)) * 8), "error", "unsupported|unrecognised|corrupt"),
+    ("missing file", lambda d: Path(d) / "missing.wav", "error", "no such file"),
+    ("directory", lambda d: (Path(d) / "folder.wav").mkdir() or Path(d) / "folder.wav", "error", "directory"),
+    ("FIFO", lambda d: _fifo(d, "pipe.wav"), "error", "FIFO \\(named pipe\\), not a regular file"),
+    ("a model file given as a song", lambda d: _model_file(d, "model.skgenre"), "error", "model file, not audio.*model comes first"),
+    # waveforms given in memory (Python API)
+    ("int16 waveform", lambda d: _pcm16(_tone(2.0)), "ok", "tone"),
+    ("float waveform of unscaled int16 values", lambda d: 32767.0 * _tone(2.0), "error", "far outside.*not scaled"),
+    ("silent waveform", lambda d: np.zeros(2 * SR), "error", "digital silence"),
+    ("3-sample waveform", lambda d: np.array([0.1, -0.2, 0.3]), "error", "too short"),
+    ("waveform with NaN", lambda d: np.r_[_tone(1.0), np.nan], "error", "NaN or infinity"),
+    ("empty waveform", lambda d: np.zeros(0, np.float32), "error", "empty waveform"),
+    ("2-D item", lambda d: np.zeros((2, 100)), "error", "1-D numeric waveform"),
+    ("complex waveform", lambda d: _tone(1.0).astype(np.complex64), "error", "real-valued"),
+]
+
+_FILE_CASES = [c for c in CATALOGUE if c[0] not in {
+    "int16 waveform", "float waveform of unscaled int16 values", "silent waveform",
+    "3-sample waveform", "waveform with NaN", "empty waveform", "2-D item", "complex waveform",
+}]
+
+
+@pytest.fixture
+def catalogue_items(tmp_path):
+    return [make(tmp_path) for _, make, _, _ in CATALOGUE]
+
+
+def _check_row(case, row, outcome, pattern):
+    import re
+
+    import pandas as pd
+
+    if outcome == "error":
+        assert isinstance(row["error"], str), f"{case}: got a genre, expected an error"
+        assert re.search(pattern, row["error"]), f"{case}: {row['error']!r}"
+        assert pd.isna(row["top1_genre"]) and np.isnan(row["top1_proba"]), case
+    else:
+        assert pd.isna(row["error"]), f"{case}: {row['error']}"
+        if outcome == "warn":
+            assert re.search(pattern, str(row["warning"])), f"{case}: {row['warning']!r}"
+        else:
+            assert pd.isna(row["warning"]), f"{case}: {row['warning']!r}"
+            assert row["top1_genre"] == pattern, case
+        assert 0 < row["top1_proba"] <= 1, case
+
+
+def test_catalogue_all_at_once(song_pipe, catalogue_items, no_hang):
+    """Every case in one call: each row gets its own outcome, whatever the others do."""
+    from skgenre import predict_songs
+
+    res = predict_songs(song_pipe, catalogue_items, top_k=2)
+    assert len(res) == len(CATALOGUE)
+    for (case, _, outcome, pattern), (_, row) in zip(CATALOGUE, res.iterrows()):
+        _check_row(case, row, outcome, pattern)
+    # file errors name the file
+    for (case, _, outcome, _), item, (_, row) in zip(CATALOGUE, catalogue_items, res.iterrows()):
+        if outcome == "error" and not isinstance(item, np.ndarray):
+            assert repr(os.fsdecode(os.fspath(item)))[1:-1] in row["error"], case
+
+
+@pytest.mark.parametrize("case, make, outcome, pattern", CATALOGUE, ids=[c[0] for c in CATALOGUE])
+def test_catalogue_one_by_one(song_pipe, tmp_path, no_hang, case, make, outcome, pattern):
+    """Each case alone gives the same outcome; with on_error="raise" an error is raised."""
+    from skgenre import predict_songs
+
+    item = make(tmp_path)
+    res = predict_songs(song_pipe, [item])
+    _check_row(case, res.iloc[0], outcome, pattern)
+    if outcome == "error":
+        with pytest.raises(ValueError, match=pattern):  # AudioLoadError is a ValueError too
+            predict_songs(song_pipe, [item], on_error="raise")
+
+
+def test_parallel_decoding_gives_the_same_catalogue(song_pipe, catalogue_items, no_hang):
+    from skgenre import predict_songs
+
+    a = predict_songs(song_pipe, catalogue_items)
+    b = predict_songs(song_pipe, catalogue_items, n_jobs=2)
+    assert a.equals(b)
+
+
+def test_int16_waveform_predicts_like_the_scaled_float(song_pipe):
+    from skgenre import predict_songs
+
+    x = _noise(2.0)
+    pcm = _pcm16(x)
+    res = predict_songs(song_pipe, [pcm, pcm.astype(np.float32) / 32768, x])
+    probs = res[["proba_noise", "proba_tone"]].to_numpy()
+    np.testing.assert_array_equal(probs[0], probs[1])
+    np.testing.assert_allclose(probs[0], probs[2], atol=1e-3)
+
+
+def test_a_model_failure_on_one_song_is_that_songs_error(song_pipe):
+    """A fault in the features or the classifier costs only the song that causes it."""
+    from sklearn.base import clone
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    from skgenre import predict_songs
+
+    def picky(X):
+        X = np.asarray(X)
+        if (np.abs(X) > 0.9).any():
+            raise ValueError("a sample above 0.9 breaks this feature")
+        return X
+
+    pipe = Pipeline([("picky", FunctionTransformer(picky))] + [
+        (n, clone(s)) for n, s in song_pipe.steps
+    ])
+    pipe.steps.insert(2, pipe.steps.pop(0))  # after load and clip
+    waves = [_tone(2.0), _noise(2.0), _tone(2.0, amp=0.95), _noise(1.0, seed=3)]
+    train = np.empty(2, dtype=object)
+    train[:] = [_tone(1.0), _noise(1.0)]
+    pipe.fit(train, ["tone", "noise"])
+    res = predict_songs(pipe, waves)
+    assert res["error"].isna().tolist() == [True, True, False, True]
+    assert "the model failed on this song (ValueError: a sample above 0.9" in res["error"][2]
+    assert res["top1_genre"][[0, 1, 3]].notna().all()
+    with pytest.raises(ValueError, match="waveform\\[2\\].*model failed"):
+        predict_songs(pipe, waves, on_error="raise")
+
+
+# -- Part 3: the command line -----------------------------------------------------------------
+
+
+def _child_env(**extra):
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    env.update(extra)
+    return env
+
+
+def _cli(args, timeout=300, **env):
+    return subprocess.run(
+        [sys.executable, "-m", "skgenre", *args], capture_output=True,
+        env=_child_env(**env), timeout=timeout,
+    )
+
+
+def test_cli_predict_catalogue_on_a_strict_utf8_terminal(song_pipe, tmp_path):
+    """All files at once through `skgenre predict`, on a terminal that refuses bad UTF-8."""
+    from skgenre import save_model
+
+    model = save_model(song_pipe, tmp_path / "model.skgenre")
+    songs = tmp_path / "songs"
+    songs.mkdir()
+    files = [make(songs) for _, make, _, _ in _FILE_CASES]
+    strict = {"PYTHONIOENCODING": "utf-8:strict", "LC_ALL": "C.UTF-8"}
+    res = _cli(["predict", str(model), *map(os.fsdecode, files)], **strict)
+    out, err = res.stdout.decode("utf-8"), res.stderr.decode("utf-8")  # strict: valid UTF-8
+    assert res.returncode == 1, err
+    assert "Traceback" not in err
+    assert "\x1b" not in out and "\x1b" not in err  # no raw escape reaches the terminal
+    n_bad = sum(outcome == "error" for _, _, outcome, _ in _FILE_CASES)
+    assert f"{n_bad} of {len(files)} file(s) could not be read or judged" in err
+    assert "caf\\xe9-\\xff.wav  (2.0 s, 4 clip(s))" in out
+    assert "evil\\n\\x1b[31mred.wav  (2.0 s, 4 clip(s))" in out
+    assert out.count("FAILED:") == n_bad and out.count("  note: ") == 2
+    # --json: one entry per file, the same outcomes
+    res = _cli(["predict", str(model), *map(os.fsdecode, files), "--json"], **strict)
+    entries = json.loads(res.stdout.decode("ascii"))  # ensure_ascii: any terminal takes it
+    assert [e["ok"] for e in entries] == [o != "error" for _, _, o, _ in _FILE_CASES]
+    assert [bool(e["warning"]) for e in entries] == [o == "warn" for _, _, o, _ in _FILE_CASES]
+
+
+def test_cli_command_line_faults(song_pipe, tmp_path, capsys, no_hang):
+    import hashlib
+
+    from skgenre import save_model
+    from skgenre.cli import main
+
+    def run(*args):
+        code = main(list(map(str, args)))
+        out, err = capsys.readouterr()
+        assert "Traceback" not in err
+        return code, out, err
+
+    model = save_model(song_pipe, tmp_path / "model.skgenre")
+    song = _wav(tmp_path, "song.wav", _tone(1.0))
+    # swapped arguments
+    code, _, err = run("predict", song, model)
+    assert code == 2 and "WAV audio file, not a skgenre model" in err
+    assert "the model comes first" in err
+    # a pickle-based model: refused unless trusted
+    pickled = save_model(song_pipe, tmp_path / "model.joblib", format="pickle")
+    code, _, err = run("predict", pickled, song)
+    assert code == 2 and "--trust-pickle" in err
+    code, out, _ = run("predict", pickled, song, "--trust-pickle")
+    assert code == 0 and "song.wav" in out
+    digest = hashlib.sha256(pickled.read_bytes()).hexdigest()
+    assert run("predict", pickled, song, "--sha256", digest)[0] == 0
+    code, _, err = run("predict", model, song, "--sha256", "0" * 64)
+    assert code == 2 and "does not match the expected SHA-256" in err
+    code, _, err = run("predict", model, song, "--sha256", "xyz")
+    assert code == 2 and "64 hexadecimal digits" in err
+    # a FIFO as the model: refused without blocking
+    code, _, err = run("predict", _fifo(tmp_path, "model_pipe.skgenre"), song)
+    assert code == 2 and "not a regular file" in err
+
+
+@pytest.mark.parametrize("out_kind, reason", [
+    ("directory", "it is a directory, not a file"),
+    ("under a file", "is a file, not a folder"),
+    ("empty", "path is empty"),
+    ("device", "character device"),
+    ("missing folder", "does not exist"),
+    ("read-only place", "not writable"),
+])
+def test_cli_train_checks_out_before_any_work(tmp_path, capsys, monkeypatch, out_kind, reason):
+    from skgenre.cli import _train, main
+
+    def no_work(*args, **kwargs):
+        raise AssertionError("work started although --out cannot be written")
+
+    monkeypatch.setattr(_train, "get_dataset", no_work)
+    (tmp_path / "file").write_text("x")
+    out = {
+        "directory": tmp_path, "under a file": tmp_path / "file" / "m.skgenre", "empty": "",
+        "device": "/dev/full", "missing folder": tmp_path / "no" / "m.skgenre",
+        "read-only place": "/proc/m.skgenre",
+    }[out_kind]
+    code = main(["train", "--model", "feature", "--out", str(out), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2 and "skgenre train: error: cannot write" in err and reason in err
+
+
+@pytest.mark.parametrize("setup, flags, reason", [
+    ("file", [], "it is a file, not a folder"),
+    ("under a file", [], "is a file, not a folder"),
+    ("read-only place", [], "not writable"),
+    ("old results", [], "already holds results.*--overwrite"),
+    ("foreign files", ["--overwrite"], "not results of this command.*thesis.tex"),
+])
+def test_cli_reproduce_checks_out_before_any_work(tmp_path, capsys, monkeypatch, setup, flags, reason):
+    import re
+
+    from skgenre.cli import _reproduce, main
+
+    def no_work(*args, **kwargs):
+        raise AssertionError("work started although --out cannot be used")
+
+    monkeypatch.setattr(_reproduce, "get_dataset", no_work)
+    (tmp_path / "file").write_text("x")
+    old = tmp_path / "old"
+    old.mkdir()
+    (old / "results.csv").write_text("old")
+    if setup == "foreign files":
+        (old / "thesis.tex").write_text("mine")
+    out = {
+        "file": tmp_path / "file", "under a file": tmp_path / "file" / "results",
+        "read-only place": "/proc/skgenre-results", "old results": old, "foreign files": old,
+    }[setup]
+    code = main(["reproduce", "--out", str(out), "--quiet", *flags])
+    err = capsys.readouterr().err
+    assert code == 2 and re.search(reason, err), err
+    assert (old / "results.csv").read_text() == "old"
+
+
+@pytest.mark.slow
+def test_cli_reproduce_overwrite_replaces_whole_and_interrupt_keeps_old(tmp_path, capsys, monkeypatch):
+    from skgenre.cli import _plots, main
+
+    out = tmp_path / "results"
+    out.mkdir()
+    old = {"results.csv": "old", "results.json": "old", "confusion_stale.png": "old"}
+    for name, text in old.items():
+        (out / name).write_text(text)
+    args = ["reproduce", "--n-per-class", "5", "--epochs", "1", "--quiet", "--out", str(out)]
+
+    def interrupted(*a, **k):
+        raise KeyboardInterrupt
+
+    # interrupted while writing (after results.csv and the confusion matrices)
+    monkeypatch.setattr(_plots, "plot_noise_curves", interrupted)
+    assert main([*args, "--overwrite"]) == 130
+    assert {p.name: p.read_text() for p in out.iterdir()} == old
+    assert sorted(os.listdir(tmp_path)) == ["results"]
+    monkeypatch.undo()
+    assert main([*args, "--overwrite"]) == 0
+    capsys.readouterr()
+    assert sorted(os.listdir(out)) == sorted([
+        "results.csv", "results.json", "noise_robustness.png",
+        "confusion_feature.png", "confusion_spec-dense.png", "confusion_cnn.png",
+    ])  # the stale file of the old run is gone: no mix of old and new

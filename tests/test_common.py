@@ -81,6 +81,7 @@ def test_every_public_estimator_is_checked():
         "PixelDropoutNoise",
         "RandomClip",
         "RowMeanVectorizer",
+        "SpectrogramStandardizer",
     ):
         assert expected in names
 

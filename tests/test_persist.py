@@ -1,19 +1,35 @@
-"""save_model / load_model: envelope, version warnings, refusal of non-model files."""
+"""save_model / load_model: the safe format, pickles only when trusted, atomic saves."""
 
+import hashlib
+import io
+import json
+import os
 import pickle
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
 import warnings
+import zipfile
+from pathlib import Path
 
 import joblib
 import numpy as np
 import pytest
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 import skgenre
-from skgenre import ModelFileError, VersionMismatchWarning
+from skgenre import ModelFileError, OutputError, VersionMismatchWarning
 from skgenre import _persist
 from skgenre._persist import load_model, save_model
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -23,38 +39,291 @@ def fitted():
     return make_pipeline(StandardScaler(), LogisticRegression()).fit(X, y), X
 
 
-def test_roundtrip_no_warning(tmp_path, fitted):
+class _RunsCode:
+    """Unpickling this writes a marker file: what a malicious model file would do."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (exec, (f"open({self.marker!r}, 'w').write('code ran')",))
+
+
+class Doubler(TransformerMixin, BaseEstimator):
+    """A transformer of the user's own: not on skgenre's trusted list."""
+
+    def fit(self, X, y=None):
+        self.n_features_in_ = np.shape(X)[1]
+        return self
+
+    def transform(self, X):
+        return 2.0 * np.asarray(X)
+
+
+class Planted(BaseEstimator):
+    """A type whose construction (skops calls __setstate__) writes a marker file."""
+
+    def __setstate__(self, state):
+        open(state["marker"], "w").write("code ran")
+        self.__dict__.update(state)
+
+
+def _zip_replace(path, member, data):
+    """Rewrite one member of a zip file."""
+    with zipfile.ZipFile(path) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    members[member] = data
+    with zipfile.ZipFile(path, "w") as zf:
+        for n, b in members.items():
+            zf.writestr(n, b)
+
+
+# -- the safe format ---------------------------------------------------------------------
+
+
+def test_roundtrip_safe_default_no_warning(tmp_path, fitted):
     model, X = fitted
-    path = save_model(model, tmp_path / "m.joblib")
+    path = save_model(model, tmp_path / "m.skgenre")
+    assert path.read_bytes()[:4] == b"PK\x03\x04"  # the safe format is the default
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         loaded = load_model(path)
     np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
-    np.testing.assert_allclose(loaded.predict_proba(X), model.predict_proba(X))
+    np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
 
 
-def test_envelope_records_versions(tmp_path, fitted):
-    path = save_model(fitted[0], tmp_path / "m.joblib")
-    env = joblib.load(path)
-    assert env["magic"] == _persist._MAGIC
-    assert env["versions"]["skgenre"] == skgenre.__version__
-    assert set(env["versions"]) == {"skgenre", "scikit-learn", "keras", "tensorflow", "numpy"}
-    assert env["versions"]["numpy"] == np.__version__
+def test_manifest_records_versions(tmp_path, fitted):
+    path = save_model(fitted[0], tmp_path / "m.skgenre")
+    with zipfile.ZipFile(path) as zf:
+        manifest = json.loads(zf.read("skgenre-model.json"))
+        assert set(zf.namelist()) == {"skgenre-model.json", "estimator.skops"}
+    assert manifest["magic"] == _persist._MAGIC and manifest["format"] == 2
+    assert manifest["versions"]["skgenre"] == skgenre.__version__
+    assert manifest["versions"]["numpy"] == np.__version__
+    assert {"scikit-learn", "keras", "tensorflow", "skops"} <= set(manifest["versions"])
+    assert manifest["networks"] == [] and manifest["untrusted_types"] == []
 
 
-def test_version_mismatch_warns_naming_packages(tmp_path, fitted, monkeypatch):
+@pytest.mark.parametrize("fmt", ["safe", "pickle"])
+def test_version_mismatch_warns_naming_packages(tmp_path, fitted, monkeypatch, fmt):
     real = _persist._installed_versions()
     fake = dict(real, **{"scikit-learn": "0.1.0", "keras": "2.0.0"})
     monkeypatch.setattr(_persist, "_installed_versions", lambda: fake)
-    path = save_model(fitted[0], tmp_path / "old.joblib")
+    path = save_model(fitted[0], tmp_path / "old.model", format=fmt)
     monkeypatch.setattr(_persist, "_installed_versions", lambda: real)
     with pytest.warns(VersionMismatchWarning) as rec:
-        model = load_model(path)
+        model = load_model(path, trust_pickle=True)
     msg = str(rec[0].message)
     assert "scikit-learn 0.1.0" in msg and real["scikit-learn"] in msg
     assert "keras 2.0.0" in msg
     assert "numpy" not in msg  # unchanged packages are not named
     assert model.predict(fitted[1]).shape == (4,)
+
+
+def test_keras_classifier_roundtrip_safe(tmp_path):
+    from sklearn.datasets import make_blobs
+
+    from skgenre import GenreClassifier
+
+    X, y = make_blobs(n_samples=40, centers=3, random_state=0)
+    clf = GenreClassifier(epochs=2, model__hidden_layer_sizes=(8,), random_state=0).fit(X, y)
+    path = save_model(clf, tmp_path / "keras.skgenre")
+    with zipfile.ZipFile(path) as zf:
+        assert "networks/0.keras" in zf.namelist()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", VersionMismatchWarning)
+        loaded = load_model(path)
+    np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+    assert clf.model_ is not loaded.model_
+    # saving does not touch the saved estimator (its network stays in place)
+    assert clf.model_ is not None and clf.predict(X[:2]).shape == (2,)
+
+
+def test_trusted_types_resolve_and_cover_every_estimator():
+    import importlib
+    import inspect
+
+    from sklearn.base import BaseEstimator
+
+    names = set(_persist.TRUSTED_TYPES)
+    for name in names:
+        module, _, attr = name.rpartition(".")
+        assert inspect.isclass(getattr(importlib.import_module(module), attr)), name
+    estimators = {
+        f"{cls.__module__}.{cls.__qualname__}"
+        for cls in (getattr(skgenre, n) for n in skgenre.__all__)
+        if inspect.isclass(cls) and issubclass(cls, BaseEstimator)
+    }
+    assert estimators and estimators <= names, estimators - names
+
+
+def test_custom_transformer_needs_trusted_types(tmp_path, fitted):
+    X = fitted[1]
+    pipe = make_pipeline(Doubler(), LogisticRegression()).fit(X, ["a", "b", "a", "b"])
+    name = f"{Doubler.__module__}.Doubler"
+    with pytest.warns(UserWarning, match=f"trusted types.*{name}"):
+        path = save_model(pipe, tmp_path / "custom.skgenre")
+    with pytest.raises(ModelFileError, match=f"not on skgenre's list of trusted types.*{name}"):
+        load_model(path)
+    loaded = load_model(path, trusted_types=[name])
+    np.testing.assert_array_equal(loaded.predict_proba(X), pipe.predict_proba(X))
+
+
+def test_planted_type_in_safe_file_is_refused_before_it_is_built(tmp_path, fitted):
+    import skops.io as sio
+
+    marker = tmp_path / "marker.txt"
+    path = save_model(fitted[0], tmp_path / "m.skgenre")
+    evil = Planted()
+    evil.marker = str(marker)
+    _zip_replace(path, "estimator.skops", sio.dumps(evil))
+    with pytest.raises(ModelFileError, match="Planted"):
+        load_model(path)
+    assert not marker.exists()
+    # The plant is real: trusting its type lets skops build it, and the code runs.
+    with pytest.raises(ModelFileError):  # (and then it is no estimator)
+        load_model(path, trusted_types=[f"{Planted.__module__}.Planted"])
+    assert marker.exists()
+
+
+def test_lambda_layer_refused_by_keras_safe_mode(tmp_path):
+    import keras
+    from sklearn.datasets import make_blobs
+
+    from skgenre import GenreClassifier
+
+    X, y = make_blobs(n_samples=30, centers=2, random_state=0)
+    clf = GenreClassifier(epochs=1, model__hidden_layer_sizes=(4,), random_state=0).fit(X, y)
+    path = save_model(clf, tmp_path / "k.skgenre")
+    inp = keras.Input((2,))
+    out = keras.layers.Lambda(lambda t: t * 2.0)(inp)
+    lam = keras.Model(inp, keras.layers.Dense(2, activation="softmax")(out))
+    member = tmp_path / "lam.keras"
+    lam.save(member)
+    _zip_replace(path, "networks/0.keras", member.read_bytes())
+    with pytest.raises(ModelFileError, match="safe mode"):
+        load_model(path)
+
+
+def test_damaged_and_foreign_zip_files(tmp_path, fitted):
+    path = save_model(fitted[0], tmp_path / "m.skgenre")
+    data = path.read_bytes()
+    cut = tmp_path / "cut.skgenre"
+    cut.write_bytes(data[: len(data) // 2])
+    with pytest.raises(ModelFileError, match="not a skgenre model file|damaged"):
+        load_model(cut)
+    foreign = tmp_path / "other.zip"
+    with zipfile.ZipFile(foreign, "w") as zf:
+        zf.writestr("config.json", "{}")
+        zf.writestr("model.weights.h5", b"")
+    with pytest.raises(ModelFileError, match="bare Keras model"):
+        load_model(foreign)
+    missing = tmp_path / "missing_member.skgenre"
+    missing.write_bytes(data)
+    with zipfile.ZipFile(path) as zf:
+        manifest = json.loads(zf.read("skgenre-model.json"))
+    manifest["networks"] = ["networks/0.keras"]
+    _zip_replace(missing, "skgenre-model.json", json.dumps(manifest).encode())
+    with pytest.raises(ModelFileError, match="missing members"):
+        load_model(missing)
+    manifest["networks"], manifest["format"] = [], 99
+    _zip_replace(missing, "skgenre-model.json", json.dumps(manifest).encode())
+    with pytest.raises(ModelFileError, match="format 99"):
+        load_model(missing)
+
+
+# -- pickles: refused unless trusted --------------------------------------------------------
+
+
+def test_code_running_pickle_is_refused_by_default(tmp_path):
+    marker = tmp_path / "marker.txt"
+    path = tmp_path / "model.joblib"
+    joblib.dump(_RunsCode(marker), path)
+    with pytest.raises(ModelFileError, match="pickle.*trust_pickle=True.*--sha256"):
+        load_model(path)
+    assert not marker.exists()
+    with pytest.raises(ModelFileError, match="SHA-256"):
+        load_model(path, sha256="0" * 64)
+    assert not marker.exists()
+    # The plant is real: trusting the file runs its code (then it holds no estimator).
+    with pytest.raises(ModelFileError, match="NoneType"):
+        load_model(path, trust_pickle=True)
+    assert marker.read_text() == "code ran"
+
+
+def test_code_running_pickle_refused_by_cli_predict(tmp_path, capsys):
+    from skgenre.cli import main
+
+    marker = tmp_path / "marker.txt"
+    path = tmp_path / "model.joblib"
+    joblib.dump(_RunsCode(marker), path)
+    song = tmp_path / "song.wav"
+    song.write_bytes(b"")
+    code = main(["predict", str(path), str(song)])
+    err = capsys.readouterr().err
+    assert code == 2 and "--trust-pickle" in err and "--sha256" in err
+    assert not marker.exists()
+
+
+def test_predict_help_says_pickles_run_code(capsys):
+    from skgenre.cli import main
+
+    assert main(["predict", "--help"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "--trust-pickle" in out and "--sha256 HEX" in out
+    assert "run arbitrary code" in out
+
+
+@pytest.mark.parametrize("compress", [0, 3])
+def test_pickle_format_with_trust_or_sha256(tmp_path, fitted, compress):
+    model, X = fitted
+    path = save_model(model, tmp_path / "m.joblib", format="pickle", compress=compress)
+    env = joblib.load(path)  # the envelope, as before
+    assert env["magic"] == _persist._MAGIC and env["format"] == 1
+    assert env["versions"]["skgenre"] == skgenre.__version__
+    with pytest.raises(ModelFileError, match="pickle"):
+        load_model(path)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    for loaded in (load_model(path, trust_pickle=True), load_model(path, sha256=digest.upper())):
+        np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+    with pytest.raises(ValueError, match="64 hexadecimal"):
+        load_model(path, sha256="abc")
+
+
+def test_sha256_checked_for_safe_files_too(tmp_path, fitted):
+    path = save_model(fitted[0], tmp_path / "m.skgenre")
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    assert load_model(path, sha256=digest) is not None
+    with pytest.raises(ModelFileError, match=f"expected {'f' * 64}.*{digest}"):
+        load_model(path, sha256="f" * 64)
+
+
+def test_plain_dump_of_non_estimator_raises(tmp_path):
+    path = tmp_path / "d.joblib"
+    joblib.dump({"weights": [1, 2, 3]}, path)
+    with pytest.raises(ModelFileError, match="not a skgenre model.*dict"):
+        load_model(path, trust_pickle=True)
+    pickle.dump([1, 2], open(tmp_path / "l.pkl", "wb"))
+    with pytest.raises(ModelFileError, match="list"):
+        load_model(tmp_path / "l.pkl", trust_pickle=True)
+
+
+def test_bare_estimator_dump_loads_with_warning(tmp_path, fitted):
+    path = tmp_path / "bare.joblib"
+    joblib.dump(fitted[0], path)
+    with pytest.warns(VersionMismatchWarning, match="without skgenre's version stamps"):
+        model = load_model(path, trust_pickle=True)
+    assert hasattr(model, "predict")
+
+
+def test_future_pickle_format_refused(tmp_path, fitted):
+    path = tmp_path / "f.joblib"
+    joblib.dump({"magic": _persist._MAGIC, "format": 99, "versions": {}, "estimator": fitted[0]}, path)
+    with pytest.raises(ModelFileError, match="format 99"):
+        load_model(path, trust_pickle=True)
+
+
+# -- files that are not models ----------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -63,6 +332,8 @@ def test_version_mismatch_warns_naming_packages(tmp_path, fitted, monkeypatch):
         (b"", "empty"),
         (b"genre,file\nblues,a.wav\n", "not a skgenre model file"),
         (bytes(range(256)) * 4, "not a skgenre model file"),
+        (b"RIFF\x24\x08\x00\x00WAVEfmt " + bytes(100), "WAV audio file, not a skgenre model"),
+        (b"ID3\x03\x00" + bytes(100), "MP3 audio file.*the model comes first"),
     ],
 )
 def test_non_model_bytes_raise(tmp_path, content, match):
@@ -72,41 +343,15 @@ def test_non_model_bytes_raise(tmp_path, content, match):
         load_model(path)
 
 
-def test_plain_dump_of_non_estimator_raises(tmp_path):
-    path = tmp_path / "d.joblib"
-    joblib.dump({"weights": [1, 2, 3]}, path)
-    with pytest.raises(ModelFileError, match="not a skgenre model.*dict"):
-        load_model(path)
-    pickle.dump([1, 2], open(tmp_path / "l.pkl", "wb"))
-    with pytest.raises(ModelFileError, match="list"):
-        load_model(tmp_path / "l.pkl")
-
-
-def test_bare_estimator_dump_loads_with_warning(tmp_path, fitted):
-    path = tmp_path / "bare.joblib"
-    joblib.dump(fitted[0], path)
-    with pytest.warns(VersionMismatchWarning, match="without skgenre's version stamps"):
-        model = load_model(path)
-    assert hasattr(model, "predict")
-
-
-def test_missing_file_and_directory(tmp_path):
+def test_missing_file_directory_and_fifo(tmp_path):
     with pytest.raises(ModelFileError, match="does not exist"):
-        load_model(tmp_path / "nope.joblib")
+        load_model(tmp_path / "nope.skgenre")
     with pytest.raises(ModelFileError, match="directory"):
         load_model(tmp_path)
-
-
-def test_future_format_refused(tmp_path, fitted):
-    path = tmp_path / "f.joblib"
-    joblib.dump({"magic": _persist._MAGIC, "format": 99, "versions": {}, "estimator": fitted[0]}, path)
-    with pytest.raises(ModelFileError, match="format 99"):
-        load_model(path)
-
-
-def test_save_refuses_non_estimator(tmp_path):
-    with pytest.raises(TypeError, match="estimator"):
-        save_model([1, 2, 3], tmp_path / "x.joblib")
+    fifo = tmp_path / "pipe.skgenre"
+    os.mkfifo(fifo)
+    with pytest.raises(ModelFileError, match="not a regular file"):
+        load_model(fifo)  # refused without opening it: this would block otherwise
 
 
 def test_model_file_error_is_value_error():
@@ -114,15 +359,253 @@ def test_model_file_error_is_value_error():
     assert issubclass(ModelFileError, skgenre.SkgenreError)
 
 
-def test_keras_classifier_roundtrip(tmp_path):
-    from sklearn.datasets import make_blobs
+# -- what save_model refuses ---------------------------------------------------------------
 
-    from skgenre import GenreClassifier
 
-    X, y = make_blobs(n_samples=40, centers=3, random_state=0)
-    clf = GenreClassifier(epochs=2, model__hidden_layer_sizes=(8,), random_state=0).fit(X, y)
-    path = save_model(clf, tmp_path / "keras.joblib")
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", VersionMismatchWarning)
-        loaded = load_model(path)
-    np.testing.assert_allclose(loaded.predict_proba(X), clf.predict_proba(X), rtol=1e-5)
+def test_save_refuses_non_estimator_and_unfitted(tmp_path):
+    with pytest.raises(TypeError, match="estimator"):
+        save_model([1, 2, 3], tmp_path / "x.skgenre")
+    for unfitted in (LogisticRegression(), make_pipeline(StandardScaler(), LogisticRegression())):
+        with pytest.raises(NotFittedError, match="not fitted yet.*call fit first"):
+            save_model(unfitted, tmp_path / "u.skgenre")
+    assert not (tmp_path / "u.skgenre").exists()
+    with pytest.raises(ValueError, match="format"):
+        save_model(LogisticRegression().fit([[0], [1]], [0, 1]), tmp_path / "f", format="onnx")
+
+
+def test_unusable_path_refused_before_serialising(tmp_path, fitted, monkeypatch):
+    def boom(*args, **kwargs):
+        raise AssertionError("serialised although the path is unusable")
+
+    monkeypatch.setattr(_persist, "_safe_payload", boom)
+    for bad in (tmp_path, tmp_path / "no" / "m.skgenre", "", "/dev/full"):
+        with pytest.raises(OutputError):
+            save_model(fitted[0], bad)
+
+
+# -- atomic saves ----------------------------------------------------------------------------
+
+
+def test_interrupt_during_save_keeps_previous_model(tmp_path, fitted, monkeypatch):
+    from skgenre.utils import _atomic
+
+    model, X = fitted
+    path = save_model(model, tmp_path / "m.skgenre")
+    before = path.read_bytes()
+    other = make_pipeline(StandardScaler(), LogisticRegression(C=0.01)).fit(X, ["b", "a", "b", "a"])
+
+    def interrupted(fd):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_atomic.os, "fsync", interrupted)
+    for fmt in ("safe", "pickle"):
+        with pytest.raises(KeyboardInterrupt):
+            save_model(other, path, format=fmt)
+        assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.skgenre"]  # no temp file left
+    monkeypatch.undo()
+    np.testing.assert_array_equal(load_model(path).predict(X), model.predict(X))
+
+
+_SAVER = textwrap.dedent(
+    """
+    import sys, numpy as np
+    from sklearn.linear_model import LogisticRegression
+    from skgenre import save_model
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(2000, 200))
+    y = (X[:, 0] > 0).astype(int)
+    model = LogisticRegression(max_iter=5).fit(X, y)
+    model.big_ = rng.normal(size=(1000, 1000))  # ~8 MB, so that a write takes a while
+    print("ready", flush=True)
+    while True:
+        save_model(model, sys.argv[1], compress=0)
+    """
+)
+
+
+def _child_env():
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+def test_sigint_while_saving_leaves_a_whole_model(tmp_path, fitted):
+    """A real SIGINT at random moments of a save loop never leaves a broken file."""
+    path = tmp_path / "m.skgenre"
+    save_model(fitted[0], path)
+    rng = np.random.default_rng(1)
+    for delay in rng.uniform(0.0, 0.4, size=3):
+        proc = subprocess.Popen(
+            [sys.executable, "-c", _SAVER, str(path)], env=_child_env(),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        assert proc.stdout.readline().strip() == "ready"
+        time.sleep(delay)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+        assert "KeyboardInterrupt" in err
+        model = load_model(path)  # the old model or a new one, whole
+        assert hasattr(model, "predict")
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["m.skgenre"]
+
+
+def test_full_disk_keeps_previous_model(tmp_path, fitted):
+    """A file-size limit (what ``ulimit -f`` sets) makes the write fail half-way."""
+    pytest.importorskip("resource")
+    path = tmp_path / "m.skgenre"
+    save_model(fitted[0], path)
+    before = path.read_bytes()
+    script = textwrap.dedent(
+        """
+        import resource, sys, numpy as np
+        from sklearn.linear_model import LogisticRegression
+        from skgenre import OutputError, save_model
+        X = np.random.default_rng(0).normal(size=(100, 50000))
+        model = LogisticRegression(max_iter=1).fit(X, X[:, 0] > 0)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, 100_000))
+        try:
+            save_model(model, sys.argv[1], compress=0)
+        except OutputError as exc:
+            print("refused:", exc)
+        """
+    )
+    res = subprocess.run(
+        [sys.executable, "-c", script, str(path)], env=_child_env(),
+        capture_output=True, text=True, timeout=120,
+    )
+    assert "refused:" in res.stdout and "File too large" in res.stdout, res.stderr
+    assert "Traceback" not in res.stderr
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.skgenre"]
+
+
+def test_reader_racing_a_writer_sees_old_or_new(tmp_path):
+    """A reader never sees a missing, empty or half-written model while one is saved."""
+    X = np.random.default_rng(0).normal(size=(200, 300))
+    models = [LogisticRegression(C=c, max_iter=50).fit(X, X[:, 0] > 0) for c in (0.01, 10.0)]
+    path = tmp_path / "m.skgenre"
+    save_model(models[0], path)
+    expected = [m.predict_proba(X[:5]) for m in models]
+    stop = time.monotonic() + 2.0
+    errors, reads, writes = [], [0], [0]
+
+    def writer():
+        i = 0
+        while time.monotonic() < stop:
+            save_model(models[i % 2], path)
+            i += 1
+        writes[0] = i
+
+    def reader():
+        while time.monotonic() < stop:
+            try:
+                proba = load_model(path).predict_proba(X[:5])
+            except Exception as exc:  # a broken read: what the test must never see
+                errors.append(repr(exc))
+                continue
+            if not any(np.array_equal(proba, e) for e in expected):
+                errors.append("a model that is neither the old nor the new one")
+            reads[0] += 1
+
+    threads = [threading.Thread(target=writer), threading.Thread(target=reader)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert not errors, errors[:3]
+    assert reads[0] > 10 and writes[0] > 10
+
+
+def test_atomic_write_bytes_race(tmp_path):
+    """Raw atomic_write: a reader sees exactly one of two 4 MB contents, every time."""
+    from skgenre.utils import atomic_write
+
+    path = tmp_path / "results.json"
+    contents = [bytes([65]) * (4 << 20), bytes([66]) * (4 << 20)]
+    path.write_bytes(contents[0])
+    stop = time.monotonic() + 1.5
+    bad = []
+
+    def writer():
+        i = 0
+        while time.monotonic() < stop:
+            with atomic_write(path) as f:
+                f.write(contents[i % 2])
+            i += 1
+
+    t = threading.Thread(target=writer)
+    t.start()
+    n = 0
+    while t.is_alive():
+        with open(path, "rb") as f:
+            data = f.read()
+        if data not in contents:
+            bad.append(len(data))
+        n += 1
+    t.join()
+    assert not bad and n > 5
+
+
+# -- every kind of model, in a fresh process ----------------------------------------------
+
+_CHECK = textwrap.dedent(
+    """
+    import sys, numpy as np
+    from skgenre import load_model
+    from skgenre.datasets import make_toy_genres
+    X = make_toy_genres(n_per_class=2, n_classes=3, duration=6.0, random_state=5).data
+    for path in sys.argv[1:]:
+        np.save(path + ".npy", load_model(path).predict_proba(X))
+    """
+)
+
+
+def _roundtrip_in_fresh_process(tmp_path, models):
+    from skgenre.datasets import make_toy_genres
+
+    toy = make_toy_genres(n_per_class=6, n_classes=3, duration=6.0, random_state=0)
+    X_new = make_toy_genres(n_per_class=2, n_classes=3, duration=6.0, random_state=5).data
+    expected, paths = {}, []
+    for name, model in models.items():
+        model.fit(toy.data, toy.target)
+        expected[name] = model.predict_proba(X_new)
+        paths.append(save_model(model, tmp_path / f"{name}.skgenre"))
+    res = subprocess.run(
+        [sys.executable, "-c", _CHECK, *map(str, paths)], env=_child_env(),
+        capture_output=True, text=True, timeout=600,
+    )
+    assert res.returncode == 0, res.stderr[-3000:]
+    for name, path in zip(models, paths):
+        got = np.load(str(path) + ".npy")
+        np.testing.assert_array_equal(got, expected[name], err_msg=name)
+
+
+def test_feature_pipeline_and_track_classifier_roundtrip_in_a_fresh_process(tmp_path):
+    from skgenre import make_feature_pipeline
+    from skgenre.models import TrackClassifier
+
+    inner = make_feature_pipeline("paper", random_state=0, epochs=1)[2:]
+    _roundtrip_in_fresh_process(tmp_path, {
+        "feature": make_feature_pipeline("paper", random_state=0, epochs=1),
+        "track": TrackClassifier(inner, clip_duration=2.0, sr=22050, random_state=0),
+    })
+
+
+@pytest.mark.slow
+def test_every_model_kind_roundtrips_in_a_fresh_process(tmp_path):
+    from skgenre import (
+        make_cnn_pipeline,
+        make_feature_pipeline,
+        make_spectrogram_dense_pipeline,
+    )
+    from skgenre.models import make_ensemble
+
+    _roundtrip_in_fresh_process(tmp_path, {
+        "spec_dense": make_spectrogram_dense_pipeline("paper", random_state=0, epochs=1),
+        "cnn_paper": make_cnn_pipeline("paper", random_state=0, epochs=1),
+        "cnn_tuned": make_cnn_pipeline("tuned", random_state=0, epochs=1),
+        "vote": make_feature_pipeline(random_state=0).set_params(
+            classifier=make_ensemble("paper", n_networks=2, random_state=0, epochs=1)
+        ),
+    })

@@ -18,6 +18,8 @@ from skgenre import (  # noqa: E402
     GenreClassifier,
     MinMaxThenNormalize,
     PixelDropoutNoise,
+    SpectrogramStandardizer,
+    TrackClassifier,
     make_cnn_pipeline,
     make_feature_pipeline,
     make_spectrogram_dense_pipeline,
@@ -32,7 +34,16 @@ STEPS = {
     make_feature_pipeline: ["load", "clip", "noise", "features", "scale", "classifier"],
     make_spectrogram_dense_pipeline: [
         "load", "clip", "melspec", "noise", "rowmean", "scale", "classifier"],
-    make_cnn_pipeline: ["load", "clip", "melspec", "noise", "classifier"],
+    make_cnn_pipeline: ["load", "clip", "melspec", "noise", "scale", "classifier"],
+}
+
+SCALERS = {
+    ("paper", make_feature_pipeline): MinMaxThenNormalize,
+    ("paper", make_spectrogram_dense_pipeline): MinMaxThenNormalize,
+    ("paper", make_cnn_pipeline): str,  # "passthrough": the paper feeds dB values unscaled
+    ("tuned", make_feature_pipeline): StandardScaler,
+    ("tuned", make_spectrogram_dense_pipeline): StandardScaler,
+    ("tuned", make_cnn_pipeline): SpectrogramStandardizer,
 }
 
 
@@ -59,9 +70,7 @@ def test_step_names_and_preset(factory, preset):
     assert clf.random_state == 0
     assert isinstance(pipe.named_steps["noise"], PixelDropoutNoise)
     assert pipe.named_steps["noise"].rate == 0.0
-    if "scale" in pipe.named_steps:
-        scaler = pipe.named_steps["scale"]
-        assert isinstance(scaler, MinMaxThenNormalize if preset == "paper" else StandardScaler)
+    assert isinstance(pipe.named_steps["scale"], SCALERS[preset, factory])
     if preset == "paper":
         assert (clf.epochs, clf.batch_size, clf.optimizer) == (10, 128, "adam")
 
@@ -138,3 +147,86 @@ def test_clone_and_persist_fitted_pipeline(toy_files, tmp_path):
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=300)
     np.testing.assert_array_equal(np.load(tmp_path / "p.npy"), expected)
+
+
+# -- track=True ----------------------------------------------------------------------------
+
+TRACK_STEPS = {
+    make_feature_pipeline: ["noise", "features", "scale", "classifier"],
+    make_spectrogram_dense_pipeline: ["melspec", "noise", "rowmean", "scale", "classifier"],
+    make_cnn_pipeline: ["melspec", "noise", "scale", "classifier"],
+}
+
+
+def _tiny_track(factory):
+    return {f"track__estimator__classifier__{k}": v for k, v in _tiny(factory).items()}
+
+
+@pytest.mark.parametrize("factory", list(TRACK_STEPS))
+@pytest.mark.parametrize("preset", ["paper", "tuned"])
+def test_track_pipeline_structure(factory, preset):
+    pipe = factory(preset, track=True, duration=2.0, random_state=3)
+    assert list(pipe.named_steps) == ["load", "track"]
+    track = pipe.named_steps["track"]
+    assert isinstance(track, TrackClassifier)
+    assert (track.clip_duration, track.sr, track.random_state) == (2.0, 22050, 3)
+    assert list(track.estimator.named_steps) == TRACK_STEPS[factory]
+    assert isinstance(track.estimator.named_steps["scale"], SCALERS[preset, factory])
+    assert track.n_clips == (None if preset == "paper" else 10)
+    params = pipe.get_params()
+    assert params["track__estimator__classifier__random_state"] == 3
+    assert params["track__estimator__noise__random_state"] == 3
+
+
+@pytest.mark.parametrize("factory", list(TRACK_STEPS))
+def test_track_pipeline_fit_predict_paths_and_waveforms(factory, toy_files):
+    from skgenre import AudioLoader
+
+    paths, y = toy_files
+    pipe = factory("tuned", track=True, duration=0.5, random_state=0)
+    pipe.set_params(**_tiny_track(factory))
+    proba = pipe.fit(paths, y).predict_proba(paths)
+    assert proba.shape == (len(paths), 2)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    # 1.5-s tracks and 0.5-s clips: 3 consecutive clips per track are averaged.
+    inner = pipe.named_steps["track"].estimator_
+    n_clips = pipe.named_steps["track"].n_clips_fit_
+    assert n_clips == 10 * len(paths)  # the tuned preset's 10 random clips per track
+    assert inner.named_steps["classifier"].X_shape_[0] == n_clips
+    # The same tracks given as waveforms predict the same.
+    waves = AudioLoader().fit_transform(paths)
+    np.testing.assert_allclose(pipe.predict_proba(waves), proba, rtol=1e-5, atol=1e-6)
+
+
+def test_track_pipeline_cross_val_grid_search_and_joblib(toy_files, tmp_path):
+    from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score
+
+    paths, y = toy_files
+    pipe = make_spectrogram_dense_pipeline("tuned", track=True, duration=0.5, random_state=0)
+    pipe.set_params(**_tiny_track(make_spectrogram_dense_pipeline))
+    cv = StratifiedKFold(2, shuffle=True, random_state=0)
+    scores = cross_val_score(pipe, np.asarray(paths), y, cv=cv)
+    assert scores.shape == (2,)
+    grid = GridSearchCV(
+        pipe, {"track__estimator__classifier__model__hidden_layer_sizes": [(4,), (8,)]}, cv=cv
+    ).fit(np.asarray(paths), y)
+    assert len(grid.cv_results_["params"]) == 2
+    best = grid.best_estimator_
+    joblib.dump(best, tmp_path / "track.joblib")
+    loaded = joblib.load(tmp_path / "track.joblib")
+    np.testing.assert_array_equal(loaded.predict_proba(paths), best.predict_proba(paths))
+
+
+def test_noise_robustness_finds_nested_noise_step(toy_files):
+    from skgenre.evaluation import noise_robustness
+
+    paths, y = toy_files
+    pipe = make_feature_pipeline("paper", track=True, duration=0.5, random_state=0)
+    pipe.set_params(**_tiny_track(make_feature_pipeline)).fit(paths, y)
+    res = noise_robustness(pipe, paths, y, rates=[0.0, 0.5], random_state=0)
+    assert list(res["rate"]) == [0.0, 0.5]
+    assert pipe.get_params()["track__estimator__noise__rate"] == 0.0  # restored
+    # An explicit parameter path works too; a wrong name lists the steps.
+    noise_robustness(pipe, paths, y, rates=[0.25], step="track__estimator__noise")
+    with pytest.raises(ValueError, match="not a step of the pipeline"):
+        noise_robustness(pipe, paths, y, step="denoise")

@@ -147,6 +147,10 @@ def test_kfold_errors():
     y = np.array([0, 0, 1, 1, 0, 1, 1, 1])  # t2 disagrees
     with pytest.raises(ValueError, match="track 't2'"):
         next(StratifiedTrackKFold(2).split(names, y, groups=names))
+    # A genre with fewer tracks than folds: an error that says what to change.
+    y = np.array(["rock"] * 6 + ["jazz"] * 2)
+    with pytest.raises(ValueError, match=r"'jazz' has 2 track\(s\).*n_splits <= 2"):
+        next(StratifiedTrackKFold(3).split(np.zeros((8, 1)), y))
 
 
 def test_kfold_with_track_classifier_tracks_are_samples():

@@ -4,9 +4,10 @@ import argparse
 import os
 import sys
 
-from .._errors import AudioLoadError, DatasetError, ModelFileError, SkgenreError
+from .._errors import AudioLoadError, DatasetError, ModelFileError, OutputError, SkgenreError
 from .._version import __version__
 from ._quiet import quiet_tensorflow
+from ._safety import add_overwrite_option, add_trust_options, protect_streams
 
 __all__ = ["build_parser", "main"]
 
@@ -96,6 +97,7 @@ def build_parser():
                           "(default: %(default)s)")
     rep.add_argument("--noise-repeats", type=_positive_int, default=1, metavar="N",
                      help="noise draws per rate, averaged (default: %(default)s)")
+    add_overwrite_option(rep)
 
     tr = sub.add_parser(
         "train", help="train one model and save it",
@@ -105,7 +107,9 @@ def build_parser():
     )
     _add_common(tr, data_help=_DATA_HELP)
     tr.add_argument("--model", choices=list(MODEL_KINDS), required=True, help="which pipeline")
-    tr.add_argument("--out", metavar="FILE", required=True, help="model file to write (.joblib)")
+    tr.add_argument("--out", metavar="FILE", required=True,
+                    help="model file to write (e.g. model.skgenre); checked before training, "
+                         "written atomically in skgenre's safe model format")
 
     pr = sub.add_parser(
         "predict", help="predict the genre of whole songs",
@@ -120,6 +124,7 @@ def build_parser():
     pr.add_argument("--json", action="store_true", help="print JSON instead of a table")
     pr.add_argument("--jobs", type=_jobs, default=None, metavar="N",
                     help="files decoded in parallel")
+    add_trust_options(pr)
     return parser
 
 
@@ -144,6 +149,7 @@ def main(argv=None):
     skgenre ...
     0
     """
+    protect_streams()
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -166,7 +172,7 @@ def main(argv=None):
         from ._predict import run_predict
 
         return run_predict(args)
-    except (ModelFileError, DatasetError) as exc:  # the files given are not what they should be
+    except (ModelFileError, DatasetError, OutputError) as exc:  # files not what they should be
         print(f"skgenre {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except AudioLoadError as exc:

@@ -1,6 +1,10 @@
 """Figures written by ``skgenre reproduce``: confusion matrices and the noise curve."""
 
+from pathlib import Path
+
 import numpy as np
+
+from ..utils import atomic_write
 
 __all__ = ["plot_confusion_matrix", "plot_noise_curves"]
 
@@ -48,8 +52,14 @@ def plot_confusion_matrix(cm, classes, title, path):
             )
     fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
     fig.tight_layout()
-    fig.savefig(path)
+    _save(fig, path)
     plt.close(fig)
+
+
+def _save(fig, path):
+    """Atomically: an interrupted run leaves the previous figure, not half a PNG."""
+    with atomic_write(path) as f:
+        fig.savefig(f, format=Path(path).suffix.lstrip(".").lower() or "png")
 
 
 def plot_noise_curves(curves, paper, title, path):
@@ -88,5 +98,5 @@ def plot_noise_curves(curves, paper, title, path):
     ax.set_title(title)
     ax.legend(fontsize=8, loc="best")
     fig.tight_layout()
-    fig.savefig(path)
+    _save(fig, path)
     plt.close(fig)

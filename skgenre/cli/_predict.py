@@ -8,6 +8,7 @@ import pandas as pd
 
 from .._errors import ModelFileError
 from .._persist import load_model
+from ._safety import display_name
 
 __all__ = ["run_predict"]
 
@@ -27,6 +28,7 @@ def _entry(row, classes, k):
         "n_clips": int(row["n_clips"]),
         "top": top,
         "probabilities": probs if ok else None,
+        "warning": None if pd.isna(row.get("warning")) else str(row["warning"]),
         "error": None if ok else str(row["error"]),
     }
 
@@ -35,7 +37,12 @@ def run_predict(args, out=print):
     """Predict every file; exit status 1 if any file failed, 2 for a bad model file."""
     from ..inference import predict_songs
 
-    model = load_model(args.model)  # ModelFileError -> exit 2 in main
+    # ModelFileError -> exit 2 in main; pickles only when the user trusts them
+    model = load_model(
+        args.model,
+        trust_pickle=getattr(args, "trust_pickle", False),
+        sha256=getattr(args, "sha256", None),
+    )
     steps = [name for name, _ in getattr(model, "steps", [])]
     if "clip" not in steps or not hasattr(model, "predict_proba"):
         raise ModelFileError(
@@ -56,16 +63,20 @@ def run_predict(args, out=print):
             print(f"skgenre predict: error: {e['error']}", file=sys.stderr)
         width = max(len(str(c)) for c in classes)
         for e in entries:
+            name = display_name(e["file"])  # no raw control characters on the terminal
             if not e["ok"]:
-                out(f"{e['file']}\n  FAILED (the error is on stderr)")
+                out(f"{name}\n  FAILED (the error is on stderr)")
                 continue
-            out(f"{e['file']}  ({e['duration_s']:.1f} s, {e['n_clips']} clip(s))")
+            out(f"{name}  ({e['duration_s']:.1f} s, {e['n_clips']} clip(s))")
+            if e["warning"]:
+                out(f"  note: {e['warning']}")
             for rank, t in enumerate(e["top"], 1):
                 bar = "#" * int(math.floor(t["probability"] * 20 + 0.5))
                 out(f"  {rank:>2}. {t['genre']:<{width}}  {t['probability']:.3f}  {bar}")
     if failed:
         print(
-            f"skgenre predict: {len(failed)} of {len(entries)} file(s) could not be read.",
+            f"skgenre predict: {len(failed)} of {len(entries)} file(s) could not be read or "
+            "judged.",
             file=sys.stderr,
         )
         return 1

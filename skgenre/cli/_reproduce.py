@@ -8,7 +8,9 @@ from pathlib import Path
 import numpy as np
 
 from .._version import __version__
+from ..utils import atomic_write, check_output_dir, replace_directory
 from ._common import Console, build_pipeline, get_dataset, keras_output
+from ._safety import is_result_file
 
 __all__ = ["LABELS", "PAPER_TABLE1", "RATES", "format_table", "run_reproduce"]
 
@@ -75,8 +77,10 @@ def run_reproduce(args, out=print):
 
     t_start = time.perf_counter()
     console = Console(quiet=args.quiet, verbose=args.verbose)
-    out_dir = Path(args.out)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    # Checked before any work; the results are written into a staging folder that replaces
+    # --out whole at the end, so old and new results are never mixed.
+    overwrite = getattr(args, "overwrite", False)
+    out_dir = check_output_dir(args.out, overwrite=overwrite, replaceable=is_result_file)
     seed = args.seed
 
     X, y, desc, kind = get_dataset(args.data, args.n_per_class, seed, console)
@@ -119,13 +123,14 @@ def run_reproduce(args, out=print):
     out("")
 
     with console.stage("plots", "writing result files and figures"):
-        files = _write_outputs(
-            out_dir, args, results, curves, confusion, classes, desc, kind,
-            n_train=len(train), n_test=len(test), timings=console.timings,
-            t_start=t_start,
-        )
+        with replace_directory(out_dir, overwrite=overwrite, replaceable=is_result_file) as tmp:
+            files = _write_outputs(
+                tmp, args, results, curves, confusion, classes, desc, kind,
+                n_train=len(train), n_test=len(test), timings=console.timings,
+                t_start=t_start,
+            )
     for f in files:
-        out(f"wrote {f}")
+        out(f"wrote {out_dir / Path(f).name}")
     if synthetic:
         out("REMINDER: these results are on SYNTHETIC toy data, not on GTZAN.")
     return 0
@@ -162,7 +167,8 @@ def _write_outputs(out_dir, args, results, curves, confusion, classes, desc, kin
             )
     written = []
     csv_path = out_dir / "results.csv"
-    pd.DataFrame(rows).to_csv(csv_path, index=False)
+    with atomic_write(csv_path, "w", newline="") as f:
+        pd.DataFrame(rows).to_csv(f, index=False)
     written.append(csv_path)
 
     for model, label in LABELS.items():
@@ -204,6 +210,7 @@ def _write_outputs(out_dir, args, results, curves, confusion, classes, desc, kin
         "timings_s": {k: round(v, 3) for k, v in timings.items()},
     }
     json_path = out_dir / "results.json"
-    json_path.write_text(json.dumps(payload, indent=2))
+    with atomic_write(json_path, "w") as f:
+        f.write(json.dumps(payload, indent=2))
     written.insert(1, json_path)
     return written

@@ -1,6 +1,7 @@
 """``skgenre train``: fit one model on a data set and save it."""
 
 from .._persist import save_model
+from ..utils import check_writable
 from ._common import Console, build_pipeline, get_dataset, keras_output
 
 __all__ = ["run_train"]
@@ -8,6 +9,8 @@ __all__ = ["run_train"]
 
 def run_train(args, out=print):
     """Train ``args.model`` with ``pipe.fit`` and save it to ``args.out``; return 0."""
+    # Before hours of training: a model that cannot be saved would be lost.
+    check_writable(args.out, what="model file")
     console = Console(quiet=args.quiet, verbose=args.verbose)
     X, y, desc, kind = get_dataset(args.data, args.n_per_class, args.seed, console)
     out(f"Data: {desc}")

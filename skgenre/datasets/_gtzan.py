@@ -223,7 +223,7 @@ def load_gtzan(root, *, split=None, genres=None, return_X_y=False, check_files=T
     ------
     skgenre.DatasetError
         (a :class:`FileNotFoundError`) If ``root`` holds no genre folders in any known layout, or no clip of the
-        requested split is under ``root``.
+        requested split is under ``root``, or (with ``check_files``) no file can be read.
     ValueError
         If ``genres`` names a genre that is not under ``root``, or ``split`` names an
         unknown split.
@@ -295,6 +295,14 @@ def load_gtzan(root, *, split=None, genres=None, return_X_y=False, check_files=T
     if check_files:
         broken = [(path, _unreadable_reason(path)) for _, _, path in clips]
         broken = [(path, why) for path, why in broken if why is not None]
+        if broken and len(broken) == len(clips):
+            # Nothing to train or test on: an error, not an empty data set.
+            shown = "; ".join(f"{path}: {why}" for path, why in broken[:3])
+            more = f" (and {len(broken) - 3} more)" if len(broken) > 3 else ""
+            raise DatasetError(
+                f"none of the {len(clips)} GTZAN files under {str(base)!r} can be read: "
+                f"{shown}{more}"
+            )
         if broken:
             listing = "\n".join(f"  {path}: {why}" for path, why in broken)
             warnings.warn(

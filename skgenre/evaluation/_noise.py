@@ -65,7 +65,11 @@ def noise_robustness(
     rates : array-like of float in [0, 1] or float, default=(0, 0.25, 0.5, 0.75)
         Noise rates (fraction of values set to zero) to evaluate.
     step : str, default="noise"
-        Name of the noise step; it must have ``rate`` and ``random_state`` parameters.
+        Name of the noise step; it must have ``rate`` and ``random_state`` parameters. A
+        nested step is named by its parameter path (``"track__estimator__noise"`` in a
+        ``track=True`` pipeline); a name that is not a top-level step is looked up as the
+        last part of such a path, so the default finds the noise of every factory's
+        pipeline.
     n_repeats : int, default=1
         Noise draws per rate. Rate 0 is an identity, so it is scored once and the score is
         repeated.
@@ -113,12 +117,10 @@ def noise_robustness(
     """
     pipe = fitted_pipeline
     names = [name for name, _ in pipe.steps]
-    if step not in names:
-        raise ValueError(
-            f"step={step!r} is not a step of the pipeline; its steps are {names}."
-        )
-    idx = names.index(step)
-    noise = pipe.steps[idx][1]
+    step = _resolve_step(pipe, step)
+    # The top-level step that is or holds the noise: the steps before it run once.
+    idx = names.index(step.split("__")[0])
+    noise = pipe.get_params()[step] if "__" in step else pipe.steps[idx][1]
     noise_params = noise.get_params(deep=False)
     if "rate" not in noise_params:
         raise ValueError(
@@ -175,3 +177,20 @@ def noise_robustness(
         seeds=[int(s) for s in seeds],
     )
     return result
+
+
+def _resolve_step(pipe, step):
+    """The parameter path of the noise step named ``step`` (top level first, then nested)."""
+    names = [name for name, _ in pipe.steps]
+    if step in names:
+        return step
+    params = pipe.get_params()
+    if "__" in step and step in params:
+        return step
+    nested = [key for key in params if key.endswith(f"__{step}") and hasattr(params[key], "fit")]
+    if len(nested) == 1:
+        return nested[0]
+    where = f"; nested candidates: {nested}" if nested else ""
+    raise ValueError(
+        f"step={step!r} is not a step of the pipeline; its steps are {names}{where}."
+    )

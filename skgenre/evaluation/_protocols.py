@@ -191,6 +191,14 @@ class StratifiedTrackKFold(GroupsConsumerMixin, _BaseKFold):
         n_rows = _num_samples(X)
         check_consistent_length(X, y)
         track_label, row_track = _tracks_of(n_rows if groups is None else groups, y)
+        labels, counts = np.unique(track_label, return_counts=True)
+        if counts.min() < self.n_splits:
+            # scikit-learn only warns here and then builds test folds without that genre.
+            raise ValueError(
+                f"genre {labels[counts.argmin()].item()!r} has {counts.min()} track(s), fewer than "
+                f"n_splits={self.n_splits}: every test fold must hold each genre. Use "
+                f"n_splits <= {counts.min()} or add tracks of that genre."
+            )
         skf = StratifiedKFold(
             n_splits=self.n_splits, shuffle=self.shuffle, random_state=self.random_state
         )

@@ -11,9 +11,10 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_is_fitted
 
-from .._errors import AudioLoadError, SkgenreError
+from .._errors import AudioLoadError
 from ..preprocessing import clip_and_average
 from ..utils import check_waveforms
+from ._screen import _error, _first_line, screen_path, screen_waveform
 
 __all__ = ["predict_songs"]
 
@@ -74,6 +75,9 @@ def _load_one(loader, item, index):
         except (TypeError, ValueError) as exc:
             return None, ValueError(str(exc).replace(f"waveform[{index}][0]", f"waveform[{index}]"))
         return w, None
+    item, err = screen_path(item)  # non-regular files, swapped arguments, bogus headers
+    if err is not None:
+        return None, err
     if loader is None:
         return None, ValueError(
             f"cannot load {os.fspath(item)!r}: the pipeline has no 'load' step; pass "
@@ -81,13 +85,19 @@ def _load_one(loader, item, index):
         )
     try:
         out = loader.fit_transform([item])
-    except (SkgenreError, OSError, ValueError, RuntimeError, EOFError) as exc:
+    except Exception as exc:  # whatever goes wrong in decoding is this file's error
         if not isinstance(exc, AudioLoadError):
             exc = AudioLoadError(os.fspath(item), f"{type(exc).__name__}: {exc}")
         return None, exc
     if len(out) != 1:
         return None, AudioLoadError(os.fspath(item), "the loader returned no audio")
     return np.asarray(out[0], dtype=np.float32), None
+
+
+def _model_error(source, is_file, exc):
+    if isinstance(exc, FloatingPointError):
+        return _error(source, is_file, "the model gave non-finite probabilities for this song")
+    return _error(source, is_file, f"the model failed on this song ({_first_line(exc)})")
 
 
 @validate_params(
@@ -113,8 +123,15 @@ def predict_songs(pipeline, paths_or_waveforms, *, top_k=3, hop=None, n_jobs=Non
 
     Clip rule: clips start at 0, ``hop``, 2 ``hop``, ... and each is exactly one clip long;
     a trailing remainder shorter than a clip is dropped. A song shorter than one clip is
-    padded to one clip with the ``clip`` step's ``pad_mode`` (zeros by default), so every
-    readable song gets a prediction.
+    padded to one clip with the ``clip`` step's ``pad_mode`` (zeros by default; the row's
+    ``warning`` says so).
+
+    Garbage gets no genre: a song that fills less than 10 % of one clip, is digital
+    silence (peak below -80 dBFS), has samples far outside [-1, 1], or (for a file) is not
+    a regular file or has an implausible header (sample rate above 1 MHz, more than 64
+    channels) gets an error in its row instead. Every fault of one song, in decoding, in
+    the features or in the classifier, is that song's error; the other songs still get
+    their result.
 
     Parameters
     ----------
@@ -142,8 +159,9 @@ def predict_songs(pipeline, paths_or_waveforms, *, top_k=3, hop=None, n_jobs=Non
         One row per source, in input order, with columns ``source`` (the path, or
         ``waveform[i]``), ``n_clips``, ``duration`` (seconds), ``top1_genre``,
         ``top1_proba``, ... ``top{k}_genre``, ``top{k}_proba``, one ``proba_<genre>`` column
-        per class (they sum to 1), and ``error``, the message for a source that could not
-        be read. For a source that was read ``error`` is missing (test with
+        per class (they sum to 1), ``warning`` (a caveat about a song that was judged, e.g.
+        that it was padded, else missing) and ``error``, the message for a source that
+        could not be read or judged. For a source that was read ``error`` is missing (test with
         ``result["error"].isna()``); for one that was not, the genres and probabilities are
         missing. ``result.attrs["classes"]`` lists the classes in column order.
 
@@ -206,36 +224,53 @@ def predict_songs(pipeline, paths_or_waveforms, *, top_k=3, hop=None, n_jobs=Non
         else:
             loaded = [_load_one(loader, item, i) for item, i in zip(chunk, ids)]
 
-        good = []
-        for (wave, err), item in zip(loaded, chunk):
+        sources, errors, notes = [], [], []
+        for (wave, err), item, i in zip(loaded, chunk, ids):
+            source = os.fsdecode(os.fspath(item)) if _is_path(item) else f"waveform[{i}]"
+            sources.append(source)
+            warn = []
+            if err is None:
+                # Garbage (silence, a few samples, unscaled or overflowing values) gets an
+                # error instead of a confident genre; see _screen.py for the rules.
+                err, warn = screen_waveform(wave, sr, n_samples, source, is_file=_is_path(item))
             if err is not None and on_error == "raise":
                 raise err
-            if err is None:
-                good.append(wave)
+            errors.append(err)
+            notes.append(warn)
+        good = [i for i, err in enumerate(errors) if err is None]
+        means = counts = model_errors = ()
         if good:
-            means, counts = clip_and_average(
-                good, tail.predict_proba, n_samples, hop=hop_samples, pad_mode=pad_mode
+            # One song's failure in the model (features, classifier) is that song's error only.
+            means, counts, model_errors = clip_and_average(
+                [loaded[i][0] for i in good], tail.predict_proba,
+                None if whole else n_samples, hop=None if whole else hop_samples,
+                pad_mode="constant" if whole else pad_mode, isolate=True,
             )
-        means_it, counts_it = iter(means if good else ()), iter(counts if good else ())
+        results = dict(zip(good, zip(means, counts, model_errors)))
 
-        for (wave, err), item, i in zip(loaded, chunk, ids):
-            source = os.fspath(item) if _is_path(item) else f"waveform[{i}]"
-            if isinstance(source, bytes):
-                source = os.fsdecode(source)
+        for j, ((wave, _), item, source, err, warn) in enumerate(
+            zip(loaded, chunk, sources, errors, notes)
+        ):
+            p, n_clips, model_err = results.get(j, (None, 0, None))
+            if model_err is not None:
+                model_err = _model_error(source, _is_path(item), model_err)
+                if on_error == "raise":
+                    raise model_err
+                err = model_err
             row = {"source": source}
             if err is not None:
                 p = np.full(len(classes), np.nan)
                 row.update(n_clips=0, duration=np.nan)
                 order = None
             else:
-                p = next(means_it)
-                row.update(n_clips=int(next(counts_it)), duration=len(wave) / sr)
+                row.update(n_clips=int(n_clips), duration=len(wave) / sr)
                 order = np.argsort(-p, kind="stable")[:k]
             for rank in range(k):
                 row[f"top{rank + 1}_genre"] = None if order is None else classes[order[rank]]
                 row[f"top{rank + 1}_proba"] = np.nan if order is None else float(p[order[rank]])
             for c, pc in zip(classes, p):
                 row[f"proba_{c}"] = float(pc)
+            row["warning"] = "; ".join(warn) if warn else None
             row["error"] = None if err is None else str(err)
             rows.append(row)
 

@@ -10,6 +10,7 @@ as :class:`skgenre.AudioLoadError`, naming the file and the cause.
 """
 
 import os
+import stat
 import warnings
 from numbers import Integral, Real
 from pathlib import Path
@@ -22,6 +23,7 @@ from sklearn.utils.validation import check_array, validate_data
 
 from .._errors import AudioLoadError, BrokenFilesWarning
 from ..utils import check_waveforms, progress_bar, stack_clips
+from ..utils._pcm import pcm_to_float
 
 __all__ = ["AudioFiles", "AudioLoader", "load_audio"]
 
@@ -176,6 +178,9 @@ def _load(path, sr, mono, offset, duration):
     p = Path(fspath)
     if p.is_dir():
         raise AudioLoadError(fspath, "it is a directory, not an audio file")
+    if not stat.S_ISREG(st.st_mode):
+        # Never opened: reading a FIFO (or a device) could block forever.
+        raise AudioLoadError(fspath, "it is not a regular file (a FIFO, socket or device)")
     if st.st_size == 0:
         raise AudioLoadError(fspath, "the file is empty (0 bytes)")
     if not os.access(fspath, os.R_OK):
@@ -347,7 +352,7 @@ def _load_or_error(path, sr, mono, offset, duration):
 
 
 def _is_path(x):
-    return isinstance(x, (str, os.PathLike))
+    return isinstance(x, (str, bytes, os.PathLike))
 
 
 def _input_kind(X, input_name="X"):
@@ -392,8 +397,10 @@ def _input_kind(X, input_name="X"):
     if arr.ndim == 1:
         if arr.size == 0:
             raise empty
-        if arr.dtype.kind in "US":
+        if arr.dtype.kind == "U":
             return "paths", [str(x) for x in arr]
+        if arr.dtype.kind == "S":  # bytes paths, as os.listdir(bytes) gives them
+            return "paths", [os.fsdecode(x) for x in arr]
         if arr.dtype == object:
             items = list(arr)
             if len(items) and all(_is_path(x) for x in items):
@@ -575,6 +582,7 @@ class AudioLoader(TransformerMixin, BaseEstimator):
                 return AudioFiles(X_, self)
             return self._load_paths(X_)
         if kind == "2d":
+            X = pcm_to_float(X)  # int16 PCM in memory is scaled as the same file would be
             if hasattr(self, "n_features_in_"):
                 arr = validate_data(self, X, reset=False, dtype=np.float32, ensure_all_finite=False)
             else:

@@ -11,6 +11,7 @@ _LAZY = {
     "PRESETS": "skgenre.models._presets",
     "TrackClassifier": "skgenre.models._track",
     "build_cnn": "skgenre.models._networks",
+    "build_dense": "skgenre.models._networks",
     "build_feature_dense": "skgenre.models._networks",
     "build_spec_dense": "skgenre.models._networks",
     "get_preset": "skgenre.models._presets",

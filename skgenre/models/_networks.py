@@ -26,7 +26,7 @@ Only standard Keras layers are used, so fitted models save and pickle without cu
 
 import numbers
 
-__all__ = ["build_cnn", "build_feature_dense", "build_spec_dense"]
+__all__ = ["build_cnn", "build_dense", "build_feature_dense", "build_spec_dense"]
 
 
 def _meta_shapes(meta, builder):
@@ -95,7 +95,13 @@ def _dense_stack(
     return keras.Model(inputs, outputs, name=name)
 
 
-def build_feature_dense(
+def _architecture(params, name):
+    # scikeras hands a builder that takes **kwargs its compile_kwargs and params as well.
+    params = {k: v for k, v in params.items() if k not in ("compile_kwargs", "params")}
+    return {"name": name, **params}
+
+
+def build_dense(
     hidden_layer_sizes=(64, 32),
     *,
     activation="relu",
@@ -103,9 +109,13 @@ def build_feature_dense(
     batch_norm=False,
     l2=0.0,
     input_dropout=0.0,
+    name="dense",
     meta=None,
 ):
-    """Build the feature-based dense network (the paper's 64-32-10 by default).
+    """Build a dense network: hidden ReLU layers, then a softmax output.
+
+    The builder behind both of the paper's dense networks; 3-D input (spectrograms) is
+    flattened first.
 
     Parameters
     ----------
@@ -116,11 +126,15 @@ def build_feature_dense(
     dropout : float in [0, 1), default=0.0
         Dropout rate after each hidden layer.
     batch_norm : bool, default=False
-        Batch normalization after each hidden Dense layer (before the activation).
+        Batch normalization after each hidden Dense layer (before the activation). It
+        predicts with moving averages that need many optimizer steps to settle; the
+        ``"tuned"`` presets do without it (see :mod:`skgenre.models._presets`).
     l2 : float, default=0.0
         L2 weight decay on every Dense kernel.
     input_dropout : float in [0, 1), default=0.0
         Dropout rate on the input features.
+    name : str, default="dense"
+        Name of the Keras model.
     meta : dict
         scikeras' fitted metadata (``X_shape_``, ``n_classes_``), passed by
         :class:`~skgenre.GenreClassifier`.
@@ -132,13 +146,13 @@ def build_feature_dense(
 
     Examples
     --------
-    >>> from skgenre.models import build_feature_dense
-    >>> net = build_feature_dense(meta={"X_shape_": (100, 26), "n_classes_": 10})
+    >>> from skgenre.models import build_dense
+    >>> net = build_dense((16,), meta={"X_shape_": (100, 26), "n_classes_": 3})
     >>> [layer.units for layer in net.layers if hasattr(layer, "units")]
-    [64, 32, 10]
+    [16, 3]
     """
     return _dense_stack(
-        "feature_dense",
+        name,
         hidden_layer_sizes,
         activation=activation,
         dropout=dropout,
@@ -149,39 +163,45 @@ def build_feature_dense(
     )
 
 
-def build_spec_dense(
-    hidden_layer_sizes=(128, 64),
-    *,
-    activation="relu",
-    dropout=0.0,
-    batch_norm=False,
-    l2=0.0,
-    input_dropout=0.0,
-    meta=None,
-):
+def build_feature_dense(hidden_layer_sizes=(64, 32), **params):
+    """Build the feature-based dense network (the paper's 64-32-10 by default).
+
+    Parameters
+    ----------
+    hidden_layer_sizes : tuple of int, default=(64, 32)
+        Units of the hidden Dense layers.
+    **params : dict
+        The other parameters of :func:`build_dense` (``dropout``, ``l2``, ``meta``, ...).
+
+    Returns
+    -------
+    model : keras.Model
+        Uncompiled model named ``"feature_dense"``.
+
+    Examples
+    --------
+    >>> from skgenre.models import build_feature_dense
+    >>> net = build_feature_dense(meta={"X_shape_": (100, 26), "n_classes_": 10})
+    >>> [layer.units for layer in net.layers if hasattr(layer, "units")]
+    [64, 32, 10]
+    """
+    return build_dense(hidden_layer_sizes, **_architecture(params, "feature_dense"))
+
+
+def build_spec_dense(hidden_layer_sizes=(128, 64), **params):
     """Build the spectrogram dense network on mel row means (the paper's 128-64-10).
 
     Parameters
     ----------
     hidden_layer_sizes : tuple of int, default=(128, 64)
         Units of the hidden Dense layers.
-    activation : str, default="relu"
-        Activation of the hidden layers.
-    dropout : float in [0, 1), default=0.0
-        Dropout rate after each hidden layer.
-    batch_norm : bool, default=False
-        Batch normalization after each hidden Dense layer (before the activation).
-    l2 : float, default=0.0
-        L2 weight decay on every Dense kernel.
-    input_dropout : float in [0, 1), default=0.0
-        Dropout rate on the input vector.
-    meta : dict
-        scikeras' fitted metadata (``X_shape_``, ``n_classes_``).
+    **params : dict
+        The other parameters of :func:`build_dense` (``dropout``, ``l2``, ``meta``, ...).
 
     Returns
     -------
     model : keras.Model
-        Uncompiled model with a softmax output of ``n_classes_`` units.
+        Uncompiled model named ``"spec_dense"``.
 
     Examples
     --------
@@ -190,22 +210,14 @@ def build_spec_dense(
     >>> [layer.units for layer in net.layers if hasattr(layer, "units")]
     [128, 64, 10]
     """
-    return _dense_stack(
-        "spec_dense",
-        hidden_layer_sizes,
-        activation=activation,
-        dropout=dropout,
-        batch_norm=batch_norm,
-        l2=l2,
-        input_dropout=input_dropout,
-        meta=meta,
-    )
+    return build_dense(hidden_layer_sizes, **_architecture(params, "spec_dense"))
 
 
 def build_cnn(
     filters=(64, 32),
     *,
     kernel_size=3,
+    layout="2d",
     activation="relu",
     pool_size=None,
     batch_norm=False,
@@ -223,12 +235,23 @@ def build_cnn(
     classifier takes ``(n, n_mels, n_frames)`` arrays as produced by
     :class:`~skgenre.MelSpectrogram`.
 
+    ``layout="temporal"`` convolves along time only, with every mel band as an input
+    channel: each first-layer filter spans the whole spectrum over ``kernel_size`` frames
+    (a learned timbre detector), and later layers combine them over longer spans. It has
+    the same scikit-learn interface, about a tenth of the multiply-adds of the 2-D network
+    of the same filters, and on real music it generalizes from far fewer tracks (see
+    :mod:`skgenre.models._presets`).
+
     Parameters
     ----------
     filters : tuple of int, default=(64, 32)
-        Filters of the successive Conv2D layers.
+        Filters of the successive convolution layers.
     kernel_size : int, default=3
-        Square kernel size of every convolution.
+        Kernel size of every convolution: square for ``"2d"``, in frames for
+        ``"temporal"``.
+    layout : {"2d", "temporal"}, default="2d"
+        ``"2d"``: Conv2D over (mel, time) on a one-channel image. ``"temporal"``: Conv1D
+        over time with the mel bands as channels.
     activation : str, default="relu"
         Activation of the convolutions and the hidden dense layer.
     pool_size : int or None, default=None
@@ -236,15 +259,20 @@ def build_cnn(
         A block is skipped for pooling when its feature map is already smaller than
         ``pool_size``.
     batch_norm : bool, default=False
-        Batch normalization after each convolution (before the activation).
+        Batch normalization after each convolution (before the activation). It predicts
+        with moving averages; on small training sets they do not settle (see
+        :class:`~skgenre.preprocessing.SpectrogramStandardizer`).
     dropout : float in [0, 1), default=0.0
         Dropout before the output layer (and after the hidden dense layer).
-    global_pooling : bool, default=False
-        Global average pooling instead of ``Flatten`` (far fewer parameters).
+    global_pooling : {False, True, "avg", "max", "avgmax"}, default=False
+        Pool the last feature map over all positions instead of ``Flatten`` (far fewer
+        parameters): average (``True`` or ``"avg"``), maximum, or both concatenated.
     dense_units : int or None, default=None
         Units of a hidden Dense layer before the output (``None``: none).
     input_norm : bool, default=False
-        Batch-normalize the input spectrogram (a learned scaler for dB values).
+        Batch-normalize the input spectrogram. Kept for old models; standardize the input
+        in a fitted pipeline step instead
+        (:class:`~skgenre.preprocessing.SpectrogramStandardizer`).
     l2 : float, default=0.0
         L2 weight decay on every kernel.
     meta : dict
@@ -261,14 +289,21 @@ def build_cnn(
     >>> net = build_cnn(meta={"X_shape_": (8, 128, 216), "n_classes_": 10})
     >>> net.output_shape
     (None, 10)
+    >>> net = build_cnn((32, 32), layout="temporal", pool_size=2, global_pooling="avgmax",
+    ...                 meta={"X_shape_": (8, 128, 216), "n_classes_": 10})
+    >>> net.output_shape
+    (None, 10)
     """
     import keras
 
     input_shape, n_classes = _meta_shapes(meta, "cnn")
-    if len(input_shape) not in (2, 3):
+    if layout not in ("2d", "temporal"):
+        raise ValueError(f"layout must be '2d' or 'temporal', got {layout!r}.")
+    if len(input_shape) not in (2, 3) or (layout == "temporal" and len(input_shape) != 2):
         raise ValueError(
-            "build_cnn needs 3-D input (n_samples, n_mels, n_frames) or 4-D input with a "
-            f"channel axis; got samples of shape {input_shape}."
+            "build_cnn needs 3-D input (n_samples, n_mels, n_frames)"
+            + (" or 4-D input with a channel axis" if layout == "2d" else "")
+            + f"; got samples of shape {input_shape}."
         )
     filters = _as_sizes(filters, "filters")
     if not (isinstance(kernel_size, numbers.Integral) and kernel_size > 0):
@@ -279,48 +314,70 @@ def build_cnn(
         isinstance(dense_units, numbers.Integral) and dense_units > 0
     ):
         raise ValueError(f"dense_units must be None or a positive int, got {dense_units!r}.")
+    pooling = {False: None, True: "avg"}.get(global_pooling, global_pooling)
+    if pooling not in (None, "avg", "max", "avgmax"):
+        raise ValueError(
+            "global_pooling must be False, True, 'avg', 'max' or 'avgmax', got "
+            f"{global_pooling!r}."
+        )
     dropout = _check_rate(dropout, "dropout")
     l2 = _check_l2(l2)
     reg = keras.regularizers.L2(l2) if l2 > 0 else None
+    layers = keras.layers
+    if layout == "temporal":
+        conv, max_pool, avg_all, max_all = (
+            layers.Conv1D, layers.MaxPooling1D,
+            layers.GlobalAveragePooling1D, layers.GlobalMaxPooling1D,
+        )
+    else:
+        conv, max_pool, avg_all, max_all = (
+            layers.Conv2D, layers.MaxPooling2D,
+            layers.GlobalAveragePooling2D, layers.GlobalMaxPooling2D,
+        )
 
     inputs = keras.Input(shape=input_shape)
     x = inputs
-    if len(input_shape) == 2:
-        x = keras.layers.Reshape(input_shape + (1,))(x)
+    if layout == "temporal":
+        # (n_mels, n_frames) -> (n_frames, n_mels): time is the convolved axis.
+        x = layers.Permute((2, 1))(x)
+    elif len(input_shape) == 2:
+        x = layers.Reshape(input_shape + (1,))(x)
     if input_norm:
-        x = keras.layers.BatchNormalization()(x)
-    height, width = x.shape[1], x.shape[2]
+        x = layers.BatchNormalization()(x)
     for n_filters in filters:
-        if kernel_size > min(height, width):
+        spatial = tuple(x.shape[1:-1])
+        if kernel_size > min(spatial):
             raise ValueError(
-                f"kernel_size={kernel_size} is larger than the feature map ({height}, {width}) "
-                f"of the input of shape {input_shape}; use a smaller kernel_size, fewer filters "
+                f"kernel_size={kernel_size} is larger than the feature map {spatial} of the "
+                f"input of shape {input_shape}; use a smaller kernel_size, fewer filters "
                 "layers or pool_size=None."
             )
         padding = "same" if pool_size else "valid"
-        x = keras.layers.Conv2D(
+        x = conv(
             n_filters, kernel_size, padding=padding, use_bias=not batch_norm,
             kernel_regularizer=reg,
         )(x)
         if batch_norm:
-            x = keras.layers.BatchNormalization()(x)
-        x = keras.layers.Activation(activation)(x)
-        height, width = x.shape[1], x.shape[2]
-        if pool_size and min(height, width) >= pool_size:
-            x = keras.layers.MaxPooling2D(pool_size)(x)
-            height, width = x.shape[1], x.shape[2]
-    if global_pooling:
-        x = keras.layers.GlobalAveragePooling2D()(x)
+            x = layers.BatchNormalization()(x)
+        x = layers.Activation(activation)(x)
+        if pool_size and min(x.shape[1:-1]) >= pool_size:
+            x = max_pool(pool_size)(x)
+    if pooling == "avg":
+        x = avg_all()(x)
+    elif pooling == "max":
+        x = max_all()(x)
+    elif pooling == "avgmax":
+        x = layers.Concatenate()([avg_all()(x), max_all()(x)])
     else:
-        x = keras.layers.Flatten()(x)
+        x = layers.Flatten()(x)
     if dense_units is not None:
         if dropout > 0:
-            x = keras.layers.Dropout(dropout)(x)
-        x = keras.layers.Dense(dense_units, activation=activation, kernel_regularizer=reg)(x)
+            x = layers.Dropout(dropout)(x)
+        x = layers.Dense(dense_units, activation=activation, kernel_regularizer=reg)(x)
     if dropout > 0:
-        x = keras.layers.Dropout(dropout)(x)
+        x = layers.Dropout(dropout)(x)
     # float32 output even under a mixed-precision policy: softmax in bfloat16 is too coarse.
-    outputs = keras.layers.Dense(
+    outputs = layers.Dense(
         n_classes, activation="softmax", kernel_regularizer=reg, dtype="float32"
     )(x)
     return keras.Model(inputs, outputs, name="cnn")

@@ -23,6 +23,7 @@ from sklearn.utils.validation import (
 
 from ..preprocessing import clip_and_average, consecutive_clips
 from ..utils import check_waveforms, is_ragged, make_rng
+from ..utils._pcm import pcm_to_float
 
 __all__ = ["TrackClassifier"]
 
@@ -226,7 +227,7 @@ class TrackClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         check_is_fitted(self)
         tracks, _ = self._check_tracks(X, None, reset=False)
         n, hop, pad = self._segmentation()
-        out, _ = clip_and_average(tracks, self._clip_scores, n, hop=hop, pad_mode=pad)
+        out, _, _ = clip_and_average(tracks, self._clip_scores, n, hop=hop, pad_mode=pad)
         if self.aggregate == "geometric":
             out = np.exp(out - out.max(axis=1, keepdims=True))
             out /= out.sum(axis=1, keepdims=True)
@@ -272,6 +273,7 @@ class TrackClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         # A 2-D array is a batch of equal-length tracks: validate it like any sklearn input,
         # so that dtype=object, DataFrames, sparse matrices, NaN and a changed track length
         # get scikit-learn's usual errors.
+        X = pcm_to_float(X)  # int16 PCM tracks are scaled as decoded files are
         if y is not None or reset:
             X, y = validate_data(self, X, y, reset=reset, dtype=np.float32)
         else:

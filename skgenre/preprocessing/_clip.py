@@ -79,13 +79,14 @@ def _n_consecutive(length, n_samples, hop):
     return 1 if length < n_samples else 1 + (length - n_samples) // hop
 
 
-def clip_and_average(waveforms, score_clips, n_samples, *, hop=None, pad_mode="constant"):
+def clip_and_average(waveforms, score_clips, n_samples, *, hop=None, pad_mode="constant",
+                     isolate=False):
     """Mean of a clip model's scores over every consecutive clip of each song.
 
     How skgenre judges whole songs with a model trained on clips: each song is cut with
     :func:`consecutive_clips`, the clips of many songs are scored together in batches of
-    at most 1024 clips (the last song of a batch may make it longer), and the scores of
-    each song's clips are averaged. Used by :class:`~skgenre.models.TrackClassifier` and
+    about 1024 clips (a batch holds whole songs), and the scores of each song's clips are
+    averaged. Used by :class:`~skgenre.models.TrackClassifier` and
     :func:`~skgenre.inference.predict_songs`.
 
     Parameters
@@ -95,12 +96,17 @@ def clip_and_average(waveforms, score_clips, n_samples, *, hop=None, pad_mode="c
     score_clips : callable
         Maps clips, a float32 array ``(n_clips, n_samples)``, to scores ``(n_clips, k)``,
         e.g. a fitted clip pipeline's ``predict_proba``.
-    n_samples : int
-        Clip length in samples.
+    n_samples : int or None
+        Clip length in samples. ``None`` scores each song whole, as one item (a 1-D object
+        array of waveforms goes to ``score_clips``), for models that take whole tracks.
     hop : int or None, default=None
         Samples between clip starts; ``None`` means ``n_samples``.
     pad_mode : {"constant", "wrap"}, default="constant"
         How a song shorter than one clip is padded (see :func:`consecutive_clips`).
+    isolate : bool, default=False
+        When scoring a batch raises, or gives non-finite scores, score each of its songs
+        alone, so that one song's fault is that song's only: its mean is NaN and its
+        exception is in ``errors``. With False the exception propagates.
 
     Returns
     -------
@@ -108,37 +114,65 @@ def clip_and_average(waveforms, score_clips, n_samples, *, hop=None, pad_mode="c
         The mean score of each song's clips.
     n_clips : ndarray of shape (n_songs,), dtype int
         Clips per song.
+    errors : list of (Exception or None)
+        Why a song has no scores (only with ``isolate=True``; otherwise all None).
 
     Examples
     --------
     >>> import numpy as np
     >>> from skgenre.preprocessing import clip_and_average
     >>> songs = [np.arange(8.0), np.arange(3.0)]
-    >>> means, n = clip_and_average(songs, lambda c: c[:, :1], 4)
+    >>> means, n, _ = clip_and_average(songs, lambda c: c[:, :1], 4)
     >>> means.ravel().tolist(), n.tolist()
     ([2.0, 0.0], [2, 1])
     """
-    n_samples = int(n_samples)
-    hop = n_samples if hop is None else int(hop)
-    counts = np.array([_n_consecutive(len(w), n_samples, hop) for w in waveforms], dtype=np.intp)
+    if n_samples is None:
+        counts = np.ones(len(waveforms), dtype=np.intp)
+    else:
+        n_samples = int(n_samples)
+        hop = n_samples if hop is None else int(hop)
+        counts = np.array(
+            [_n_consecutive(len(w), n_samples, hop) for w in waveforms], dtype=np.intp
+        )
     if len(counts) == 0:
         raise ValueError("clip_and_average needs at least one waveform.")
-    # batches of consecutive songs with at most _MAX_BATCH_CLIPS clips (at least one song)
+
+    def items(song):
+        if n_samples is None:
+            box = np.empty(1, dtype=object)
+            box[0] = song
+            return box
+        return consecutive_clips(song, n_samples, hop=hop, pad_mode=pad_mode)
+
+    def score(first, last):
+        clips = np.concatenate([items(w) for w in waveforms[first:last]])
+        scores = np.asarray(score_clips(clips), dtype=np.float64)
+        if isolate and not np.isfinite(scores).all():
+            raise FloatingPointError("the model gave non-finite scores")
+        starts = np.concatenate([[0], np.cumsum(counts[first:last])[:-1]])
+        return np.add.reduceat(scores, starts, axis=0)
+
+    # batches of consecutive songs with about _MAX_BATCH_CLIPS clips (at least one song)
     batch = np.cumsum(counts) // _MAX_BATCH_CLIPS
     bounds = np.flatnonzero(np.diff(batch)) + 1
-    means = None
+    sums, errors = [None] * len(counts), [None] * len(counts)
     for first, last in zip([0, *bounds], [*bounds, len(counts)]):
-        clips = np.concatenate(
-            [consecutive_clips(w, n_samples, hop=hop, pad_mode=pad_mode)
-             for w in waveforms[first:last]]
-        )
-        scores = np.asarray(score_clips(clips), dtype=np.float64)
-        if means is None:
-            means = np.empty((len(counts), scores.shape[1]), dtype=np.float64)
-        starts = np.concatenate([[0], np.cumsum(counts[first:last])[:-1]])
-        means[first:last] = np.add.reduceat(scores, starts, axis=0)
-    means /= counts[:, None]
-    return means, counts
+        try:
+            sums[first:last] = score(first, last)
+        except Exception:
+            if not isolate:
+                raise
+            for i in range(first, last):
+                try:
+                    sums[i] = score(i, i + 1)[0]
+                except Exception as exc:  # any fault of the model on this one song
+                    errors[i] = exc
+    k = next(len(s) for s in sums if s is not None) if any(s is not None for s in sums) else 0
+    means = np.full((len(counts), k), np.nan)
+    for i, s in enumerate(sums):
+        if s is not None:
+            means[i] = s / counts[i]
+    return means, counts, errors
 
 
 class RandomClip(TransformerMixin, BaseEstimator):

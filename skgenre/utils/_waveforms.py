@@ -14,6 +14,8 @@ waveforms everywhere; :func:`check_waveforms` decodes it, and steps that stream 
 import numpy as np
 from sklearn.utils import check_array
 
+from ._pcm import pcm_to_float
+
 
 def _audio_files_type():
     # io imports this module; the lazy container is looked up when first needed
@@ -57,7 +59,9 @@ def check_waveforms(X, *, input_name="X", allow_2d=True, first_index=0):
     Returns
     -------
     waveforms : list of ndarray of shape (n_audio_samples,), dtype float32
-        Contiguous float32 copies (or views where no copy is needed).
+        Contiguous float32 copies (or views where no copy is needed). Integer PCM arrays
+        (``int8``, ``uint8``, ``int16``, ``int32``) are scaled to [-1, 1] the way decoded
+        files are (``int16``: divided by 32768); wider integers are taken as numbers.
 
     Raises
     ------
@@ -74,8 +78,9 @@ def check_waveforms(X, *, input_name="X", allow_2d=True, first_index=0):
     ([(3,), (5,)], dtype('float32'))
     """
     if isinstance(X, _audio_files_type()):
-        items = list(X.decode())
-    elif is_ragged(X):
+        X = X.decode()
+    X = pcm_to_float(X)  # int8/16/32 PCM: scaled to [-1, 1] as decoded files are
+    if is_ragged(X):
         items = list(X)
     elif not allow_2d:
         raise ValueError(
@@ -91,7 +96,7 @@ def check_waveforms(X, *, input_name="X", allow_2d=True, first_index=0):
         raise ValueError(f"{input_name} holds no waveforms (0 samples); at least 1 is required.")
     out = []
     for i, w in enumerate(items, start=first_index):
-        w = np.asarray(w)
+        w = pcm_to_float(np.asarray(w))
         if w.ndim != 1 or not (np.issubdtype(w.dtype, np.number) or w.dtype == bool):
             raise ValueError(
                 f"{input_name}[{i}] must be a 1-D numeric waveform; got shape {w.shape} "

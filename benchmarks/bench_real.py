@@ -1,0 +1,294 @@
+"""Accuracy on real music: every preset at clip and track level, k-fold by track.
+
+Runs on a folder of real audio in genre folders (default: the 100-track GTZAN ``mini`` set
+beside the checkout, ``../shared/data/gtzan/mini``). Every track is decoded once; every
+model then gets the same repeated stratified k-fold split *by track*, so no clip of a test
+track is ever trained on. Rows:
+
+* ``<kind> / <preset> / clip``: the paper's protocol, one random 5-s clip per training
+  track and one per test track (``make_*_pipeline(preset)``).
+* ``<kind> / <preset> / track``: ``make_*_pipeline(preset, track=True)``: several training
+  clips per track, a test track predicted from the mean of its consecutive clips.
+* ``svc-naive26 / - / clip``: the baseline of issue 12: the paper's 26 features computed
+  the naive way with librosa on the centre 5 s, standard scaling, RBF SVC (C=10).
+
+``--noise`` also scores every fitted pipeline with 25, 50 and 75 % of its noise step's
+values set to zero (the paper's Table 1 protocol: trained clean, tested noisy).
+
+``--screen`` runs the development screen that chose the ``"tuned"`` presets instead: inner
+4-fold cross-validation by track on the training tracks of the first outer fold only
+(repeat 0, fold 0), so the outer test tracks of that fold are never looked at.
+
+Usage::
+
+    python benchmarks/bench_real.py                      # the table of benchmarks/README.md
+    python benchmarks/bench_real.py --models cnn --presets tuned --levels track --repeats 1
+    python benchmarks/bench_real.py --levels clip --noise --repeats 1   # Table 1
+    python benchmarks/bench_real.py --screen
+"""
+
+import argparse
+import contextlib
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_DATA = HERE.parent.parent / "shared" / "data" / "gtzan" / "mini"
+KINDS = ("feature", "spec-dense", "cnn")
+SR = 22050
+CLIP = 5.0
+NOISE_RATES = (0.0, 0.25, 0.5, 0.75)
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder of genre folders")
+    p.add_argument("--folds", type=int, default=5)
+    p.add_argument("--repeats", type=int, default=2, help="repetitions of the k-fold split")
+    p.add_argument("--models", default=",".join(KINDS), help="comma list of model kinds")
+    p.add_argument("--presets", default="paper,tuned")
+    p.add_argument("--levels", default="clip,track")
+    p.add_argument("--no-svc", action="store_true", help="leave out the naive SVC row")
+    p.add_argument("--jobs", type=int, default=2, help="n_jobs of extraction")
+    p.add_argument("--noise", action="store_true",
+                   help="also score every fitted model at 25/50/75 %% noise (Table 1)")
+    p.add_argument("--screen", action="store_true", help="run the development screen")
+    p.add_argument("--json", type=Path, help="also write the rows as JSON here")
+    args = p.parse_args(argv)
+    if not args.data.is_dir():
+        p.error(f"--data {args.data} is not a folder (the GTZAN mini set is expected at "
+                f"{DEFAULT_DATA})")
+    for name, allowed in (("models", KINDS), ("presets", ("paper", "tuned")),
+                          ("levels", ("clip", "track"))):
+        values = [v for v in getattr(args, name).split(",") if v]
+        bad = sorted(set(values) - set(allowed))
+        if bad or not values:
+            p.error(f"--{name}: unknown {bad or 'empty list'}; choose from {list(allowed)}")
+        setattr(args, name, values)
+    if args.folds < 2 or args.repeats < 1:
+        p.error("--folds must be >= 2 and --repeats >= 1")
+    return args
+
+
+def load(data, n_jobs):
+    """Decode every track of ``data`` once: (waveforms, labels, seconds)."""
+    from skgenre import AudioLoader
+    from skgenre.datasets import load_gtzan
+
+    ds = load_gtzan(data)
+    start = time.perf_counter()
+    waves = AudioLoader(sr=SR, n_jobs=n_jobs).fit_transform(ds.filenames)
+    return waves, np.asarray(ds.target), time.perf_counter() - start
+
+
+def naive26(y):
+    """The paper's 26 features, each computed by its own librosa call (the naive way)."""
+    import librosa
+
+    return np.r_[
+        librosa.feature.tempo(y=y, sr=SR)[0],
+        librosa.feature.zero_crossing_rate(y).mean(),
+        librosa.feature.spectral_centroid(y=y, sr=SR).mean(),
+        librosa.feature.spectral_flatness(y=y).mean(),
+        librosa.feature.chroma_stft(y=y, sr=SR).mean(),
+        librosa.feature.spectral_contrast(y=y, sr=SR).mean(),
+        librosa.feature.mfcc(y=y, sr=SR).mean(axis=-1),
+    ]
+
+
+class NaiveSVC:
+    """Centre 5 s -> naive 26 features -> standard scaling -> RBF SVC (the issue's baseline)."""
+
+    def __init__(self, random_state):
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import StandardScaler
+        from sklearn.svm import SVC
+
+        self.model = make_pipeline(StandardScaler(), SVC(C=10.0, random_state=random_state))
+
+    # The features of a track do not depend on the fold: computed once per waveform.
+    _cache = {}
+
+    @classmethod
+    def features(cls, waves):
+        n = int(CLIP * SR)
+        out = []
+        for w in waves:
+            if id(w) not in cls._cache:
+                start = max(0, (len(w) - n) // 2)
+                cls._cache[id(w)] = naive26(np.asarray(w[start : start + n], dtype=np.float32))
+            out.append(cls._cache[id(w)])
+        return np.asarray(out)
+
+    def fit(self, waves, y):
+        self.model.fit(self.features(waves), y)
+        return self
+
+    def score(self, waves, y):
+        return self.model.score(self.features(waves), y)
+
+
+def make_model(kind, preset, level, seed, n_jobs, **overrides):
+    if kind == "svc-naive26":
+        return NaiveSVC(seed)
+    from skgenre import make_cnn_pipeline, make_feature_pipeline, make_spectrogram_dense_pipeline
+
+    factory = {
+        "feature": make_feature_pipeline,
+        "spec-dense": make_spectrogram_dense_pipeline,
+        "cnn": make_cnn_pipeline,
+    }[kind]
+    pipe = factory(preset, track=level == "track", random_state=seed, n_jobs=n_jobs)
+    return pipe.set_params(**overrides) if overrides else pipe
+
+
+def evaluate(make, waves, y, splits, noise_rates=()):
+    """Fit and score one model per split.
+
+    Returns the accuracies, the mean fit and predict seconds and, when ``noise_rates`` is
+    given, the accuracy of every fitted model at each noise rate (the paper's protocol:
+    trained clean, tested noisy), shape ``(n_splits, n_rates)``.
+    """
+    from skgenre.evaluation import noise_robustness
+
+    accs, fit_s, pred_s, noisy = [], [], [], []
+    for i, (train, test) in enumerate(splits):
+        model = make(i)
+        start = time.perf_counter()
+        # Keras may print on stdout; the table owns stdout.
+        with contextlib.redirect_stdout(sys.stderr):
+            model.fit(waves[train], y[train])
+            mid = time.perf_counter()
+            accs.append(float(model.score(waves[test], y[test])))
+            end = time.perf_counter()
+            if noise_rates and not isinstance(model, NaiveSVC):
+                res = noise_robustness(model, waves[test], y[test], rates=noise_rates,
+                                       random_state=i)
+                noisy.append(res["mean_score"].to_numpy())
+        fit_s.append(mid - start)
+        pred_s.append(end - mid)
+    noisy = np.asarray(noisy) if noisy else None
+    return np.asarray(accs), float(np.mean(fit_s)), float(np.mean(pred_s)), noisy
+
+
+def outer_splits(y, folds, repeats):
+    from sklearn.model_selection import StratifiedKFold
+
+    out = []
+    for r in range(repeats):
+        cv = StratifiedKFold(folds, shuffle=True, random_state=r)
+        out += [(r, f, tr, te) for f, (tr, te) in enumerate(cv.split(np.zeros(len(y)), y))]
+    return out
+
+
+def screen_candidates():
+    """The alternatives the development screen compared (name, kind, preset, overrides)."""
+    from skgenre.features import FeatureExtractor26
+
+    est = "track__estimator__"
+    clf = est + "classifier__"
+    old_tuned_dense = {  # skgenre 0.1.0's tuned dense preset: batch norm, early stopping
+        clf + "model__batch_norm": True, clf + "model__dropout": 0.4,
+        clf + "model__input_dropout": 0.1, clf + "epochs": 400,
+        clf + "early_stopping": True, clf + "n_iter_no_change": 40,
+    }
+    return [
+        ("feature: tuned", "feature", "tuned", {}),
+        ("feature: tuned, paper's 26 features", "feature", "tuned",
+         {est + "features": FeatureExtractor26(sr=SR)}),
+        ("feature: 0.1.0 tuned dense (batch norm, early stopping)", "feature", "tuned",
+         old_tuned_dense),
+        ("spec-dense: tuned", "spec-dense", "tuned", {}),
+        ("spec-dense: 0.1.0 tuned dense (batch norm, early stopping)", "spec-dense", "tuned",
+         old_tuned_dense),
+        ("cnn: tuned (temporal)", "cnn", "tuned", {}),
+        ("cnn: 2-D 16-32-64, same training", "cnn", "tuned",
+         {clf + "model__layout": "2d", clf + "model__filters": (16, 32, 64)}),
+        ("cnn: 0.1.0 tuned (input batch norm, early stopping)", "cnn", "tuned", {
+            est + "scale": "passthrough", clf + "model__layout": "2d",
+            clf + "model__filters": (16, 32, 64, 128), clf + "model__batch_norm": True,
+            clf + "model__input_norm": True, clf + "model__global_pooling": True,
+            clf + "model__dropout": 0.3, clf + "epochs": 60, clf + "early_stopping": True,
+            clf + "n_iter_no_change": 10,
+        }),
+    ]
+
+
+def fmt(accs):
+    return f"{accs.mean():.3f} ± {accs.std():.3f}"
+
+
+def run_screen(args, waves, y):
+    from sklearn.model_selection import StratifiedKFold
+
+    _, _, outer_train, _ = outer_splits(y, args.folds, 1)[0]
+    inner = StratifiedKFold(4, shuffle=True, random_state=1234)
+    splits = [(outer_train[a], outer_train[b])
+              for a, b in inner.split(np.zeros(len(outer_train)), y[outer_train])]
+    print(f"Development screen: inner 4-fold by track on the {len(outer_train)} training "
+          "tracks of outer fold 0 (repeat 0); track level; seed 0.\n")
+    print("| candidate | inner-CV accuracy | fit s |")
+    print("|---|---|---|")
+    rows = []
+    for name, kind, preset, overrides in screen_candidates():
+        accs, fit_s, _, _ = evaluate(
+            lambda i: make_model(kind, preset, "track", 0, args.jobs, **overrides),
+            waves, y, splits,
+        )
+        print(f"| {name} | {fmt(accs)} | {fit_s:.0f} |", flush=True)
+        rows.append({"candidate": name, "accuracies": accs.tolist(), "fit_s": fit_s})
+    return rows
+
+
+def run_table(args, waves, y):
+    splits = outer_splits(y, args.folds, args.repeats)
+    rows_spec = []
+    if not args.no_svc:
+        rows_spec.append(("svc-naive26", "-", "clip"))
+    for kind in args.models:
+        for preset in args.presets:
+            for level in args.levels:
+                rows_spec.append((kind, preset, level))
+    print(f"{args.repeats} x {args.folds}-fold stratified by track on {len(y)} tracks of "
+          f"{args.data} ({len(np.unique(y))} genres). Accuracy mean ± std over the "
+          f"{len(splits)} test folds; times are means per fold.\n")
+    rates = NOISE_RATES if args.noise else ()
+    noise_cols = "".join(f" {r:.0%} noise |" for r in rates[1:])
+    print(f"| model | preset | level | accuracy |{noise_cols} fit s | predict s |")
+    print("|---" * (6 + len(rates[1:])) + "|")
+    rows = []
+    for kind, preset, level in rows_spec:
+        accs, fit_s, pred_s, noisy = evaluate(
+            # One seed per fold, shared by every model: the same clips where they coincide.
+            lambda i: make_model(kind, preset, level, 100 * splits[i][0] + splits[i][1],
+                                 args.jobs),
+            waves, y, [(tr, te) for _, _, tr, te in splits], rates,
+        )
+        cells = "".join(
+            f" {fmt(noisy[:, j]) if noisy is not None else '-'} |" for j in range(1, len(rates))
+        )
+        print(f"| {kind} | {preset} | {level} | {fmt(accs)} |{cells} {fit_s:.1f} | "
+              f"{pred_s:.1f} |", flush=True)
+        rows.append({"model": kind, "preset": preset, "level": level,
+                     "accuracies": accs.tolist(), "fit_s": fit_s, "predict_s": pred_s,
+                     "noise_rates": list(rates),
+                     "noise_accuracies": None if noisy is None else noisy.tolist()})
+    return rows
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    waves, y, decode_s = load(args.data, args.jobs)
+    print(f"decoded {len(y)} tracks in {decode_s:.1f} s\n", file=sys.stderr)
+    rows = run_screen(args, waves, y) if args.screen else run_table(args, waves, y)
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

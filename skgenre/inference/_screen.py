@@ -1,0 +1,195 @@
+"""Honest whole-song answers: what each song must pass before it gets a genre.
+
+A classifier gives some genre for any input, also for a single sample, digital silence or a
+file whose header is nonsense; such a genre is confidently wrong. These checks run per song
+in :func:`~skgenre.predict_songs` (and so in ``skgenre predict``); a song that fails one
+gets an error instead of a genre, a song that passes with a caveat gets a warning next to
+its genre, and a failure of the model on one song is that song's error, not the batch's.
+
+=============================================  =========================================
+input                                          outcome
+=============================================  =========================================
+not a regular file (FIFO, socket, device)      error, without opening it (no blocking)
+a skgenre model file given as a song           error: the arguments look swapped
+header sample rate above 1 MHz                 error: implausible header
+header with more than 64 channels              error: implausible header
+NaN or infinity after decoding                 error
+audio shorter than 10 % of one clip            error: too short to tell a genre
+peak level below -80 dBFS (e.g. all zeros)     error: silence has no genre
+samples beyond +-1000 (far outside [-1, 1])    error: not audio-scaled
+audio shorter than one clip                    warning: padded to one clip
+samples beyond +-1 (up to 1000)                warning: over full scale
+the model fails on one song                    error for that song only
+=============================================  =========================================
+"""
+
+import os
+import stat
+
+import numpy as np
+
+from .._errors import AudioLoadError
+
+__all__ = ["screen_path", "screen_waveform"]
+
+# Header values no real recording has: DXD is 352.8 kHz and the largest ambisonic
+# formats in use have 64 channels.
+MAX_HEADER_SR = 1_000_000
+MAX_HEADER_CHANNELS = 64
+# A song whose audio fills less than this fraction of one clip would be judged on padding.
+MIN_CLIP_FRACTION = 0.1
+# -80 dBFS: below the dither of 16-bit audio; nothing a listener could hear.
+SILENCE_PEAK = 1e-4
+# Decoded audio lies in [-1, 1]; floats a little over full scale happen (clipping in
+# float files), but values in the thousands are integer samples that were never scaled
+# (or garbage), and values near 1e17 overflow the features to infinity.
+MAX_PEAK = 1000.0
+
+_MODEL_MAGIC = (b"PK\x03\x04",)
+
+
+def _file_kind(mode):
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    return "not a regular file"
+
+
+def _looks_like_model(path):
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4096)
+    except OSError:
+        return False
+    if head.startswith(_MODEL_MAGIC):
+        return b"skgenre-model.json" in head
+    # joblib envelope of skgenre (uncompressed) or any pickle named *.joblib/*.pkl
+    return head[:1] == b"\x80" and os.path.splitext(path)[1].lower() in (".joblib", ".pkl", ".pickle")
+
+
+def screen_path(item):
+    """Check a path before it is decoded; return ``(path as str, error or None)``.
+
+    ``bytes`` paths are decoded with :func:`os.fsdecode`. A path that exists but is not a
+    regular file is refused without being opened (reading a FIFO would block); a skgenre
+    model file is refused with a hint that the arguments are swapped; a header with an
+    implausible sample rate or channel count is refused. Missing files and decoding faults
+    are left to the loader, which names them.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from skgenre.inference._screen import screen_path
+    >>> fifo = os.path.join(tempfile.mkdtemp(), "pipe.wav")
+    >>> os.mkfifo(fifo)
+    >>> print(screen_path(fifo)[1])
+    cannot load audio file '...pipe.wav': it is a FIFO (named pipe), not a regular file
+    """
+    path = os.fsdecode(os.fspath(item))
+    try:
+        st = os.stat(path)
+    except OSError:
+        return path, None  # the loader says what is wrong
+    if stat.S_ISDIR(st.st_mode):
+        return path, None
+    if not stat.S_ISREG(st.st_mode):
+        return path, AudioLoadError(path, f"it is {_file_kind(st.st_mode)}, not a regular file")
+    if _looks_like_model(path):
+        return path, AudioLoadError(
+            path,
+            "it is a skgenre model file, not audio (the model comes first: "
+            "skgenre predict MODEL FILE [FILE ...])",
+        )
+    try:
+        import soundfile as sf
+
+        info = sf.info(path)
+    except Exception:  # not for libsndfile: the loader decides (audioread, or an error)
+        return path, None
+    if info.samplerate > MAX_HEADER_SR:
+        return path, AudioLoadError(
+            path, f"implausible sample rate of {info.samplerate} Hz in the header (corrupt file?)"
+        )
+    if info.channels > MAX_HEADER_CHANNELS:
+        return path, AudioLoadError(
+            path, f"implausible number of channels ({info.channels}) in the header (corrupt file?)"
+        )
+    return path, None
+
+
+def _error(source, is_file, reason):
+    if is_file:
+        return AudioLoadError(source, reason)
+    return ValueError(f"{source}: {reason}")
+
+
+def screen_waveform(wave, sr, clip_samples, source, *, is_file=True):
+    """Check one decoded song; return ``(error or None, list of warnings)``.
+
+    Parameters
+    ----------
+    wave : ndarray of shape (n_audio_samples,)
+        The decoded song (float).
+    sr : int
+        Its sample rate.
+    clip_samples : int
+        The model's clip length in samples.
+    source : str
+        The file (or ``waveform[i]``), for the messages.
+    is_file : bool, default=True
+        Errors about a file are :class:`~skgenre.AudioLoadError`, about a waveform
+        :class:`ValueError`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgenre.inference._screen import screen_waveform
+    >>> err, notes = screen_waveform(np.zeros(22050 * 10), 22050, 22050 * 5, "quiet.wav")
+    >>> print(err)
+    cannot load audio file 'quiet.wav': the audio is digital silence (peak level -inf dBFS): silence has no genre
+    >>> screen_waveform(0.5 * np.ones(22050 * 3), 22050, 22050 * 5, "short.wav")[1]
+    ['the song (3.00 s) is shorter than one clip (5.00 s): it was padded to one clip']
+    """
+    wave = np.asarray(wave)
+    n = wave.shape[-1] if wave.ndim else 0
+    if not np.isfinite(wave).all():
+        return _error(source, is_file, "the decoded audio contains NaN or infinite values"), []
+    seconds, clip_seconds = n / sr, clip_samples / sr
+    if n < MIN_CLIP_FRACTION * clip_samples:
+        return _error(
+            source, is_file,
+            f"too short to tell a genre: {n} sample(s) ({seconds:.3g} s) of audio, less "
+            f"than {MIN_CLIP_FRACTION:.0%} of one clip ({clip_seconds:.3g} s)",
+        ), []
+    peak = float(np.max(np.abs(wave))) if n else 0.0
+    if peak < SILENCE_PEAK:
+        level = "-inf" if peak == 0 else f"{20 * np.log10(peak):.0f}"
+        return _error(
+            source, is_file,
+            f"the audio is digital silence (peak level {level} dBFS): silence has no genre",
+        ), []
+    if peak > MAX_PEAK:
+        return _error(
+            source, is_file,
+            f"sample values reach {peak:.3g}, far outside the [-1, 1] range of audio "
+            "(integer samples that were not scaled, or a corrupt float file)",
+        ), []
+    notes = []
+    if n < clip_samples:
+        notes.append(
+            f"the song ({seconds:.2f} s) is shorter than one clip ({clip_seconds:.2f} s): "
+            "it was padded to one clip"
+        )
+    if peak > 1.0:
+        notes.append(f"samples exceed full scale (peak {peak:.3g} > 1): clipped or over-loud audio")
+    return None, notes
+
+
+def _first_line(exc):
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
