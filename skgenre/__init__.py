@@ -14,6 +14,8 @@ from ._errors import (
     ModelFileError,
     SkgenreError,
     VersionMismatchWarning,
+    WeightsMismatchError,
+    WeightsNotFoundError,
 )
 from ._version import __version__
 
@@ -57,6 +59,8 @@ __all__ = sorted(
         "ModelFileError",
         "SkgenreError",
         "VersionMismatchWarning",
+        "WeightsMismatchError",
+        "WeightsNotFoundError",
         "__version__",
         *_LAZY,
         *_SUBMODULES,
