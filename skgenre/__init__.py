@@ -27,6 +27,7 @@ _LAZY = {
     "GenreClassifier": "skgenre.models",
     "MelSpectrogram": "skgenre.features",
     "MinMaxThenNormalize": "skgenre.preprocessing",
+    "MusicnnEmbedding": "skgenre.embeddings",
     "PixelDropoutNoise": "skgenre.preprocessing",
     "RandomClip": "skgenre.preprocessing",
     "RowMeanVectorizer": "skgenre.features",
@@ -41,6 +42,7 @@ _LAZY = {
 _SUBMODULES = [
     "cli",
     "datasets",
+    "embeddings",
     "evaluation",
     "features",
     "inference",

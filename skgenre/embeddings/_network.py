@@ -30,7 +30,14 @@ import numpy as np
 
 from .._errors import WeightsMismatchError
 
-__all__ = ["MUSICNN_LAYERS", "build_musicnn", "load_weights_into", "musicnn_network"]
+__all__ = [
+    "EXPECTED_SHAPES",
+    "MUSICNN_LAYERS",
+    "build_musicnn",
+    "check_musicnn_weights",
+    "load_weights_into",
+    "musicnn_network",
+]
 
 N_MELS = 96
 _TIMBRAL = ((38, 204), (67, 204))  # (bands, filters)
@@ -151,32 +158,79 @@ def build_musicnn(n_frames=None):
     return keras.Model(x_in, [pool, penultimate, taggram], name="musicnn")
 
 
-def _expected(model):
-    """Checkpoint name -> (Keras layer, weight index, shape) for every weight of ``model``."""
-    out = {}
-    for layer_name, scope in _CONVS.items():
-        kernel, bias = model.get_layer(layer_name).weights
-        out[f"{scope}/kernel"] = (kernel, _conv_shape(layer_name, kernel.shape))
-        out[f"{scope}/bias"] = (bias, tuple(bias.shape))
-    for layer_name, scope in _NORMS.items():
-        layer = model.get_layer(layer_name)
-        by_field = {v.name: v for v in layer.weights}
+def _expected_shapes():
+    """Checkpoint variable name -> shape, for every variable the network needs."""
+    shapes = {}
+    convs = [((7, bands, 1, filters), filters) for bands, filters in _TIMBRAL]
+    convs += [((frames, 1, 1, filters), filters) for frames, filters in _TEMPORAL]
+    channels = N_FRONT
+    for _ in range(3):
+        convs.append(((_MID_WIDTH, channels, 1, _MID_FILTERS), _MID_FILTERS))
+        channels = _MID_FILTERS
+    for scope, (kernel, filters) in zip(_CONVS.values(), convs):
+        shapes[f"{scope}/kernel"] = kernel
+        shapes[f"{scope}/bias"] = (filters,)
+    widths = [1] + [f for _, f in _TIMBRAL] + [f for _, f in _TEMPORAL] + [_MID_FILTERS] * 3
+    widths += [2 * N_MID, _DENSE_UNITS]
+    for scope, width in zip(_NORMS.values(), widths):
         for field in _BN_FIELDS:
-            v = by_field[field]
-            out[f"{scope}/{field}"] = (v, tuple(v.shape))
-    for layer_name, scope in _DENSES.items():
-        kernel, bias = model.get_layer(layer_name).weights
-        out[f"{scope}/kernel"] = (kernel, tuple(kernel.shape))
-        out[f"{scope}/bias"] = (bias, tuple(bias.shape))
+            shapes[f"{scope}/{field}"] = (width,)
+    for scope, (n_in, n_out) in zip(_DENSES.values(), [(2 * N_MID, _DENSE_UNITS), (_DENSE_UNITS, N_TAGS)]):
+        shapes[f"{scope}/kernel"] = (n_in, n_out)
+        shapes[f"{scope}/bias"] = (n_out,)
+    return shapes
+
+
+EXPECTED_SHAPES = _expected_shapes()
+
+
+def check_musicnn_weights(weights, *, source="the weights"):
+    """Check that ``weights`` holds exactly the network's variables, each of its shape.
+
+    Parameters
+    ----------
+    weights : mapping of str to array-like
+        Checkpoint variables by name.
+    source : str, default="the weights"
+        How to name the weights in the error message.
+
+    Returns
+    -------
+    weights : dict of str to ndarray
+        The same variables as float32 arrays, with the back end's pooled dimension
+        reordered from the checkpoint's interleaved (max, mean) pairs to all maxima, then
+        all means (this module's order).
+
+    Raises
+    ------
+    skgenre.WeightsMismatchError
+        If a variable is missing, unexpected, or has the wrong shape; every such variable
+        is listed.
+    """
+    missing = sorted(set(EXPECTED_SHAPES) - set(weights))
+    extra = sorted(set(weights) - set(EXPECTED_SHAPES))
+    wrong = [
+        f"{name} has shape {tuple(np.shape(weights[name]))}, expected {shape}"
+        for name, shape in sorted(EXPECTED_SHAPES.items())
+        if name in weights and tuple(np.shape(weights[name])) != shape
+    ]
+    problems = []
+    if missing:
+        problems.append(f"missing variable(s) {missing}")
+    if extra:
+        problems.append(f"unexpected variable(s) {extra}")
+    problems.extend(wrong)
+    if problems:
+        raise WeightsMismatchError(
+            f"{source} do not fit the musicnn network: " + "; ".join(problems) + "."
+        )
+    out = {name: np.asarray(weights[name], dtype=np.float32) for name in EXPECTED_SHAPES}
+    for field in _BN_FIELDS:
+        name = f"{_NORMS['pool_norm']}/{field}"
+        out[name] = out[name][_POOL_ORDER]
+    name = f"{_DENSES['penultimate']}/kernel"
+    out[name] = out[name][_POOL_ORDER, :]
     return out
-
-
-def _conv_shape(layer_name, shape):
-    # TF1 wrote the mid end as 2-D convolutions whose kernel spans all channels:
-    # (7, channels, 1, filters); here they are 1-D convolutions, (7, channels, filters).
-    if layer_name.startswith("mid_"):
-        return (shape[0], shape[1], 1, shape[2])
-    return tuple(shape)
 
 
 def load_weights_into(model, weights, *, source="the weights"):
@@ -197,32 +251,16 @@ def load_weights_into(model, weights, *, source="the weights"):
         If a variable is missing, unexpected, or has the wrong shape; every such variable
         is listed.
     """
-    expected = _expected(model)
-    missing = sorted(set(expected) - set(weights))
-    extra = sorted(set(weights) - set(expected))
-    wrong = sorted(
-        f"{name} has shape {tuple(np.shape(weights[name]))}, expected {shape}"
-        for name, (_, shape) in expected.items()
-        if name in weights and tuple(np.shape(weights[name])) != shape
-    )
-    problems = []
-    if missing:
-        problems.append(f"missing variable(s) {missing}")
-    if extra:
-        problems.append(f"unexpected variable(s) {extra}")
-    if wrong:
-        problems.append("; ".join(wrong))
-    if problems:
-        raise WeightsMismatchError(
-            f"{source} do not fit the musicnn network: " + "; ".join(problems) + "."
-        )
-    for name, (variable, shape) in expected.items():
-        value = np.asarray(weights[name], dtype=np.float32)
-        if name.startswith(_NORMS["pool_norm"] + "/"):
-            value = value[_POOL_ORDER]
-        elif name == _DENSES["penultimate"] + "/kernel":
-            value = value[_POOL_ORDER, :]
-        variable.assign(value.reshape(tuple(variable.shape)))
+    weights = check_musicnn_weights(weights, source=source)
+    for layer_name, scope in {**_CONVS, **_DENSES}.items():
+        kernel, bias = model.get_layer(layer_name).weights
+        # TF1 wrote the mid end as 2-D convolutions whose kernel spans all channels,
+        # (7, channels, 1, filters); here they are 1-D convolutions, (7, channels, filters).
+        kernel.assign(weights[f"{scope}/kernel"].reshape(tuple(kernel.shape)))
+        bias.assign(weights[f"{scope}/bias"])
+    for layer_name, scope in _NORMS.items():
+        for variable in model.get_layer(layer_name).weights:
+            variable.assign(weights[f"{scope}/{variable.name}"])
 
 
 _cache = {}

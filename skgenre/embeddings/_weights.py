@@ -8,14 +8,16 @@ only its checkpoint files, installed without its dependencies::
 
 Nothing here touches the network: the installed package is found with
 :func:`importlib.util.find_spec` (which does not run the package's code), each checkpoint
-file is checked against its published SHA-256, and the variables are read with
-TensorFlow's checkpoint reader.
+file is checked against its published SHA-256, and the variables are read from the
+checkpoint's files directly (no TensorFlow needed).
 """
 
 import hashlib
 import importlib.util
 import threading
 from pathlib import Path
+
+import numpy as np
 
 from .._errors import WeightsMismatchError, WeightsNotFoundError
 
@@ -169,20 +171,121 @@ def load_musicnn_weights(model="MSD_musicnn", path=None, *, verify=True):
     folder = musicnn_weights_dir(model, path)
     if verify:
         _verify(folder, model)
-    import tensorflow as tf
-
-    # The checkpoint's file prefix is empty (files ".index", ".data-..."), so the prefix
-    # is the folder with a trailing separator. Its "checkpoint" file names the authors'
-    # machine, which is why the folder itself cannot be given to tf.train.load_checkpoint.
     try:
-        reader = tf.compat.v1.train.NewCheckpointReader(str(folder) + "/")
-    except Exception as exc:  # TF raises DataLossError, NotFoundError, ... by cause
+        entries = _read_index((folder / ".index").read_bytes())
+        data = (folder / ".data-00000-of-00001").read_bytes()
+        weights = {}
+        for name, (dtype, shape, offset, size) in sorted(entries.items()):
+            if name.endswith(_OPTIMIZER_SUFFIXES) or name in _OPTIMIZER_NAMES:
+                continue
+            if dtype != _DT_FLOAT:
+                raise ValueError(f"variable {name!r} has TensorFlow dtype {dtype}, not float32")
+            if offset + size > len(data) or size != 4 * int(np.prod(shape, dtype=np.int64)):
+                raise ValueError(f"variable {name!r} lies outside the data file")
+            weights[name] = np.frombuffer(data, "<f4", size // 4, offset).reshape(shape).copy()
+    except (ValueError, IndexError, OSError) as exc:
         raise WeightsMismatchError(
             f"cannot read the musicnn checkpoint in {str(folder)!r}: {exc}"
         ) from exc
-    names = reader.get_variable_to_shape_map()
-    return {
-        name: reader.get_tensor(name)
-        for name in sorted(names)
-        if not name.endswith(_OPTIMIZER_SUFFIXES) and name not in _OPTIMIZER_NAMES
-    }
+    return weights
+
+
+# A TensorFlow checkpoint's ".index" is a LevelDB-format table (an SSTable): data blocks of
+# prefix-compressed (key, value) entries, an index block of block handles and a 48-byte
+# footer. Keys are variable names; values are BundleEntryProto messages giving each
+# variable's dtype, shape and byte range in the ".data" file. Reading it here, instead of
+# with TensorFlow's reader, keeps TensorFlow out of every embedding and tagging command.
+_TABLE_MAGIC = 0xDB4775248B80FB57
+_DT_FLOAT = 1
+
+
+def _varint(buf, pos):
+    result = shift = 0
+    while True:
+        b = buf[pos]
+        pos += 1
+        result |= (b & 0x7F) << shift
+        if b < 0x80:
+            return result, pos
+        shift += 7
+
+
+def _block_handle(buf, pos):
+    offset, pos = _varint(buf, pos)
+    size, pos = _varint(buf, pos)
+    return offset, size, pos
+
+
+def _block_entries(table, offset, size):
+    if table[offset + size] != 0:  # the 5-byte trailer: compression type, then a CRC
+        raise ValueError("compressed checkpoint index blocks are not supported")
+    block = table[offset : offset + size]
+    n_restarts = int.from_bytes(block[-4:], "little")
+    end = len(block) - 4 - 4 * n_restarts
+    pos, key = 0, b""
+    while pos < end:
+        shared, pos = _varint(block, pos)
+        unshared, pos = _varint(block, pos)
+        value_len, pos = _varint(block, pos)
+        key = key[:shared] + block[pos : pos + unshared]
+        pos += unshared
+        yield key, block[pos : pos + value_len]
+        pos += value_len
+
+
+def _fields(msg):
+    """(field number, value) of a protobuf message: ints for varint/fixed, bytes otherwise."""
+    pos = 0
+    while pos < len(msg):
+        tag, pos = _varint(msg, pos)
+        field, wire = tag >> 3, tag & 7
+        if wire == 0:
+            value, pos = _varint(msg, pos)
+        elif wire == 1:
+            value, pos = int.from_bytes(msg[pos : pos + 8], "little"), pos + 8
+        elif wire == 2:
+            n, pos = _varint(msg, pos)
+            value, pos = msg[pos : pos + n], pos + n
+        elif wire == 5:
+            value, pos = int.from_bytes(msg[pos : pos + 4], "little"), pos + 4
+        else:
+            raise ValueError(f"unsupported protobuf wire type {wire}")
+        yield field, value
+
+
+def _bundle_entry(value):
+    dtype, shape, offset, size = 0, [], 0, 0
+    for field, v in _fields(value):
+        if field == 1:
+            dtype = v
+        elif field == 2:  # TensorShapeProto: repeated dim (2) of {size (1)}
+            shape = [
+                next((s for f, s in _fields(dim) if f == 1), 0)
+                for f, dim in _fields(v)
+                if f == 2
+            ]
+        elif field == 3 and v != 0:
+            raise ValueError("checkpoints in several shards are not supported")
+        elif field == 4:
+            offset = v
+        elif field == 5:
+            size = v
+        elif field == 7:
+            raise ValueError("sliced checkpoint variables are not supported")
+    return dtype, tuple(shape), offset, size
+
+
+def _read_index(table):
+    """Variable name -> (dtype, shape, offset, size) of a checkpoint's ".index" bytes."""
+    if len(table) < 48 or int.from_bytes(table[-8:], "little") != _TABLE_MAGIC:
+        raise ValueError("the .index file is not a TensorFlow checkpoint index")
+    footer = table[-48:]
+    _, _, pos = _block_handle(footer, 0)  # the meta-index block: unused
+    index_offset, index_size, _ = _block_handle(footer, pos)
+    entries = {}
+    for _, handle in _block_entries(table, index_offset, index_size):
+        offset, size, _ = _block_handle(handle, 0)
+        for key, value in _block_entries(table, offset, size):
+            if key:  # the empty key holds the bundle header
+                entries[key.decode("utf-8")] = _bundle_entry(value)
+    return entries
