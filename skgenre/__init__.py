@@ -33,6 +33,7 @@ _LAZY = {
     "RowMeanVectorizer": "skgenre.features",
     "TrackClassifier": "skgenre.models",
     "make_cnn_pipeline": "skgenre.pipelines",
+    "make_embedding_pipeline": "skgenre.pipelines",
     "make_feature_pipeline": "skgenre.pipelines",
     "make_spectrogram_dense_pipeline": "skgenre.pipelines",
     "load_model": "skgenre._persist",

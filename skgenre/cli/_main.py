@@ -1,4 +1,4 @@
-"""The ``skgenre`` command line: ``reproduce``, ``train`` and ``predict``."""
+"""The ``skgenre`` command line: ``reproduce``, ``train``, ``predict`` and ``tag``."""
 
 import argparse
 import os
@@ -9,7 +9,7 @@ from .._version import __version__
 
 __all__ = ["build_parser", "main"]
 
-_MODEL_CHOICES = ("feature", "spec-dense", "cnn")
+_MODEL_CHOICES = ("feature", "spec-dense", "cnn", "embedding")
 _PRESETS = ("paper", "tuned")
 
 
@@ -105,6 +105,10 @@ def build_parser():
     pr.add_argument("--json", action="store_true", help="print JSON instead of a table")
     pr.add_argument("--jobs", type=_jobs, default=None, metavar="N",
                     help="files decoded in parallel")
+
+    from ._tag import add_tag_parser
+
+    add_tag_parser(sub, _positive_int, _jobs)
     return parser
 
 
@@ -149,6 +153,10 @@ def main(argv=None):
             from ._train import run_train
 
             return run_train(args)
+        if args.command == "tag":
+            from ._tag import run_tag
+
+            return run_tag(args)
         from ._predict import run_predict
 
         return run_predict(args)

@@ -14,6 +14,7 @@ _LAZY = {
     "load_musicnn_weights": "skgenre.embeddings._weights",
     "musicnn_logmel": "skgenre.embeddings._musicnn",
     "musicnn_network": "skgenre.embeddings._network",
+    "musicnn_patches": "skgenre.embeddings._musicnn",
     "musicnn_tags": "skgenre.embeddings._tags",
     "musicnn_weights_dir": "skgenre.embeddings._weights",
 }
