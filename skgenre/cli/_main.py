@@ -1,4 +1,4 @@
-"""The ``skgenre`` command line: ``reproduce``, ``train`` and ``predict``."""
+"""The ``skgenre`` command line: ``reproduce``, ``train``, ``predict`` and ``tag``."""
 
 import argparse
 import os
@@ -10,7 +10,7 @@ from ._safety import add_overwrite_option, add_trust_options, protect_streams
 
 __all__ = ["build_parser", "main"]
 
-_MODEL_CHOICES = ("feature", "spec-dense", "cnn")
+_MODEL_CHOICES = ("feature", "spec-dense", "cnn", "embedding")
 _PRESETS = ("paper", "tuned")
 
 
@@ -110,6 +110,10 @@ def build_parser():
     pr.add_argument("--jobs", type=_jobs, default=None, metavar="N",
                     help="files decoded in parallel")
     add_trust_options(pr)
+
+    from ._tag import add_tag_parser
+
+    add_tag_parser(sub, _positive_int, _jobs)
     return parser
 
 
@@ -155,6 +159,10 @@ def main(argv=None):
             from ._train import run_train
 
             return run_train(args)
+        if args.command == "tag":
+            from ._tag import run_tag
+
+            return run_tag(args)
         from ._predict import run_predict
 
         return run_predict(args)
