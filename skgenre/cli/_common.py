@@ -105,8 +105,13 @@ def build_pipeline(kind, args, console):
     """
     from ..pipelines import MODEL_KINDS
 
-    params = {} if args.epochs is None else {"epochs": args.epochs}
-    pipe = MODEL_KINDS[kind](args.preset, random_state=args.seed, n_jobs=args.jobs, **params)
+    if kind == "embedding":
+        # Pretrained features and a kernel classifier: no network is trained, so neither
+        # the preset of the networks nor the epochs apply.
+        pipe = MODEL_KINDS[kind](random_state=args.seed, n_jobs=args.jobs)
+    else:
+        params = {} if args.epochs is None else {"epochs": args.epochs}
+        pipe = MODEL_KINDS[kind](args.preset, random_state=args.seed, n_jobs=args.jobs, **params)
     clf = pipe.steps[-1][0]
     verbosity = {
         f"{name}__verbose": (2 if console.verbose else 0) if name == clf else int(not console.quiet)

@@ -1,4 +1,4 @@
-"""The ``skgenre`` command line: ``reproduce``, ``train`` and ``predict``."""
+"""The ``skgenre`` command line: ``reproduce``, ``train``, ``predict`` and ``tag``."""
 
 import argparse
 import os
@@ -125,6 +125,10 @@ def build_parser():
     pr.add_argument("--jobs", type=_jobs, default=None, metavar="N",
                     help="files decoded in parallel")
     add_trust_options(pr)
+
+    from ._tag import add_tag_parser
+
+    add_tag_parser(sub, _positive_int, _jobs)
     return parser
 
 
@@ -169,6 +173,10 @@ def main(argv=None):
             from ._train import run_train
 
             return run_train(args)
+        if args.command == "tag":
+            from ._tag import run_tag
+
+            return run_tag(args)
         from ._predict import run_predict
 
         return run_predict(args)

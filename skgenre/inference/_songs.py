@@ -199,10 +199,18 @@ def predict_songs(pipeline, paths_or_waveforms, *, top_k=3, hop=None, n_jobs=Non
         )
     clip_idx = names.index("clip")
     clip = pipeline.steps[clip_idx][1]
-    sr = int(clip.sr)
-    n_samples = int(getattr(clip, "n_samples_", max(1, round(clip.duration * sr))))
-    hop_samples = None if hop is None else max(1, int(round(hop * sr)))
-    pad_mode = getattr(clip, "pad_mode", "constant")
+    # A "passthrough" clip step (make_embedding_pipeline's default) judges each whole song
+    # as one item: the song is its only clip.
+    whole = clip is None or (isinstance(clip, str) and clip == "passthrough")
+    if whole and "load" not in names[:clip_idx]:
+        raise ValueError("predict_songs needs a 'load' step before a 'passthrough' clip step.")
+    sr = int(pipeline.named_steps["load"].sr) if whole else int(clip.sr)
+    # A whole-track pipeline is screened against 3 s, the shortest input it can judge.
+    n_samples = 3 * sr
+    if not whole:
+        n_samples = int(getattr(clip, "n_samples_", max(1, round(clip.duration * sr))))
+        hop_samples = None if hop is None else max(1, int(round(hop * sr)))
+        pad_mode = getattr(clip, "pad_mode", "constant")
     tail = pipeline[clip_idx + 1 :]
     if not hasattr(tail, "predict_proba"):
         raise ValueError("predict_songs needs a classifier with predict_proba at the end.")
