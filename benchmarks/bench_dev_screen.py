@@ -14,22 +14,14 @@ Run (about 5 minutes on 2 CPU cores)::
 """
 
 import argparse
-import os
-import sys
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from sklearn.pipeline import make_pipeline  # noqa: E402
-from sklearn.preprocessing import StandardScaler  # noqa: E402
-
-from bench_feature_table import (  # noqa: E402
-    DEFAULT_CSV, _limit_threads, _protocol, log_var_columns,
-)
+import _common
+import numpy as np
+import pandas as pd
+from _common import DEFAULT_CSV, log_var_columns
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 SETTINGS = {
     "preset": {},
@@ -60,7 +52,7 @@ def main(argv=None):
         parser.error(f"--seeds must be >= 1, got {args.seeds}")
     if not args.csv.is_file():
         parser.error(f"--csv: no such file: {args.csv}")
-    _limit_threads(args.threads)
+    _common.limit_tf_threads(args.threads)
 
     from skgenre import GenreClassifier
     from skgenre.models import get_preset
@@ -69,7 +61,7 @@ def main(argv=None):
     columns = [c for c in table.columns if c not in ("filename", "label", "length")]
     X = table[columns].to_numpy(dtype=np.float32)
     y = table["label"].to_numpy()
-    [(train, test)], where = _protocol(argparse.Namespace(protocol="filtered-dev"), table)
+    [(train, test)], where = _common.feature_table_split("filtered-dev", table)
     preset = get_preset("tuned", "feature")["classifier"]
 
     rows = []

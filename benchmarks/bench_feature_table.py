@@ -48,15 +48,10 @@ It prints a markdown table of mean and std accuracy and the mean fit time per fo
 """
 
 import argparse
-import os
-import sys
 import time
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-# Run from a checkout without installing skgenre.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
+import _common  # first: the checkout on sys.path, TensorFlow quiet
 import numpy as np
 import pandas as pd
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_validate
@@ -68,16 +63,6 @@ PAPER24 = (
     ["tempo", "zero_crossing_rate_mean", "spectral_centroid_mean", "chroma_stft_mean"]
     + [f"mfcc{i}_mean" for i in range(1, 21)]
 )
-
-
-def _limit_threads(n):
-    import tensorflow as tf
-
-    try:
-        tf.config.threading.set_intra_op_parallelism_threads(n)
-        tf.config.threading.set_inter_op_parallelism_threads(n)
-    except RuntimeError:
-        pass  # TF already initialized in this process
 
 
 def _scaler(name):
@@ -96,23 +81,12 @@ def make_preset_model(preset, random_state=0, **overrides):
     return make_pipeline(_scaler(p["scaler"]), clf)
 
 
-def log_var_columns(columns):
-    """``log1p`` of the variance columns, every other column passed through."""
-    from sklearn.compose import ColumnTransformer
-    from sklearn.preprocessing import FunctionTransformer
-
-    var = [i for i, c in enumerate(columns) if c.endswith("_var")]
-    return ColumnTransformer(
-        [("log", FunctionTransformer(np.log1p), var)], remainder="passthrough"
-    )
-
-
 def make_best(columns=None, random_state=0, **classifier_params):
     """``make_ensemble`` behind a StandardScaler (after log1p of the variances of ``columns``)."""
     from skgenre.models import make_ensemble
 
     ensemble = make_ensemble("tuned", "feature", random_state=random_state, **classifier_params)
-    steps = [] if columns is None else [log_var_columns(columns)]
+    steps = [] if columns is None else [_common.log_var_columns(columns)]
     return make_pipeline(*steps, StandardScaler(), ensemble)
 
 
@@ -134,48 +108,15 @@ def make_svc():
     )
 
 
-DEFAULT_CSV = Path(__file__).resolve().parents[2] / "shared/data/gtzan/features_30_sec.csv"
 MODELS = (
     "svc", "paper", "tuned", "ensemble", "ensemble-logvar", "ensemble-logvar-drop5", "stack"
 )
 
 
-def _protocol(args, table):
-    """The cross-validation splitter of ``--protocol`` and a line that describes it."""
-    if args.protocol == "kfold":
-        # Repeat r reshuffles with seed + r, so repeat 0 keeps the folds of a single run.
-        seeds = range(args.seed, args.seed + args.repeats)
-        y = table["label"].to_numpy()
-        cv = [
-            split
-            for seed in seeds
-            for split in StratifiedKFold(args.folds, shuffle=True, random_state=seed).split(y, y)
-        ]
-        shown = f"seed {args.seed}" if args.repeats == 1 else f"seeds {seeds[0]}-{seeds[-1]}"
-        return cv, f"{args.folds}-fold stratified CV ({shown}), {len(table)} tracks"
-    from skgenre.datasets import load_gtzan_split_lists
-
-    part_of = {
-        entry.rsplit("/", 1)[-1]: part
-        for part, entries in load_gtzan_split_lists().items()
-        for entry in entries
-    }
-    part = table["filename"].map(part_of).to_numpy()
-    train_parts = ("train",) if args.protocol == "filtered-dev" else ("train", "valid")
-    test_part = "valid" if args.protocol == "filtered-dev" else "test"
-    train = np.flatnonzero(np.isin(part, train_parts))
-    test = np.flatnonzero(part == test_part)
-    where = (
-        f"filtered split (Kereliuk & Sturm): fit on {'+'.join(train_parts)} "
-        f"({len(train)} tracks), test on {test_part} ({len(test)} tracks)"
-    )
-    return [(train, test)], where
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--csv", type=Path, default=DEFAULT_CSV,
+        "--csv", type=Path, default=_common.DEFAULT_CSV,
         help="the GTZAN feature table (default: ../shared/data/gtzan/features_30_sec.csv "
         "beside the checkout)",
     )
@@ -204,13 +145,15 @@ def main(argv=None):
         parser.error(f"--repeats applies to --protocol kfold only, not {args.protocol}")
     if not args.csv.is_file():
         parser.error(f"--csv: no such file: {args.csv}")
-    _limit_threads(args.threads)
+    _common.limit_tf_threads(args.threads)
 
     table = pd.read_csv(args.csv)
     y = table["label"].to_numpy()
     all57 = [c for c in table.columns if c not in ("filename", "label", "length")]
     columns = {"paper24": PAPER24, "all57": all57}
-    cv, where = _protocol(args, table)
+    cv, where = _common.feature_table_split(
+        args.protocol, table, folds=args.folds, seed=args.seed, repeats=args.repeats
+    )
     wanted = args.models.split(",")
     unknown = set(wanted) - set(MODELS)
     if unknown:

@@ -15,14 +15,11 @@ consecutive 5-s pieces when present, synthetic music-like clips otherwise.
 """
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
+import _common  # first: the checkout on sys.path
 import numpy as np
-
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 SR = 22050
 
@@ -55,17 +52,7 @@ def load_clips(n_clips, duration, data_dir, synthetic):
 
 
 def naive26(y):
-    import librosa
-
-    return np.r_[
-        librosa.feature.tempo(y=y, sr=SR)[0],
-        librosa.feature.zero_crossing_rate(y).mean(),
-        librosa.feature.spectral_centroid(y=y, sr=SR).mean(),
-        librosa.feature.spectral_flatness(y=y).mean(),
-        librosa.feature.chroma_stft(y=y, sr=SR).mean(),
-        librosa.feature.spectral_contrast(y=y, sr=SR).mean(),
-        librosa.feature.mfcc(y=y, sr=SR).mean(axis=-1),
-    ]
+    return _common.naive26(y, SR)
 
 
 def shared_stft26(y):
@@ -113,7 +100,7 @@ def main(argv=None):
     parser.add_argument("--duration", type=float, default=5.0, help="clip length, s (default 5)")
     parser.add_argument("--repeat", type=int, default=3, help="timing repeats, best kept")
     parser.add_argument(
-        "--data-dir", default=str(ROOT.parent / "shared" / "data" / "gtzan"),
+        "--data-dir", default=str(_common.GTZAN),
         help="GTZAN material with sample/ (default ../shared/data/gtzan)",
     )
     parser.add_argument("--synthetic", action="store_true", help="use synthetic clips")

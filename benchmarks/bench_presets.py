@@ -23,20 +23,9 @@ import platform
 import sys
 import time
 import warnings
-from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-import numpy as np  # noqa: E402
-
-# Run from a checkout without installing.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-FACTORIES = {
-    "feature": "make_feature_pipeline",
-    "spec-dense": "make_spectrogram_dense_pipeline",
-    "cnn": "make_cnn_pipeline",
-}
+import _common  # noqa: F401  (first: the checkout on sys.path, TensorFlow quiet)
+import numpy as np
 
 
 def _parse_args(argv=None):
@@ -170,7 +159,7 @@ def run(args):
     track_presets = _csv_list(args.track_presets)
     track_n_clips = [None if t == "all" else int(t) for t in _csv_list(args.track_n_clips)]
     for kind in _csv_list(args.kinds):
-        factory = getattr(pipelines, FACTORIES[kind])
+        factory = pipelines.MODEL_KINDS[kind]
         # One-time costs (TensorFlow start-up, numba compilation in librosa, first graph
         # tracing) would otherwise all land in the first timed row and skew its ratios.
         warm = factory("paper", sr=args.sr, duration=args.clip_duration, random_state=0,

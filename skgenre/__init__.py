@@ -5,17 +5,9 @@ nor Keras, and a transformer costs only the import of its own module. Keras is i
 first time :class:`GenreClassifier` (or a model) is touched.
 """
 
-from ._errors import (
-    AudioLoadError,
-    BrokenFilesWarning,
-    DatasetError,
-    ModelFileError,
-    OutputError,
-    SkgenreError,
-    VersionMismatchWarning,
-    WeightsMismatchError,
-    WeightsNotFoundError,
-)
+# The one exception family (skgenre._errors.__all__) is public as it is.
+from ._errors import *  # noqa: F403
+from ._errors import __all__ as _errors_all
 from ._lazy import attach as _attach
 from ._version import __version__
 
@@ -56,18 +48,4 @@ _SUBMODULES = [
 ]
 
 __getattr__, __dir__, _lazy_all = _attach(__name__, _LAZY, _SUBMODULES)
-__all__ = sorted(
-    [
-        "AudioLoadError",
-        "BrokenFilesWarning",
-        "DatasetError",
-        "ModelFileError",
-        "OutputError",
-        "SkgenreError",
-        "VersionMismatchWarning",
-        "WeightsMismatchError",
-        "WeightsNotFoundError",
-        "__version__",
-        *_lazy_all,
-    ]
-)
+__all__ = sorted([*_errors_all, "__version__", *_lazy_all])

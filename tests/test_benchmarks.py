@@ -169,3 +169,30 @@ def test_bench_real_rows_on_a_toy_genre_tree(tmp_path):
 def test_bench_real_refuses_bad_arguments(args, message, tmp_path):
     res = _run("bench_real.py", *args, cwd=tmp_path)
     assert res.returncode == 2 and message in res.stderr
+
+
+def test_bench_train_memory_reports_peak_rss(tmp_path):
+    import json
+
+    report = tmp_path / "mem.json"
+    proc = _run("bench_train_memory.py", "--model", "feature", "--n-per-class", "1",
+                "--cpus", "0", "--workdir", tmp_path / "work", "--report", report, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    res = json.loads(report.read_text())
+    assert res["n_songs"] == 10 and res["returncode"] == 0
+    assert 100 < res["max_rss_mb"] < 100_000 and res["cpu_s"] > 0
+    assert "peak RSS" in proc.stdout
+
+
+@pytest.mark.slow
+def test_bench_reproduce_on_real_tracks(gtzan_dir, tmp_path):
+    import json
+
+    report = tmp_path / "rep.json"
+    proc = _run("bench_reproduce.py", "--n-per-class", "5", "--duration", "6",
+                "--tile", gtzan_dir / "mini", "--cpus", "0", "--workdir", tmp_path / "work",
+                "--report", report, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    res = json.loads(report.read_text())
+    assert res["n_songs"] == 50 and len(res["accuracy"]) == 12
+    assert {"fit_cnn", "evaluate_feature", "total"} <= set(res["stages_s"])

@@ -55,17 +55,16 @@ def run_predict(args, out=print):
     k = min(args.top_k, len(classes))
     entries = [_entry(row, classes, k) for _, row in res.iterrows()]
     failed = [e for e in entries if not e["ok"]]
+    # Each file's error is printed once, with its result (the table or the JSON); stderr
+    # only counts the failures (below), so that a terminal shows no error twice.
     if args.json:
-        # the errors are in the JSON; stderr only counts them (below)
         out(json.dumps(entries, indent=2))
     else:
-        for e in failed:
-            print(f"skgenre predict: error: {e['error']}", file=sys.stderr)
         width = max(len(str(c)) for c in classes)
         for e in entries:
             name = display_name(e["file"])  # no raw control characters on the terminal
             if not e["ok"]:
-                out(f"{name}\n  FAILED (the error is on stderr)")
+                out(f"{name}\n  FAILED: {e['error']}")
                 continue
             out(f"{name}  ({e['duration_s']:.1f} s, {e['n_clips']} clip(s))")
             if e["warning"]:

@@ -1,6 +1,9 @@
 """The estimator plumbing shared by skgenre's clip transformers: fit, transform, tags."""
 
+from numbers import Integral
+
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..utils import validate_clips
@@ -23,6 +26,16 @@ class ClipTransformer(TransformerMixin, BaseEstimator):
     """
 
     _progress_desc = "computing"
+
+    #: Constraints of the parameters every clip transformer has; subclasses add theirs.
+    _clip_constraints = {
+        "sr": [Interval(Integral, 1, None, closed="left")],
+        "n_fft": [Interval(Integral, 2, None, closed="left")],
+        "hop_length": [Interval(Integral, 1, None, closed="left")],
+        "n_jobs": [Integral, None],
+        "chunk_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "verbose": ["verbose"],
+    }
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):

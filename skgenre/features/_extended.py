@@ -187,16 +187,11 @@ class FeatureExtractor(ClipTransformer):
     """
 
     _parameter_constraints: dict = {
-        "sr": [Interval(Integral, 1, None, closed="left")],
-        "n_fft": [Interval(Integral, 2, None, closed="left")],
-        "hop_length": [Interval(Integral, 1, None, closed="left")],
+        **ClipTransformer._clip_constraints,
         "n_mfcc": [Interval(Integral, 1, 128, closed="both")],
         "groups": [list, tuple, None],
         "tempo": ["boolean"],
-        "n_jobs": [Integral, None],
-        "chunk_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "onset_aggregate": [StrOptions({"mean", "median"})],
-        "verbose": ["verbose"],
     }
 
     _progress_desc = "computing features"

@@ -86,16 +86,11 @@ class MelSpectrogram(ClipTransformer):
     """
 
     _parameter_constraints: dict = {
-        "sr": [Interval(Integral, 1, None, closed="left")],
-        "n_fft": [Interval(Integral, 2, None, closed="left")],
-        "hop_length": [Interval(Integral, 1, None, closed="left")],
+        **ClipTransformer._clip_constraints,
         "n_mels": [Interval(Integral, 1, None, closed="left")],
         "power": [Interval(Real, 0, None, closed="neither")],
         "ref": [StrOptions({"max"}), Interval(Real, 0, None, closed="neither")],
         "top_db": [Interval(Real, 0, None, closed="left"), None],
-        "n_jobs": [Integral, None],
-        "chunk_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
-        "verbose": ["verbose"],
     }
 
     _progress_desc = "computing mel spectrograms"

@@ -1,10 +1,9 @@
 """The 26 clip features of Minhas, Chie & Lee's feature-based network."""
 
 from functools import partial
-from numbers import Integral
 
 import numpy as np
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
 from ._base import ClipTransformer
@@ -133,13 +132,8 @@ class FeatureExtractor26(ClipTransformer):
     """
 
     _parameter_constraints: dict = {
-        "sr": [Interval(Integral, 1, None, closed="left")],
-        "n_fft": [Interval(Integral, 2, None, closed="left")],
-        "hop_length": [Interval(Integral, 1, None, closed="left")],
-        "n_jobs": [Integral, None],
-        "chunk_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        **ClipTransformer._clip_constraints,
         "onset_aggregate": [StrOptions({"mean", "median"})],
-        "verbose": ["verbose"],
     }
 
     _progress_desc = "computing features"

@@ -706,16 +706,17 @@ class AudioFiles:
 
     Examples
     --------
-    >>> import tempfile
-    >>> from skgenre.datasets import make_toy_genres
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> import soundfile as sf
     >>> from skgenre.io import AudioLoader
-    >>> toy = make_toy_genres(n_per_class=2, n_classes=2, duration=1.0, random_state=0,
-    ...                       path=tempfile.mkdtemp())
-    >>> files = AudioLoader(sr=16000, lazy=True).transform(toy.filenames)
+    >>> path = os.path.join(tempfile.mkdtemp(), "silence.wav")
+    >>> sf.write(path, np.zeros(8000, dtype=np.float32), 8000)  # 1 s at 8 kHz
+    >>> files = AudioLoader(sr=16000, lazy=True).transform([path, path])
     >>> files
-    AudioFiles(4 files, sr=16000)
+    AudioFiles(2 files, sr=16000)
     >>> [w.shape for w in files.decode()]
-    [(16000,), (16000,), (16000,), (16000,)]
+    [(16000,), (16000,)]
     """
 
     def __init__(self, paths, loader):

@@ -34,7 +34,6 @@ import numpy as np
 import scipy.sparse as sp
 from scikeras.wrappers import BaseWrapper
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
-from sklearn.metrics import accuracy_score
 from sklearn.model_selection import train_test_split
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils._tags import ClassifierTags
@@ -721,22 +720,3 @@ class GenreClassifier(ClassifierMixin, BaseWrapper):
         """
         proba = self.predict_proba(X)
         return np.asarray(self.classes_)[proba.argmax(axis=1)]
-
-    def score(self, X, y, sample_weight=None):
-        """Mean accuracy on ``(X, y)``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features) or (n_samples, n_mels, n_frames)
-            Test samples.
-        y : array-like of shape (n_samples,)
-            True labels.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Sample weights.
-
-        Returns
-        -------
-        score : float
-            Accuracy of ``self.predict(X)``.
-        """
-        return accuracy_score(y, self.predict(X), sample_weight=sample_weight)
