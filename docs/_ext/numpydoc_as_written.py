@@ -25,6 +25,7 @@ from __future__ import annotations
 import ast
 import builtins
 import re
+from pathlib import Path
 from textwrap import dedent
 
 import griffe
@@ -78,6 +79,18 @@ _RETURN_ITEMS = {
 }
 _NAME = r"\*{0,2}[A-Za-z_]\w*"
 _NAMES = re.compile(rf"^{_NAME}(?:\s*,\s*{_NAME})*$")
+
+
+def _private_path(path):
+    return any(p.startswith("_") and not p.startswith("__") for p in path.split("."))
+
+
+def _documented_identifiers(folder):
+    """The ``::: identifier`` lines of the Markdown pages under ``folder``."""
+    found = []
+    for page in sorted(Path(folder).rglob("*.md")):
+        found += re.findall(r"^::: *([\w.]+)", page.read_text(encoding="utf-8"), re.M)
+    return found
 
 
 def _is_dash_line(line):
@@ -139,13 +152,20 @@ class _PublicApi:
         except (griffe.AliasResolutionError, griffe.CyclicAliasError):
             return None
 
+    def prefer(self, identifiers):
+        """Use the paths under which the API pages document objects (``::: path``)."""
+        for identifier in identifiers:
+            canonical = self.canonical(identifier)
+            if canonical is not None and not _private_path(identifier):
+                self.public[canonical] = identifier
+
     def public_path(self, canonical):
         """The public path of a canonical path, members included (``Class.method``)."""
         if canonical in self.public:
             return self.public[canonical]
         head, _, tail = canonical.rpartition(".")
         while head:
-            if head in self.public and not any(p.startswith("_") for p in tail.split(".")):
+            if head in self.public and not _private_path(tail):
                 return f"{self.public[head]}.{tail}"
             head, _, last = head.rpartition(".")
             tail = f"{last}.{tail}"
@@ -530,9 +550,15 @@ def _walk(obj):
 class NumpydocAsWritten(griffe.Extension):
     """Public aliases, verbatim numpydoc and links for the docstrings of a package."""
 
-    def __init__(self, packages=None):
+    def __init__(self, packages=None, api_pages=None):
         super().__init__()
         self.packages = set(packages) if packages else None
+        # Links go to the path under which an object is documented (``::: path`` on these
+        # pages), else to its shortest public path.
+        # A relative folder is taken from the repository root (two levels above docs/_ext/).
+        if api_pages is not None and not Path(api_pages).is_absolute():
+            api_pages = Path(__file__).resolve().parents[2] / api_pages
+        self.api_pages = api_pages
 
     def on_package(self, *, pkg, loader, **kwargs):
         if self.packages is not None and pkg.name not in self.packages:
@@ -544,6 +570,8 @@ class NumpydocAsWritten(griffe.Extension):
                 if name not in module.members:
                     module.set_member(name, griffe.Alias(name, f"{target_module}.{name}", parent=module))
         api = _PublicApi(pkg, loader.modules_collection)
+        if self.api_pages:
+            api.prefer(_documented_identifiers(self.api_pages))
         types = _Types(api)
         for obj in _walk(pkg):
             docstring = obj.docstring
