@@ -35,7 +35,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from bench_features import naive26  # the paper's 26 features, one librosa call each
+from _common import naive26  # the paper's 26 features, one librosa call each
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_DATA = HERE.parent.parent / "shared" / "data" / "gtzan" / "mini"
