@@ -136,6 +136,11 @@ def test_noise_rate_zero_is_exact_identity(rng):
     assert out.dtype == np.float32 and np.array_equal(out, images)
     clips = rng.standard_normal((2, 4096)).astype(np.float32)
     assert np.array_equal(PixelDropoutNoise().fit_transform(clips), clips)
+    # no copy at rate 0 (a pipeline would hold its clips twice); above 0 the input is kept
+    assert np.shares_memory(out, images)
+    kept = images.copy()
+    PixelDropoutNoise(rate=0.5, random_state=0).fit_transform(images)
+    assert np.array_equal(images, kept)
 
 
 @pytest.mark.parametrize("rate", [0.25, 0.5, 0.75, 1.0])
