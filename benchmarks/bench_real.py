@@ -35,6 +35,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from bench_features import naive26  # the paper's 26 features, one librosa call each
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_DATA = HERE.parent.parent / "shared" / "data" / "gtzan" / "mini"
@@ -83,21 +84,6 @@ def load(data, n_jobs):
     start = time.perf_counter()
     waves = AudioLoader(sr=SR, n_jobs=n_jobs).fit_transform(ds.filenames)
     return waves, np.asarray(ds.target), time.perf_counter() - start
-
-
-def naive26(y):
-    """The paper's 26 features, each computed by its own librosa call (the naive way)."""
-    import librosa
-
-    return np.r_[
-        librosa.feature.tempo(y=y, sr=SR)[0],
-        librosa.feature.zero_crossing_rate(y).mean(),
-        librosa.feature.spectral_centroid(y=y, sr=SR).mean(),
-        librosa.feature.spectral_flatness(y=y).mean(),
-        librosa.feature.chroma_stft(y=y, sr=SR).mean(),
-        librosa.feature.spectral_contrast(y=y, sr=SR).mean(),
-        librosa.feature.mfcc(y=y, sr=SR).mean(axis=-1),
-    ]
 
 
 class NaiveSVC:

@@ -38,7 +38,7 @@ def _mel_filterbank():
     return _mel_basis
 
 
-def musicnn_logmel(waveform, sr=SR):
+def musicnn_logmel(waveform, sr=16000):
     """The log-mel spectrogram that the musicnn networks take as input.
 
     The waveform is resampled to 16 kHz (soxr, high quality), then: STFT with a 512-sample
@@ -80,7 +80,7 @@ def musicnn_logmel(waveform, sr=SR):
     return np.log10(np.float32(10000) * mel.T + np.float32(1)).astype(np.float32, copy=False)
 
 
-def musicnn_patches(logmel, n_frames=N_FRAMES):
+def musicnn_patches(logmel, n_frames=187):
     """Cut a log-mel spectrogram into consecutive, non-overlapping patches.
 
     Patches start at frame 0, ``n_frames``, ``2 * n_frames``, ...; a trailing remainder
