@@ -18,6 +18,7 @@ EXAMPLES = ROOT / "examples"
 EXPECTED_OUTPUTS = {
     "dask_extraction.py": ["dask_features.png"],
     "persistence_round_trip.py": ["model.skgenre"],
+    "plot_embeddings_2d.py": ["embeddings_2d.png"],
     "plot_features26.py": ["features26.png"],
     "plot_grid_search_kernel_size.py": ["grid_search_kernel_size.png"],
     "plot_noise_robustness.py": ["noise_robustness.png"],
@@ -86,9 +87,11 @@ def test_example_help(script, tmp_path):
 
 
 @pytest.mark.parametrize("script", sorted(EXPECTED_OUTPUTS))
-def test_example_runs_small(script, tmp_path):
+def test_example_runs_small(script, tmp_path, request):
     if script == "dask_extraction.py":
         pytest.importorskip("distributed")
+    if script == "plot_embeddings_2d.py":
+        request.getfixturevalue("musicnn_weights")  # skips without the pretrained weights
     if any(name.endswith(".png") for name in EXPECTED_OUTPUTS[script]):
         pytest.importorskip("matplotlib")
     if script == "persistence_round_trip.py":

@@ -539,6 +539,28 @@ def _lazy_exports(module):
     return {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, str)}
 
 
+def _inline_private_defaults(func, api):
+    """``sr=SR`` with ``SR`` a constant of a private module shows as ``sr=16000``: the value
+    says more than a name that is not documented anywhere, and links nowhere."""
+    for parameter in func.parameters:
+        default = parameter.default
+        if not isinstance(default, griffe.Expr) or not hasattr(default, "canonical_path"):
+            continue
+        canonical = api.canonical(default.canonical_path) if default.canonical_path else None
+        if canonical is None or api.public_path(canonical) is not None:
+            continue
+        try:
+            constant = api.collection.get_member(canonical)
+        except (KeyError, ValueError, griffe.AliasResolutionError):
+            continue
+        if constant.is_attribute and constant.value is not None:
+            try:
+                ast.literal_eval(str(constant.value))
+            except (ValueError, SyntaxError):
+                continue
+            parameter.default = str(constant.value)
+
+
 def _walk(obj):
     yield obj
     for member in list(obj.members.values()):
@@ -574,6 +596,8 @@ class NumpydocAsWritten(griffe.Extension):
             api.prefer(_documented_identifiers(self.api_pages))
         types = _Types(api)
         for obj in _walk(pkg):
+            if obj.is_function:
+                _inline_private_defaults(obj, api)
             docstring = obj.docstring
             if docstring is None or obj.is_module:
                 continue

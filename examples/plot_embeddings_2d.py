@@ -1,0 +1,122 @@
+"""Pretrained musicnn embeddings of 100 real GTZAN tracks, projected to 2-D and coloured by genre.
+
+Every track of the GTZAN mini set (100 real 30-s tracks, 10 per genre) goes through
+``MusicnnEmbedding`` (the MSD-trained musicnn network, its 200 ``penultimate`` units
+averaged over the track's 3-s patches). The 200-dimensional embeddings are standardized and
+projected to two dimensions twice, without the labels: by PCA (linear; the axes are the
+two directions of largest variance) and by t-SNE (non-linear; it keeps neighbours close,
+distances between far groups mean little). The colours are the genres, added afterwards.
+Genres that form their own region are the ones a classifier on these embeddings finds easy.
+
+Run::
+
+    python examples/plot_embeddings_2d.py                 # ../shared/data/gtzan/mini, minutes
+    python examples/plot_embeddings_2d.py --data /path/to/gtzan
+    python examples/plot_embeddings_2d.py --small         # seconds, SYNTHETIC toy set (what CI runs)
+
+It needs the musicnn weights (``pip install --no-deps musicnn==0.1.0``). The
+documentation's figure is made with::
+
+    python examples/plot_embeddings_2d.py --out docs/img
+
+Writes ``embeddings_2d.png`` into ``--out`` (default: the current folder).
+``SKGENRE_EXAMPLE_SMALL=1`` in the environment is the same as ``--small``.
+"""
+
+import argparse
+import io
+import os
+from pathlib import Path
+
+import numpy as np
+
+DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "gtzan" / "mini"
+
+
+def save_png(fig, path, colors=256):
+    """Write ``fig`` as a palette PNG: a figure of a few hundred kB shrinks to well under 200."""
+    from PIL import Image
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=fig.dpi)
+    buf.seek(0)
+    image = Image.open(buf).convert("RGB")
+    image.quantize(colors=colors, method=Image.Quantize.FASTOCTREE).save(path, optimize=True)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", metavar="DIR", default=str(DEFAULT_DATA),
+                        help="GTZAN folder (default: the mini set beside the checkout)")
+    parser.add_argument("--out", metavar="DIR", default=".", help="folder for the PNG")
+    parser.add_argument("--seed", type=int, default=0, help="seeds t-SNE")
+    parser.add_argument("--small", action="store_true", help="tiny synthetic data instead")
+    args = parser.parse_args(argv)
+    small = args.small or os.environ.get("SKGENRE_EXAMPLE_SMALL") == "1"
+    print(f"mode: {'small' if small else 'full'}")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # quiet TensorFlow start-up
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from sklearn.decomposition import PCA
+    from sklearn.manifold import TSNE
+    from sklearn.preprocessing import StandardScaler
+
+    from skgenre import AudioLoader, MusicnnEmbedding
+    from skgenre.datasets import load_gtzan, make_toy_genres
+
+    sr = 16000  # musicnn's own rate: decode straight to it
+    if small:
+        toy = make_toy_genres(n_per_class=4, n_classes=3, duration=4.0, sr=sr, random_state=0)
+        waves = toy.data
+        y = np.asarray(toy.target_names)[toy.target]
+        source = "SYNTHETIC toy set (not music)"
+    else:
+        if not Path(args.data).is_dir():
+            parser.error(f"--data {args.data}: no such folder (the default needs ../shared "
+                         "beside the checkout; give a GTZAN folder, or --small)")
+        gtzan = load_gtzan(args.data)
+        y = np.asarray(gtzan.target_names)[gtzan.target]
+        waves = AudioLoader(sr=sr, n_jobs=-1).fit_transform(gtzan.filenames)
+        source = f"GTZAN, {len(y)} real tracks ({Path(args.data).name})"
+    emb = MusicnnEmbedding(layer="penultimate", stats=("mean",), sr=sr)
+    X = emb.fit_transform(waves)
+    Z = StandardScaler().fit_transform(X)
+    pca = PCA(n_components=2).fit(Z)
+    views = {
+        "PCA (explains {:.0%} of the variance)".format(pca.explained_variance_ratio_.sum()):
+            pca.transform(Z),
+        "t-SNE (perplexity {})".format(min(30, (len(y) - 1) // 3)):
+            TSNE(n_components=2, perplexity=min(30, (len(y) - 1) // 3), init="pca",
+                 random_state=args.seed).fit_transform(Z),
+    }
+    print(f"{X.shape[0]} tracks x {X.shape[1]} embedding dimensions")
+
+    genres = sorted(set(y))
+    colors = plt.get_cmap("tab10")
+    markers = "osD^v<>pX*"
+    fig, axes = plt.subplots(1, 2, figsize=(10.5, 4.9), dpi=90)
+    for ax, (title, P) in zip(axes, views.items()):
+        for k, genre in enumerate(genres):
+            sel = y == genre
+            ax.scatter(P[sel, 0], P[sel, 1], s=28, color=colors(k % 10),
+                       marker=markers[k % len(markers)], label=genre, alpha=0.85,
+                       edgecolors="none")
+        ax.set_title(title, fontsize=10)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    axes[1].legend(fontsize=8, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
+    fig.suptitle(f"MusicnnEmbedding (MSD, penultimate layer, mean over 3-s patches): {source}; "
+                 "projected without the labels, coloured by genre", fontsize=9)
+    fig.tight_layout()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    save_png(fig, out / "embeddings_2d.png")
+    size_kb = (out / "embeddings_2d.png").stat().st_size // 1024
+    print(f"wrote {out / 'embeddings_2d.png'} ({size_kb} kB)")
+
+
+if __name__ == "__main__":
+    main()
