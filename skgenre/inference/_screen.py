@@ -19,6 +19,7 @@ peak level below -80 dBFS (e.g. all zeros)     error: silence has no genre
 samples beyond +-1000 (far outside [-1, 1])    error: not audio-scaled
 audio shorter than one clip                    warning: padded to one clip
 samples beyond +-1 (up to 1000)                warning: over full scale
+longer than ``max_duration`` (default 600 s)   warning: only the first part is judged
 the model fails on one song                    error for that song only
 =============================================  =========================================
 """
@@ -30,7 +31,7 @@ import numpy as np
 
 from .._errors import AudioLoadError
 
-__all__ = ["predict_each", "screen_path", "screen_waveform"]
+__all__ = ["header_duration", "limit_note", "predict_each", "screen_path", "screen_waveform"]
 
 # Header values no real recording has: DXD is 352.8 kHz and the largest ambisonic
 # formats in use have 64 channels.
@@ -38,6 +39,8 @@ MAX_HEADER_SR = 1_000_000
 MAX_HEADER_CHANNELS = 64
 # A song whose audio fills less than this fraction of one clip would be judged on padding.
 MIN_CLIP_FRACTION = 0.1
+# Clips of one song sent through the model at once: bounds the memory of the features.
+CLIP_BATCH = 256
 # -80 dBFS: below the dither of 16-bit audio; nothing a listener could hear.
 SILENCE_PEAK = 1e-4
 # Decoded audio lies in [-1, 1]; floats a little over full scale happen (clipping in
@@ -122,6 +125,33 @@ def screen_path(item):
     return path, None
 
 
+def header_duration(path):
+    """Seconds of audio a file's header announces, or None when it cannot tell."""
+    try:
+        import soundfile as sf
+
+        info = sf.info(os.fsdecode(os.fspath(path)))
+        return info.frames / info.samplerate if info.samplerate > 0 and info.frames > 0 else None
+    except Exception:
+        return None
+
+
+def limit_note(max_duration, total_seconds):
+    """The warning of a song cut at ``max_duration``.
+
+    Examples
+    --------
+    >>> from skgenre.inference._screen import limit_note
+    >>> limit_note(600.0, 3600.0)
+    'only the first 600 s of 3600 s were judged (max_duration=600)'
+    """
+    total = "a longer song" if total_seconds is None else f"{total_seconds:.0f} s"
+    return (
+        f"only the first {max_duration:g} s of {total} were judged "
+        f"(max_duration={max_duration:g})"
+    )
+
+
 def _error(source, is_file, reason):
     if is_file:
         return AudioLoadError(source, reason)
@@ -198,9 +228,10 @@ def _first_line(exc):
 def predict_each(tail, clip_sets, sources, is_file):
     """Clip probabilities per song; a failure on one song is that song's error only.
 
-    All songs' clips go through ``tail.predict_proba`` in one call (fast); if that call
-    fails, or gives non-finite probabilities, each song is predicted on its own so that
-    the songs that work still get their result.
+    The clips of several short songs go through ``tail.predict_proba`` in one call (fast);
+    if that call fails, or gives non-finite probabilities, each song is predicted on its
+    own so that the songs that work still get their result. A long song's clips go through
+    in batches of ``CLIP_BATCH``, which bounds the memory of the features.
 
     Parameters
     ----------
@@ -223,8 +254,12 @@ def predict_each(tail, clip_sets, sources, is_file):
         return results
 
     def one(i):
+        clips = clip_sets[i]
         try:
-            proba = np.asarray(tail.predict_proba(clip_sets[i]), dtype=np.float64)
+            proba = np.concatenate([
+                np.asarray(tail.predict_proba(clips[j : j + CLIP_BATCH]), dtype=np.float64)
+                for j in range(0, len(clips), CLIP_BATCH)
+            ])
         except Exception as exc:  # any fault of the model on this song
             return None, _error(
                 sources[i], is_file[i], f"the model failed on this song ({_first_line(exc)})"
@@ -235,7 +270,7 @@ def predict_each(tail, clip_sets, sources, is_file):
             )
         return proba, None
 
-    if len(todo) > 1:
+    if len(todo) > 1 and sum(len(clip_sets[i]) for i in todo) <= CLIP_BATCH:
         try:
             proba = np.asarray(
                 tail.predict_proba(np.concatenate([clip_sets[i] for i in todo])), dtype=np.float64
