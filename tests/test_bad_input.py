@@ -629,6 +629,21 @@ def test_cli_train_checks_out_before_any_work(tmp_path, capsys, monkeypatch, out
     assert code == 2 and "skgenre train: error: cannot write" in err and reason in err
 
 
+def test_cli_train_on_a_folder_where_nothing_decodes(tmp_path, capsys):
+    from skgenre.cli import main
+
+    for genre in ("blues", "rock"):
+        (tmp_path / "data" / genre).mkdir(parents=True)
+        for i in range(2):
+            (tmp_path / "data" / genre / f"{genre}.0000{i}.wav").write_text("not audio")
+    code = main(["train", "--model", "feature", "--data", str(tmp_path / "data"),
+                 "--out", str(tmp_path / "m.skgenre"), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2 and "none of the 4" in err and "can be read" in err
+    assert "it holds text" in err and "Traceback" not in err
+    assert not (tmp_path / "m.skgenre").exists()
+
+
 @pytest.mark.parametrize("setup, flags, reason", [
     ("file", [], "it is a file, not a folder"),
     ("under a file", [], "is a file, not a folder"),
