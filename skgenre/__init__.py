@@ -15,6 +15,8 @@ from ._errors import (
     OutputError,
     SkgenreError,
     VersionMismatchWarning,
+    WeightsMismatchError,
+    WeightsNotFoundError,
 )
 from ._version import __version__
 
@@ -26,12 +28,14 @@ _LAZY = {
     "GenreClassifier": "skgenre.models",
     "MelSpectrogram": "skgenre.features",
     "MinMaxThenNormalize": "skgenre.preprocessing",
+    "MusicnnEmbedding": "skgenre.embeddings",
     "PixelDropoutNoise": "skgenre.preprocessing",
     "RandomClip": "skgenre.preprocessing",
     "RowMeanVectorizer": "skgenre.features",
     "SpectrogramStandardizer": "skgenre.preprocessing",
     "TrackClassifier": "skgenre.models",
     "make_cnn_pipeline": "skgenre.pipelines",
+    "make_embedding_pipeline": "skgenre.pipelines",
     "make_feature_pipeline": "skgenre.pipelines",
     "make_spectrogram_dense_pipeline": "skgenre.pipelines",
     "load_model": "skgenre._persist",
@@ -41,6 +45,7 @@ _LAZY = {
 _SUBMODULES = [
     "cli",
     "datasets",
+    "embeddings",
     "evaluation",
     "features",
     "inference",
@@ -60,6 +65,8 @@ __all__ = sorted(
         "OutputError",
         "SkgenreError",
         "VersionMismatchWarning",
+        "WeightsMismatchError",
+        "WeightsNotFoundError",
         "__version__",
         *_LAZY,
         *_SUBMODULES,

@@ -18,6 +18,8 @@ __all__ = [
     "OutputError",
     "SkgenreError",
     "VersionMismatchWarning",
+    "WeightsMismatchError",
+    "WeightsNotFoundError",
 ]
 
 
@@ -120,3 +122,19 @@ class BrokenFilesWarning(UserWarning):
 
 class VersionMismatchWarning(UserWarning):
     """A saved model was written under other versions of skgenre, scikit-learn or Keras."""
+
+
+class WeightsNotFoundError(SkgenreError, FileNotFoundError):
+    """Pretrained network weights are not installed where skgenre looks for them.
+
+    The message names the command that installs them. It derives from
+    :class:`FileNotFoundError`, so ``except FileNotFoundError`` still works.
+    """
+
+
+class WeightsMismatchError(SkgenreError, ValueError):
+    """Pretrained weights are corrupt or do not fit the network they are loaded into.
+
+    Raised for a checksum that differs from the published one, and for any variable that is
+    missing, unexpected, or of the wrong shape; the message names each of them.
+    """

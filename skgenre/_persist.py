@@ -72,6 +72,7 @@ TRUSTED_TYPES = (
     "scikeras.utils.transformers.ClassifierLabelEncoder",
     "scikeras.utils.transformers.TargetReshaper",
     "skgenre._persist._NetworkRef",
+    "skgenre.embeddings._musicnn.MusicnnEmbedding",
     "skgenre.evaluation._protocols.StratifiedTrackKFold",
     "skgenre.features._extended.FeatureExtractor",
     "skgenre.features._mel.MelSpectrogram",

@@ -13,6 +13,7 @@ factory                              steps
 ``make_feature_pipeline``            load, clip, noise, features, scale, classifier
 ``make_spectrogram_dense_pipeline``  load, clip, melspec, noise, rowmean, scale, classifier
 ``make_cnn_pipeline``                load, clip, melspec, noise, scale, classifier
+``make_embedding_pipeline``          load, clip, embed, scale, classifier
 ===================================  ==========================================================
 
 With ``track=True`` the pipeline is ``load, track``: ``track`` is a
@@ -30,8 +31,14 @@ classifier parameters, e.g. ``make_cnn_pipeline(epochs=5, model__kernel_size=5)`
 """
 
 from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
 
-__all__ = ["make_cnn_pipeline", "make_feature_pipeline", "make_spectrogram_dense_pipeline"]
+__all__ = [
+    "make_cnn_pipeline",
+    "make_embedding_pipeline",
+    "make_feature_pipeline",
+    "make_spectrogram_dense_pipeline",
+]
 
 
 def _scaler(name):
@@ -286,3 +293,103 @@ def make_cnn_pipeline(
         "cnn", preset, track=track, sr=sr, duration=duration, random_state=random_state,
         memory=memory, n_jobs=n_jobs, classifier_params=classifier_params,
     )
+
+
+# Settings of make_embedding_pipeline, chosen by repeated 5-fold cross-validation by track
+# on the 100 real GTZAN tracks of the mini set (benchmarks/bench_embedding.py accuracy).
+_EMBEDDING_PRESETS = {
+    "tuned": {
+        "embed": {"model": "MSD_musicnn", "layer": "penultimate", "stats": "mean"},
+        "classifier": ("svc", {"C": 10.0}),
+    },
+}
+
+
+def _embedding_classifier(kind, params, random_state):
+    if kind == "svc":
+        from sklearn.svm import SVC
+
+        # probability=True: predict_proba for skgenre.inference.predict_songs and the CLI
+        return SVC(**{"probability": True, "random_state": random_state, **params})
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(**{"max_iter": 5000, "random_state": random_state, **params})
+
+
+def make_embedding_pipeline(
+    preset="tuned",
+    *,
+    duration=None,
+    sr=22050,
+    random_state=None,
+    memory=None,
+    n_jobs=None,
+    **classifier_params,
+):
+    """Pipeline: audio files -> whole track -> pretrained musicnn embedding -> scaler -> SVC.
+
+    Each track is embedded with :class:`~skgenre.MusicnnEmbedding` (the mean over its
+    consecutive 3-s patches of the MSD network's 200 penultimate units), standardised, and
+    classified; ``predict`` gives one genre per track. No network is trained, so fitting
+    takes only the time of the embeddings. Needs the pretrained weights
+    (``pip install --no-deps musicnn==0.1.0``).
+
+    Parameters
+    ----------
+    preset : {"tuned"}, default="tuned"
+        The embedding settings and classifier chosen by repeated 5-fold cross-validation by
+        track on 100 real GTZAN tracks (``benchmarks/README.md``).
+    duration : float or None, default=None
+        ``None`` embeds whole tracks (the ``clip`` step is ``"passthrough"``); a number
+        cuts one clip of that many seconds per track first (a centred clip, or a random one
+        when fitting), as in the other factories.
+    sr : int, default=22050
+        Sample rate the audio is decoded at; the embedding resamples it to 16 kHz.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the clip position (with ``duration``) and of the classifier.
+    memory : str, joblib.Memory or None, default=None
+        Cache of the fitted transformer steps (see :class:`~sklearn.pipeline.Pipeline`).
+    n_jobs : int or None, default=None
+        Parallel jobs for decoding and embedding.
+    **classifier_params : dict
+        Parameters of the classifier overriding the preset's (e.g. ``C=1.0``).
+
+    Returns
+    -------
+    pipeline : Pipeline
+        Steps ``load, clip, embed, scale, classifier``.
+
+    Examples
+    --------
+    >>> from skgenre import make_embedding_pipeline
+    >>> pipe = make_embedding_pipeline(random_state=0)
+    >>> list(pipe.named_steps)
+    ['load', 'clip', 'embed', 'scale', 'classifier']
+    >>> pipe.named_steps["embed"].layer
+    'penultimate'
+    """
+    from .embeddings import MusicnnEmbedding
+    from .io import AudioLoader
+
+    if preset not in _EMBEDDING_PRESETS:
+        raise ValueError(
+            f"unknown preset {preset!r} for make_embedding_pipeline; expected one of "
+            f"{sorted(_EMBEDDING_PRESETS)}."
+        )
+    p = _EMBEDDING_PRESETS[preset]
+    kind, params = p["classifier"]
+    if duration is None:
+        clip = "passthrough"
+    else:
+        from .preprocessing import RandomClip
+
+        clip = RandomClip(duration=duration, sr=sr, transform_mode="center",
+                          random_state=random_state)
+    steps = [
+        ("load", AudioLoader(sr=sr, n_jobs=n_jobs)),
+        ("clip", clip),
+        ("embed", MusicnnEmbedding(**p["embed"], sr=sr, n_jobs=n_jobs)),
+        ("scale", StandardScaler()),
+        ("classifier", _embedding_classifier(kind, {**params, **classifier_params}, random_state)),
+    ]
+    return Pipeline(steps, memory=memory)

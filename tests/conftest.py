@@ -30,3 +30,26 @@ def gtzan_sample_files(gtzan_dir):
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)
+
+
+def musicnn_weights_installed():
+    """Whether the pretrained musicnn checkpoints are installed (pip install --no-deps musicnn)."""
+    from skgenre import WeightsNotFoundError
+    from skgenre.embeddings import musicnn_weights_dir
+
+    try:
+        musicnn_weights_dir("MSD_musicnn")
+        musicnn_weights_dir("MTT_musicnn")
+    except WeightsNotFoundError:
+        return False
+    return True
+
+
+@pytest.fixture(scope="session")
+def musicnn_weights():
+    """Skip without the musicnn weights, except in CI, where .ci/run installs them."""
+    if not musicnn_weights_installed():
+        if os.environ.get("CI"):
+            pytest.fail("the musicnn weights are not installed; .ci/run installs them with "
+                        "`pip install --no-deps musicnn==0.1.0`")
+        pytest.skip("musicnn weights not installed (pip install --no-deps musicnn==0.1.0)")

@@ -138,3 +138,34 @@ def test_bench_dev_screen_refuses_an_unknown_setting(tmp_path):
     proc = _run("bench_dev_screen.py", "--settings", "preset,dropout0.9", cwd=tmp_path)
     assert proc.returncode == 2
     assert "unknown --settings ['dropout0.9']" in proc.stderr
+
+
+def test_bench_real_rows_on_a_toy_genre_tree(tmp_path):
+    make_toy_genres(n_per_class=4, n_classes=2, duration=3.0, random_state=0, path=tmp_path)
+    root = tmp_path / "genres"
+    res = _run("bench_real.py", "--data", root, "--models", "feature", "--presets", "paper",
+               "--folds", "2", "--repeats", "1", "--noise", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr[-2000:]
+    header, rows = _table_rows(res.stdout)
+    assert header[:4] == ["model", "preset", "level", "accuracy"]
+    assert "75% noise" in header
+    assert [r[:3] for r in rows] == [
+        ["svc-naive26", "-", "clip"], ["feature", "paper", "clip"], ["feature", "paper", "track"]
+    ]
+    for row in rows:
+        mean, std = (float(v) for v in row[3].split("±"))  # "mean ± std" over the folds
+        assert std >= 0.0
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--models", "rnn"], "--models: unknown"),
+        (["--levels", ""], "--levels"),
+        (["--folds", "1"], "--folds must be >= 2"),
+        (["--data", "/nonexistent/mini"], "is not a folder"),
+    ],
+)
+def test_bench_real_refuses_bad_arguments(args, message, tmp_path):
+    res = _run("bench_real.py", *args, cwd=tmp_path)
+    assert res.returncode == 2 and message in res.stderr

@@ -4,12 +4,14 @@ Expected failures live in ONE table, ``EXPECTED_FAILED_CHECKS``, each with its r
 """
 
 import inspect
+import os
 
 import pytest
 from sklearn.base import BaseEstimator
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import skgenre
+from conftest import musicnn_weights_installed
 
 
 def _public_estimator_classes():
@@ -18,6 +20,10 @@ def _public_estimator_classes():
         obj = getattr(skgenre, name)
         if inspect.isclass(obj) and issubclass(obj, BaseEstimator):
             classes.append(obj)
+    if not (os.environ.get("CI") or musicnn_weights_installed()):
+        # without the pretrained weights (pip install --no-deps musicnn) it cannot fit;
+        # CI installs them, so there it is always checked
+        classes = [c for c in classes if c.__name__ != "MusicnnEmbedding"]
     return classes
 
 
@@ -35,6 +41,8 @@ def _instances():
             DecisionTreeClassifier(random_state=0), clip_duration=0.004, sr=1000, random_state=0
         ),
         "GenreClassifier": lambda cls: cls(random_state=0),
+        # small batches: the checks' inputs are many tiny waveforms, one patch each
+        "MusicnnEmbedding": lambda cls: cls(sr=16000, batch_size=8),
     }
     out = []
     for cls in _public_estimator_classes():

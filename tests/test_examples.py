@@ -18,10 +18,13 @@ EXAMPLES = ROOT / "examples"
 EXPECTED_OUTPUTS = {
     "dask_extraction.py": ["dask_features.png"],
     "persistence_round_trip.py": ["model.skgenre"],
+    "plot_features26.py": ["features26.png"],
     "plot_grid_search_kernel_size.py": ["grid_search_kernel_size.png"],
     "plot_noise_robustness.py": ["noise_robustness.png"],
     "plot_predict_songs.py": ["predict_songs.png"],
     "plot_quickstart.py": ["quickstart_confusion.png"],
+    "plot_real_audio_run.py": ["real_audio_run.png"],
+    "plot_spectrogram_dropout.py": ["spectrogram_dropout.png"],
 }
 
 # Generous: each takes well under a minute on 2 cores, but CI machines are shared.

@@ -48,10 +48,10 @@ def test_grid_search_kernel_size(toy_files):
     assert np.isfinite(search.cv_results_["mean_test_score"]).all()
     conv = [
         layer for layer in search.best_estimator_.named_steps["classifier"].model_.layers
-        if layer.__class__.__name__ == "Conv2D"
+        if layer.__class__.__name__ == "Conv1D"  # the tuned CNN convolves along time
     ]
     k = search.best_params_["classifier__model__kernel_size"]
-    assert conv[0].kernel_size == (k, k)
+    assert conv[0].kernel_size == (k,)
     assert search.predict(paths).shape == (len(paths),)
 
 

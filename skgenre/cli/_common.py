@@ -224,6 +224,10 @@ def build_pipeline(model, preset, seed, jobs, epochs=None):
     """A fresh pipeline of the CLI's ``model`` with the given preset and seed."""
     from .. import pipelines
 
+    if model == "embedding":
+        # Pretrained features and a kernel classifier: no network is trained, so neither
+        # the preset's kind nor the epochs apply.
+        return pipelines.make_embedding_pipeline(random_state=seed, n_jobs=jobs)
     factory = getattr(pipelines, MODELS[model][0])
     params = {"verbose": 0}
     if epochs is not None:

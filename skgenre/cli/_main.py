@@ -1,4 +1,4 @@
-"""The ``skgenre`` command line: ``reproduce``, ``train`` and ``predict``."""
+"""The ``skgenre`` command line: ``reproduce``, ``train``, ``predict`` and ``tag``."""
 
 import argparse
 import os
@@ -15,7 +15,7 @@ from ._safety import (
 
 __all__ = ["build_parser", "main"]
 
-_MODEL_CHOICES = ("feature", "spec-dense", "cnn")
+_MODEL_CHOICES = ("feature", "spec-dense", "cnn", "embedding")
 _PRESETS = ("paper", "tuned")
 
 
@@ -116,6 +116,10 @@ def build_parser():
                     help="files decoded in parallel")
     add_max_duration_option(pr)
     add_trust_options(pr)
+
+    from ._tag import add_tag_parser
+
+    add_tag_parser(sub, _positive_int, _jobs)
     return parser
 
 
@@ -161,6 +165,10 @@ def main(argv=None):
             from ._train import run_train
 
             return run_train(args)
+        if args.command == "tag":
+            from ._tag import run_tag
+
+            return run_tag(args)
         from ._predict import run_predict
 
         return run_predict(args)

@@ -24,6 +24,8 @@ def fit_staged(pipe, X, y, progress, label):
     Equivalent to ``pipe.fit(X, y)``, except that unreadable files are left out (with a
     message) instead of stopping the run. Returns the number of songs used.
     """
+    if "embed" in pipe.named_steps:
+        return _fit_embedding(pipe, X, y, progress)
     names = [n for n, _ in pipe.steps]
     last_heavy = max(i for i, n in enumerate(names[:-1]) if n in _HEAVY)
     # load + clip: decoded a chunk of songs at a time, one random clip each
@@ -37,6 +39,59 @@ def fit_staged(pipe, X, y, progress, label):
             Xt = step.fit_transform(Xt, y)
     fit_classifier(pipe[last_heavy + 1 :], Xt, y, progress, label)
     return len(y)
+
+
+def _fit_embedding(pipe, X, y, progress):
+    """Fit an embedding pipeline (whole tracks): decode and embed 100 songs at a time.
+
+    Whole decoded songs are held for one chunk only (1000 30-s songs are 1.9 GB at
+    16 kHz); what is kept is their embeddings. Unreadable files are left out with a
+    warning, as for the other models.
+    """
+    import warnings
+
+    import numpy as np
+
+    from .._errors import BrokenFilesWarning, SkgenreError
+    from ._common import is_paths
+
+    load, embed = pipe.named_steps["load"], pipe.named_steps["embed"]
+    y = np.asarray(y)
+    parts, keep = [], []
+    chunk = 100
+    with progress.stage("embed", f"embedding {len(y)} songs"):
+        for start in range(0, len(y), chunk):
+            items = X[start : start + chunk]
+            if is_paths(items):
+                on_error = load.get_params()["on_error"]
+                load.set_params(on_error="warn")
+                try:
+                    with warnings.catch_warnings(record=True) as caught:
+                        warnings.simplefilter("always", BrokenFilesWarning)
+                        waves = load.transform(items)
+                finally:
+                    load.set_params(on_error=on_error)
+                for w in caught:
+                    progress.warn(str(w.message))
+            else:
+                waves = load.transform(items)
+            ok = np.array([np.size(w) > 0 for w in waves], dtype=bool)
+            keep.append(ok)
+            if ok.any():
+                good = waves[ok]
+                if not parts:
+                    embed.fit(good[:1])
+                parts.append(embed.transform(good))
+            if len(y) > chunk:
+                progress.say(f"  songs embedded: {min(start + chunk, len(y))}/{len(y)}")
+    keep = np.concatenate(keep)
+    if not keep.any():
+        raise SkgenreError("none of the songs could be loaded; see the warnings above.")
+    if not keep.all():
+        progress.warn(f"left out {int((~keep).sum())} unreadable file(s)")
+    with progress.stage("train_embedding", f"training the classifier on {int(keep.sum())} songs"):
+        pipe[3:].fit(np.concatenate(parts), y[keep])
+    return int(keep.sum())
 
 
 def run_train(args, out=print):
@@ -57,7 +112,8 @@ def run_train(args, out=print):
     path = save_model(pipe, args.out)
     classes = ", ".join(str(c) for c in pipe.classes_)
     out(
-        f"Trained {MODELS[args.model][1]} ({args.preset}) on {n} songs"
+        f"Trained {MODELS[args.model][1] if args.model in MODELS else 'Embedding'}"
+        f" ({args.preset}) on {n} songs"
         f"{' of SYNTHETIC toy data' if synthetic else ''}; classes: {classes}"
     )
     out(f"Saved to {path}")

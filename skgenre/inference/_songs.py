@@ -201,10 +201,18 @@ def predict_songs(
         )
     clip_idx = names.index("clip")
     clip = pipeline.steps[clip_idx][1]
-    sr = int(clip.sr)
-    n_samples = int(getattr(clip, "n_samples_", max(1, round(clip.duration * sr))))
-    hop_samples = None if hop is None else max(1, int(round(hop * sr)))
-    pad_mode = getattr(clip, "pad_mode", "constant")
+    # A "passthrough" clip step (make_embedding_pipeline's default) judges each whole song
+    # as one item: the song is its only clip.
+    whole = clip is None or (isinstance(clip, str) and clip == "passthrough")
+    if whole and "load" not in names[:clip_idx]:
+        raise ValueError("predict_songs needs a 'load' step before a 'passthrough' clip step.")
+    sr = int(pipeline.named_steps["load"].sr) if whole else int(clip.sr)
+    # A whole-track pipeline is screened against 3 s, the shortest input it can judge.
+    n_samples = 3 * sr
+    if not whole:
+        n_samples = int(getattr(clip, "n_samples_", max(1, round(clip.duration * sr))))
+        hop_samples = None if hop is None else max(1, int(round(hop * sr)))
+        pad_mode = getattr(clip, "pad_mode", "constant")
     tail = pipeline[clip_idx + 1 :]
     if not hasattr(tail, "predict_proba"):
         raise ValueError("predict_songs needs a classifier with predict_proba at the end.")
@@ -249,10 +257,16 @@ def predict_songs(
             errors.append(err)
             notes.append(warn)
             used.append(0 if wave is None else len(wave))
-            clip_sets.append(
-                None if err is not None
-                else consecutive_clips(wave, n_samples, hop=hop_samples, pad_mode=pad_mode)
-            )
+            if err is not None:
+                clip_sets.append(None)
+            elif whole:
+                song = np.empty(1, dtype=object)
+                song[0] = wave
+                clip_sets.append(song)
+            else:
+                clip_sets.append(
+                    consecutive_clips(wave, n_samples, hop=hop_samples, pad_mode=pad_mode)
+                )
         # One song's failure in the model (features, classifier) is that song's error only.
         predicted = predict_each(tail, clip_sets, sources, [_is_path(it) for it in chunk])
 
