@@ -173,3 +173,15 @@ def test_empty_existing_folder_is_used(tmp_path):
     with replace_directory(out) as d:
         (d / "results.csv").write_text("x")
     assert os.listdir(out) == ["results.csv"]
+
+
+def test_replace_directory_through_a_symlink(tmp_path):
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / "results.csv").write_text("old")
+    link = tmp_path / "link"
+    link.symlink_to(real)
+    with replace_directory(link, overwrite=True) as d:
+        (d / "results.csv").write_text("new")
+    assert link.is_symlink() and (real / "results.csv").read_text() == "new"
+    assert sorted(os.listdir(tmp_path)) == ["link", "real"]

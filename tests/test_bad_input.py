@@ -474,6 +474,23 @@ def test_int16_waveform_predicts_like_the_scaled_float(song_pipe):
     np.testing.assert_allclose(probs[0], probs[2], atol=1e-3)
 
 
+def test_long_songs_are_cut_at_max_duration(song_pipe, tmp_path):
+    """Memory per song is bounded: decoding stops at max_duration, and the row says so."""
+    from skgenre import predict_songs
+
+    long_file = _wav(tmp_path, "long.wav", _tone(3.0))
+    exact = _wav(tmp_path, "exact.wav", _tone(1.0))
+    res = predict_songs(song_pipe, [long_file, _tone(3.0), exact], max_duration=1.0)
+    assert res["n_clips"].tolist() == [2, 2, 2] and res["duration"].tolist() == [1.0] * 3
+    assert res["warning"][0] == "only the first 1 s of 3 s were judged (max_duration=1)"
+    assert res["warning"][1] == res["warning"][0]
+    assert res["warning"].isna()[2]  # exactly the limit: nothing was left out
+    whole = predict_songs(song_pipe, [long_file], max_duration=None)
+    assert whole["n_clips"][0] == 6 and whole["warning"].isna()[0]
+    with pytest.raises(ValueError, match="max_duration"):
+        predict_songs(song_pipe, [long_file], max_duration=0)
+
+
 def test_a_model_failure_on_one_song_is_that_songs_error(song_pipe):
     """A fault in the features or the classifier costs only the song that causes it."""
     from sklearn.base import clone
@@ -577,6 +594,10 @@ def test_cli_command_line_faults(song_pipe, tmp_path, capsys, no_hang):
     assert code == 2 and "does not match the expected SHA-256" in err
     code, _, err = run("predict", model, song, "--sha256", "xyz")
     assert code == 2 and "64 hexadecimal digits" in err
+    code, _, err = run("predict", model, song, "--max-duration", "-1")
+    assert code == 2 and "expected seconds >= 0" in err
+    code, out, _ = run("predict", model, song, "--max-duration", "0.5")
+    assert code == 0 and "(0.5 s, 1 clip(s))" in out and "only the first 0.5 s of 1 s" in out
     # a FIFO as the model: refused without blocking
     code, _, err = run("predict", _fifo(tmp_path, "model_pipe.skgenre"), song)
     assert code == 2 and "not a regular file" in err
@@ -606,6 +627,21 @@ def test_cli_train_checks_out_before_any_work(tmp_path, capsys, monkeypatch, out
     code = main(["train", "--model", "feature", "--out", str(out), "--quiet"])
     err = capsys.readouterr().err
     assert code == 2 and "skgenre train: error: cannot write" in err and reason in err
+
+
+def test_cli_train_on_a_folder_where_nothing_decodes(tmp_path, capsys):
+    from skgenre.cli import main
+
+    for genre in ("blues", "rock"):
+        (tmp_path / "data" / genre).mkdir(parents=True)
+        for i in range(2):
+            (tmp_path / "data" / genre / f"{genre}.0000{i}.wav").write_text("not audio")
+    code = main(["train", "--model", "feature", "--data", str(tmp_path / "data"),
+                 "--out", str(tmp_path / "m.skgenre"), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2 and "hold no audio file that can be read" in err
+    assert "(4 file(s) skipped, e.g." in err and "it holds text" in err and "Traceback" not in err
+    assert not (tmp_path / "m.skgenre").exists()
 
 
 @pytest.mark.parametrize("setup, flags, reason", [

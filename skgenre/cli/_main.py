@@ -7,7 +7,12 @@ import sys
 from .._errors import AudioLoadError, DatasetError, ModelFileError, OutputError, SkgenreError
 from .._version import __version__
 from ._quiet import quiet_tensorflow
-from ._safety import add_overwrite_option, add_trust_options, protect_streams
+from ._safety import (
+    add_max_duration_option,
+    add_overwrite_option,
+    add_trust_options,
+    protect_streams,
+)
 
 __all__ = ["build_parser", "main"]
 
@@ -124,6 +129,7 @@ def build_parser():
     pr.add_argument("--json", action="store_true", help="print JSON instead of a table")
     pr.add_argument("--jobs", type=_jobs, default=None, metavar="N",
                     help="files decoded in parallel")
+    add_max_duration_option(pr)
     add_trust_options(pr)
 
     from ._tag import add_tag_parser

@@ -50,7 +50,10 @@ def run_predict(args, out=print):
             "predicts from audio (it needs 'load' and 'clip' steps and a classifier); train "
             "one with `skgenre train`."
         )
-    res = predict_songs(model, args.files, top_k=args.top_k, n_jobs=args.jobs)
+    res = predict_songs(
+        model, args.files, top_k=args.top_k, n_jobs=args.jobs,
+        max_duration=getattr(args, "max_duration", 600.0),
+    )
     classes = res.attrs["classes"]
     k = min(args.top_k, len(classes))
     entries = [_entry(row, classes, k) for _, row in res.iterrows()]

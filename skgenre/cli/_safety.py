@@ -13,6 +13,7 @@ import unicodedata
 
 __all__ = [
     "RESULT_FILES",
+    "add_max_duration_option",
     "add_overwrite_option",
     "add_trust_options",
     "display_name",
@@ -67,6 +68,26 @@ def add_trust_options(parser):
              "before loading, for either format; a pickle-based file that matches is loaded",
     )
     parser.epilog = _TRUST_NOTE if not parser.epilog else f"{parser.epilog}\n\n{_TRUST_NOTE}"
+
+
+def _max_duration(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected seconds >= 0, got {text!r}")
+    return None if value == 0 else value
+
+
+def add_max_duration_option(parser):
+    """Add ``--max-duration SECONDS`` to ``predict``: memory bounded per song."""
+    parser.add_argument(
+        "--max-duration", type=_max_duration, default=600.0, metavar="SECONDS",
+        help="judge at most this many seconds of each song; decoding stops there, so memory "
+             "is bounded whatever a file's length, and a longer song gets a note "
+             "(default: 600; 0: whole songs)",
+    )
 
 
 def add_overwrite_option(parser):

@@ -129,10 +129,16 @@ def load_genre_folders(root, *, n_per_genre=None, n_jobs=None):
             skipped.append((path, why))
     empty = [g for g in genres if not songs[g]]
     if empty:
+        # The first unreadable file of those folders says why, so the error alone is enough.
+        example = next(
+            ((p, why) for p, why in sorted(skipped) if Path(p).parent.name in empty
+             or any(base / g in Path(p).parents for g in empty)), None
+        )
         raise DatasetError(
             f"genre folder(s) {', '.join(repr(str(base / g)) for g in empty)} hold no "
             "audio file that can be read"
-            + (f" ({len(skipped)} file(s) skipped)" if skipped else "")
+            + (f" ({len(skipped)} file(s) skipped" if skipped else "")
+            + (f", e.g. {example[0]!r}: {example[1]})" if example else ")" if skipped else "")
         )
     if n_per_genre is not None:
         songs = {g: paths[:n_per_genre] for g, paths in songs.items()}

@@ -19,6 +19,7 @@ peak level below -80 dBFS (e.g. all zeros)     error: silence has no genre
 samples beyond +-1000 (far outside [-1, 1])    error: not audio-scaled
 audio shorter than one clip                    warning: padded to one clip
 samples beyond +-1 (up to 1000)                warning: over full scale
+longer than ``max_duration`` (default 600 s)   warning: only the first part is judged
 the model fails on one song                    error for that song only
 =============================================  =========================================
 """
@@ -30,7 +31,7 @@ import numpy as np
 
 from .._errors import AudioLoadError
 
-__all__ = ["screen_path", "screen_waveform"]
+__all__ = ["header_duration", "limit_note", "screen_path", "screen_waveform"]
 
 # Header values no real recording has: DXD is 352.8 kHz and the largest ambisonic
 # formats in use have 64 channels.
@@ -120,6 +121,33 @@ def screen_path(item):
             path, f"implausible number of channels ({info.channels}) in the header (corrupt file?)"
         )
     return path, None
+
+
+def header_duration(path):
+    """Seconds of audio a file's header announces, or None when it cannot tell."""
+    try:
+        import soundfile as sf
+
+        info = sf.info(os.fsdecode(os.fspath(path)))
+        return info.frames / info.samplerate if info.samplerate > 0 and info.frames > 0 else None
+    except Exception:
+        return None
+
+
+def limit_note(max_duration, total_seconds):
+    """The warning of a song cut at ``max_duration``.
+
+    Examples
+    --------
+    >>> from skgenre.inference._screen import limit_note
+    >>> limit_note(600.0, 3600.0)
+    'only the first 600 s of 3600 s were judged (max_duration=600)'
+    """
+    total = "a longer song" if total_seconds is None else f"{total_seconds:.0f} s"
+    return (
+        f"only the first {max_duration:g} s of {total} were judged "
+        f"(max_duration={max_duration:g})"
+    )
 
 
 def _error(source, is_file, reason):

@@ -14,7 +14,7 @@ from sklearn.utils.validation import check_is_fitted
 from .._errors import AudioLoadError
 from ..preprocessing import clip_and_average
 from ..utils import check_waveforms
-from ._screen import _error, _first_line, screen_path, screen_waveform
+from ._screen import _error, _first_line, header_duration, limit_note, screen_path, screen_waveform
 
 __all__ = ["predict_songs"]
 
@@ -44,7 +44,7 @@ def _as_items(paths_or_waveforms):
     return items
 
 
-def _loader_for(load_step):
+def _loader_for(load_step, max_duration=None):
     """A copy of the pipeline's load step that reads whole files and raises on a bad one."""
     loader = clone(load_step)
     params = loader.get_params(deep=False)
@@ -55,8 +55,9 @@ def _loader_for(load_step):
     if "offset" in params:
         loader.set_params(offset=0.0)
     if "duration" in params:
-        loader.set_params(duration=None)
-    # Files are decoded in parallel here, one file per task, and whole.
+        # Decoding stops at max_duration: memory stays bounded whatever a file's length.
+        loader.set_params(duration=max_duration)
+    # Files are decoded in parallel here, one file per task.
     if "n_jobs" in params:
         loader.set_params(n_jobs=None)
     if "lazy" in params:
@@ -108,10 +109,14 @@ def _model_error(source, is_file, exc):
         "hop": [Interval(Real, 0, None, closed="neither"), None],
         "n_jobs": [Integral, None],
         "on_error": [StrOptions({"report", "raise"})],
+        "max_duration": [Interval(Real, 0, None, closed="neither"), None],
     },
     prefer_skip_nested_validation=True,
 )
-def predict_songs(pipeline, paths_or_waveforms, *, top_k=3, hop=None, n_jobs=None, on_error="report"):
+def predict_songs(
+    pipeline, paths_or_waveforms, *, top_k=3, hop=None, n_jobs=None, on_error="report",
+    max_duration=600.0,
+):
     """Predict the genre of whole songs with a pipeline trained on clips.
 
     Each song is decoded with the settings of the pipeline's ``load`` step (any length,
@@ -152,6 +157,12 @@ def predict_songs(pipeline, paths_or_waveforms, *, top_k=3, hop=None, n_jobs=Non
         What a source that cannot be read does: ``"report"`` gives it a row with the
         message in the ``error`` column (and NaN probabilities) and goes on with the
         others; ``"raise"`` raises the error (an :class:`~skgenre.AudioLoadError` for a file).
+
+    max_duration : float or None, default=600.0
+        Seconds of each song that are judged: decoding stops there, so memory is bounded
+        whatever a file's length (a 1-hour file would otherwise be decoded whole). A song
+        that is cut gets a ``warning`` naming the part used. ``None`` judges every song
+        whole.
 
     Returns
     -------
@@ -218,7 +229,10 @@ def predict_songs(pipeline, paths_or_waveforms, *, top_k=3, hop=None, n_jobs=Non
     k = min(int(top_k), len(classes))
 
     load_idx = names.index("load") if "load" in names[:clip_idx] else None
-    loader = _loader_for(pipeline.steps[load_idx][1]) if load_idx is not None else None
+    loader = (
+        _loader_for(pipeline.steps[load_idx][1], max_duration) if load_idx is not None else None
+    )
+    limit = None if max_duration is None else int(round(max_duration * sr))
 
     items = _as_items(paths_or_waveforms)
     rows = []
@@ -233,14 +247,21 @@ def predict_songs(pipeline, paths_or_waveforms, *, top_k=3, hop=None, n_jobs=Non
             loaded = [_load_one(loader, item, i) for item, i in zip(chunk, ids)]
 
         sources, errors, notes = [], [], []
-        for (wave, err), item, i in zip(loaded, chunk, ids):
+        for j, ((wave, err), item, i) in enumerate(zip(loaded, chunk, ids)):
             source = os.fsdecode(os.fspath(item)) if _is_path(item) else f"waveform[{i}]"
             sources.append(source)
             warn = []
+            if err is None and limit is not None and len(wave) >= limit:
+                total = header_duration(item) if _is_path(item) else len(wave) / sr
+                if total is None or total * sr > limit + 1:  # not a song of exactly the limit
+                    warn.append(limit_note(max_duration, total))
+                wave = wave[:limit]
+                loaded[j] = (wave, err)
             if err is None:
                 # Garbage (silence, a few samples, unscaled or overflowing values) gets an
                 # error instead of a confident genre; see _screen.py for the rules.
-                err, warn = screen_waveform(wave, sr, n_samples, source, is_file=_is_path(item))
+                err, more = screen_waveform(wave, sr, n_samples, source, is_file=_is_path(item))
+                warn += more
             if err is not None and on_error == "raise":
                 raise err
             errors.append(err)

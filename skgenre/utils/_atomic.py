@@ -404,6 +404,9 @@ def replace_directory(path, *, overwrite=False, replaceable=None):
     ['results.csv']
     """
     path = check_output_dir(path, overwrite=overwrite, replaceable=replaceable)
+    if path.is_symlink():
+        # Replace the folder the link points to; the link stays.
+        path = Path(os.path.realpath(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.staging-", dir=path.parent))
     try:
