@@ -113,7 +113,7 @@ def build_musicnn(n_frames=None):
     >>> [tuple(o.shape) for o in net.outputs]
     [(None, 1506), (None, 200), (None, 50)]
     >>> net.count_params()
-    787682
+    792079
     """
     import keras
     from keras import layers, ops
