@@ -688,7 +688,7 @@ class AudioFiles:
     It stands where the waveform container would, one item per file, and decodes with the
     settings of the loader that made it (sample rate, channels, offset, duration, parallel
     jobs, error handling, progress). :class:`~skgenre.RandomClip` decodes it a chunk of
-    files at a time and keeps only the clips; :func:`~skgenre.utils.check_waveforms` (and
+    files at a time and keeps only the clips; ``skgenre.utils.check_waveforms`` (and
     so every other waveform consumer) decodes all of it; ``np.asarray`` gives the decoded
     container.
 
