@@ -39,6 +39,7 @@ def _table_rows(stdout):
     return header, rows
 
 
+@pytest.mark.slow  # trains several models; the slow tier runs it in CI
 def test_bench_presets_toy(tmp_path):
     out_csv = tmp_path / "rows.csv"
     proc = _run(
@@ -61,6 +62,7 @@ def test_bench_presets_toy(tmp_path):
         assert len(list(csv.DictReader(fh))) == len(rows)
 
 
+@pytest.mark.slow  # trains several models; the slow tier runs it in CI
 def test_bench_presets_on_a_gtzan_folder(tmp_path):
     make_toy_genres(n_per_class=5, n_classes=2, duration=6.0, random_state=0,
                     path=tmp_path / "gtzan")
@@ -81,6 +83,7 @@ def test_bench_presets_refuses_a_missing_folder(tmp_path):
     assert "Traceback" not in proc.stderr
 
 
+@pytest.mark.slow  # trains several models; the slow tier runs it in CI
 def test_bench_feature_table_protocols(gtzan_dir, tmp_path):
     csv_path = gtzan_dir / "features_30_sec.csv"
     kfold = _run("bench_feature_table.py", "--csv", csv_path, "--models", "svc",
@@ -123,6 +126,7 @@ def test_bench_feature_table_refuses_a_missing_csv(tmp_path):
     assert "--csv: no such file" in proc.stderr and "no.csv" in proc.stderr
 
 
+@pytest.mark.slow  # trains several models; the slow tier runs it in CI
 def test_bench_dev_screen(gtzan_dir, tmp_path):
     proc = _run("bench_dev_screen.py", "--csv", gtzan_dir / "features_30_sec.csv",
                 "--settings", "preset", "--seeds", 1, cwd=tmp_path)

@@ -86,7 +86,14 @@ def test_example_help(script, tmp_path):
     assert "SKGENRE_EXAMPLE_SMALL" in text
 
 
-@pytest.mark.parametrize("script", sorted(EXPECTED_OUTPUTS))
+# The embeddings picture runs musicnn over the mini set (about 50 s): slow tier.
+_SLOW_EXAMPLES = {"plot_embeddings_2d.py"}
+
+
+@pytest.mark.parametrize("script", [
+    pytest.param(s, marks=pytest.mark.slow) if s in _SLOW_EXAMPLES else s
+    for s in sorted(EXPECTED_OUTPUTS)
+])
 def test_example_runs_small(script, tmp_path, request):
     if script == "dask_extraction.py":
         pytest.importorskip("distributed")

@@ -55,6 +55,7 @@ def test_grid_search_kernel_size(toy_files):
     assert search.predict(paths).shape == (len(paths),)
 
 
+@pytest.mark.slow  # two loky workers each import TensorFlow (about 30 s)
 def test_grid_search_n_jobs_2_no_hang(toy_files, tmp_path):
     # Run in a subprocess so that a hang in the worker pool fails the test (timeout)
     # instead of blocking the suite; the workers must pickle the Keras-wrapping pipeline.
