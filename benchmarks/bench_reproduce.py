@@ -21,7 +21,6 @@ the run say nothing about GTZAN. Only the timings and the memory matter here.
 import argparse
 import json
 import sys
-import tempfile
 from pathlib import Path
 
 import _common
@@ -46,16 +45,9 @@ def main(argv=None):
     parser.add_argument("--report", default=None, help="also write the numbers as JSON here")
     args = parser.parse_args(argv)
 
-    tmp = None
-    if args.workdir is None:
-        tmp = tempfile.TemporaryDirectory(prefix="skgenre-bench-")
-        work = Path(tmp.name)
-    else:
-        work = Path(args.workdir)
-        work.mkdir(parents=True, exist_ok=True)
-    data = _common.song_folder(work / ("tiled" if args.tile else "toy"), tile=args.tile,
-                               n_per_class=args.n_per_class, duration=args.duration,
-                               seed=args.seed)
+    tmp, work, data = _common.bench_songs(args.workdir, tile=args.tile,
+                                          n_per_class=args.n_per_class,
+                                          duration=args.duration, seed=args.seed)
     out = work / "results"
     n = 10 * args.n_per_class
     print(f"{n} songs of {args.duration:g} s in {data}", flush=True)

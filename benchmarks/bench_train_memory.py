@@ -15,7 +15,6 @@ Run from the repository root::
 import argparse
 import json
 import sys
-import tempfile
 from pathlib import Path
 
 import _common
@@ -39,15 +38,8 @@ def main(argv=None):
     parser.add_argument("--report", default=None, help="also write the numbers as JSON here")
     args = parser.parse_args(argv)
 
-    tmp = None
-    if args.workdir is None:
-        tmp = tempfile.TemporaryDirectory(prefix="skgenre-bench-")
-        work = Path(tmp.name)
-    else:
-        work = Path(args.workdir)
-        work.mkdir(parents=True, exist_ok=True)
-    data = _common.song_folder(work / ("tiled" if args.tile else "toy"), tile=args.tile,
-                               n_per_class=args.n_per_class)
+    tmp, work, data = _common.bench_songs(args.workdir, tile=args.tile,
+                                          n_per_class=args.n_per_class)
     model = work / f"{args.model}.skgenre"
     cmd = [sys.executable, "-m", "skgenre", "train", "--model", args.model, "--data", str(data),
            "--preset", args.preset, "--epochs", str(args.epochs), "--jobs", str(args.jobs),
