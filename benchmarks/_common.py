@@ -5,6 +5,7 @@ without installing skgenre) and keeps TensorFlow's start-up banners quiet. A scr
 this folder imports it as ``import _common`` (Python puts the script's folder on the path).
 """
 
+import contextlib
 import os
 import resource
 import subprocess
@@ -167,24 +168,24 @@ def song_folder(folder, *, n_per_class=100, duration=30.0, seed=0, tile=None):
     return folder
 
 
+@contextlib.contextmanager
 def bench_songs(workdir, *, tile=None, **song_params):
-    """The songs of a benchmark in ``workdir`` (created), or in a temporary folder if None.
+    """The songs of a benchmark, in ``workdir`` (created, kept) or in a temporary folder.
 
-    Returns ``(tmp, work, data)``: the temporary folder to clean up (None with a
-    ``workdir``), the working folder, and the song folder that :func:`song_folder` made
-    in it (``tiled`` with ``tile``, else ``toy``).
+    A context manager that yields ``(work, data)``: the working folder, and the song folder
+    that :func:`song_folder` made in it (``tiled`` with ``tile``, else ``toy``). A temporary
+    folder is removed on exit.
     """
     import tempfile
 
-    tmp = None
-    if workdir is None:
-        tmp = tempfile.TemporaryDirectory(prefix="skgenre-bench-")
-        work = Path(tmp.name)
-    else:
-        work = Path(workdir)
-        work.mkdir(parents=True, exist_ok=True)
-    data = song_folder(work / ("tiled" if tile else "toy"), tile=tile, **song_params)
-    return tmp, work, data
+    with contextlib.ExitStack() as stack:
+        if workdir is None:
+            tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="skgenre-bench-"))
+            work = Path(tmp)
+        else:
+            work = Path(workdir)
+            work.mkdir(parents=True, exist_ok=True)
+        yield work, song_folder(work / ("tiled" if tile else "toy"), tile=tile, **song_params)
 
 
 def child_env(env=None):
