@@ -78,12 +78,15 @@ def load_gtzan_waves(parser, data, sr):
     return waves, y, f"GTZAN, {len(y)} real tracks ({Path(data).name})"
 
 
-def save_figure(fig, out, name, palette=False):
+def save_figure(fig, out, name, palette=False, tight=True):
     """Write ``fig`` as ``out/name`` (creating ``out``) and say so.
 
     ``palette=True`` writes a palette PNG at the figure's dpi: the documentation's
-    figures of a few hundred kB shrink to well under 200.
+    figures of a few hundred kB shrink to well under 200. ``tight=False`` keeps the
+    layout as drawn (``tight_layout`` cannot place a colorbar shared by several axes).
     """
+    if tight:
+        fig.tight_layout()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     path = out / name

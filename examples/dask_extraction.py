@@ -81,7 +81,6 @@ def main(argv=None):
     ax.set_ylabel("tempo (BPM)")
     ax.set_title("Features computed on Dask [SYNTHETIC toy data]")
     ax.legend(fontsize=8)
-    fig.tight_layout()
     save_figure(fig, args.out, "dask_features.png")
 
 

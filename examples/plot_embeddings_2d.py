@@ -85,7 +85,6 @@ def main(argv=None):
     axes[1].legend(fontsize=8, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
     fig.suptitle(f"MusicnnEmbedding (MSD, penultimate layer, mean over 3-s patches): {source}; "
                  "projected without the labels, coloured by genre", fontsize=9)
-    fig.tight_layout()
     save_figure(fig, args.out, "embeddings_2d.png", palette=True)
 
 

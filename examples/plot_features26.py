@@ -80,7 +80,6 @@ def main(argv=None):
     fig.colorbar(im, ax=ax, shrink=0.6, label="value standardized across the files")
     ax.set_title(f"FeatureExtractor26 of one random 5-s clip (seed {args.seed}) per file\n"
                  f"{source}", fontsize=10)
-    fig.tight_layout()
     save_figure(fig, args.out, "features26.png", palette=True)
 
 

@@ -77,7 +77,6 @@ def main(argv=None):
     ax2.set_xlabel("kernel size")
     ax2.set_ylabel("mean fit time per fold (s)")
     fig.suptitle("CNN kernel size (SYNTHETIC toy data)")
-    fig.tight_layout()
     save_figure(fig, args.out, "grid_search_kernel_size.png")
 
 

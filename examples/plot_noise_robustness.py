@@ -37,9 +37,9 @@ def main(argv=None):
     plt = pyplot()
     from sklearn.model_selection import train_test_split
 
-    import skgenre
     from skgenre.datasets import make_toy_genres
     from skgenre.evaluation import noise_robustness
+    from skgenre.pipelines import MODEL_KINDS
 
     if small:
         toy = make_toy_genres(n_per_class=8, n_classes=3, duration=2.0, random_state=0)
@@ -53,14 +53,9 @@ def main(argv=None):
         X, y, test_size=0.25, stratify=y, random_state=0
     )
 
-    factories = {
-        "feature": skgenre.make_feature_pipeline,
-        "spec-dense": skgenre.make_spectrogram_dense_pipeline,
-        "cnn": skgenre.make_cnn_pipeline,
-    }
     curves = {}
-    for name, factory in factories.items():
-        pipe = factory(args.preset, random_state=0).set_params(clip__duration=clip_s)
+    for name in PAPER:
+        pipe = MODEL_KINDS[name](args.preset, random_state=0).set_params(clip__duration=clip_s)
         if small:
             # a 10 % validation split of a handful of clips cannot hold every class
             pipe.set_params(classifier__epochs=2, classifier__early_stopping=False)
@@ -87,7 +82,6 @@ def main(argv=None):
     ax.set_ylim(0, 1.02)
     ax.set_title(f"Noise robustness, preset {args.preset!r}")
     ax.legend(fontsize=7)
-    fig.tight_layout()
     save_figure(fig, args.out, "noise_robustness.png")
 
 

@@ -67,7 +67,6 @@ def main(argv=None):
     np.atleast_1d(axes)[0].set_ylabel("mean clip probability")
     fig.suptitle(f"Whole-song prediction (green: true genre); accuracy {whole:.2f} "
                  f"vs {one_clip:.2f} on one clip [SYNTHETIC toy data]", fontsize=9)
-    fig.tight_layout()
     save_figure(fig, args.out, "predict_songs.png")
 
 

@@ -38,8 +38,8 @@ def main(argv=None):
     from sklearn.metrics import ConfusionMatrixDisplay, classification_report
     from sklearn.model_selection import train_test_split
 
-    import skgenre
     from skgenre.datasets import load_gtzan
+    from skgenre.pipelines import MODEL_KINDS
 
     # 1. File paths and labels.
     if args.data:
@@ -61,12 +61,7 @@ def main(argv=None):
     )
 
     # 3. A pipeline from file paths to genres: load, clip, noise, features/melspec, ...
-    factory = {
-        "feature": skgenre.make_feature_pipeline,
-        "spec-dense": skgenre.make_spectrogram_dense_pipeline,
-        "cnn": skgenre.make_cnn_pipeline,
-    }[args.model]
-    pipe = factory(args.preset, random_state=0)
+    pipe = MODEL_KINDS[args.model](args.preset, random_state=0)
     if small:
         # a 10 % validation split of a handful of clips cannot hold every class
         pipe.set_params(classifier__epochs=3, classifier__early_stopping=False)
@@ -84,7 +79,6 @@ def main(argv=None):
         y_test, y_pred, ax=ax, xticks_rotation=45, colorbar=False
     )
     ax.set_title(f"{args.model} ({args.preset}), accuracy {accuracy:.2f}\n{source[:60]}")
-    fig.tight_layout()
     save_figure(fig, args.out, "quickstart_confusion.png")
 
 

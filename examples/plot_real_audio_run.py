@@ -119,7 +119,6 @@ def main(argv=None):
                 if args.track else "one 5-s clip per track")
     fig.suptitle(f"Feature pipeline, preset 'tuned': {source}, {folds} stratified folds by "
                  f"track, {protocol}", fontsize=10)
-    fig.tight_layout()
     save_figure(fig, args.out, "real_audio_run.png", palette=True)
 
 

@@ -75,7 +75,7 @@ def main(argv=None):
     fig.colorbar(im, ax=axes, shrink=0.9, label="dB (0 = loudest pixel of the clip)")
     fig.suptitle(f"MelSpectrogram + PixelDropoutNoise: a random 5-s clip (seed {args.seed}) "
                  f"of {source}", fontsize=10)
-    save_figure(fig, args.out, "spectrogram_dropout.png", palette=True)
+    save_figure(fig, args.out, "spectrogram_dropout.png", palette=True, tight=False)
 
 
 if __name__ == "__main__":
