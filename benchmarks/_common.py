@@ -5,6 +5,7 @@ without installing skgenre) and keeps TensorFlow's start-up banners quiet. A scr
 this folder imports it as ``import _common`` (Python puts the script's folder on the path).
 """
 
+import contextlib
 import os
 import resource
 import subprocess
@@ -26,6 +27,7 @@ __all__ = [
     "DEFAULT_CSV",
     "GTZAN",
     "ROOT",
+    "bench_songs",
     "child_env",
     "feature_table_split",
     "limit_tf_threads",
@@ -98,19 +100,32 @@ def feature_table_split(protocol, table, *, folds=5, seed=0, repeats=1):
     return [(train, test)], where
 
 
-def naive26(y, sr=22050):
-    """The paper's 26 features computed naively with librosa: six STFTs per clip."""
+def naive26(y, sr=22050, *, shared_stft=False):
+    """The paper's 26 features computed with librosa: six STFTs per clip, one call each.
+
+    ``shared_stft=True`` computes one STFT and hands it (its power, its dB mel spectrogram
+    and the onset envelope) to every feature that can take it, so the two ways differ
+    only in what each librosa call recomputes.
+    """
     import librosa
     import numpy as np
 
+    if shared_stft:
+        S = np.abs(librosa.stft(y))
+        P = S**2
+        mel_db = librosa.power_to_db(librosa.feature.melspectrogram(S=P, sr=sr))
+        env = librosa.onset.onset_strength(S=mel_db, sr=sr)
+        tempo, mag, power, mel = {"onset_envelope": env}, {"S": S}, {"S": P}, {"S": mel_db}
+    else:
+        tempo = mag = power = mel = {"y": y}
     return np.r_[
-        librosa.feature.tempo(y=y, sr=sr)[0],
+        librosa.feature.tempo(**tempo, sr=sr)[0],
         librosa.feature.zero_crossing_rate(y).mean(),
-        librosa.feature.spectral_centroid(y=y, sr=sr).mean(),
-        librosa.feature.spectral_flatness(y=y).mean(),
-        librosa.feature.chroma_stft(y=y, sr=sr).mean(),
-        librosa.feature.spectral_contrast(y=y, sr=sr).mean(),
-        librosa.feature.mfcc(y=y, sr=sr).mean(axis=-1),
+        librosa.feature.spectral_centroid(**mag, sr=sr).mean(),
+        librosa.feature.spectral_flatness(**mag).mean(),
+        librosa.feature.chroma_stft(**power, sr=sr).mean(),
+        librosa.feature.spectral_contrast(**mag, sr=sr).mean(),
+        librosa.feature.mfcc(**mel, sr=sr).mean(axis=-1),
     ]
 
 
@@ -151,6 +166,26 @@ def song_folder(folder, *, n_per_class=100, duration=30.0, seed=0, tile=None):
             wave = np.resize(np.roll(wave, -3 * sr * (k // len(tracks))), length)
             sf.write(folder / genre / f"{genre}.{k:05d}.wav", wave, sr, subtype="PCM_16")
     return folder
+
+
+@contextlib.contextmanager
+def bench_songs(workdir, *, tile=None, **song_params):
+    """The songs of a benchmark, in ``workdir`` (created, kept) or in a temporary folder.
+
+    A context manager that yields ``(work, data)``: the working folder, and the song folder
+    that :func:`song_folder` made in it (``tiled`` with ``tile``, else ``toy``). A temporary
+    folder is removed on exit.
+    """
+    import tempfile
+
+    with contextlib.ExitStack() as stack:
+        if workdir is None:
+            tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="skgenre-bench-"))
+            work = Path(tmp)
+        else:
+            work = Path(workdir)
+            work.mkdir(parents=True, exist_ok=True)
+        yield work, song_folder(work / ("tiled" if tile else "toy"), tile=tile, **song_params)
 
 
 def child_env(env=None):

@@ -56,21 +56,7 @@ def naive26(y):
 
 
 def shared_stft26(y):
-    import librosa
-
-    S = np.abs(librosa.stft(y))
-    P = S**2
-    mel_db = librosa.power_to_db(librosa.feature.melspectrogram(S=P, sr=SR))
-    env = librosa.onset.onset_strength(S=mel_db, sr=SR)
-    return np.r_[
-        librosa.feature.tempo(onset_envelope=env, sr=SR)[0],
-        librosa.feature.zero_crossing_rate(y).mean(),
-        librosa.feature.spectral_centroid(S=S, sr=SR).mean(),
-        librosa.feature.spectral_flatness(S=S).mean(),
-        librosa.feature.chroma_stft(S=P, sr=SR).mean(),
-        librosa.feature.spectral_contrast(S=S, sr=SR).mean(),
-        librosa.feature.mfcc(S=mel_db).mean(axis=-1),
-    ]
+    return _common.naive26(y, SR, shared_stft=True)
 
 
 def librosa_mel(y):

@@ -21,7 +21,6 @@ the run say nothing about GTZAN. Only the timings and the memory matter here.
 import argparse
 import json
 import sys
-import tempfile
 from pathlib import Path
 
 import _common
@@ -46,54 +45,45 @@ def main(argv=None):
     parser.add_argument("--report", default=None, help="also write the numbers as JSON here")
     args = parser.parse_args(argv)
 
-    tmp = None
-    if args.workdir is None:
-        tmp = tempfile.TemporaryDirectory(prefix="skgenre-bench-")
-        work = Path(tmp.name)
-    else:
-        work = Path(args.workdir)
-        work.mkdir(parents=True, exist_ok=True)
-    data = _common.song_folder(work / ("tiled" if args.tile else "toy"), tile=args.tile,
-                               n_per_class=args.n_per_class, duration=args.duration,
-                               seed=args.seed)
-    out = work / "results"
-    n = 10 * args.n_per_class
-    print(f"{n} songs of {args.duration:g} s in {data}", flush=True)
+    with _common.bench_songs(args.workdir, tile=args.tile,
+                             n_per_class=args.n_per_class,
+                             duration=args.duration, seed=args.seed) as (work, data):
+        out = work / "results"
+        n = 10 * args.n_per_class
+        print(f"{n} songs of {args.duration:g} s in {data}", flush=True)
 
-    cmd = [sys.executable, "-m", "skgenre", "reproduce", "--data", str(data), "--out", str(out),
-           "--overwrite", "--preset", args.preset, "--seed", str(args.seed),
-           "--jobs", str(args.jobs)]
-    print("running:", " ".join(cmd), flush=True)
-    run = _common.run_pinned(cmd, cpus=args.cpus)
-    if run["returncode"] != 0:
-        raise SystemExit(f"skgenre reproduce failed with exit status {run['returncode']}")
+        cmd = [sys.executable, "-m", "skgenre", "reproduce", "--data", str(data), "--out", str(out),
+               "--overwrite", "--preset", args.preset, "--seed", str(args.seed),
+               "--jobs", str(args.jobs)]
+        print("running:", " ".join(cmd), flush=True)
+        run = _common.run_pinned(cmd, cpus=args.cpus)
+        if run["returncode"] != 0:
+            raise SystemExit(f"skgenre reproduce failed with exit status {run['returncode']}")
 
-    res = json.loads((out / "results.json").read_text())
-    stages = res["timings_s"]
-    print(f"{'stage':<24}{'wall s':>10}{'share':>9}")
-    for name, secs in stages.items():
-        if name != "total":
-            print(f"{name:<24}{secs:>10.1f}{secs / stages['total']:>9.1%}")
-    print(f"{'total (in process)':<24}{stages['total']:>10.1f}")
-    print(f"{'process wall time':<24}{run['wall_s']:>10.1f}   (includes Python/TensorFlow start-up)")
-    print(f"{'process CPU time':<24}{run['cpu_s']:>10.1f}   (user+sys of the run and its "
-          f"workers; /{run['cores']} cores = {run['cpu_s'] / run['cores']:.1f} s)")
-    print(f"{'peak memory (RSS)':<24}{run['max_rss_mb']:>10.0f} MB")
-    verdict = "within" if run["wall_s"] <= TARGET_S else "OVER"
-    print(f"{n} songs on {run['cores']} core(s): {run['wall_s']:.1f} s, "
-          f"{verdict} the {TARGET_S:.0f}-s target")
+        res = json.loads((out / "results.json").read_text())
+        stages = res["timings_s"]
+        print(f"{'stage':<24}{'wall s':>10}{'share':>9}")
+        for name, secs in stages.items():
+            if name != "total":
+                print(f"{name:<24}{secs:>10.1f}{secs / stages['total']:>9.1%}")
+        print(f"{'total (in process)':<24}{stages['total']:>10.1f}")
+        print(f"{'process wall time':<24}{run['wall_s']:>10.1f}   (includes Python/TensorFlow start-up)")
+        print(f"{'process CPU time':<24}{run['cpu_s']:>10.1f}   (user+sys of the run and its "
+              f"workers; /{run['cores']} cores = {run['cpu_s'] / run['cores']:.1f} s)")
+        print(f"{'peak memory (RSS)':<24}{run['max_rss_mb']:>10.0f} MB")
+        verdict = "within" if run["wall_s"] <= TARGET_S else "OVER"
+        print(f"{n} songs on {run['cores']} core(s): {run['wall_s']:.1f} s, "
+              f"{verdict} the {TARGET_S:.0f}-s target")
 
-    report = {
-        "n_songs": n, "song_duration_s": args.duration,
-        "songs": "tiled from " + str(args.tile) if args.tile else "synthetic toy set",
-        "jobs": args.jobs, "preset": args.preset, "seed": args.seed, **run,
-        "stages_s": stages, "target_s": TARGET_S, "within_target": run["wall_s"] <= TARGET_S,
-        "accuracy": {f"{r['model']}@{r['noise_rate']}": r["accuracy"] for r in res["results"]},
-    }
-    if args.report:
-        Path(args.report).write_text(json.dumps(report, indent=2))
-    if tmp is not None:
-        tmp.cleanup()
+        report = {
+            "n_songs": n, "song_duration_s": args.duration,
+            "songs": "tiled from " + str(args.tile) if args.tile else "synthetic toy set",
+            "jobs": args.jobs, "preset": args.preset, "seed": args.seed, **run,
+            "stages_s": stages, "target_s": TARGET_S, "within_target": run["wall_s"] <= TARGET_S,
+            "accuracy": {f"{r['model']}@{r['noise_rate']}": r["accuracy"] for r in res["results"]},
+        }
+        if args.report:
+            Path(args.report).write_text(json.dumps(report, indent=2))
     return report
 
 

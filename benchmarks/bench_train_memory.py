@@ -15,7 +15,6 @@ Run from the repository root::
 import argparse
 import json
 import sys
-import tempfile
 from pathlib import Path
 
 import _common
@@ -39,35 +38,26 @@ def main(argv=None):
     parser.add_argument("--report", default=None, help="also write the numbers as JSON here")
     args = parser.parse_args(argv)
 
-    tmp = None
-    if args.workdir is None:
-        tmp = tempfile.TemporaryDirectory(prefix="skgenre-bench-")
-        work = Path(tmp.name)
-    else:
-        work = Path(args.workdir)
-        work.mkdir(parents=True, exist_ok=True)
-    data = _common.song_folder(work / ("tiled" if args.tile else "toy"), tile=args.tile,
-                               n_per_class=args.n_per_class)
-    model = work / f"{args.model}.skgenre"
-    cmd = [sys.executable, "-m", "skgenre", "train", "--model", args.model, "--data", str(data),
-           "--preset", args.preset, "--epochs", str(args.epochs), "--jobs", str(args.jobs),
-           "--out", str(model), "--quiet"]
-    print("running:", " ".join(cmd), flush=True)
-    run = _common.run_pinned(cmd, cpus=args.cpus)
-    if run["returncode"] != 0:
-        raise SystemExit(f"skgenre train failed with exit status {run['returncode']}")
-    n = 10 * args.n_per_class
-    verdict = "under" if run["max_rss_mb"] < TARGET_MB else "OVER"
-    print(f"{n} songs, --model {args.model}: peak RSS {run['max_rss_mb']:.0f} MB ({verdict} "
-          f"{TARGET_MB:.0f} MB), wall {run['wall_s']:.1f} s, CPU {run['cpu_s']:.1f} s on "
-          f"{run['cores']} core(s)")
-    report = {"n_songs": n, "model": args.model, "preset": args.preset, "epochs": args.epochs,
-              "songs": "tiled from " + str(args.tile) if args.tile else "synthetic toy set",
-              **run, "target_mb": TARGET_MB}
-    if args.report:
-        Path(args.report).write_text(json.dumps(report, indent=2))
-    if tmp is not None:
-        tmp.cleanup()
+    with _common.bench_songs(args.workdir, tile=args.tile,
+                             n_per_class=args.n_per_class) as (work, data):
+        model = work / f"{args.model}.skgenre"
+        cmd = [sys.executable, "-m", "skgenre", "train", "--model", args.model, "--data", str(data),
+               "--preset", args.preset, "--epochs", str(args.epochs), "--jobs", str(args.jobs),
+               "--out", str(model), "--quiet"]
+        print("running:", " ".join(cmd), flush=True)
+        run = _common.run_pinned(cmd, cpus=args.cpus)
+        if run["returncode"] != 0:
+            raise SystemExit(f"skgenre train failed with exit status {run['returncode']}")
+        n = 10 * args.n_per_class
+        verdict = "under" if run["max_rss_mb"] < TARGET_MB else "OVER"
+        print(f"{n} songs, --model {args.model}: peak RSS {run['max_rss_mb']:.0f} MB ({verdict} "
+              f"{TARGET_MB:.0f} MB), wall {run['wall_s']:.1f} s, CPU {run['cpu_s']:.1f} s on "
+              f"{run['cores']} core(s)")
+        report = {"n_songs": n, "model": args.model, "preset": args.preset, "epochs": args.epochs,
+                  "songs": "tiled from " + str(args.tile) if args.tile else "synthetic toy set",
+                  **run, "target_mb": TARGET_MB}
+        if args.report:
+            Path(args.report).write_text(json.dumps(report, indent=2))
     return report
 
 

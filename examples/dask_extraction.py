@@ -18,42 +18,28 @@ Writes ``dask_features.png`` (two features of every clip, by genre) into ``--out
 ``SKGENRE_EXAMPLE_SMALL=1`` in the environment is the same as ``--small``.
 """
 
-import argparse
-import os
-import tempfile
 import time
-from pathlib import Path
 
 import numpy as np
+from _common import make_parser, parse_args, pyplot, save_figure, toy_files
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", metavar="DIR", default=".", help="folder for the PNG")
+    parser = make_parser(__doc__)
     parser.add_argument("--workers", type=int, default=2, help="Dask workers (default 2)")
-    parser.add_argument("--small", action="store_true", help="tiny data")
-    args = parser.parse_args(argv)
-    small = args.small or os.environ.get("SKGENRE_EXAMPLE_SMALL") == "1"
-    print(f"mode: {'small' if small else 'full'}")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # quiet TensorFlow start-up
+    args = parse_args(parser, argv, small_help="tiny data")
+    small = args.small
 
     import joblib
-    import matplotlib
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
     from dask.distributed import Client, LocalCluster
 
     from skgenre import AudioLoader, FeatureExtractor26, RandomClip
-    from skgenre.datasets import make_toy_genres
 
-    tmpdir = tempfile.TemporaryDirectory(prefix="skgenre-dask-")  # removed when the script ends
-    folder = tmpdir.name
-    n_per_class = 4 if small else 40
-    toy = make_toy_genres(n_per_class=n_per_class, n_classes=4, duration=6.0, random_state=0,
-                          path=folder)
-    paths = np.asarray(toy.filenames, dtype=object)
-    y = np.asarray(toy.target_names)[toy.target]
+    _tmpdir, paths, y = toy_files(  # the folder goes when _tmpdir does, at the script's end
+        "skgenre-dask-", n_per_class=4 if small else 40, n_classes=4, duration=6.0
+    )
 
     # The same steps, seeded, so the two runs must agree.
     load = AudioLoader(n_jobs=-1)
@@ -95,11 +81,7 @@ def main(argv=None):
     ax.set_ylabel("tempo (BPM)")
     ax.set_title("Features computed on Dask [SYNTHETIC toy data]")
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out / "dask_features.png", dpi=100)
-    print(f"wrote {out / 'dask_features.png'}")
+    save_figure(fig, args.out, "dask_features.png")
 
 
 if __name__ == "__main__":

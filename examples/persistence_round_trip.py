@@ -16,30 +16,24 @@ Writes ``model.skgenre`` into ``--out`` (default: the current folder).
 ``SKGENRE_EXAMPLE_SMALL=1`` in the environment is the same as ``--small``.
 """
 
-import argparse
-import os
 from pathlib import Path
 
 import numpy as np
+from _common import genre_labels, make_parser, parse_args
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", metavar="DIR", default=".", help="folder for the model file")
-    parser.add_argument("--small", action="store_true", help="tiny data and training")
-    args = parser.parse_args(argv)
-    small = args.small or os.environ.get("SKGENRE_EXAMPLE_SMALL") == "1"
-    print(f"mode: {'small' if small else 'full'}")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # quiet TensorFlow start-up
+    parser = make_parser(__doc__, out_help="folder for the model file")
+    args = parse_args(parser, argv, small_help="tiny data and training")
+    small = args.small
 
-    from skgenre import ModelFileError, make_feature_pipeline
-    from skgenre import load_model, save_model
+    from skgenre import ModelFileError, load_model, make_feature_pipeline, save_model
     from skgenre.datasets import make_toy_genres
 
     n_per_class = 6 if small else 30
     toy = make_toy_genres(n_per_class=n_per_class, n_classes=3, duration=6.0, random_state=0)
     X = toy.data
-    y = np.asarray(toy.target_names)[toy.target]
+    y = genre_labels(toy)
 
     pipe = make_feature_pipeline("paper", random_state=0)
     if small:

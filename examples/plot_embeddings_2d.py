@@ -23,64 +23,39 @@ Writes ``embeddings_2d.png`` into ``--out`` (default: the current folder).
 ``SKGENRE_EXAMPLE_SMALL=1`` in the environment is the same as ``--small``.
 """
 
-import argparse
-import io
-import os
-from pathlib import Path
+from _common import (
+    GTZAN,
+    genre_labels,
+    load_gtzan_waves,
+    make_parser,
+    parse_args,
+    pyplot,
+    save_figure,
+)
 
-import numpy as np
-
-DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "gtzan" / "mini"
-
-
-def save_png(fig, path, colors=256):
-    """Write ``fig`` as a palette PNG: a figure of a few hundred kB shrinks to well under 200."""
-    from PIL import Image
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=fig.dpi)
-    buf.seek(0)
-    image = Image.open(buf).convert("RGB")
-    image.quantize(colors=colors, method=Image.Quantize.FASTOCTREE).save(path, optimize=True)
+DEFAULT_DATA = GTZAN / "mini"
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = make_parser(__doc__)
     parser.add_argument("--data", metavar="DIR", default=str(DEFAULT_DATA),
                         help="GTZAN folder (default: the mini set beside the checkout)")
-    parser.add_argument("--out", metavar="DIR", default=".", help="folder for the PNG")
     parser.add_argument("--seed", type=int, default=0, help="seeds t-SNE")
-    parser.add_argument("--small", action="store_true", help="tiny synthetic data instead")
-    args = parser.parse_args(argv)
-    small = args.small or os.environ.get("SKGENRE_EXAMPLE_SMALL") == "1"
-    print(f"mode: {'small' if small else 'full'}")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # quiet TensorFlow start-up
-
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    args = parse_args(parser, argv, small_help="tiny synthetic data instead")
+    plt = pyplot()
     from sklearn.decomposition import PCA
     from sklearn.manifold import TSNE
     from sklearn.preprocessing import StandardScaler
 
-    from skgenre import AudioLoader, MusicnnEmbedding
-    from skgenre.datasets import load_gtzan, make_toy_genres
+    from skgenre import MusicnnEmbedding
+    from skgenre.datasets import make_toy_genres
 
     sr = 16000  # musicnn's own rate: decode straight to it
-    if small:
+    if args.small:
         toy = make_toy_genres(n_per_class=4, n_classes=3, duration=4.0, sr=sr, random_state=0)
-        waves = toy.data
-        y = np.asarray(toy.target_names)[toy.target]
-        source = "SYNTHETIC toy set (not music)"
+        waves, y, source = toy.data, genre_labels(toy), "SYNTHETIC toy set (not music)"
     else:
-        if not Path(args.data).is_dir():
-            parser.error(f"--data {args.data}: no such folder (the default needs ../shared "
-                         "beside the checkout; give a GTZAN folder, or --small)")
-        gtzan = load_gtzan(args.data)
-        y = np.asarray(gtzan.target_names)[gtzan.target]
-        waves = AudioLoader(sr=sr, n_jobs=-1).fit_transform(gtzan.filenames)
-        source = f"GTZAN, {len(y)} real tracks ({Path(args.data).name})"
+        waves, y, source = load_gtzan_waves(parser, args.data, sr)
     emb = MusicnnEmbedding(layer="penultimate", stats=("mean",), sr=sr)
     X = emb.fit_transform(waves)
     Z = StandardScaler().fit_transform(X)
@@ -110,12 +85,7 @@ def main(argv=None):
     axes[1].legend(fontsize=8, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
     fig.suptitle(f"MusicnnEmbedding (MSD, penultimate layer, mean over 3-s patches): {source}; "
                  "projected without the labels, coloured by genre", fontsize=9)
-    fig.tight_layout()
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    save_png(fig, out / "embeddings_2d.png")
-    size_kb = (out / "embeddings_2d.png").stat().st_size // 1024
-    print(f"wrote {out / 'embeddings_2d.png'} ({size_kb} kB)")
+    save_figure(fig, args.out, "embeddings_2d.png", palette=True)
 
 
 if __name__ == "__main__":

@@ -21,43 +21,23 @@ Writes ``features26.png`` into ``--out`` (default: the current folder).
 ``SKGENRE_EXAMPLE_SMALL=1`` in the environment is the same as ``--small``.
 """
 
-import argparse
-import io
-import os
 from pathlib import Path
 
 import numpy as np
+from _common import GTZAN, make_parser, parse_args, pyplot, save_figure
 
-DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "gtzan" / "sample"
+DEFAULT_DATA = GTZAN / "sample"
 AUDIO_SUFFIXES = {".wav", ".flac", ".mp3", ".au", ".ogg"}
 
 
-def save_png(fig, path, colors=256):
-    """Write ``fig`` as a palette PNG: a figure of a few hundred kB shrinks to well under 200."""
-    from PIL import Image
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=fig.dpi)
-    buf.seek(0)
-    image = Image.open(buf).convert("RGB")
-    image.quantize(colors=colors, method=Image.Quantize.FASTOCTREE).save(path, optimize=True)
-
-
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = make_parser(__doc__)
     parser.add_argument("--data", metavar="DIR", default=str(DEFAULT_DATA),
                         help="folder searched for audio files (default: the GTZAN sample)")
-    parser.add_argument("--out", metavar="DIR", default=".", help="folder for the PNG")
     parser.add_argument("--seed", type=int, default=0, help="seeds the clips")
-    parser.add_argument("--small", action="store_true", help="synthetic toy clips instead")
-    args = parser.parse_args(argv)
-    small = args.small or os.environ.get("SKGENRE_EXAMPLE_SMALL") == "1"
-    print(f"mode: {'small' if small else 'full'}")
-
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    args = parse_args(parser, argv, small_help="synthetic toy clips instead")
+    small = args.small
+    plt = pyplot()
 
     from skgenre import AudioLoader, FeatureExtractor26, RandomClip
     from skgenre.datasets import make_toy_genres
@@ -100,11 +80,7 @@ def main(argv=None):
     fig.colorbar(im, ax=ax, shrink=0.6, label="value standardized across the files")
     ax.set_title(f"FeatureExtractor26 of one random 5-s clip (seed {args.seed}) per file\n"
                  f"{source}", fontsize=10)
-    fig.tight_layout()
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    save_png(fig, out / "features26.png")
-    print(f"wrote {out / 'features26.png'} ({(out / 'features26.png').stat().st_size // 1024} kB)")
+    save_figure(fig, args.out, "features26.png", palette=True)
 
 
 if __name__ == "__main__":

@@ -15,27 +15,18 @@ Writes ``grid_search_kernel_size.png`` into ``--out`` (default: the current fold
 ``SKGENRE_EXAMPLE_SMALL=1`` in the environment is the same as ``--small``.
 """
 
-import argparse
-import os
 import time
-from pathlib import Path
 
 import numpy as np
+from _common import genre_labels, make_parser, parse_args, pyplot, save_figure
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", metavar="DIR", default=".", help="folder for the PNG")
-    parser.add_argument("--small", action="store_true", help="tiny data and training")
-    args = parser.parse_args(argv)
-    small = args.small or os.environ.get("SKGENRE_EXAMPLE_SMALL") == "1"
-    print(f"mode: {'small' if small else 'full'}")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # quiet TensorFlow start-up
+    parser = make_parser(__doc__)
+    args = parse_args(parser, argv, small_help="tiny data and training")
+    small = args.small
 
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
     import pandas as pd
     from sklearn.model_selection import GridSearchCV
 
@@ -50,7 +41,7 @@ def main(argv=None):
         toy = make_toy_genres(n_per_class=30, n_classes=6, duration=6.0, random_state=0)
         kernel_sizes, cv, epochs, clip_s = [3, 5, 7, 9], 3, 20, 5.0
     X = toy.data
-    y = np.asarray(toy.target_names)[toy.target]
+    y = genre_labels(toy)
 
     pipe = make_cnn_pipeline("tuned", random_state=0)
     pipe.set_params(clip__duration=clip_s, classifier__epochs=epochs)
@@ -86,11 +77,7 @@ def main(argv=None):
     ax2.set_xlabel("kernel size")
     ax2.set_ylabel("mean fit time per fold (s)")
     fig.suptitle("CNN kernel size (SYNTHETIC toy data)")
-    fig.tight_layout()
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out / "grid_search_kernel_size.png", dpi=100)
-    print(f"wrote {out / 'grid_search_kernel_size.png'}")
+    save_figure(fig, args.out, "grid_search_kernel_size.png")
 
 
 if __name__ == "__main__":

@@ -16,11 +16,8 @@ Writes ``noise_robustness.png`` into ``--out`` (default: the current folder).
 ``SKGENRE_EXAMPLE_SMALL=1`` in the environment is the same as ``--small``.
 """
 
-import argparse
-import os
-from pathlib import Path
-
 import numpy as np
+from _common import genre_labels, make_parser, parse_args, pyplot, save_figure
 
 # Table 1 of Minhas, Chie & Lee (GTZAN): test accuracy at 0/25/50/75 % noise; None = NA.
 PAPER = {
@@ -32,24 +29,17 @@ PAPER_RATES = [0.0, 0.25, 0.5, 0.75]
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", metavar="DIR", default=".", help="folder for the PNG")
+    parser = make_parser(__doc__)
     parser.add_argument("--preset", choices=["paper", "tuned"], default="tuned")
-    parser.add_argument("--small", action="store_true", help="tiny data and training")
-    args = parser.parse_args(argv)
-    small = args.small or os.environ.get("SKGENRE_EXAMPLE_SMALL") == "1"
-    print(f"mode: {'small' if small else 'full'}")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # quiet TensorFlow start-up
+    args = parse_args(parser, argv, small_help="tiny data and training")
+    small = args.small
 
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
     from sklearn.model_selection import train_test_split
 
-    import skgenre
     from skgenre.datasets import make_toy_genres
     from skgenre.evaluation import noise_robustness
+    from skgenre.pipelines import MODEL_KINDS
 
     if small:
         toy = make_toy_genres(n_per_class=8, n_classes=3, duration=2.0, random_state=0)
@@ -58,19 +48,14 @@ def main(argv=None):
         toy = make_toy_genres(n_per_class=40, n_classes=10, duration=6.0, random_state=0)
         rates, n_repeats, clip_s = [0.0, 0.1, 0.25, 0.5, 0.75], 3, 5.0
     X = toy.data
-    y = np.asarray(toy.target_names)[toy.target]
+    y = genre_labels(toy)
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, test_size=0.25, stratify=y, random_state=0
     )
 
-    factories = {
-        "feature": skgenre.make_feature_pipeline,
-        "spec-dense": skgenre.make_spectrogram_dense_pipeline,
-        "cnn": skgenre.make_cnn_pipeline,
-    }
     curves = {}
-    for name, factory in factories.items():
-        pipe = factory(args.preset, random_state=0).set_params(clip__duration=clip_s)
+    for name in PAPER:
+        pipe = MODEL_KINDS[name](args.preset, random_state=0).set_params(clip__duration=clip_s)
         if small:
             # a 10 % validation split of a handful of clips cannot hold every class
             pipe.set_params(classifier__epochs=2, classifier__early_stopping=False)
@@ -97,11 +82,7 @@ def main(argv=None):
     ax.set_ylim(0, 1.02)
     ax.set_title(f"Noise robustness, preset {args.preset!r}")
     ax.legend(fontsize=7)
-    fig.tight_layout()
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out / "noise_robustness.png", dpi=100)
-    print(f"wrote {out / 'noise_robustness.png'}")
+    save_figure(fig, args.out, "noise_robustness.png")
 
 
 if __name__ == "__main__":

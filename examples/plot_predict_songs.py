@@ -14,46 +14,28 @@ Writes ``predict_songs.png`` into ``--out`` (default: the current folder).
 ``SKGENRE_EXAMPLE_SMALL=1`` in the environment is the same as ``--small``.
 """
 
-import argparse
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
+from _common import make_parser, parse_args, pyplot, save_figure, toy_files
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", metavar="DIR", default=".", help="folder for the PNG")
-    parser.add_argument("--small", action="store_true", help="tiny data and training")
-    args = parser.parse_args(argv)
-    small = args.small or os.environ.get("SKGENRE_EXAMPLE_SMALL") == "1"
-    print(f"mode: {'small' if small else 'full'}")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # quiet TensorFlow start-up
+    parser = make_parser(__doc__)
+    args = parse_args(parser, argv, small_help="tiny data and training")
+    small = args.small
 
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
     from sklearn.model_selection import train_test_split
 
     from skgenre import make_feature_pipeline
-    from skgenre.datasets import make_toy_genres
     from skgenre.inference import predict_songs
 
     # Songs as files, so predict_songs decodes them with the pipeline's load step.
-    tmpdir = tempfile.TemporaryDirectory(prefix="skgenre-songs-")  # removed when the script ends
-    folder = tmpdir.name
-    if small:
-        toy = make_toy_genres(n_per_class=8, n_classes=3, duration=6.0, random_state=0,
-                              path=folder)
-        clip_s = 1.0
-    else:
-        toy = make_toy_genres(n_per_class=30, n_classes=6, duration=30.0, random_state=0,
-                              path=folder)
-        clip_s = 5.0
-    paths = np.asarray(toy.filenames, dtype=object)
-    y = np.asarray(toy.target_names)[toy.target]
+    n_per_class, n_classes, duration, clip_s = (8, 3, 6.0, 1.0) if small else (30, 6, 30.0, 5.0)
+    _tmpdir, paths, y = toy_files(  # the folder goes when _tmpdir does, at the script's end
+        "skgenre-songs-", n_per_class=n_per_class, n_classes=n_classes, duration=duration
+    )
     p_train, p_test, y_train, y_test = train_test_split(
         paths, y, test_size=0.25, stratify=y, random_state=0
     )
@@ -85,11 +67,7 @@ def main(argv=None):
     np.atleast_1d(axes)[0].set_ylabel("mean clip probability")
     fig.suptitle(f"Whole-song prediction (green: true genre); accuracy {whole:.2f} "
                  f"vs {one_clip:.2f} on one clip [SYNTHETIC toy data]", fontsize=9)
-    fig.tight_layout()
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out / "predict_songs.png", dpi=100)
-    print(f"wrote {out / 'predict_songs.png'}")
+    save_figure(fig, args.out, "predict_songs.png")
 
 
 if __name__ == "__main__":

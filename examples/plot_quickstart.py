@@ -15,53 +15,44 @@ Writes ``quickstart_confusion.png`` into ``--out`` (default: the current folder)
 ``SKGENRE_EXAMPLE_SMALL=1`` in the environment is the same as ``--small``.
 """
 
-import argparse
-import os
-import tempfile
-from pathlib import Path
-
 import numpy as np
+from _common import (
+    genre_labels,
+    make_parser,
+    parse_args,
+    pyplot,
+    save_figure,
+    toy_files,
+)
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = make_parser(__doc__)
     parser.add_argument("--data", metavar="DIR", help="GTZAN folder (default: toy set)")
-    parser.add_argument("--out", metavar="DIR", default=".", help="folder for the PNG")
     parser.add_argument("--model", choices=["feature", "spec-dense", "cnn"], default="feature")
     parser.add_argument("--preset", choices=["paper", "tuned"], default="tuned")
-    parser.add_argument("--small", action="store_true", help="tiny data and training")
-    args = parser.parse_args(argv)
-    small = args.small or os.environ.get("SKGENRE_EXAMPLE_SMALL") == "1"
-    print(f"mode: {'small' if small else 'full'}")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # quiet TensorFlow start-up
+    args = parse_args(parser, argv, small_help="tiny data and training")
+    small = args.small
 
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
     from sklearn.metrics import ConfusionMatrixDisplay, classification_report
     from sklearn.model_selection import train_test_split
 
-    import skgenre
-    from skgenre.datasets import load_gtzan, make_toy_genres
+    from skgenre.datasets import load_gtzan
+    from skgenre.pipelines import MODEL_KINDS
 
     # 1. File paths and labels.
     if args.data:
         gtzan = load_gtzan(args.data)
         paths = np.asarray(gtzan.filenames, dtype=object)
-        y = np.asarray(gtzan.target_names)[gtzan.target]
+        y = genre_labels(gtzan)
         source = f"GTZAN at {args.data}"
     else:
-        tmpdir = tempfile.TemporaryDirectory(prefix="skgenre-toy-")  # removed when the script ends
-        folder = tmpdir.name
         n_per_class, n_classes = (6, 3) if small else (40, 10)
-        toy = make_toy_genres(
-            n_per_class=n_per_class, n_classes=n_classes, duration=6.0, random_state=0,
-            path=folder,
+        tmpdir, paths, y = toy_files(  # the folder goes when tmpdir does, at the script's end
+            "skgenre-toy-", n_per_class=n_per_class, n_classes=n_classes, duration=6.0
         )
-        paths = np.asarray(toy.filenames, dtype=object)
-        y = np.asarray(toy.target_names)[toy.target]
-        source = f"SYNTHETIC toy set ({len(y)} files in {folder})"
+        source = f"SYNTHETIC toy set ({len(y)} files in {tmpdir.name})"
     print(f"data: {source}")
 
     # 2. The paper's protocol: a stratified 80/20 split of the songs.
@@ -70,12 +61,7 @@ def main(argv=None):
     )
 
     # 3. A pipeline from file paths to genres: load, clip, noise, features/melspec, ...
-    factory = {
-        "feature": skgenre.make_feature_pipeline,
-        "spec-dense": skgenre.make_spectrogram_dense_pipeline,
-        "cnn": skgenre.make_cnn_pipeline,
-    }[args.model]
-    pipe = factory(args.preset, random_state=0)
+    pipe = MODEL_KINDS[args.model](args.preset, random_state=0)
     if small:
         # a 10 % validation split of a handful of clips cannot hold every class
         pipe.set_params(classifier__epochs=3, classifier__early_stopping=False)
@@ -93,11 +79,7 @@ def main(argv=None):
         y_test, y_pred, ax=ax, xticks_rotation=45, colorbar=False
     )
     ax.set_title(f"{args.model} ({args.preset}), accuracy {accuracy:.2f}\n{source[:60]}")
-    fig.tight_layout()
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out / "quickstart_confusion.png", dpi=100)
-    print(f"wrote {out / 'quickstart_confusion.png'}")
+    save_figure(fig, args.out, "quickstart_confusion.png")
 
 
 if __name__ == "__main__":

@@ -27,73 +27,49 @@ per-fold and overall accuracies. ``SKGENRE_EXAMPLE_SMALL=1`` in the environment 
 same as ``--small``.
 """
 
-import argparse
-import io
-import os
-from pathlib import Path
-
 import numpy as np
+from _common import (
+    GTZAN,
+    genre_labels,
+    load_gtzan_waves,
+    make_parser,
+    parse_args,
+    pyplot,
+    save_figure,
+)
 
-DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "gtzan" / "mini"
+DEFAULT_DATA = GTZAN / "mini"
 RATES = [0.0, 0.25, 0.5, 0.75]
 # Table 1 of Minhas, Chie & Lee, feature-based model (GTZAN, one 80/20 split).
 PAPER_FEATURE = [0.334, 0.209, 0.146, 0.100]
 
 
-def save_png(fig, path, colors=256):
-    """Write ``fig`` as a palette PNG: a figure of a few hundred kB shrinks to well under 200."""
-    from PIL import Image
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=fig.dpi)
-    buf.seek(0)
-    image = Image.open(buf).convert("RGB")
-    image.quantize(colors=colors, method=Image.Quantize.FASTOCTREE).save(path, optimize=True)
-
-
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = make_parser(__doc__)
     parser.add_argument("--data", metavar="DIR", default=str(DEFAULT_DATA),
                         help="GTZAN folder (default: the mini set beside the checkout)")
-    parser.add_argument("--out", metavar="DIR", default=".", help="folder for the PNG")
     parser.add_argument("--folds", type=int, default=5, help="folds by track (default 5)")
     parser.add_argument("--seed", type=int, default=0, help="seeds folds, clips, nets, noise")
     parser.add_argument("--track", action="store_true",
                         help="track-level pipeline: train on several clips of every track, "
                         "predict per track (default: one clip per track, as in the paper)")
-    parser.add_argument("--small", action="store_true", help="tiny synthetic data and training")
-    args = parser.parse_args(argv)
-    small = args.small or os.environ.get("SKGENRE_EXAMPLE_SMALL") == "1"
-    print(f"mode: {'small' if small else 'full'}")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # quiet TensorFlow start-up
-
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    args = parse_args(parser, argv, small_help="tiny synthetic data and training")
+    small = args.small
+    plt = pyplot()
     from sklearn.metrics import ConfusionMatrixDisplay, confusion_matrix
 
     import skgenre
-    from skgenre import AudioLoader
-    from skgenre.datasets import load_gtzan, make_toy_genres
+    from skgenre.datasets import make_toy_genres
     from skgenre.evaluation import StratifiedTrackKFold, noise_robustness
 
     if small:
         toy = make_toy_genres(n_per_class=6, n_classes=3, duration=3.0, random_state=0)
-        waves = toy.data
-        y = np.asarray(toy.target_names)[toy.target]
+        waves, y, source = toy.data, genre_labels(toy), "SYNTHETIC toy set (not music)"
         folds, rates, n_repeats, clip_s = 2, [0.0, 0.5], 1, 1.0
-        source = "SYNTHETIC toy set (not music)"
     else:
-        if not Path(args.data).is_dir():
-            parser.error(f"--data {args.data}: no such folder (the default needs ../shared "
-                         "beside the checkout; give a GTZAN folder, or --small)")
-        gtzan = load_gtzan(args.data)
-        y = np.asarray(gtzan.target_names)[gtzan.target]
         # Decoded once: the pipelines' load step passes waveforms through.
-        waves = AudioLoader(sr=22050, n_jobs=-1).fit_transform(gtzan.filenames)
+        waves, y, source = load_gtzan_waves(parser, args.data, sr=22050)
         folds, rates, n_repeats, clip_s = args.folds, RATES, 3, 5.0
-        source = f"GTZAN, {len(y)} real tracks ({Path(args.data).name})"
     labels = sorted(set(y))
 
     cv = StratifiedTrackKFold(n_splits=folds, shuffle=True, random_state=args.seed)
@@ -143,12 +119,7 @@ def main(argv=None):
                 if args.track else "one 5-s clip per track")
     fig.suptitle(f"Feature pipeline, preset 'tuned': {source}, {folds} stratified folds by "
                  f"track, {protocol}", fontsize=10)
-    fig.tight_layout()
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    save_png(fig, out / "real_audio_run.png")
-    size_kb = (out / "real_audio_run.png").stat().st_size // 1024
-    print(f"wrote {out / 'real_audio_run.png'} ({size_kb} kB)")
+    save_figure(fig, args.out, "real_audio_run.png", palette=True)
 
 
 if __name__ == "__main__":

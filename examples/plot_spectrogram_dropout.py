@@ -20,46 +20,23 @@ Writes ``spectrogram_dropout.png`` into ``--out`` (default: the current folder).
 ``SKGENRE_EXAMPLE_SMALL=1`` in the environment is the same as ``--small``.
 """
 
-import argparse
-import io
-import os
 from pathlib import Path
 
 import numpy as np
+from _common import GTZAN, make_parser, parse_args, pyplot, save_figure
 
-DEFAULT_AUDIO = (
-    Path(__file__).resolve().parents[1].parent
-    / "shared" / "data" / "gtzan" / "sample" / "blues" / "blues.00000.wav"
-)
+DEFAULT_AUDIO = GTZAN / "sample" / "blues" / "blues.00000.wav"
 RATES = [0.0, 0.25, 0.5, 0.75]
 
 
-def save_png(fig, path, colors=256):
-    """Write ``fig`` as a palette PNG: a figure of a few hundred kB shrinks to well under 200."""
-    from PIL import Image
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=fig.dpi)
-    buf.seek(0)
-    image = Image.open(buf).convert("RGB")
-    image.quantize(colors=colors, method=Image.Quantize.FASTOCTREE).save(path, optimize=True)
-
-
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = make_parser(__doc__)
     parser.add_argument("--audio", metavar="FILE", default=str(DEFAULT_AUDIO),
                         help="audio file (default: GTZAN's blues.00000.wav beside the checkout)")
-    parser.add_argument("--out", metavar="DIR", default=".", help="folder for the PNG")
     parser.add_argument("--seed", type=int, default=0, help="seeds the clip and the masks")
-    parser.add_argument("--small", action="store_true", help="a synthetic toy clip instead")
-    args = parser.parse_args(argv)
-    small = args.small or os.environ.get("SKGENRE_EXAMPLE_SMALL") == "1"
-    print(f"mode: {'small' if small else 'full'}")
-
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    args = parse_args(parser, argv, small_help="a synthetic toy clip instead")
+    small = args.small
+    plt = pyplot()
 
     from skgenre import AudioLoader, MelSpectrogram, PixelDropoutNoise, RandomClip
     from skgenre.datasets import make_toy_genres
@@ -98,11 +75,7 @@ def main(argv=None):
     fig.colorbar(im, ax=axes, shrink=0.9, label="dB (0 = loudest pixel of the clip)")
     fig.suptitle(f"MelSpectrogram + PixelDropoutNoise: a random 5-s clip (seed {args.seed}) "
                  f"of {source}", fontsize=10)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    save_png(fig, out / "spectrogram_dropout.png")
-    print(f"wrote {out / 'spectrogram_dropout.png'} "
-          f"({(out / 'spectrogram_dropout.png').stat().st_size // 1024} kB)")
+    save_figure(fig, args.out, "spectrogram_dropout.png", palette=True, tight=False)
 
 
 if __name__ == "__main__":

@@ -173,29 +173,42 @@ def _children(obj):
     return list(state.values()) if isinstance(state, dict) else []
 
 
-def _find_networks(obj):
-    """Every Keras model reachable from ``obj`` (estimators, lists, dicts), in a fixed order."""
-    model_type = _keras_model_type()
-    if model_type is None:
-        return []
-    found, seen, stack = [], set(), [obj]
+def _walk(obj, visit):
+    """Call ``visit`` on every object reachable from ``obj``, once each, depth first.
+
+    ``visit(item)`` returns the objects to go on with; leaves (types, functions, strings,
+    numbers) are never visited.
+    """
+    seen, stack = set(), [obj]
     while stack:
         item = stack.pop()
         if id(item) in seen or isinstance(item, _LEAF_TYPES):
             continue
         seen.add(id(item))
+        stack.extend(visit(item))
+
+
+def _find_networks(obj):
+    """Every Keras model reachable from ``obj`` (estimators, lists, dicts), in a fixed order."""
+    model_type = _keras_model_type()
+    if model_type is None:
+        return []
+    found = []
+
+    def visit(item):
         if isinstance(item, model_type):
             found.append(item)
-            continue
+            return []
         if type(item).__module__.split(".")[0] in ("numpy", "keras", "tensorflow"):
-            continue
-        stack.extend(reversed(_children(item)))
+            return []
+        return reversed(_children(item))
+
+    _walk(obj, visit)
     return found
 
 
 def _put_networks_back(obj, networks):
     """Replace every :class:`_NetworkRef` reachable from ``obj`` by its network."""
-    seen, stack = set(), [obj]
     used = set()
 
     def swap(value):
@@ -206,29 +219,31 @@ def _put_networks_back(obj, networks):
             return networks[value.index]
         return value
 
-    while stack:
-        item = stack.pop()
-        if id(item) in seen or isinstance(item, _LEAF_TYPES):
-            continue
-        seen.add(id(item))
+    def visit(item):
         if isinstance(item, dict):
-            for key, value in list(item.items()):
+            values = list(item.items())
+            for key, value in values:
                 item[key] = swap(value)
-                stack.append(value)
-        elif isinstance(item, list):
-            for i, value in enumerate(item):
+            return [value for _, value in values]
+        if isinstance(item, list):
+            values = list(item)
+            for i, value in enumerate(values):
                 item[i] = swap(value)
-                stack.append(value)
-        elif isinstance(item, tuple):
+            return values
+        if isinstance(item, tuple):
             if any(isinstance(v, _NetworkRef) for v in item):
                 raise ModelFileError("a network placeholder sits inside a tuple")
-            stack.extend(item)
-        elif isinstance(getattr(item, "__dict__", None), dict) and not isinstance(item, _NetworkRef):
-            for key, value in list(vars(item).items()):
+            return item
+        if isinstance(getattr(item, "__dict__", None), dict) and not isinstance(item, _NetworkRef):
+            values = list(vars(item).items())
+            for key, value in values:
                 new = swap(value)
                 if new is not value:
                     setattr(item, key, new)
-                stack.append(value)
+            return [value for _, value in values]
+        return []
+
+    _walk(obj, visit)
     return used
 
 

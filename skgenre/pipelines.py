@@ -191,25 +191,8 @@ def make_spectrogram_dense_pipeline(
     ----------
     preset : {"paper", "tuned"}, default="tuned"
         Training preset; see :func:`skgenre.models.get_preset`.
-    sr : int, default=22050
-        Sampling rate the audio is resampled to.
-    duration : float, default=5.0
-        Clip length in seconds (5 s at 22050 Hz gives 128 x 216 spectrograms).
-    track : bool, default=False
-        ``False``: the paper's protocol, one clip per song (step ``clip``, a
-        :class:`~skgenre.RandomClip`). ``True``: train on several clips of every track and
-        predict per track (step ``track``, a :class:`~skgenre.TrackClassifier`; the number
-        of training clips comes from the preset).
-    random_state : int, RandomState instance or None, default=None
-        Seed of the clip positions, the noise and the network training.
-    memory : str, joblib.Memory or None, default=None
-        Cache of the fitted transformer steps (see :class:`~sklearn.pipeline.Pipeline`):
-        with it, a grid search over classifier parameters computes features once per
-        training fold, not once per candidate.
-    n_jobs : int or None, default=None
-        Parallel jobs for decoding and feature extraction.
-    **classifier_params : dict
-        :class:`~skgenre.GenreClassifier` parameters overriding the preset's.
+    sr, duration, track, random_state, memory, n_jobs, **classifier_params
+        As in :func:`make_feature_pipeline`.
 
     Returns
     -------
@@ -253,25 +236,8 @@ def make_cnn_pipeline(
     ----------
     preset : {"paper", "tuned"}, default="tuned"
         Training preset; see :func:`skgenre.models.get_preset`.
-    sr : int, default=22050
-        Sampling rate the audio is resampled to.
-    duration : float, default=5.0
-        Clip length in seconds (5 s at 22050 Hz gives 128 x 216 spectrograms).
-    track : bool, default=False
-        ``False``: the paper's protocol, one clip per song (step ``clip``, a
-        :class:`~skgenre.RandomClip`). ``True``: train on several clips of every track and
-        predict per track (step ``track``, a :class:`~skgenre.TrackClassifier`; the number
-        of training clips comes from the preset).
-    random_state : int, RandomState instance or None, default=None
-        Seed of the clip positions, the noise and the network training.
-    memory : str, joblib.Memory or None, default=None
-        Cache of the fitted transformer steps (see :class:`~sklearn.pipeline.Pipeline`):
-        with it, a grid search over classifier parameters computes features once per
-        training fold, not once per candidate.
-    n_jobs : int or None, default=None
-        Parallel jobs for decoding and feature extraction.
-    **classifier_params : dict
-        :class:`~skgenre.GenreClassifier` parameters overriding the preset's.
+    sr, duration, track, random_state, memory, n_jobs, **classifier_params
+        As in :func:`make_feature_pipeline`.
 
     Returns
     -------

@@ -10,6 +10,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils import check_waveforms, is_ragged
+from ..utils._waveforms import _is_files, _WaveformTransformerMixin
 from ._network import MUSICNN_LAYERS, N_MELS
 from ._tags import musicnn_tags
 from ._weights import MODELS
@@ -147,7 +148,7 @@ def _pool(outputs, stats):
     return np.concatenate(parts).astype(np.float32)
 
 
-class MusicnnEmbedding(TransformerMixin, BaseEstimator):
+class MusicnnEmbedding(_WaveformTransformerMixin, TransformerMixin, BaseEstimator):
     """Features of a pretrained musicnn network, pooled over each input's 3-s patches.
 
     musicnn (Pons & Serra, 2019) is a convolutional network trained to predict the 50 most
@@ -294,10 +295,7 @@ class MusicnnEmbedding(TransformerMixin, BaseEstimator):
         skgenre.WeightsNotFoundError
             If the weights are not installed (the message gives the command).
         """
-        if not _is_files(X):  # undecoded files are read in transform, a chunk at a time
-            self._check_input(X, reset=True)
-        elif hasattr(self, "n_features_in_"):
-            del self.n_features_in_
+        self._check_fit_input(X)
         stats = self._stats()
         _engine(self.model, self.weights_dir)  # fail here, not in the middle of a transform
         self.tags_ = musicnn_tags(self.model)
@@ -390,8 +388,8 @@ class MusicnnEmbedding(TransformerMixin, BaseEstimator):
     def _check_input(self, X, *, reset):
         if is_ragged(X):
             waves = check_waveforms(X)
-            if reset and hasattr(self, "n_features_in_"):
-                del self.n_features_in_
+            if reset:
+                self._forget_n_features_in()
             return waves
         arr = validate_data(self, X, reset=reset, dtype=np.float32, order="C")
         return check_waveforms(arr)
@@ -420,17 +418,3 @@ class MusicnnEmbedding(TransformerMixin, BaseEstimator):
         else:
             units = [f"tag_{t}" for t in self.tags_]
         return np.asarray([f"{u}_{s}" for s in self._stats() for u in units], dtype=object)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.two_d_array = True
-        tags.input_tags.allow_nan = False
-        tags.transformer_tags.preserves_dtype = ["float32"]
-        tags.requires_fit = True
-        return tags
-
-
-def _is_files(X):
-    from ..io import AudioFiles
-
-    return isinstance(X, AudioFiles)

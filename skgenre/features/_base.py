@@ -1,5 +1,6 @@
 """The estimator plumbing shared by skgenre's clip transformers: fit, transform, tags."""
 
+from functools import partial
 from numbers import Integral
 
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
@@ -20,9 +21,10 @@ class ClipTransformer(TransformerMixin, BaseEstimator):
     scikit-learn does for columns) and runs ``_validate_extra()``; ``transform`` checks the
     clip length, cuts the clips into chunks (bounded memory, one chunk per joblib job at
     least) and maps each chunk with ``_chunk_function()``, a picklable callable from a
-    float32 ``(n, n_samples)`` chunk to an ``(n, ...)`` float32 array. Subclasses have the
-    parameters ``hop_length``, ``n_jobs``, ``chunk_size`` and ``verbose``, and set
-    ``_progress_desc``, the words on their progress bar.
+    float32 ``(n, n_samples)`` chunk to an ``(n, ...)`` float32 array (``_stft_partial``
+    binds the STFT settings). Subclasses pass the parameters every clip transformer has
+    (``sr``, ``n_fft``, ``hop_length``, ``n_jobs``, ``chunk_size``, ``verbose``) to
+    ``ClipTransformer.__init__``, and set ``_progress_desc``, the words on their progress bar.
     """
 
     _progress_desc = "computing"
@@ -36,6 +38,14 @@ class ClipTransformer(TransformerMixin, BaseEstimator):
         "chunk_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "verbose": ["verbose"],
     }
+
+    def __init__(self, *, sr, n_fft, hop_length, n_jobs, chunk_size, verbose):
+        self.sr = sr
+        self.n_fft = n_fft
+        self.hop_length = hop_length
+        self.n_jobs = n_jobs
+        self.chunk_size = chunk_size
+        self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -87,6 +97,12 @@ class ClipTransformer(TransformerMixin, BaseEstimator):
 
     def _validate_extra(self):
         """Checks across parameters, run by ``fit``; may set fitted attributes."""
+
+    def _stft_partial(self, func, **params):
+        """``func`` with this transformer's STFT settings and ``params`` bound: a chunk function."""
+        return partial(
+            func, sr=self.sr, n_fft=self.n_fft, hop_length=self.hop_length, **params
+        )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -1,6 +1,5 @@
 """A richer, configurable set of clip features (issue 6), from one batched STFT."""
 
-from functools import partial
 from numbers import Integral
 
 import numpy as np
@@ -209,16 +208,14 @@ class FeatureExtractor(ClipTransformer):
         onset_aggregate="mean",
         verbose=0,
     ):
-        self.sr = sr
-        self.n_fft = n_fft
-        self.hop_length = hop_length
+        super().__init__(
+            sr=sr, n_fft=n_fft, hop_length=hop_length, n_jobs=n_jobs, chunk_size=chunk_size,
+            verbose=verbose,
+        )
         self.n_mfcc = n_mfcc
         self.groups = groups
         self.tempo = tempo
-        self.n_jobs = n_jobs
-        self.chunk_size = chunk_size
         self.onset_aggregate = onset_aggregate
-        self.verbose = verbose
 
     def _validate_extra(self):
         if self.groups is None:
@@ -237,11 +234,8 @@ class FeatureExtractor(ClipTransformer):
         self.groups_ = selected
 
     def _chunk_function(self):
-        return partial(
+        return self._stft_partial(
             _extended_chunk,
-            sr=self.sr,
-            n_fft=self.n_fft,
-            hop_length=self.hop_length,
             groups=self.groups_,
             n_mfcc=self.n_mfcc,
             with_tempo=bool(self.tempo),

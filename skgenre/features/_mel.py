@@ -1,6 +1,5 @@
 """Mel spectrograms of clips (CNN input) and their row means (spectrogram-dense input)."""
 
-from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
@@ -108,23 +107,18 @@ class MelSpectrogram(ClipTransformer):
         chunk_size="auto",
         verbose=0,
     ):
-        self.sr = sr
-        self.n_fft = n_fft
-        self.hop_length = hop_length
+        super().__init__(
+            sr=sr, n_fft=n_fft, hop_length=hop_length, n_jobs=n_jobs, chunk_size=chunk_size,
+            verbose=verbose,
+        )
         self.n_mels = n_mels
         self.power = power
         self.ref = ref
         self.top_db = top_db
-        self.n_jobs = n_jobs
-        self.chunk_size = chunk_size
-        self.verbose = verbose
 
     def _chunk_function(self):
-        return partial(
+        return self._stft_partial(
             _mel_chunk,
-            sr=self.sr,
-            n_fft=self.n_fft,
-            hop_length=self.hop_length,
             n_mels=self.n_mels,
             power=float(self.power),
             ref=self.ref,

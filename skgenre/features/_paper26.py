@@ -1,7 +1,5 @@
 """The 26 clip features of Minhas, Chie & Lee's feature-based network."""
 
-from functools import partial
-
 import numpy as np
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
@@ -148,23 +146,18 @@ class FeatureExtractor26(ClipTransformer):
         onset_aggregate="mean",
         verbose=0,
     ):
-        self.sr = sr
-        self.n_fft = n_fft
-        self.hop_length = hop_length
-        self.n_jobs = n_jobs
-        self.chunk_size = chunk_size
+        super().__init__(
+            sr=sr, n_fft=n_fft, hop_length=hop_length, n_jobs=n_jobs, chunk_size=chunk_size,
+            verbose=verbose,
+        )
         self.onset_aggregate = onset_aggregate
-        self.verbose = verbose
 
     def _validate_extra(self):
         _check_sr_for_contrast(self.sr)
 
     def _chunk_function(self):
-        return partial(
+        return self._stft_partial(
             _paper26_chunk,
-            sr=self.sr,
-            n_fft=self.n_fft,
-            hop_length=self.hop_length,
             onset_aggregate=self.onset_aggregate,
         )
 

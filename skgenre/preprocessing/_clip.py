@@ -8,6 +8,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..utils import check_waveforms, is_ragged, item_rngs, item_seed
+from ..utils._waveforms import _is_files, _WaveformTransformerMixin
 
 __all__ = ["RandomClip", "clip_and_average", "consecutive_clips"]
 
@@ -175,7 +176,7 @@ def clip_and_average(waveforms, score_clips, n_samples, *, hop=None, pad_mode="c
     return means, counts, errors
 
 
-class RandomClip(TransformerMixin, BaseEstimator):
+class RandomClip(_WaveformTransformerMixin, TransformerMixin, BaseEstimator):
     """Cut one excerpt of ``duration`` seconds out of each waveform.
 
     The paper trains and tests on one random 5-s clip per song; this is that step.
@@ -275,12 +276,7 @@ class RandomClip(TransformerMixin, BaseEstimator):
         -------
         self : RandomClip
         """
-        if _is_files(X):
-            # nothing is decoded to fit: the files are read when clips are cut
-            if hasattr(self, "n_features_in_"):
-                del self.n_features_in_
-        else:
-            self._check_input(X, reset=True)
+        self._check_fit_input(X)
         self.n_samples_ = _n_samples(self.duration, self.sr)
         return self
 
@@ -328,8 +324,8 @@ class RandomClip(TransformerMixin, BaseEstimator):
                     f"{self.n_features_in_} features as input (2-D input is read as "
                     "equal-length waveforms)."
                 )
-        elif reset and hasattr(self, "n_features_in_"):
-            del self.n_features_in_
+        elif reset:
+            self._forget_n_features_in()
         return waves
 
     def _cut(self, X, mode):
@@ -380,20 +376,6 @@ class RandomClip(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         return np.asarray([f"sample_{i}" for i in range(self.n_samples_)], dtype=object)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.two_d_array = True
-        tags.input_tags.allow_nan = False
-        tags.transformer_tags.preserves_dtype = ["float32"]
-        tags.requires_fit = True
-        return tags
-
-
-def _is_files(X):
-    from ..io import AudioFiles
-
-    return isinstance(X, AudioFiles)
 
 
 def _object_array(items):

@@ -178,3 +178,36 @@ def _holds_non_vectors(X):
         and len(X) > 0
         and any(np.ndim(x) != 1 for x in X)
     )
+
+
+def _is_files(X):
+    """Whether ``X`` holds the undecoded files of a lazy :class:`~skgenre.AudioLoader`."""
+    return isinstance(X, _audio_files_type())
+
+
+class _WaveformTransformerMixin:
+    """The input checks and tags of the transformers that take waveforms or lazy files.
+
+    The class defines ``_check_input(X, *, reset)``, which checks decoded waveforms and
+    records ``n_features_in_`` when they have one length.
+    """
+
+    def _check_fit_input(self, X):
+        # nothing is decoded to fit: lazy files are read (and checked) when transformed
+        if _is_files(X):
+            self._forget_n_features_in()
+        else:
+            self._check_input(X, reset=True)
+
+    def _forget_n_features_in(self):
+        # a refit on ragged waveforms or files must not keep the length of an earlier fit
+        if hasattr(self, "n_features_in_"):
+            del self.n_features_in_
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = True
+        tags.input_tags.allow_nan = False
+        tags.transformer_tags.preserves_dtype = ["float32"]
+        tags.requires_fit = True
+        return tags
