@@ -279,10 +279,13 @@ files = {files!r}
 if case == "long":
     w = np.concatenate(list(AudioLoader(sr=16000).transform(files)))  # 600 s of real music
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    emb = MusicnnEmbedding(sr=16000, batch_size=batch).fit([w[:16000]])
+    # fitted on waveforms of two lengths: no fixed input width is learned
+    emb = MusicnnEmbedding(sr=16000, batch_size=batch).fit([w[:16000], w[:8000]])
     X = emb.transform([w])
 else:
-    emb = MusicnnEmbedding(sr=16000, batch_size=batch).fit([np.zeros(16000, np.float32)])
+    emb = MusicnnEmbedding(sr=16000, batch_size=batch).fit(
+        [np.zeros(16000, np.float32), np.zeros(8000, np.float32)]
+    )
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     rows = []
     for start in range(0, len(files), 100):  # decode and embed 100 files at a time
