@@ -396,3 +396,18 @@ def test_make_ensemble_stack(blobs):
     without_svc = make_ensemble(n_networks=1, svc_C=None, combine="stack")
     assert [name for name, _ in without_svc.estimators] == ["nets", "lr"]
     clone(ens)
+
+
+def test_predict_batches_bound_the_activation_memory():
+    """The paper's CNN predicts in batches whose largest activation stays near 256 MB."""
+    rng = np.random.default_rng(0)
+    X = rng.random((6, 128, 216), dtype=np.float32)
+    y = [0, 1, 0, 1, 0, 1]
+    cnn = GenreClassifier(model="cnn", epochs=1, random_state=0, verbose=0).fit(X, y)
+    # one image: 126 x 214 x 64 float32 after the first convolution (6.9 MB)
+    assert cnn._predict_batch_size() == (256 * 2**20) // (4 * 126 * 214 * 64)
+    dense = GenreClassifier(epochs=1, random_state=0, verbose=0).fit(X.reshape(6, -1)[:, :26], y)
+    assert dense._predict_batch_size() == 256
+    small = cnn.predict_proba(X)
+    cnn.set_params(predict__batch_size=2)
+    np.testing.assert_allclose(cnn.predict_proba(X), small, rtol=1e-5, atol=1e-7)

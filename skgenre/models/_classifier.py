@@ -45,6 +45,12 @@ from ..utils import check_seed
 
 __all__ = ["GenreClassifier"]
 
+# Bytes of the largest activation of one prediction batch. Inference holds about two
+# consecutive activations at once: for the paper's CNN one image's largest is 6.9 MB, so
+# a batch of 256 images held 1.8 GB, the peak of a whole `skgenre reproduce`.
+_PREDICT_ACTIVATION_BYTES = 256 * 2**20
+_PREDICT_MAX_BATCH = 256
+
 # Prefixes under which extra keyword arguments are routed by scikeras (plus "callbacks" and
 # "score", which scikeras routes without listing them).
 _ROUTING_PREFIXES = (
@@ -586,12 +592,28 @@ class GenreClassifier(ClassifierMixin, BaseWrapper):
         check_is_fitted(self)
         X, _ = self._check_input(X)
         X = self.feature_encoder_.transform(X)
-        batch = getattr(self, "predict__batch_size", None) or 256
+        batch = getattr(self, "predict__batch_size", None) or self._predict_batch_size()
         out = [
             np.asarray(self.model_(X[i : i + batch], training=False))
             for i in range(0, len(X), batch)
         ]
         return np.concatenate(out, axis=0)
+
+    def _predict_batch_size(self):
+        """Samples per prediction batch: up to 256, fewer where one sample's activations
+        are large, so that the memory of ``predict`` stays bounded by the network's size."""
+        largest = 0
+        for layer in self.model_.layers:
+            try:
+                outputs = layer.output
+            except (AttributeError, ValueError):  # a layer never called symbolically
+                continue
+            for out in outputs if isinstance(outputs, (list, tuple)) else [outputs]:
+                dims = [d for d in tuple(out.shape)[1:] if d is not None]
+                largest = max(largest, int(np.prod(dims)) if dims else 0)
+        if largest == 0:
+            return _PREDICT_MAX_BATCH
+        return int(np.clip(_PREDICT_ACTIVATION_BYTES // (4 * largest), 1, _PREDICT_MAX_BATCH))
 
     # ------------------------------------------------------------------ public API
     @_fit_context(prefer_skip_nested_validation=True)
