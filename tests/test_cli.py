@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import musicnn_weights_installed
 from skgenre import __version__
 from skgenre.cli import main
 
@@ -107,6 +108,15 @@ def test_reproduce_on_folder(capsys, toy_folder, tmp_path):
     assert {"fit_feature", "fit_cnn", "evaluate_spec-dense", "total"} <= set(res["timings_s"])
     cm = np.asarray(res["confusion_matrices"]["cnn"])
     assert cm.shape == (10, 10) and cm.sum() == 10
+    # the row beyond the paper: the pretrained-embedding pipeline on the same split
+    assert "Beyond the paper" in out
+    row = res["beyond_paper"]["embedding"]
+    if musicnn_weights_installed():
+        acc = row["accuracy"]
+        assert acc * 10 == pytest.approx(round(acc * 10))  # a whole number of 10 test songs
+        assert f"Embedding   {acc:>10.3f}" in out
+    else:
+        assert "not installed" in row["skipped"] and "skipped" in out
     png = (out_dir / "noise_robustness.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
 

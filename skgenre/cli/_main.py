@@ -102,6 +102,9 @@ def build_parser():
                           "(default: %(default)s)")
     rep.add_argument("--noise-repeats", type=_positive_int, default=1, metavar="N",
                      help="noise draws per rate, averaged (default: %(default)s)")
+    rep.add_argument("--no-embedding", dest="embedding", action="store_false",
+                     help="skip the row beyond the paper: the pretrained-embedding pipeline "
+                          "on the same split (it runs when the musicnn weights are installed)")
     add_overwrite_option(rep)
 
     tr = sub.add_parser(
