@@ -16,10 +16,17 @@ import numpy as np
 GTZAN = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "gtzan"
 
 
-def make_parser(doc, out_help="folder for the PNG"):
-    """An argument parser described by the first line of ``doc``, with ``--out``."""
+def make_parser(doc, out_help="folder for the PNG", gtzan_data=False):
+    """An argument parser described by the first line of ``doc``, with ``--out``.
+
+    ``gtzan_data=True`` adds ``--data``: a GTZAN folder, by default the mini set (100 real
+    tracks) beside the checkout, for ``gtzan_or_toy_waves``.
+    """
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--out", metavar="DIR", default=".", help=out_help)
+    if gtzan_data:
+        parser.add_argument("--data", metavar="DIR", default=str(GTZAN / "mini"),
+                            help="GTZAN folder (default: the mini set beside the checkout)")
     return parser
 
 
@@ -52,6 +59,17 @@ def genre_labels(bunch):
     return np.asarray(bunch.target_names)[bunch.target]
 
 
+def toy_waves(what="set", **params):
+    """The seeded toy set in memory; ``(waves, genres, source)``.
+
+    ``source`` names it for a figure's title: ``SYNTHETIC toy <what> (not music)``.
+    """
+    from skgenre.datasets import make_toy_genres
+
+    toy = make_toy_genres(random_state=0, **params)
+    return toy.data, genre_labels(toy), f"SYNTHETIC toy {what} (not music)"
+
+
 def toy_files(prefix, **params):
     """Write the toy set to a temporary folder; ``(tmpdir, paths, genres)``.
 
@@ -62,6 +80,14 @@ def toy_files(prefix, **params):
     tmpdir = tempfile.TemporaryDirectory(prefix=prefix)
     toy = make_toy_genres(random_state=0, path=tmpdir.name, **params)
     return tmpdir, np.asarray(toy.filenames, dtype=object), genre_labels(toy)
+
+
+def gtzan_or_toy_waves(parser, args, sr, **toy_params):
+    """``(waves, genres, source)``: the toy set of ``toy_params`` with ``--small``, else
+    every track of the GTZAN folder ``--data`` (``make_parser(..., gtzan_data=True)``)."""
+    if args.small:
+        return toy_waves(sr=sr, **toy_params)
+    return load_gtzan_waves(parser, args.data, sr)
 
 
 def load_gtzan_waves(parser, data, sr):

@@ -19,7 +19,7 @@ Writes ``model.skgenre`` into ``--out`` (default: the current folder).
 from pathlib import Path
 
 import numpy as np
-from _common import genre_labels, make_parser, parse_args
+from _common import make_parser, parse_args, toy_waves
 
 
 def main(argv=None):
@@ -28,12 +28,8 @@ def main(argv=None):
     small = args.small
 
     from skgenre import ModelFileError, load_model, make_feature_pipeline, save_model
-    from skgenre.datasets import make_toy_genres
 
-    n_per_class = 6 if small else 30
-    toy = make_toy_genres(n_per_class=n_per_class, n_classes=3, duration=6.0, random_state=0)
-    X = toy.data
-    y = genre_labels(toy)
+    X, y, _ = toy_waves(n_per_class=6 if small else 30, n_classes=3, duration=6.0)
 
     pipe = make_feature_pipeline("paper", random_state=0)
     if small:

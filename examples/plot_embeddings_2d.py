@@ -23,23 +23,11 @@ Writes ``embeddings_2d.png`` into ``--out`` (default: the current folder).
 ``SKGENRE_EXAMPLE_SMALL=1`` in the environment is the same as ``--small``.
 """
 
-from _common import (
-    GTZAN,
-    genre_labels,
-    load_gtzan_waves,
-    make_parser,
-    parse_args,
-    pyplot,
-    save_figure,
-)
-
-DEFAULT_DATA = GTZAN / "mini"
+from _common import gtzan_or_toy_waves, make_parser, parse_args, pyplot, save_figure
 
 
 def main(argv=None):
-    parser = make_parser(__doc__)
-    parser.add_argument("--data", metavar="DIR", default=str(DEFAULT_DATA),
-                        help="GTZAN folder (default: the mini set beside the checkout)")
+    parser = make_parser(__doc__, gtzan_data=True)
     parser.add_argument("--seed", type=int, default=0, help="seeds t-SNE")
     args = parse_args(parser, argv, small_help="tiny synthetic data instead")
     plt = pyplot()
@@ -48,14 +36,10 @@ def main(argv=None):
     from sklearn.preprocessing import StandardScaler
 
     from skgenre import MusicnnEmbedding
-    from skgenre.datasets import make_toy_genres
 
     sr = 16000  # musicnn's own rate: decode straight to it
-    if args.small:
-        toy = make_toy_genres(n_per_class=4, n_classes=3, duration=4.0, sr=sr, random_state=0)
-        waves, y, source = toy.data, genre_labels(toy), "SYNTHETIC toy set (not music)"
-    else:
-        waves, y, source = load_gtzan_waves(parser, args.data, sr)
+    waves, y, source = gtzan_or_toy_waves(parser, args, sr, n_per_class=4, n_classes=3,
+                                          duration=4.0)
     emb = MusicnnEmbedding(layer="penultimate", stats=("mean",), sr=sr)
     X = emb.fit_transform(waves)
     Z = StandardScaler().fit_transform(X)

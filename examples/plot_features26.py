@@ -24,7 +24,7 @@ Writes ``features26.png`` into ``--out`` (default: the current folder).
 from pathlib import Path
 
 import numpy as np
-from _common import GTZAN, make_parser, parse_args, pyplot, save_figure
+from _common import GTZAN, make_parser, parse_args, pyplot, save_figure, toy_waves
 
 DEFAULT_DATA = GTZAN / "sample"
 AUDIO_SUFFIXES = {".wav", ".flac", ".mp3", ".au", ".ogg"}
@@ -36,18 +36,14 @@ def main(argv=None):
                         help="folder searched for audio files (default: the GTZAN sample)")
     parser.add_argument("--seed", type=int, default=0, help="seeds the clips")
     args = parse_args(parser, argv, small_help="synthetic toy clips instead")
-    small = args.small
     plt = pyplot()
 
     from skgenre import AudioLoader, FeatureExtractor26, RandomClip
-    from skgenre.datasets import make_toy_genres
 
     sr = 22050
-    if small:
-        toy = make_toy_genres(n_per_class=2, n_classes=2, duration=6.0, sr=sr, random_state=0)
-        waves = toy.data
-        names = [f"toy {toy.target_names[t]} {i}" for i, t in enumerate(toy.target)]
-        source = "SYNTHETIC toy clips (not music)"
+    if args.small:
+        waves, y, source = toy_waves("clips", n_per_class=2, n_classes=2, duration=6.0, sr=sr)
+        names = [f"toy {genre} {i}" for i, genre in enumerate(y)]
     else:
         folder = Path(args.data)
         files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in AUDIO_SUFFIXES)

@@ -18,7 +18,7 @@ Writes ``grid_search_kernel_size.png`` into ``--out`` (default: the current fold
 import time
 
 import numpy as np
-from _common import genre_labels, make_parser, parse_args, pyplot, save_figure
+from _common import make_parser, parse_args, pyplot, save_figure, toy_waves
 
 
 def main(argv=None):
@@ -31,17 +31,14 @@ def main(argv=None):
     from sklearn.model_selection import GridSearchCV
 
     from skgenre import make_cnn_pipeline
-    from skgenre.datasets import make_toy_genres
 
     # Waveforms in memory; the pipeline's load step passes arrays through.
     if small:
-        toy = make_toy_genres(n_per_class=6, n_classes=3, duration=2.0, random_state=0)
+        X, y, _ = toy_waves(n_per_class=6, n_classes=3, duration=2.0)
         kernel_sizes, cv, epochs, clip_s = [3, 5], 2, 2, 1.0
     else:
-        toy = make_toy_genres(n_per_class=30, n_classes=6, duration=6.0, random_state=0)
+        X, y, _ = toy_waves(n_per_class=30, n_classes=6, duration=6.0)
         kernel_sizes, cv, epochs, clip_s = [3, 5, 7, 9], 3, 20, 5.0
-    X = toy.data
-    y = genre_labels(toy)
 
     pipe = make_cnn_pipeline("tuned", random_state=0)
     pipe.set_params(clip__duration=clip_s, classifier__epochs=epochs)

@@ -17,7 +17,7 @@ Writes ``noise_robustness.png`` into ``--out`` (default: the current folder).
 """
 
 import numpy as np
-from _common import genre_labels, make_parser, parse_args, pyplot, save_figure
+from _common import make_parser, parse_args, pyplot, save_figure, toy_waves
 
 # Table 1 of Minhas, Chie & Lee (GTZAN): test accuracy at 0/25/50/75 % noise; None = NA.
 PAPER = {
@@ -37,18 +37,15 @@ def main(argv=None):
     plt = pyplot()
     from sklearn.model_selection import train_test_split
 
-    from skgenre.datasets import make_toy_genres
     from skgenre.evaluation import noise_robustness
     from skgenre.pipelines import MODEL_KINDS
 
     if small:
-        toy = make_toy_genres(n_per_class=8, n_classes=3, duration=2.0, random_state=0)
+        X, y, _ = toy_waves(n_per_class=8, n_classes=3, duration=2.0)
         rates, n_repeats, clip_s = [0.0, 0.5], 1, 1.0
     else:
-        toy = make_toy_genres(n_per_class=40, n_classes=10, duration=6.0, random_state=0)
+        X, y, _ = toy_waves(n_per_class=40, n_classes=10, duration=6.0)
         rates, n_repeats, clip_s = [0.0, 0.1, 0.25, 0.5, 0.75], 3, 5.0
-    X = toy.data
-    y = genre_labels(toy)
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, test_size=0.25, stratify=y, random_state=0
     )

@@ -28,26 +28,15 @@ same as ``--small``.
 """
 
 import numpy as np
-from _common import (
-    GTZAN,
-    genre_labels,
-    load_gtzan_waves,
-    make_parser,
-    parse_args,
-    pyplot,
-    save_figure,
-)
+from _common import gtzan_or_toy_waves, make_parser, parse_args, pyplot, save_figure
 
-DEFAULT_DATA = GTZAN / "mini"
 RATES = [0.0, 0.25, 0.5, 0.75]
 # Table 1 of Minhas, Chie & Lee, feature-based model (GTZAN, one 80/20 split).
 PAPER_FEATURE = [0.334, 0.209, 0.146, 0.100]
 
 
 def main(argv=None):
-    parser = make_parser(__doc__)
-    parser.add_argument("--data", metavar="DIR", default=str(DEFAULT_DATA),
-                        help="GTZAN folder (default: the mini set beside the checkout)")
+    parser = make_parser(__doc__, gtzan_data=True)
     parser.add_argument("--folds", type=int, default=5, help="folds by track (default 5)")
     parser.add_argument("--seed", type=int, default=0, help="seeds folds, clips, nets, noise")
     parser.add_argument("--track", action="store_true",
@@ -59,16 +48,14 @@ def main(argv=None):
     from sklearn.metrics import ConfusionMatrixDisplay, confusion_matrix
 
     import skgenre
-    from skgenre.datasets import make_toy_genres
     from skgenre.evaluation import StratifiedTrackKFold, noise_robustness
 
+    # Decoded once: the pipelines' load step passes waveforms through.
+    waves, y, source = gtzan_or_toy_waves(parser, args, 22050, n_per_class=6, n_classes=3,
+                                          duration=3.0)
     if small:
-        toy = make_toy_genres(n_per_class=6, n_classes=3, duration=3.0, random_state=0)
-        waves, y, source = toy.data, genre_labels(toy), "SYNTHETIC toy set (not music)"
         folds, rates, n_repeats, clip_s = 2, [0.0, 0.5], 1, 1.0
     else:
-        # Decoded once: the pipelines' load step passes waveforms through.
-        waves, y, source = load_gtzan_waves(parser, args.data, sr=22050)
         folds, rates, n_repeats, clip_s = args.folds, RATES, 3, 5.0
     labels = sorted(set(y))
 

@@ -23,7 +23,7 @@ Writes ``spectrogram_dropout.png`` into ``--out`` (default: the current folder).
 from pathlib import Path
 
 import numpy as np
-from _common import GTZAN, make_parser, parse_args, pyplot, save_figure
+from _common import GTZAN, make_parser, parse_args, pyplot, save_figure, toy_waves
 
 DEFAULT_AUDIO = GTZAN / "sample" / "blues" / "blues.00000.wav"
 RATES = [0.0, 0.25, 0.5, 0.75]
@@ -35,16 +35,13 @@ def main(argv=None):
                         help="audio file (default: GTZAN's blues.00000.wav beside the checkout)")
     parser.add_argument("--seed", type=int, default=0, help="seeds the clip and the masks")
     args = parse_args(parser, argv, small_help="a synthetic toy clip instead")
-    small = args.small
     plt = pyplot()
 
     from skgenre import AudioLoader, MelSpectrogram, PixelDropoutNoise, RandomClip
-    from skgenre.datasets import make_toy_genres
 
     sr = 22050
-    if small:
-        toy = make_toy_genres(n_per_class=1, n_classes=1, duration=6.0, sr=sr, random_state=0)
-        waves, source = toy.data, "SYNTHETIC toy clip (not music)"
+    if args.small:
+        waves, _, source = toy_waves("clip", n_per_class=1, n_classes=1, duration=6.0, sr=sr)
     else:
         audio = Path(args.audio)
         if not audio.is_file():
