@@ -1,6 +1,8 @@
 """Shared fixtures: the real GTZAN material beside the checkout, and tiny seeded toy data."""
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +32,22 @@ def gtzan_sample_files(gtzan_dir):
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)
+
+
+@pytest.fixture
+def assert_not_imported():
+    """``check(code, modules)``: run ``code`` in a fresh interpreter; fail when it raises or
+    leaves any of ``modules`` imported (a heavy dependency that should stay lazy)."""
+
+    def check(code, modules, timeout=300):
+        probe = (f"{code}\nimport sys\n"
+                 f"bad = [m for m in {tuple(modules)!r} if m in sys.modules]\n"
+                 "assert not bad, f'imported: {bad}'")
+        proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                              timeout=timeout, check=False)
+        assert proc.returncode == 0, proc.stderr[-4000:]
+
+    return check
 
 
 def musicnn_weights_installed():
