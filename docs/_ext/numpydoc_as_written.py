@@ -97,6 +97,29 @@ def _is_dash_line(line):
     return bool(line.strip()) and set(line.strip()) == {"-"}
 
 
+def _is_section_title(lines, i):
+    """Whether ``lines[i]`` is a non-blank line underlined by dashes: a section's title."""
+    return i + 1 < len(lines) and bool(lines[i].strip()) and _is_dash_line(lines[i + 1])
+
+
+def _section_items(lines, i):
+    """The items of the section whose body starts at ``lines[i]``; ``(items, end)``.
+
+    An item is ``(header, body)``: its unindented header line as written and the lines
+    below it, less four spaces of indent (blank ones as ``""``). ``end`` is the index of the
+    next section's title, or ``len(lines)``.
+    """
+    items = []
+    while i < len(lines) and not _is_section_title(lines, i):
+        line = lines[i]
+        if line.strip() and not line.startswith(" "):
+            items.append((line, []))
+        elif items:
+            items[-1][1].append(line[4:] if line.startswith("    ") else line.strip())
+        i += 1
+    return items, i
+
+
 # ---------------------------------------------------------------------------------------------
 # The package's public API: which public path shows each object.
 
@@ -298,25 +321,12 @@ class _Rewriter:
         i = 0
         while i < len(lines):
             line = lines[i]
-            if (
-                line.strip().lower() == "see also"
-                and i + 1 < len(lines)
-                and _is_dash_line(lines[i + 1])
-            ):
+            if line.strip().lower() == "see also" and _is_section_title(lines, i):
                 out.extend([line, lines[i + 1]])
-                i += 2
-                items = []
-                while i < len(lines) and not (
-                    i + 1 < len(lines) and lines[i].strip() and _is_dash_line(lines[i + 1])
-                ):
-                    cur = lines[i]
-                    if cur.strip() and not cur.startswith(" "):
-                        names, _, desc = cur.partition(" : ")
-                        items.append([names.strip(), desc.strip()])
-                    elif cur.strip() and items:
-                        items[-1][1] = f"{items[-1][1]} {cur.strip()}".strip()
-                    i += 1
-                for names, desc in items:
+                items, i = _section_items(lines, i + 2)
+                for header, body in items:
+                    names, _, desc = header.partition(" : ")
+                    desc = " ".join(filter(None, [desc.strip(), *(b.strip() for b in body)]))
                     links = ", ".join(
                         self.link(n.strip().lstrip("~"), n.strip().lstrip("~").rsplit(".", 1)[-1])
                         for n in names.split(",")
@@ -375,19 +385,9 @@ def _raw_item_sections(lines):
             and (i == 0 or not lines[i - 1].strip())
         ):
             kind = _ITEM_SECTIONS.get(title)
-            i += 2
-            items = []
-            while i < len(lines) and not (
-                i + 1 < len(lines) and lines[i].strip() and _is_dash_line(lines[i + 1])
-            ):
-                line = lines[i]
-                if line.strip() and not line.startswith(" "):
-                    items.append((line.strip(), []))
-                elif items:
-                    items[-1][1].append(line[4:] if line.startswith("    ") else line.strip())
-                i += 1
+            items, i = _section_items(lines, i + 2)
             if kind:
-                sections.append((title, kind, items))
+                sections.append((title, kind, [(h.strip(), body) for h, body in items]))
             continue
         i += 1
     return sections
