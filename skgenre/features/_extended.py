@@ -4,8 +4,8 @@ from numbers import Integral
 
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
+from ..utils._mixins import _FeatureNamesMixin
 from ._base import ClipTransformer
 from ._paper26 import _check_sr_for_contrast
 from ._stft import (
@@ -111,7 +111,7 @@ def _extended_chunk(
     return np.concatenate(parts, axis=1).astype(np.float32)
 
 
-class FeatureExtractor(ClipTransformer):
+class FeatureExtractor(_FeatureNamesMixin, ClipTransformer):
     """Mean and standard deviation over frames of frame-level features, and tempo.
 
     Groups of frame-level features (``groups``), each summarized by its mean and its
@@ -126,8 +126,9 @@ class FeatureExtractor(ClipTransformer):
     - ``"mfcc_delta"``: their first-order deltas (``librosa.feature.delta``, width 9;
       clips shorter than 9 frames use ``mode="nearest"``)
 
-    then, if ``tempo=True``, the global tempo (BPM). Values follow librosa's definitions
-    (default settings, the given ``n_fft``/``hop_length``) per clip; every spectral
+    then, if ``tempo=True``, the global tempo (BPM); the output columns are named
+    ``<feature>_mean`` and ``<feature>_std``, then ``tempo``. Values follow librosa's
+    definitions (default settings, the given ``n_fft``/``hop_length``) per clip; every spectral
     quantity comes from one STFT per clip, computed for a chunk of clips at once, as in
     :class:`FeatureExtractor26`.
 
@@ -242,24 +243,11 @@ class FeatureExtractor(ClipTransformer):
             onset_aggregate=self.onset_aggregate,
         )
 
-    def get_feature_names_out(self, input_features=None):
-        """Names of the output features (``<feature>_mean``, ``<feature>_std``, ``tempo``).
-
-        Parameters
-        ----------
-        input_features : array-like of str or None
-            Only checked against ``feature_names_in_``.
-
-        Returns
-        -------
-        names : ndarray of str
-        """
-        check_is_fitted(self)
-        _check_feature_names_in(self, input_features)
+    def _feature_names(self):
         names = []
         for group in self.groups_:
             comps = _component_names(group, self.n_mfcc)
             names += [f"{c}_mean" for c in comps] + [f"{c}_std" for c in comps]
         if self.tempo:
             names.append("tempo")
-        return np.asarray(names, dtype=object)
+        return names

@@ -3,10 +3,11 @@
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..utils._mixins import _CheckingFitMixin, _FeatureNamesMixin
 from ._base import ClipTransformer
 from ._stft import mel_spectrogram_stream, power_to_db_per_clip
 
@@ -126,7 +127,9 @@ class MelSpectrogram(ClipTransformer):
         )
 
 
-class RowMeanVectorizer(TransformerMixin, BaseEstimator):
+class RowMeanVectorizer(
+    _CheckingFitMixin, _FeatureNamesMixin, TransformerMixin, BaseEstimator
+):
     """Mean of each row of each image: ``(n, h, w)`` spectrograms to ``(n, h)`` vectors.
 
     The paper's spectrogram-dense network reads the mean over time of each of the 128
@@ -135,7 +138,7 @@ class RowMeanVectorizer(TransformerMixin, BaseEstimator):
     Input rule: a 3-D array ``(n, h, w)`` is ``n`` images of ``h`` rows; a 2-D array
     ``(n, d)`` is read as ``n`` images of ``d`` rows and one column, ``(n, d, 1)``, whose
     row means are the values themselves (so a plain feature matrix passes through as
-    float32).
+    float32). The output columns are named ``mel_0`` .. ``mel_{h-1}``.
 
     Attributes
     ----------
@@ -166,23 +169,8 @@ class RowMeanVectorizer(TransformerMixin, BaseEstimator):
             )
         return X
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Record the number of rows.
-
-        Parameters
-        ----------
-        X : array-like of shape (n, h, w) or (n, h)
-            Images (e.g. dB mel spectrograms).
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : RowMeanVectorizer
-        """
+    def _check_fit(self, X):
         self._validate(X, reset=True)
-        return self
 
     def transform(self, X):
         """Mean of each row.
@@ -203,21 +191,8 @@ class RowMeanVectorizer(TransformerMixin, BaseEstimator):
             return X.copy()
         return X.mean(axis=2, dtype=np.float64).astype(np.float32)
 
-    def get_feature_names_out(self, input_features=None):
-        """Names ``mel_0`` .. ``mel_{h-1}``.
-
-        Parameters
-        ----------
-        input_features : array-like of str or None
-            Only checked against ``feature_names_in_``.
-
-        Returns
-        -------
-        names : ndarray of str
-        """
-        check_is_fitted(self)
-        _check_feature_names_in(self, input_features)
-        return np.asarray([f"mel_{i}" for i in range(self.n_features_in_)], dtype=object)
+    def _feature_names(self):
+        return [f"mel_{i}" for i in range(self.n_features_in_)]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
