@@ -147,26 +147,17 @@ class FeatureExtractor(_FeatureNamesMixin, ClipTransformer):
         output follows the order above whatever the order of the list.
     tempo : bool, default=True
         Append the tempo (the costliest single feature).
-    n_jobs : int or None, default=None
-        Number of joblib jobs over chunks of clips.
-    chunk_size : int or "auto", default="auto"
-        Clips per chunk (``"auto"``: about 8192 STFT frames per chunk).
-    onset_aggregate : {"mean", "median"}, default="mean"
-        How the onset envelope for tempo aggregates the mel bands: ``"mean"`` as
-        ``librosa.feature.tempo(y=...)``, ``"median"`` as ``librosa.beat.beat_track``
-        (the convention of the GTZAN ``features_30_sec.csv`` table's ``tempo``).
-    verbose : int, default=0
-        Show a progress bar (clips done, rate and time left) on stderr during
-        ``transform`` when positive.
+    n_jobs, chunk_size, onset_aggregate, verbose
+        Parallel jobs, clips per chunk, the onset envelope of the tempo and progress bar,
+        as in :class:`FeatureExtractor26`.
 
     Attributes
     ----------
     groups_ : tuple of str
         The selected groups, in output order.
-    n_features_in_ : int
-        Clip length (samples) seen in ``fit``.
-    feature_names_in_ : ndarray of str
-        Only when ``fit`` got a DataFrame.
+    n_features_in_, feature_names_in_
+        Clip length and DataFrame column names seen in ``fit``, as in
+        :class:`FeatureExtractor26`.
 
     See Also
     --------

@@ -49,20 +49,15 @@ class MelSpectrogram(ClipTransformer):
         is a fixed reference power, which keeps loudness differences between clips.
     top_db : float or None, default=80.0
         Floor each clip at its maximum minus ``top_db`` dB; ``None`` disables the floor.
-    n_jobs : int or None, default=None
-        Number of joblib jobs over chunks of clips.
-    chunk_size : int or "auto", default="auto"
-        Clips per chunk (``"auto"``: about 8192 STFT frames per chunk).
-    verbose : int, default=0
-        Show a progress bar (clips done, rate and time left) on stderr during
-        ``transform`` when positive.
+    n_jobs, chunk_size, verbose
+        Parallel jobs, clips per chunk and progress bar, as in
+        :class:`~skgenre.FeatureExtractor26` (all clip transformers share them).
 
     Attributes
     ----------
-    n_features_in_ : int
-        Clip length (samples) seen in ``fit``; ``transform`` requires the same length.
-    feature_names_in_ : ndarray of str
-        Only when ``fit`` got a DataFrame.
+    n_features_in_, feature_names_in_
+        Clip length and DataFrame column names seen in ``fit``, as in
+        :class:`~skgenre.FeatureExtractor26`.
 
     See Also
     --------
