@@ -8,11 +8,11 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..utils import validate_clips
-from ..utils._mixins import _CheckingFitMixin
+from ..utils._mixins import _CheckingFitMixin, _FeatureNamesMixin
 from ._chunks import resolve_chunks, run_chunks
 from ._stft import frame_count
 
-__all__ = ["ClipTransformer"]
+__all__ = ["ClipTransformer", "FeatureTableTransformer"]
 
 
 class ClipTransformer(_CheckingFitMixin, TransformerMixin, BaseEstimator):
@@ -94,3 +94,19 @@ class ClipTransformer(_CheckingFitMixin, TransformerMixin, BaseEstimator):
         # output is float32 whatever the input dtype
         tags.transformer_tags.preserves_dtype = ["float32"]
         return tags
+
+
+class FeatureTableTransformer(_FeatureNamesMixin, ClipTransformer):
+    """Base of the clip transformers that give one row of named features per clip.
+
+    Besides the clip parameters, they have ``onset_aggregate`` (the onset envelope of their
+    tempo feature); subclasses with more parameters extend ``_parameter_constraints``, and
+    name their output columns with ``_feature_names()``.
+    """
+
+    _progress_desc = "computing features"
+
+    _parameter_constraints: dict = {
+        **ClipTransformer._clip_constraints,
+        "onset_aggregate": [StrOptions({"mean", "median"})],
+    }

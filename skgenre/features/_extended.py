@@ -3,10 +3,9 @@
 from numbers import Integral
 
 import numpy as np
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval
 
-from ..utils._mixins import _FeatureNamesMixin
-from ._base import ClipTransformer
+from ._base import FeatureTableTransformer
 from ._paper26 import _check_sr_for_contrast
 from ._stft import (
     batch_spectra,
@@ -111,7 +110,7 @@ def _extended_chunk(
     return np.concatenate(parts, axis=1).astype(np.float32)
 
 
-class FeatureExtractor(_FeatureNamesMixin, ClipTransformer):
+class FeatureExtractor(FeatureTableTransformer):
     """Mean and standard deviation over frames of frame-level features, and tempo.
 
     Groups of frame-level features (``groups``), each summarized by its mean and its
@@ -178,14 +177,11 @@ class FeatureExtractor(_FeatureNamesMixin, ClipTransformer):
     """
 
     _parameter_constraints: dict = {
-        **ClipTransformer._clip_constraints,
+        **FeatureTableTransformer._parameter_constraints,
         "n_mfcc": [Interval(Integral, 1, 128, closed="both")],
         "groups": [list, tuple, None],
         "tempo": ["boolean"],
-        "onset_aggregate": [StrOptions({"mean", "median"})],
     }
-
-    _progress_desc = "computing features"
 
     def __init__(
         self,

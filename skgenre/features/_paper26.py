@@ -1,10 +1,8 @@
 """The 26 clip features of Minhas, Chie & Lee's feature-based network."""
 
 import numpy as np
-from sklearn.utils._param_validation import StrOptions
 
-from ..utils._mixins import _FeatureNamesMixin
-from ._base import ClipTransformer
+from ._base import FeatureTableTransformer
 from ._stft import (
     batch_spectra,
     chroma_stft,
@@ -59,7 +57,7 @@ def _paper26_chunk(clips, *, sr, n_fft, hop_length, onset_aggregate="mean"):
     return out.astype(np.float32)
 
 
-class FeatureExtractor26(_FeatureNamesMixin, ClipTransformer):
+class FeatureExtractor26(FeatureTableTransformer):
     """The paper's 26 features of each clip, from one batched STFT.
 
     For each clip: tempo (BPM), then the means over frames of the zero-crossing rate,
@@ -128,13 +126,6 @@ class FeatureExtractor26(_FeatureNamesMixin, ClipTransformer):
     >>> bool(X[1, 2] > X[0, 2])  # the higher tone has the higher spectral centroid
     True
     """
-
-    _parameter_constraints: dict = {
-        **ClipTransformer._clip_constraints,
-        "onset_aggregate": [StrOptions({"mean", "median"})],
-    }
-
-    _progress_desc = "computing features"
 
     def __init__(
         self,
