@@ -147,16 +147,14 @@ class FeatureExtractor(FeatureTableTransformer):
     tempo : bool, default=True
         Append the tempo (the costliest single feature).
     n_jobs, chunk_size, onset_aggregate, verbose
-        Parallel jobs, clips per chunk, the onset envelope of the tempo and progress bar,
-        as in :class:`FeatureExtractor26`.
+        As in :class:`FeatureExtractor26`.
 
     Attributes
     ----------
     groups_ : tuple of str
         The selected groups, in output order.
     n_features_in_, feature_names_in_
-        Clip length and DataFrame column names seen in ``fit``, as in
-        :class:`FeatureExtractor26`.
+        As in :class:`FeatureExtractor26`.
 
     See Also
     --------

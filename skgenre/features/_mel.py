@@ -50,14 +50,12 @@ class MelSpectrogram(ClipTransformer):
     top_db : float or None, default=80.0
         Floor each clip at its maximum minus ``top_db`` dB; ``None`` disables the floor.
     n_jobs, chunk_size, verbose
-        Parallel jobs, clips per chunk and progress bar, as in
-        :class:`~skgenre.FeatureExtractor26` (all clip transformers share them).
+        As in :class:`~skgenre.FeatureExtractor26`.
 
     Attributes
     ----------
     n_features_in_, feature_names_in_
-        Clip length and DataFrame column names seen in ``fit``, as in
-        :class:`~skgenre.FeatureExtractor26`.
+        As in :class:`~skgenre.FeatureExtractor26`.
 
     See Also
     --------
