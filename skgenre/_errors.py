@@ -27,7 +27,26 @@ class SkgenreError(Exception):
     """Base class of every error that skgenre raises on purpose."""
 
 
-class AudioLoadError(SkgenreError, OSError, ValueError):
+class _PathError(SkgenreError):
+    """An error about one path, for a reason: "cannot <_action> '<path>': <reason>"."""
+
+    _action = "use"
+
+    def __init__(self, path, reason):
+        self.path = str(path)
+        self.reason = str(reason)
+        super().__init__(str(self))
+
+    def __reduce__(self):
+        # OSError pickles its args positionally; keep (path, reason) so that errors raised
+        # in joblib/Dask workers arrive intact in the parent process.
+        return (type(self), (self.path, self.reason))
+
+    def __str__(self):
+        return f"cannot {self._action} {self.path!r}: {self.reason}"
+
+
+class AudioLoadError(_PathError, OSError, ValueError):
     """An audio file could not be read, or holds no usable audio.
 
     It derives from :class:`OSError` (the file could not be read) and from
@@ -57,18 +76,7 @@ class AudioLoadError(SkgenreError, OSError, ValueError):
     True
     """
 
-    def __init__(self, path, reason):
-        self.path = str(path)
-        self.reason = str(reason)
-        super().__init__(f"cannot load audio file {self.path!r}: {self.reason}")
-
-    def __reduce__(self):
-        # OSError pickles its args positionally; keep (path, reason) so that errors raised
-        # in joblib/Dask workers arrive intact in the parent process.
-        return (type(self), (self.path, self.reason))
-
-    def __str__(self):
-        return f"cannot load audio file {self.path!r}: {self.reason}"
+    _action = "load audio file"
 
 
 class DatasetError(SkgenreError, FileNotFoundError):
@@ -82,7 +90,7 @@ class ModelFileError(SkgenreError, ValueError):
     """A file given as a saved model is not a skgenre model (or cannot be read as one)."""
 
 
-class OutputError(SkgenreError, OSError):
+class OutputError(_PathError, OSError):
     """A file or folder that skgenre should write cannot be written.
 
     Raised before any work starts when the destination is unusable (a directory where a
@@ -104,16 +112,7 @@ class OutputError(SkgenreError, OSError):
     "cannot write 'model.skgenre': the folder 'x' does not exist"
     """
 
-    def __init__(self, path, reason):
-        self.path = str(path)
-        self.reason = str(reason)
-        super().__init__(f"cannot write {self.path!r}: {self.reason}")
-
-    def __reduce__(self):
-        return (type(self), (self.path, self.reason))
-
-    def __str__(self):
-        return f"cannot write {self.path!r}: {self.reason}"
+    _action = "write"
 
 
 class BrokenFilesWarning(UserWarning):

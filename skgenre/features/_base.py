@@ -3,18 +3,19 @@
 from functools import partial
 from numbers import Integral
 
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..utils import validate_clips
+from ..utils._mixins import _CheckingFitMixin, _FeatureNamesMixin
 from ._chunks import resolve_chunks, run_chunks
 from ._stft import frame_count
 
-__all__ = ["ClipTransformer"]
+__all__ = ["ClipTransformer", "FeatureTableTransformer"]
 
 
-class ClipTransformer(TransformerMixin, BaseEstimator):
+class ClipTransformer(_CheckingFitMixin, TransformerMixin, BaseEstimator):
     """Base of the transformers that map clips to features or spectrograms.
 
     ``fit`` validates the parameters, records the clip length as ``n_features_in_`` (as
@@ -47,25 +48,9 @@ class ClipTransformer(TransformerMixin, BaseEstimator):
         self.chunk_size = chunk_size
         self.verbose = verbose
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Check the parameters and record the clip length.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_clips, n_samples) or object array of waveforms
-            Clips.
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : object
-            The fitted transformer.
-        """
+    def _check_fit(self, X):
         validate_clips(self, X, reset=True)
         self._validate_extra()
-        return self
 
     def transform(self, X):
         """Transform each clip.
@@ -109,3 +94,19 @@ class ClipTransformer(TransformerMixin, BaseEstimator):
         # output is float32 whatever the input dtype
         tags.transformer_tags.preserves_dtype = ["float32"]
         return tags
+
+
+class FeatureTableTransformer(_FeatureNamesMixin, ClipTransformer):
+    """Base of the clip transformers that give one row of named features per clip.
+
+    Besides the clip parameters, they have ``onset_aggregate`` (the onset envelope of their
+    tempo feature); subclasses with more parameters extend ``_parameter_constraints``, and
+    name their output columns with ``_feature_names()``.
+    """
+
+    _progress_desc = "computing features"
+
+    _parameter_constraints: dict = {
+        **ClipTransformer._clip_constraints,
+        "onset_aggregate": [StrOptions({"mean", "median"})],
+    }

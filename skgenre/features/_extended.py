@@ -3,10 +3,9 @@
 from numbers import Integral
 
 import numpy as np
-from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
+from sklearn.utils._param_validation import Interval
 
-from ._base import ClipTransformer
+from ._base import FeatureTableTransformer
 from ._paper26 import _check_sr_for_contrast
 from ._stft import (
     batch_spectra,
@@ -111,7 +110,7 @@ def _extended_chunk(
     return np.concatenate(parts, axis=1).astype(np.float32)
 
 
-class FeatureExtractor(ClipTransformer):
+class FeatureExtractor(FeatureTableTransformer):
     """Mean and standard deviation over frames of frame-level features, and tempo.
 
     Groups of frame-level features (``groups``), each summarized by its mean and its
@@ -126,8 +125,9 @@ class FeatureExtractor(ClipTransformer):
     - ``"mfcc_delta"``: their first-order deltas (``librosa.feature.delta``, width 9;
       clips shorter than 9 frames use ``mode="nearest"``)
 
-    then, if ``tempo=True``, the global tempo (BPM). Values follow librosa's definitions
-    (default settings, the given ``n_fft``/``hop_length``) per clip; every spectral
+    then, if ``tempo=True``, the global tempo (BPM); the output columns are named
+    ``<feature>_mean`` and ``<feature>_std``, then ``tempo``. Values follow librosa's
+    definitions (default settings, the given ``n_fft``/``hop_length``) per clip; every spectral
     quantity comes from one STFT per clip, computed for a chunk of clips at once, as in
     :class:`FeatureExtractor26`.
 
@@ -146,26 +146,15 @@ class FeatureExtractor(ClipTransformer):
         output follows the order above whatever the order of the list.
     tempo : bool, default=True
         Append the tempo (the costliest single feature).
-    n_jobs : int or None, default=None
-        Number of joblib jobs over chunks of clips.
-    chunk_size : int or "auto", default="auto"
-        Clips per chunk (``"auto"``: about 8192 STFT frames per chunk).
-    onset_aggregate : {"mean", "median"}, default="mean"
-        How the onset envelope for tempo aggregates the mel bands: ``"mean"`` as
-        ``librosa.feature.tempo(y=...)``, ``"median"`` as ``librosa.beat.beat_track``
-        (the convention of the GTZAN ``features_30_sec.csv`` table's ``tempo``).
-    verbose : int, default=0
-        Show a progress bar (clips done, rate and time left) on stderr during
-        ``transform`` when positive.
+    n_jobs, chunk_size, onset_aggregate, verbose
+        As in :class:`FeatureExtractor26`.
 
     Attributes
     ----------
     groups_ : tuple of str
         The selected groups, in output order.
-    n_features_in_ : int
-        Clip length (samples) seen in ``fit``.
-    feature_names_in_ : ndarray of str
-        Only when ``fit`` got a DataFrame.
+    n_features_in_, feature_names_in_
+        As in :class:`FeatureExtractor26`.
 
     See Also
     --------
@@ -186,14 +175,11 @@ class FeatureExtractor(ClipTransformer):
     """
 
     _parameter_constraints: dict = {
-        **ClipTransformer._clip_constraints,
+        **FeatureTableTransformer._parameter_constraints,
         "n_mfcc": [Interval(Integral, 1, 128, closed="both")],
         "groups": [list, tuple, None],
         "tempo": ["boolean"],
-        "onset_aggregate": [StrOptions({"mean", "median"})],
     }
-
-    _progress_desc = "computing features"
 
     def __init__(
         self,
@@ -242,24 +228,11 @@ class FeatureExtractor(ClipTransformer):
             onset_aggregate=self.onset_aggregate,
         )
 
-    def get_feature_names_out(self, input_features=None):
-        """Names of the output features (``<feature>_mean``, ``<feature>_std``, ``tempo``).
-
-        Parameters
-        ----------
-        input_features : array-like of str or None
-            Only checked against ``feature_names_in_``.
-
-        Returns
-        -------
-        names : ndarray of str
-        """
-        check_is_fitted(self)
-        _check_feature_names_in(self, input_features)
+    def _feature_names(self):
         names = []
         for group in self.groups_:
             comps = _component_names(group, self.n_mfcc)
             names += [f"{c}_mean" for c in comps] + [f"{c}_std" for c in comps]
         if self.tempo:
             names.append("tempo")
-        return np.asarray(names, dtype=object)
+        return names

@@ -3,10 +3,11 @@
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..utils._mixins import _CheckingFitMixin, _FeatureNamesMixin
 from ._base import ClipTransformer
 from ._stft import mel_spectrogram_stream, power_to_db_per_clip
 
@@ -48,20 +49,13 @@ class MelSpectrogram(ClipTransformer):
         is a fixed reference power, which keeps loudness differences between clips.
     top_db : float or None, default=80.0
         Floor each clip at its maximum minus ``top_db`` dB; ``None`` disables the floor.
-    n_jobs : int or None, default=None
-        Number of joblib jobs over chunks of clips.
-    chunk_size : int or "auto", default="auto"
-        Clips per chunk (``"auto"``: about 8192 STFT frames per chunk).
-    verbose : int, default=0
-        Show a progress bar (clips done, rate and time left) on stderr during
-        ``transform`` when positive.
+    n_jobs, chunk_size, verbose
+        As in :class:`~skgenre.FeatureExtractor26`.
 
     Attributes
     ----------
-    n_features_in_ : int
-        Clip length (samples) seen in ``fit``; ``transform`` requires the same length.
-    feature_names_in_ : ndarray of str
-        Only when ``fit`` got a DataFrame.
+    n_features_in_, feature_names_in_
+        As in :class:`~skgenre.FeatureExtractor26`.
 
     See Also
     --------
@@ -126,7 +120,9 @@ class MelSpectrogram(ClipTransformer):
         )
 
 
-class RowMeanVectorizer(TransformerMixin, BaseEstimator):
+class RowMeanVectorizer(
+    _CheckingFitMixin, _FeatureNamesMixin, TransformerMixin, BaseEstimator
+):
     """Mean of each row of each image: ``(n, h, w)`` spectrograms to ``(n, h)`` vectors.
 
     The paper's spectrogram-dense network reads the mean over time of each of the 128
@@ -135,7 +131,7 @@ class RowMeanVectorizer(TransformerMixin, BaseEstimator):
     Input rule: a 3-D array ``(n, h, w)`` is ``n`` images of ``h`` rows; a 2-D array
     ``(n, d)`` is read as ``n`` images of ``d`` rows and one column, ``(n, d, 1)``, whose
     row means are the values themselves (so a plain feature matrix passes through as
-    float32).
+    float32). The output columns are named ``mel_0`` .. ``mel_{h-1}``.
 
     Attributes
     ----------
@@ -166,23 +162,8 @@ class RowMeanVectorizer(TransformerMixin, BaseEstimator):
             )
         return X
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Record the number of rows.
-
-        Parameters
-        ----------
-        X : array-like of shape (n, h, w) or (n, h)
-            Images (e.g. dB mel spectrograms).
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : RowMeanVectorizer
-        """
+    def _check_fit(self, X):
         self._validate(X, reset=True)
-        return self
 
     def transform(self, X):
         """Mean of each row.
@@ -203,21 +184,8 @@ class RowMeanVectorizer(TransformerMixin, BaseEstimator):
             return X.copy()
         return X.mean(axis=2, dtype=np.float64).astype(np.float32)
 
-    def get_feature_names_out(self, input_features=None):
-        """Names ``mel_0`` .. ``mel_{h-1}``.
-
-        Parameters
-        ----------
-        input_features : array-like of str or None
-            Only checked against ``feature_names_in_``.
-
-        Returns
-        -------
-        names : ndarray of str
-        """
-        check_is_fitted(self)
-        _check_feature_names_in(self, input_features)
-        return np.asarray([f"mel_{i}" for i in range(self.n_features_in_)], dtype=object)
+    def _feature_names(self):
+        return [f"mel_{i}" for i in range(self.n_features_in_)]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

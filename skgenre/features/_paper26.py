@@ -1,10 +1,8 @@
 """The 26 clip features of Minhas, Chie & Lee's feature-based network."""
 
 import numpy as np
-from sklearn.utils._param_validation import StrOptions
-from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
-from ._base import ClipTransformer
+from ._base import FeatureTableTransformer
 from ._stft import (
     batch_spectra,
     chroma_stft,
@@ -59,7 +57,7 @@ def _paper26_chunk(clips, *, sr, n_fft, hop_length, onset_aggregate="mean"):
     return out.astype(np.float32)
 
 
-class FeatureExtractor26(ClipTransformer):
+class FeatureExtractor26(FeatureTableTransformer):
     """The paper's 26 features of each clip, from one batched STFT.
 
     For each clip: tempo (BPM), then the means over frames of the zero-crossing rate,
@@ -129,13 +127,6 @@ class FeatureExtractor26(ClipTransformer):
     True
     """
 
-    _parameter_constraints: dict = {
-        **ClipTransformer._clip_constraints,
-        "onset_aggregate": [StrOptions({"mean", "median"})],
-    }
-
-    _progress_desc = "computing features"
-
     def __init__(
         self,
         sr=22050,
@@ -161,19 +152,5 @@ class FeatureExtractor26(ClipTransformer):
             onset_aggregate=self.onset_aggregate,
         )
 
-    def get_feature_names_out(self, input_features=None):
-        """Names of the 26 features.
-
-        Parameters
-        ----------
-        input_features : array-like of str or None
-            Only checked against ``feature_names_in_``; the output names do not depend
-            on it.
-
-        Returns
-        -------
-        names : ndarray of str
-        """
-        check_is_fitted(self)
-        _check_feature_names_in(self, input_features)
-        return np.asarray(_NAMES26, dtype=object)
+    def _feature_names(self):
+        return _NAMES26

@@ -17,12 +17,13 @@ from pathlib import Path
 
 import numpy as np
 from joblib import Parallel, delayed
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_array, validate_data
 
 from .._errors import AudioLoadError, BrokenFilesWarning
 from ..utils import check_waveforms, progress_bar, stack_clips
+from ..utils._mixins import _CheckingFitMixin
 from ..utils._pcm import pcm_to_float
 
 __all__ = ["AudioFiles", "AudioLoader", "load_audio"]
@@ -420,7 +421,7 @@ def _input_kind(X, input_name="X"):
     )
 
 
-class AudioLoader(TransformerMixin, BaseEstimator):
+class AudioLoader(_CheckingFitMixin, TransformerMixin, BaseEstimator):
     """Load audio files into float32 mono waveforms at a common sample rate.
 
     The first step of every skgenre pipeline: ``transform`` maps a 1-D array-like of file
@@ -526,22 +527,7 @@ class AudioLoader(TransformerMixin, BaseEstimator):
         self.lazy = lazy
         self.verbose = verbose
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Validate the parameters and the structure of ``X``; no file is read.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples,) or (n_samples, n_audio_samples)
-            File paths, waveforms, or a 2-D array of equal-length waveforms.
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : AudioLoader
-            The loader.
-        """
+    def _check_fit(self, X):
         kind, _ = _input_kind(X)
         if kind == "2d":
             # Content is validated (and converted) in transform; fit records the width only.
@@ -551,7 +537,6 @@ class AudioLoader(TransformerMixin, BaseEstimator):
             for attr in ("n_features_in_", "feature_names_in_"):
                 if attr in self.__dict__:
                     delattr(self, attr)
-        return self
 
     def transform(self, X):
         """Load (or validate) the waveforms.

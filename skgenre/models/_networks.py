@@ -61,40 +61,6 @@ def _check_l2(value):
     return float(value)
 
 
-def _dense_stack(
-    name, hidden_layer_sizes, *, activation, dropout, batch_norm, l2, input_dropout, meta
-):
-    import keras
-
-    input_shape, n_classes = _meta_shapes(meta, name)
-    sizes = _as_sizes(hidden_layer_sizes, "hidden_layer_sizes")
-    dropout = _check_rate(dropout, "dropout")
-    input_dropout = _check_rate(input_dropout, "input_dropout")
-    l2 = _check_l2(l2)
-    reg = keras.regularizers.L2(l2) if l2 > 0 else None
-
-    inputs = keras.Input(shape=input_shape)
-    x = inputs
-    if len(input_shape) > 1:
-        # 3-D input (e.g. a spectrogram) reaches a dense net flattened.
-        x = keras.layers.Flatten()(x)
-    if input_dropout > 0:
-        x = keras.layers.Dropout(input_dropout)(x)
-    for units in sizes:
-        # With batch normalization the bias of the Dense layer is redundant.
-        x = keras.layers.Dense(units, use_bias=not batch_norm, kernel_regularizer=reg)(x)
-        if batch_norm:
-            x = keras.layers.BatchNormalization()(x)
-        x = keras.layers.Activation(activation)(x)
-        if dropout > 0:
-            x = keras.layers.Dropout(dropout)(x)
-    # float32 output even under a mixed-precision policy: softmax in bfloat16 is too coarse.
-    outputs = keras.layers.Dense(
-        n_classes, activation="softmax", kernel_regularizer=reg, dtype="float32"
-    )(x)
-    return keras.Model(inputs, outputs, name=name)
-
-
 def _architecture(params, name):
     # scikeras hands a builder that takes **kwargs its compile_kwargs and params as well.
     params = {k: v for k, v in params.items() if k not in ("compile_kwargs", "params")}
@@ -151,16 +117,35 @@ def build_dense(
     >>> [layer.units for layer in net.layers if hasattr(layer, "units")]
     [16, 3]
     """
-    return _dense_stack(
-        name,
-        hidden_layer_sizes,
-        activation=activation,
-        dropout=dropout,
-        batch_norm=batch_norm,
-        l2=l2,
-        input_dropout=input_dropout,
-        meta=meta,
-    )
+    import keras
+
+    input_shape, n_classes = _meta_shapes(meta, name)
+    sizes = _as_sizes(hidden_layer_sizes, "hidden_layer_sizes")
+    dropout = _check_rate(dropout, "dropout")
+    input_dropout = _check_rate(input_dropout, "input_dropout")
+    l2 = _check_l2(l2)
+    reg = keras.regularizers.L2(l2) if l2 > 0 else None
+
+    inputs = keras.Input(shape=input_shape)
+    x = inputs
+    if len(input_shape) > 1:
+        # 3-D input (e.g. a spectrogram) reaches a dense net flattened.
+        x = keras.layers.Flatten()(x)
+    if input_dropout > 0:
+        x = keras.layers.Dropout(input_dropout)(x)
+    for units in sizes:
+        # With batch normalization the bias of the Dense layer is redundant.
+        x = keras.layers.Dense(units, use_bias=not batch_norm, kernel_regularizer=reg)(x)
+        if batch_norm:
+            x = keras.layers.BatchNormalization()(x)
+        x = keras.layers.Activation(activation)(x)
+        if dropout > 0:
+            x = keras.layers.Dropout(dropout)(x)
+    # float32 output even under a mixed-precision policy: softmax in bfloat16 is too coarse.
+    outputs = keras.layers.Dense(
+        n_classes, activation="softmax", kernel_regularizer=reg, dtype="float32"
+    )(x)
+    return keras.Model(inputs, outputs, name=name)
 
 
 def build_feature_dense(hidden_layer_sizes=(64, 32), **params):

@@ -3,11 +3,12 @@
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..utils import check_waveforms, is_ragged, item_rngs, item_seed
+from ..utils._mixins import _CheckingFitMixin
 from ..utils._waveforms import _is_files, _WaveformTransformerMixin
 
 __all__ = ["RandomClip", "clip_and_average", "consecutive_clips"]
@@ -176,7 +177,9 @@ def clip_and_average(waveforms, score_clips, n_samples, *, hop=None, pad_mode="c
     return means, counts, errors
 
 
-class RandomClip(_WaveformTransformerMixin, TransformerMixin, BaseEstimator):
+class RandomClip(
+    _CheckingFitMixin, _WaveformTransformerMixin, TransformerMixin, BaseEstimator
+):
     """Cut one excerpt of ``duration`` seconds out of each waveform.
 
     The paper trains and tests on one random 5-s clip per song; this is that step.
@@ -208,7 +211,7 @@ class RandomClip(_WaveformTransformerMixin, TransformerMixin, BaseEstimator):
     n_samples_ : int
         Samples per clip, ``round(duration * sr)``.
     n_features_in_ : int
-        Waveform length seen in :meth:`fit`; only set (and checked) for 2-D numeric input.
+        Waveform length seen in ``fit``; only set (and checked) for 2-D numeric input.
 
     See Also
     --------
@@ -261,24 +264,9 @@ class RandomClip(_WaveformTransformerMixin, TransformerMixin, BaseEstimator):
         self.pad_mode = pad_mode
         self.random_state = random_state
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Validate the parameters and the input.
-
-        Parameters
-        ----------
-        X : waveforms
-            See Notes of the class.
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : RandomClip
-        """
+    def _check_fit(self, X):
         self._check_fit_input(X)
         self.n_samples_ = _n_samples(self.duration, self.sr)
-        return self
 
     def transform(self, X):
         """Cut one clip per waveform.

@@ -3,11 +3,12 @@
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin, _fit_context
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils import item_rngs
+from ..utils._mixins import _CheckingFitMixin
 
 __all__ = ["PixelDropoutNoise", "dropout_mask"]
 
@@ -58,7 +59,9 @@ def dropout_mask(shape, rate, rngs):
     return mask.reshape(shape)
 
 
-class PixelDropoutNoise(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+class PixelDropoutNoise(
+    _CheckingFitMixin, OneToOneFeatureMixin, TransformerMixin, BaseEstimator
+):
     """Set a fraction ``rate`` of the pixels of each spectrogram to a fill value (0).
 
     This is the noise of the paper's robustness experiment: models are trained on clean
@@ -109,7 +112,7 @@ class PixelDropoutNoise(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     Attributes
     ----------
     n_features_in_ : int
-        Size of the second axis of the input seen in :meth:`fit`.
+        Size of the second axis of the input seen in ``fit``.
 
     Examples
     --------
@@ -153,24 +156,9 @@ class PixelDropoutNoise(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         self.hop_length = hop_length
         self.random_state = random_state
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Check the input; the noise itself has nothing to learn.
-
-        Parameters
-        ----------
-        X : ndarray of shape (n, n_mels, n_frames) or (n, n_samples)
-            Spectrograms or clips.
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : PixelDropoutNoise
-        """
+    def _check_fit(self, X):
         X = validate_data(self, X, allow_nd=True, dtype=[np.float32, np.float64])
         self._resolve_mode(X)
-        return self
 
     def transform(self, X):
         """Drop ``rate`` of the pixels (or STFT bins) of each item.
