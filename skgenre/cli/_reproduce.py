@@ -156,7 +156,7 @@ def _embedding_row(args, console, X_tr, y_tr, X_te, y_te):
     from .._errors import WeightsNotFoundError
     from ..embeddings import musicnn_weights_dir
 
-    described = "pretrained musicnn (MSD) + logistic regression, whole songs (make_embedding_pipeline)"
+    described = "make_embedding_pipeline: musicnn (MSD) + logistic regression"
     try:
         musicnn_weights_dir("MSD_musicnn")
     except WeightsNotFoundError:
