@@ -39,8 +39,11 @@ _BREAKDOWN = textwrap.dedent(
     import tensorflow
     mark("import tensorflow (with Keras)")
     from skgenre import load_model
+    from skgenre._persist import import_skops_lean
     from skgenre.inference import predict_songs
     mark("skgenre modules")
+    import_skops_lean()  # as `skgenre predict` does
+    mark("import skops, no scan of sklearn")
     model = load_model(sys.argv[1], trust_pickle=True)
     mark("model file")
     predict_songs(model, sys.argv[2:3])

@@ -219,6 +219,15 @@ def test_predict_goes_on_after_broken_file(capsys, model_file, gtzan_sample_file
     assert "1 of 1 file(s) could not be read" in err
 
 
+def test_predict_skips_skops_scan_of_sklearn(model_file, gtzan_sample_files,
+                                            assert_not_imported):
+    # skops' default trust list imports all of scikit-learn (0.5 s of a predict); the
+    # command skips it and load_model checks scikit-learn types itself.
+    code = (f"from skgenre.cli._main import main\n"
+            f"assert main(['predict', {str(model_file)!r}, {str(gtzan_sample_files[0])!r}]) == 0")
+    assert_not_imported(code, ["sklearn.utils._testing"])
+
+
 def test_predict_refuses_non_model(capsys, tmp_path, gtzan_sample_files):
     text = tmp_path / "model.joblib"
     text.write_text("I am not a model\n")

@@ -157,6 +157,55 @@ def test_trusted_types_resolve_and_cover_every_estimator():
     assert estimators and estimators <= names, estimators - names
 
 
+def test_sklearn_type_check_agrees_with_skops_default_list():
+    # load_model's own check stands in for skops' default trust list (which the CLI skips
+    # building); both must trust exactly scikit-learn's public estimators.
+    from skops.io._trusted_types import SKLEARN_ESTIMATOR_TYPE_NAMES
+
+    assert SKLEARN_ESTIMATOR_TYPE_NAMES
+    for name in SKLEARN_ESTIMATOR_TYPE_NAMES:
+        assert _persist._is_public_sklearn_estimator(name), name
+    for name in [
+        "sklearn.base.BaseEstimator",                 # the base itself
+        "sklearn.base.TransformerMixin",              # not an estimator
+        "sklearn.linear_model._base.LinearModel",     # abstract
+        "sklearn.calibration._CalibratedClassifier",  # private name
+        "sklearn.utils._testing.MinimalClassifier",   # test helper, not public
+        "sklearn.utils._bunch.Bunch",
+        "sklearn.pipeline.NoSuchThing",
+        "sklearnx.pipeline.Pipeline",
+        "os.system",
+    ]:
+        assert not _persist._is_public_sklearn_estimator(name), name
+
+
+def test_load_without_skops_scan_of_sklearn(tmp_path, fitted, assert_not_imported):
+    # What `skgenre predict` does: skops imported without its default list of scikit-learn
+    # estimators (the scan imports all of scikit-learn, sklearn.utils._testing included).
+    # The file still loads, and an unknown type is still refused.
+    X = fitted[1]
+    pipe = make_pipeline(StandardScaler(), LogisticRegression()).fit(X, ["a", "b", "a", "b"])
+    path = save_model(pipe, tmp_path / "plain.skgenre")
+    expected = pipe.predict_proba(X)
+    with pytest.warns(UserWarning, match="trusted types"):
+        custom = save_model(make_pipeline(Doubler(), LogisticRegression()).fit(
+            X, ["a", "b", "a", "b"]), tmp_path / "custom.skgenre")
+    code = textwrap.dedent(f"""
+        import numpy as np, pytest
+        from skgenre import ModelFileError
+        from skgenre._persist import import_skops_lean, load_model
+        import_skops_lean()
+        from skops.io._general import SKLEARN_ESTIMATOR_TYPE_NAMES
+        assert SKLEARN_ESTIMATOR_TYPE_NAMES == []
+        model = load_model({str(path)!r})
+        np.testing.assert_allclose(model.predict_proba(np.array({X.tolist()!r})),
+                                   np.array({expected.tolist()!r}), rtol=1e-12)
+        with pytest.raises(ModelFileError, match="not on skgenre's list of trusted types"):
+            load_model({str(custom)!r})
+    """)
+    assert_not_imported(code, ["sklearn.utils._testing", "tensorflow"])
+
+
 def test_custom_transformer_needs_trusted_types(tmp_path, fitted):
     X = fitted[1]
     pipe = make_pipeline(Doubler(), LogisticRegression()).fit(X, ["a", "b", "a", "b"])

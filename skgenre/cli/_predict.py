@@ -35,8 +35,10 @@ def _entry(row, classes, k):
 
 def run_predict(args, out=print):
     """Predict every file; exit status 1 if any file failed, 2 for a bad model file."""
+    from .._persist import import_skops_lean
     from ..inference import predict_songs
 
+    import_skops_lean()  # this process is ours: skip skops' 0.5-s scan of scikit-learn
     # ModelFileError -> exit 2 in main; pickles only when the user trusts them
     model = load_model(
         args.model,
