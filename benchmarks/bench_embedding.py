@@ -35,9 +35,11 @@ from pathlib import Path
 
 import numpy as np
 
+from _common import GTZAN
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-MINI = ROOT.parent / "shared" / "data" / "gtzan" / "mini"
+MINI = GTZAN / "mini"
 LAYERS = ("penultimate", "pool", "taggram")
 
 

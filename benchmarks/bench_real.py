@@ -35,10 +35,10 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _common import naive26  # the paper's 26 features, one librosa call each
+from _common import GTZAN, naive26  # naive26: the paper's 26 features, one librosa call each
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_DATA = HERE.parent.parent / "shared" / "data" / "gtzan" / "mini"
+DEFAULT_DATA = GTZAN / "mini"  # ../shared beside the checkout, or $SKGENRE_SHARED
 KINDS = ("feature", "spec-dense", "cnn")
 SR = 22050
 CLIP = 5.0
@@ -60,9 +60,6 @@ def parse_args(argv=None):
     p.add_argument("--screen", action="store_true", help="run the development screen")
     p.add_argument("--json", type=Path, help="also write the rows as JSON here")
     args = p.parse_args(argv)
-    if not args.data.is_dir():
-        p.error(f"--data {args.data} is not a folder (the GTZAN mini set is expected at "
-                f"{DEFAULT_DATA})")
     for name, allowed in (("models", KINDS), ("presets", ("paper", "tuned")),
                           ("levels", ("clip", "track"))):
         values = [v for v in getattr(args, name).split(",") if v]
@@ -72,6 +69,9 @@ def parse_args(argv=None):
         setattr(args, name, values)
     if args.folds < 2 or args.repeats < 1:
         p.error("--folds must be >= 2 and --repeats >= 1")
+    if not args.data.is_dir():
+        p.error(f"--data {args.data} is not a folder (the GTZAN mini set is expected at "
+                f"{DEFAULT_DATA})")
     return args
 
 

@@ -12,8 +12,10 @@ from pathlib import Path
 
 import numpy as np
 
-# The GTZAN data beside the checkout (``../shared/data/gtzan``): ``sample`` and ``mini``.
-GTZAN = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "gtzan"
+# The GTZAN data beside the checkout (``../shared/data/gtzan``, or under $SKGENRE_SHARED as
+# for the tests): ``sample`` and ``mini``.
+_SHARED = os.environ.get("SKGENRE_SHARED", Path(__file__).resolve().parents[1].parent / "shared")
+GTZAN = Path(_SHARED) / "data" / "gtzan"
 
 
 def make_parser(doc, out_help="folder for the PNG", gtzan_data=False):
