@@ -46,6 +46,11 @@ def parse_args(parser, argv, small_help):
     return args
 
 
+def parse_plot_args(parser, argv, small_help):
+    """``parse_args``, then ``matplotlib.pyplot`` (not imported for ``--help``): ``(args, plt)``."""
+    return parse_args(parser, argv, small_help), pyplot()
+
+
 def pyplot():
     """``matplotlib.pyplot`` on the Agg backend: the scripts write files and show nothing."""
     import matplotlib

@@ -24,7 +24,7 @@ Writes ``features26.png`` into ``--out`` (default: the current folder).
 from pathlib import Path
 
 import numpy as np
-from _common import GTZAN, make_parser, parse_args, pyplot, save_figure, toy_waves
+from _common import GTZAN, make_parser, parse_plot_args, save_figure, toy_waves
 
 DEFAULT_DATA = GTZAN / "sample"
 AUDIO_SUFFIXES = {".wav", ".flac", ".mp3", ".au", ".ogg"}
@@ -35,8 +35,7 @@ def main(argv=None):
     parser.add_argument("--data", metavar="DIR", default=str(DEFAULT_DATA),
                         help="folder searched for audio files (default: the GTZAN sample)")
     parser.add_argument("--seed", type=int, default=0, help="seeds the clips")
-    args = parse_args(parser, argv, small_help="synthetic toy clips instead")
-    plt = pyplot()
+    args, plt = parse_plot_args(parser, argv, small_help="synthetic toy clips instead")
 
     from skgenre import AudioLoader, FeatureExtractor26, RandomClip
 

@@ -18,15 +18,13 @@ Writes ``grid_search_kernel_size.png`` into ``--out`` (default: the current fold
 import time
 
 import numpy as np
-from _common import make_parser, parse_args, pyplot, save_figure, toy_waves
+from _common import make_parser, parse_plot_args, save_figure, toy_waves
 
 
 def main(argv=None):
     parser = make_parser(__doc__)
-    args = parse_args(parser, argv, small_help="tiny data and training")
+    args, plt = parse_plot_args(parser, argv, small_help="tiny data and training")
     small = args.small
-
-    plt = pyplot()
     import pandas as pd
     from sklearn.model_selection import GridSearchCV
 

@@ -17,7 +17,7 @@ Writes ``noise_robustness.png`` into ``--out`` (default: the current folder).
 """
 
 import numpy as np
-from _common import make_parser, parse_args, pyplot, save_figure, toy_waves
+from _common import make_parser, parse_plot_args, save_figure, toy_waves
 
 # Table 1 of Minhas, Chie & Lee (GTZAN): test accuracy at 0/25/50/75 % noise; None = NA.
 PAPER = {
@@ -31,10 +31,8 @@ PAPER_RATES = [0.0, 0.25, 0.5, 0.75]
 def main(argv=None):
     parser = make_parser(__doc__)
     parser.add_argument("--preset", choices=["paper", "tuned"], default="tuned")
-    args = parse_args(parser, argv, small_help="tiny data and training")
+    args, plt = parse_plot_args(parser, argv, small_help="tiny data and training")
     small = args.small
-
-    plt = pyplot()
     from sklearn.model_selection import train_test_split
 
     from skgenre.evaluation import noise_robustness

@@ -17,15 +17,13 @@ Writes ``predict_songs.png`` into ``--out`` (default: the current folder).
 from pathlib import Path
 
 import numpy as np
-from _common import make_parser, parse_args, pyplot, save_figure, toy_files
+from _common import make_parser, parse_plot_args, save_figure, toy_files
 
 
 def main(argv=None):
     parser = make_parser(__doc__)
-    args = parse_args(parser, argv, small_help="tiny data and training")
+    args, plt = parse_plot_args(parser, argv, small_help="tiny data and training")
     small = args.small
-
-    plt = pyplot()
     from sklearn.model_selection import train_test_split
 
     from skgenre import make_feature_pipeline

@@ -16,14 +16,7 @@ Writes ``quickstart_confusion.png`` into ``--out`` (default: the current folder)
 """
 
 import numpy as np
-from _common import (
-    genre_labels,
-    make_parser,
-    parse_args,
-    pyplot,
-    save_figure,
-    toy_files,
-)
+from _common import genre_labels, make_parser, parse_plot_args, save_figure, toy_files
 
 
 def main(argv=None):
@@ -31,10 +24,8 @@ def main(argv=None):
     parser.add_argument("--data", metavar="DIR", help="GTZAN folder (default: toy set)")
     parser.add_argument("--model", choices=["feature", "spec-dense", "cnn"], default="feature")
     parser.add_argument("--preset", choices=["paper", "tuned"], default="tuned")
-    args = parse_args(parser, argv, small_help="tiny data and training")
+    args, plt = parse_plot_args(parser, argv, small_help="tiny data and training")
     small = args.small
-
-    plt = pyplot()
     from sklearn.metrics import ConfusionMatrixDisplay, classification_report
     from sklearn.model_selection import train_test_split
 

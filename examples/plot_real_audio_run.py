@@ -28,7 +28,7 @@ same as ``--small``.
 """
 
 import numpy as np
-from _common import gtzan_or_toy_waves, make_parser, parse_args, pyplot, save_figure
+from _common import gtzan_or_toy_waves, make_parser, parse_plot_args, save_figure
 
 RATES = [0.0, 0.25, 0.5, 0.75]
 # Table 1 of Minhas, Chie & Lee, feature-based model (GTZAN, one 80/20 split).
@@ -42,9 +42,8 @@ def main(argv=None):
     parser.add_argument("--track", action="store_true",
                         help="track-level pipeline: train on several clips of every track, "
                         "predict per track (default: one clip per track, as in the paper)")
-    args = parse_args(parser, argv, small_help="tiny synthetic data and training")
+    args, plt = parse_plot_args(parser, argv, small_help="tiny synthetic data and training")
     small = args.small
-    plt = pyplot()
     from sklearn.metrics import ConfusionMatrixDisplay, confusion_matrix
 
     import skgenre

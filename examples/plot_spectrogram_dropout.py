@@ -23,7 +23,7 @@ Writes ``spectrogram_dropout.png`` into ``--out`` (default: the current folder).
 from pathlib import Path
 
 import numpy as np
-from _common import GTZAN, make_parser, parse_args, pyplot, save_figure, toy_waves
+from _common import GTZAN, make_parser, parse_plot_args, save_figure, toy_waves
 
 DEFAULT_AUDIO = GTZAN / "sample" / "blues" / "blues.00000.wav"
 RATES = [0.0, 0.25, 0.5, 0.75]
@@ -34,8 +34,7 @@ def main(argv=None):
     parser.add_argument("--audio", metavar="FILE", default=str(DEFAULT_AUDIO),
                         help="audio file (default: GTZAN's blues.00000.wav beside the checkout)")
     parser.add_argument("--seed", type=int, default=0, help="seeds the clip and the masks")
-    args = parse_args(parser, argv, small_help="a synthetic toy clip instead")
-    plt = pyplot()
+    args, plt = parse_plot_args(parser, argv, small_help="a synthetic toy clip instead")
 
     from skgenre import AudioLoader, MelSpectrogram, PixelDropoutNoise, RandomClip
 

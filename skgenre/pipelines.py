@@ -108,17 +108,8 @@ def _make_pipeline(
     return Pipeline([load, ("track", tracks)], memory=memory)
 
 
-def make_feature_pipeline(
-    preset="tuned",
-    *,
-    sr=22050,
-    duration=5.0,
-    track=False,
-    random_state=None,
-    memory=None,
-    n_jobs=None,
-    **classifier_params,
-):
+def make_feature_pipeline(preset="tuned", *, sr=22050, duration=5.0, track=False,
+                          random_state=None, memory=None, n_jobs=None, **classifier_params):
     """Pipeline: audio files -> 5-s clips -> features -> scaler -> dense net.
 
     The ``"paper"`` preset uses the paper's 26 features
@@ -174,38 +165,28 @@ def make_feature_pipeline(
     )
 
 
-def make_spectrogram_dense_pipeline(
-    preset="tuned",
-    *,
-    sr=22050,
-    duration=5.0,
-    track=False,
-    random_state=None,
-    memory=None,
-    n_jobs=None,
-    **classifier_params,
-):
+def make_spectrogram_dense_pipeline(preset="tuned", *, sr=22050, duration=5.0,
+                                    track=False, random_state=None, memory=None,
+                                    n_jobs=None, **classifier_params):
     """Pipeline: audio files -> clips -> mel spectrogram -> row means -> scaler -> dense net.
 
     Parameters
     ----------
-    preset : {"paper", "tuned"}, default="tuned"
-        Training preset; see :func:`skgenre.models.get_preset`.
-    sr, duration, track, random_state, memory, n_jobs, **classifier_params
+    preset, sr, duration, track, random_state, memory, n_jobs, **classifier_params
         As in :func:`make_feature_pipeline`.
 
     Returns
     -------
-    pipeline : Pipeline
-        Steps ``load, clip, melspec, noise, rowmean, scale, classifier``, or ``load, track``
-        with ``track=True``.
+    Pipeline
+        Steps ``load, clip, melspec, noise, rowmean, scale, classifier`` (``load, track``
+        with ``track=True``).
 
     Examples
     --------
     >>> from skgenre import make_spectrogram_dense_pipeline
-    >>> pipe = make_spectrogram_dense_pipeline("paper")
-    >>> list(pipe.named_steps)
-    ['load', 'clip', 'melspec', 'noise', 'rowmean', 'scale', 'classifier']
+    >>> steps = make_spectrogram_dense_pipeline("paper").named_steps
+    >>> steps["melspec"].n_mels, steps["classifier"].model
+    (128, 'spec_dense')
     """
     return _make_pipeline(
         "spec-dense", preset, track=track, sr=sr, duration=duration,
@@ -214,17 +195,8 @@ def make_spectrogram_dense_pipeline(
     )
 
 
-def make_cnn_pipeline(
-    preset="tuned",
-    *,
-    sr=22050,
-    duration=5.0,
-    track=False,
-    random_state=None,
-    memory=None,
-    n_jobs=None,
-    **classifier_params,
-):
+def make_cnn_pipeline(preset="tuned", *, sr=22050, duration=5.0, track=False,
+                      random_state=None, memory=None, n_jobs=None, **classifier_params):
     """Pipeline: audio files -> clips -> (n_mels, n_frames) mel spectrogram -> CNN.
 
     The ``"tuned"`` preset standardizes every mel band with statistics fitted on the
@@ -242,15 +214,15 @@ def make_cnn_pipeline(
     Returns
     -------
     pipeline : Pipeline
-        Steps ``load, clip, melspec, noise, scale, classifier``, or ``load, track`` with
-        ``track=True``.
+        Steps ``load, clip, melspec, noise, scale, classifier`` (``load, track`` with
+        ``track=True``).
 
     Examples
     --------
+    The classifier's parameters are those of the grid searches, e.g. the kernel size:
+
     >>> from skgenre import make_cnn_pipeline
     >>> pipe = make_cnn_pipeline("paper", model__kernel_size=5)
-    >>> list(pipe.named_steps)
-    ['load', 'clip', 'melspec', 'noise', 'scale', 'classifier']
     >>> pipe.get_params()["classifier__model__kernel_size"]
     5
     >>> pipe = make_cnn_pipeline(track=True)
@@ -296,8 +268,9 @@ def make_embedding_pipeline(
 
     Each track is embedded with :class:`~skgenre.MusicnnEmbedding` (the mean over its
     consecutive 3-s patches of the MSD network's 200 penultimate units), standardised, and
-    classified by a logistic regression (C=0.01); ``predict`` gives one genre per track. No network is trained, so fitting
-    takes only the time of the embeddings. Needs the pretrained weights
+    classified by a logistic regression (C=0.01); ``predict`` gives one genre per track. No
+    network is trained, so fitting takes only the time of the embeddings. Needs the
+    pretrained weights
     (``pip install --no-deps musicnn==0.1.0``).
 
     Parameters

@@ -84,21 +84,21 @@ def load_genre_folders(root, *, n_per_genre=None, n_jobs=None):
 
     Examples
     --------
-    >>> import os, tempfile
+    >>> from pathlib import Path
+    >>> from tempfile import mkdtemp
     >>> import numpy as np
     >>> import soundfile as sf
     >>> from skgenre.datasets import load_genre_folders
-    >>> root = tempfile.mkdtemp()
+    >>> root = Path(mkdtemp())
     >>> for genre, name in [("jazz", "Miles - So What.wav"), ("rock", "live/01 intro.flac")]:
-    ...     path = os.path.join(root, genre, name)
-    ...     os.makedirs(os.path.dirname(path), exist_ok=True)
+    ...     path = root / genre / name
+    ...     path.parent.mkdir(parents=True, exist_ok=True)
     ...     sf.write(path, np.zeros(2205, dtype=np.float32), 22050)
-    >>> with open(os.path.join(root, "rock", "cover.jpg"), "wb") as f:
-    ...     _ = f.write(b"\\xff\\xd8\\xff\\xe0 not audio")
+    >>> _ = (root / "rock" / "cover.jpg").write_bytes(b"\\xff\\xd8\\xff\\xe0 not audio")
     >>> data = load_genre_folders(root)
     >>> data.target_names, data.target.tolist(), data.layout
     (['jazz', 'rock'], [0, 1], 'folders')
-    >>> [(os.path.basename(p), why) for p, why in data.skipped]
+    >>> [(Path(p).name, why) for p, why in data.skipped]
     [('cover.jpg', 'unsupported or unrecognised audio format (...)')]
     """
     root = Path(root)

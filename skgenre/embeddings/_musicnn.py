@@ -10,6 +10,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils import check_waveforms, is_ragged
+from ..utils._mixins import _FeatureNamesMixin
 from ..utils._waveforms import _is_files, _WaveformTransformerMixin
 from ._network import MUSICNN_LAYERS, N_MELS
 from ._tags import musicnn_tags
@@ -148,7 +149,9 @@ def _pool(outputs, stats):
     return np.concatenate(parts).astype(np.float32)
 
 
-class MusicnnEmbedding(_WaveformTransformerMixin, TransformerMixin, BaseEstimator):
+class MusicnnEmbedding(
+    _FeatureNamesMixin, _WaveformTransformerMixin, TransformerMixin, BaseEstimator
+):
     """Features of a pretrained musicnn network, pooled over each input's 3-s patches.
 
     musicnn (Pons & Serra, 2019) is a convolutional network trained to predict the 50 most
@@ -194,7 +197,9 @@ class MusicnnEmbedding(_WaveformTransformerMixin, TransformerMixin, BaseEstimato
     Attributes
     ----------
     n_features_out_ : int
-        Width of the output.
+        Width of the output. Its columns (:meth:`get_feature_names_out`) are named
+        ``<unit>_<stat>``, one block per statistic, with units ``penultimate_<i>``,
+        ``pool_max_<i>`` and ``pool_mean_<i>``, or ``tag_<tag name>``.
     tags_ : list of str
         The network's 50 tags, in the order of the ``taggram`` layer.
     n_features_in_ : int
@@ -328,7 +333,7 @@ class MusicnnEmbedding(_WaveformTransformerMixin, TransformerMixin, BaseEstimato
         Parameters
         ----------
         X : waveforms
-            See Notes of the class.
+            As in :meth:`transform`.
 
         Returns
         -------
@@ -394,22 +399,7 @@ class MusicnnEmbedding(_WaveformTransformerMixin, TransformerMixin, BaseEstimato
         arr = validate_data(self, X, reset=reset, dtype=np.float32, order="C")
         return check_waveforms(arr)
 
-    def get_feature_names_out(self, input_features=None):
-        """Names of the output columns: ``<unit>_<stat>``, one block per statistic.
-
-        Units are ``penultimate_<i>``, ``pool_max_<i>`` and ``pool_mean_<i>``, or
-        ``tag_<tag name>``.
-
-        Parameters
-        ----------
-        input_features : None
-            Ignored.
-
-        Returns
-        -------
-        names : ndarray of str
-        """
-        check_is_fitted(self)
+    def _feature_names(self):
         if self.layer == "penultimate":
             units = [f"penultimate_{i}" for i in range(MUSICNN_LAYERS["penultimate"])]
         elif self.layer == "pool":
@@ -417,4 +407,4 @@ class MusicnnEmbedding(_WaveformTransformerMixin, TransformerMixin, BaseEstimato
             units = [f"pool_max_{i}" for i in range(half)] + [f"pool_mean_{i}" for i in range(half)]
         else:
             units = [f"tag_{t}" for t in self.tags_]
-        return np.asarray([f"{u}_{s}" for s in self._stats() for u in units], dtype=object)
+        return [f"{u}_{s}" for s in self._stats() for u in units]

@@ -188,8 +188,7 @@ def predict_songs(
     >>> import numpy as np
     >>> from sklearn.pipeline import Pipeline
     >>> from sklearn.linear_model import LogisticRegression
-    >>> from skgenre import RandomClip
-    >>> from skgenre.inference import predict_songs
+    >>> from skgenre import RandomClip, predict_songs
     >>> rng = np.random.default_rng(0)
     >>> X = np.r_[rng.normal(0, 0.1, (20, 100)), rng.normal(0, 1.0, (20, 100))]
     >>> y = ["quiet"] * 20 + ["loud"] * 20

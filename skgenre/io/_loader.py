@@ -691,12 +691,12 @@ class AudioFiles:
 
     Examples
     --------
-    >>> import os, tempfile
-    >>> import numpy as np
+    >>> from pathlib import Path
+    >>> from tempfile import mkdtemp
     >>> import soundfile as sf
     >>> from skgenre.io import AudioLoader
-    >>> path = os.path.join(tempfile.mkdtemp(), "silence.wav")
-    >>> sf.write(path, np.zeros(8000, dtype=np.float32), 8000)  # 1 s at 8 kHz
+    >>> path = Path(mkdtemp()) / "silence.wav"
+    >>> sf.write(path, [0.0] * 8000, 8000)  # 1 s at 8 kHz
     >>> files = AudioLoader(sr=16000, lazy=True).transform([path, path])
     >>> files
     AudioFiles(2 files, sr=16000)

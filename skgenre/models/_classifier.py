@@ -728,12 +728,12 @@ class GenreClassifier(ClassifierMixin, BaseWrapper):
         return raw / raw.sum(axis=1, keepdims=True)
 
     def predict(self, X):
-        """Predict class labels.
+        """Predict class labels: the class of highest probability for each sample.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features) or (n_samples, n_mels, n_frames)
-            Samples.
+        X : array-like
+            As in :meth:`predict_proba`.
 
         Returns
         -------

@@ -176,24 +176,26 @@ def build_feature_dense(hidden_layer_sizes=(64, 32), **params):
 def build_spec_dense(hidden_layer_sizes=(128, 64), **params):
     """Build the spectrogram dense network on mel row means (the paper's 128-64-10).
 
+    The same network as :func:`build_feature_dense`, with the paper's sizes for 128 mel
+    row means and the name ``"spec_dense"``.
+
     Parameters
     ----------
     hidden_layer_sizes : tuple of int, default=(128, 64)
         Units of the hidden Dense layers.
     **params : dict
-        The other parameters of :func:`build_dense` (``dropout``, ``l2``, ``meta``, ...).
+        As in :func:`build_feature_dense`.
 
     Returns
     -------
     model : keras.Model
-        Uncompiled model named ``"spec_dense"``.
 
     Examples
     --------
     >>> from skgenre.models import build_spec_dense
     >>> net = build_spec_dense(meta={"X_shape_": (100, 128), "n_classes_": 10})
-    >>> [layer.units for layer in net.layers if hasattr(layer, "units")]
-    [128, 64, 10]
+    >>> net.name, net.count_params()
+    ('spec_dense', 25418)
     """
     return build_dense(hidden_layer_sizes, **_architecture(params, "spec_dense"))
 
@@ -261,12 +263,12 @@ def build_cnn(
     l2 : float, default=0.0
         L2 weight decay on every kernel.
     meta : dict
-        scikeras' fitted metadata (``X_shape_``, ``n_classes_``).
+        As in :func:`build_dense`.
 
     Returns
     -------
     model : keras.Model
-        Uncompiled model with a softmax output of ``n_classes_`` units.
+        Uncompiled; its softmax output has ``n_classes_`` units.
 
     Examples
     --------

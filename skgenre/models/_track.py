@@ -239,7 +239,7 @@ class TrackClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         Parameters
         ----------
         X : waveforms
-            ``n_tracks`` tracks; see Notes of the class.
+            ``n_tracks`` tracks, as in :meth:`predict_proba`.
 
         Returns
         -------

@@ -8,7 +8,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..utils import check_waveforms, is_ragged, item_rngs, item_seed
-from ..utils._mixins import _CheckingFitMixin
+from ..utils._mixins import _CheckingFitMixin, _FeatureNamesMixin
 from ..utils._waveforms import _is_files, _WaveformTransformerMixin
 
 __all__ = ["RandomClip", "clip_and_average", "consecutive_clips"]
@@ -178,7 +178,11 @@ def clip_and_average(waveforms, score_clips, n_samples, *, hop=None, pad_mode="c
 
 
 class RandomClip(
-    _CheckingFitMixin, _WaveformTransformerMixin, TransformerMixin, BaseEstimator
+    _CheckingFitMixin,
+    _FeatureNamesMixin,
+    _WaveformTransformerMixin,
+    TransformerMixin,
+    BaseEstimator,
 ):
     """Cut one excerpt of ``duration`` seconds out of each waveform.
 
@@ -209,7 +213,8 @@ class RandomClip(
     Attributes
     ----------
     n_samples_ : int
-        Samples per clip, ``round(duration * sr)``.
+        Samples per clip, ``round(duration * sr)``; the output columns are named
+        ``sample_0`` ... ``sample_{n_samples_-1}`` (:meth:`get_feature_names_out`).
     n_features_in_ : int
         Waveform length seen in ``fit``; only set (and checked) for 2-D numeric input.
 
@@ -269,12 +274,12 @@ class RandomClip(
         self.n_samples_ = _n_samples(self.duration, self.sr)
 
     def transform(self, X):
-        """Cut one clip per waveform.
+        """Cut one clip per waveform, with ``transform_mode`` (``mode`` if None).
 
         Parameters
         ----------
         X : waveforms
-            See Notes of the class.
+            Of any length: shorter ones are padded (``pad_mode``). See Notes of the class.
 
         Returns
         -------
@@ -350,20 +355,8 @@ class RandomClip(
                 start = 0
             out[i] = w[start : start + n]
 
-    def get_feature_names_out(self, input_features=None):
-        """Names of the output columns: ``sample_0`` ... ``sample_{n_samples_-1}``.
-
-        Parameters
-        ----------
-        input_features : None
-            Ignored.
-
-        Returns
-        -------
-        names : ndarray of str
-        """
-        check_is_fitted(self)
-        return np.asarray([f"sample_{i}" for i in range(self.n_samples_)], dtype=object)
+    def _feature_names(self):
+        return [f"sample_{i}" for i in range(self.n_samples_)]
 
 
 def _object_array(items):

@@ -46,13 +46,15 @@ class _FeatureNamesMixin:
         Parameters
         ----------
         input_features : array-like of str or None
-            Only checked against ``feature_names_in_``; the output names do not depend
-            on it.
+            Only checked against ``feature_names_in_`` and ``n_features_in_`` where the
+            transformer has them; the output names do not depend on it.
 
         Returns
         -------
         names : ndarray of str
         """
         check_is_fitted(self)
-        _check_feature_names_in(self, input_features)
+        # generate_names=False: transformers of waveform containers have no
+        # n_features_in_ to generate input names from, and need none.
+        _check_feature_names_in(self, input_features, generate_names=False)
         return np.asarray(self._feature_names(), dtype=object)
