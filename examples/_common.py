@@ -18,17 +18,20 @@ _SHARED = os.environ.get("SKGENRE_SHARED", Path(__file__).resolve().parents[1].p
 GTZAN = Path(_SHARED) / "data" / "gtzan"
 
 
-def make_parser(doc, out_help="folder for the PNG", gtzan_data=False):
+def make_parser(doc, out_help="folder for the PNG", gtzan_data=False, seed_help=None):
     """An argument parser described by the first line of ``doc``, with ``--out``.
 
     ``gtzan_data=True`` adds ``--data``: a GTZAN folder, by default the mini set (100 real
-    tracks) beside the checkout, for ``gtzan_or_toy_waves``.
+    tracks) beside the checkout, for ``gtzan_or_toy_waves``. ``seed_help`` adds
+    ``--seed`` (default 0), described by it.
     """
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--out", metavar="DIR", default=".", help=out_help)
     if gtzan_data:
         parser.add_argument("--data", metavar="DIR", default=str(GTZAN / "mini"),
                             help="GTZAN folder (default: the mini set beside the checkout)")
+    if seed_help is not None:
+        parser.add_argument("--seed", type=int, default=0, help=seed_help)
     return parser
 
 
@@ -38,7 +41,8 @@ def parse_args(parser, argv, small_help):
     ``SKGENRE_EXAMPLE_SMALL=1`` selects the small mode too, so that a test can run a
     script unchanged; ``args.small`` holds the choice.
     """
-    parser.add_argument("--small", action="store_true", help=small_help)
+    parser.add_argument("--small", action="store_true",
+                        help=f"{small_help} (also: SKGENRE_EXAMPLE_SMALL=1)")
     args = parser.parse_args(argv)
     args.small = args.small or os.environ.get("SKGENRE_EXAMPLE_SMALL") == "1"
     print(f"mode: {'small' if args.small else 'full'}")

@@ -15,7 +15,6 @@ Run::
     python examples/dask_extraction.py --small         # seconds (what CI runs)
 
 Writes ``dask_features.png`` (two features of every clip, by genre) into ``--out``.
-``SKGENRE_EXAMPLE_SMALL=1`` in the environment is the same as ``--small``.
 """
 
 import time

@@ -13,7 +13,6 @@ Run::
     python examples/persistence_round_trip.py --small    # seconds (what CI runs)
 
 Writes ``model.skgenre`` into ``--out`` (default: the current folder).
-``SKGENRE_EXAMPLE_SMALL=1`` in the environment is the same as ``--small``.
 """
 
 from pathlib import Path

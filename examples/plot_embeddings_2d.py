@@ -20,15 +20,13 @@ documentation's figure is made with::
     python examples/plot_embeddings_2d.py --out docs/img
 
 Writes ``embeddings_2d.png`` into ``--out`` (default: the current folder).
-``SKGENRE_EXAMPLE_SMALL=1`` in the environment is the same as ``--small``.
 """
 
 from _common import gtzan_or_toy_waves, make_parser, parse_plot_args, save_figure
 
 
 def main(argv=None):
-    parser = make_parser(__doc__, gtzan_data=True)
-    parser.add_argument("--seed", type=int, default=0, help="seeds t-SNE")
+    parser = make_parser(__doc__, gtzan_data=True, seed_help="seeds t-SNE")
     args, plt = parse_plot_args(parser, argv, small_help="tiny synthetic data instead")
     from sklearn.decomposition import PCA
     from sklearn.manifold import TSNE

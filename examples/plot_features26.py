@@ -18,7 +18,6 @@ The documentation's figure is made with::
     python examples/plot_features26.py --out docs/img
 
 Writes ``features26.png`` into ``--out`` (default: the current folder).
-``SKGENRE_EXAMPLE_SMALL=1`` in the environment is the same as ``--small``.
 """
 
 from pathlib import Path
@@ -31,10 +30,9 @@ AUDIO_SUFFIXES = {".wav", ".flac", ".mp3", ".au", ".ogg"}
 
 
 def main(argv=None):
-    parser = make_parser(__doc__)
+    parser = make_parser(__doc__, seed_help="seeds the clips")
     parser.add_argument("--data", metavar="DIR", default=str(DEFAULT_DATA),
                         help="folder searched for audio files (default: the GTZAN sample)")
-    parser.add_argument("--seed", type=int, default=0, help="seeds the clips")
     args, plt = parse_plot_args(parser, argv, small_help="synthetic toy clips instead")
 
     from skgenre import AudioLoader, FeatureExtractor26, RandomClip

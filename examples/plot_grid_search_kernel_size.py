@@ -12,7 +12,6 @@ Run::
     python examples/plot_grid_search_kernel_size.py --small    # seconds (what CI runs)
 
 Writes ``grid_search_kernel_size.png`` into ``--out`` (default: the current folder).
-``SKGENRE_EXAMPLE_SMALL=1`` in the environment is the same as ``--small``.
 """
 
 import time

@@ -13,7 +13,6 @@ Run::
     python examples/plot_noise_robustness.py --small            # seconds (what CI runs)
 
 Writes ``noise_robustness.png`` into ``--out`` (default: the current folder).
-``SKGENRE_EXAMPLE_SMALL=1`` in the environment is the same as ``--small``.
 """
 
 import numpy as np

@@ -11,7 +11,6 @@ Run::
     python examples/plot_predict_songs.py --small         # seconds (what CI runs)
 
 Writes ``predict_songs.png`` into ``--out`` (default: the current folder).
-``SKGENRE_EXAMPLE_SMALL=1`` in the environment is the same as ``--small``.
 """
 
 from pathlib import Path

@@ -12,7 +12,6 @@ Run::
     python examples/plot_quickstart.py --small              # seconds (what CI runs)
 
 Writes ``quickstart_confusion.png`` into ``--out`` (default: the current folder).
-``SKGENRE_EXAMPLE_SMALL=1`` in the environment is the same as ``--small``.
 """
 
 import numpy as np

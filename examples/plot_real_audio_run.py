@@ -23,8 +23,7 @@ The documentation's figure is made with::
     python examples/plot_real_audio_run.py --out docs/img
 
 Writes ``real_audio_run.png`` into ``--out`` (default: the current folder) and prints the
-per-fold and overall accuracies. ``SKGENRE_EXAMPLE_SMALL=1`` in the environment is the
-same as ``--small``.
+per-fold and overall accuracies.
 """
 
 import numpy as np
@@ -36,9 +35,8 @@ PAPER_FEATURE = [0.334, 0.209, 0.146, 0.100]
 
 
 def main(argv=None):
-    parser = make_parser(__doc__, gtzan_data=True)
+    parser = make_parser(__doc__, gtzan_data=True, seed_help="seeds folds, clips, nets, noise")
     parser.add_argument("--folds", type=int, default=5, help="folds by track (default 5)")
-    parser.add_argument("--seed", type=int, default=0, help="seeds folds, clips, nets, noise")
     parser.add_argument("--track", action="store_true",
                         help="track-level pipeline: train on several clips of every track, "
                         "predict per track (default: one clip per track, as in the paper)")

@@ -17,7 +17,6 @@ The documentation's figure is made with::
     python examples/plot_spectrogram_dropout.py --out docs/img
 
 Writes ``spectrogram_dropout.png`` into ``--out`` (default: the current folder).
-``SKGENRE_EXAMPLE_SMALL=1`` in the environment is the same as ``--small``.
 """
 
 from pathlib import Path
@@ -30,10 +29,9 @@ RATES = [0.0, 0.25, 0.5, 0.75]
 
 
 def main(argv=None):
-    parser = make_parser(__doc__)
+    parser = make_parser(__doc__, seed_help="seeds the clip and the masks")
     parser.add_argument("--audio", metavar="FILE", default=str(DEFAULT_AUDIO),
                         help="audio file (default: GTZAN's blues.00000.wav beside the checkout)")
-    parser.add_argument("--seed", type=int, default=0, help="seeds the clip and the masks")
     args, plt = parse_plot_args(parser, argv, small_help="a synthetic toy clip instead")
 
     from skgenre import AudioLoader, MelSpectrogram, PixelDropoutNoise, RandomClip
