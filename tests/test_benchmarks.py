@@ -188,6 +188,25 @@ def test_bench_train_memory_reports_peak_rss(tmp_path):
     assert "peak RSS" in proc.stdout
 
 
+def test_bench_cnn_ops_times_every_pass(tmp_path):
+    proc = _run("bench_cnn_ops.py", "--batch", "2", "--repeat", "1", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    rows = {ln[:36].strip(): ln[36:].split() for ln in proc.stdout.splitlines()[2:]}
+    passes = ["forward", "filter gradient"]
+    expected = [f"conv1 {p}" for p in passes] + [f"conv2 {p}" for p in passes]
+    assert set(expected + ["conv2 input gradient", "sum of these ops"]) <= set(rows)
+    # Multiply-adds at batch 2: 2 x 124 x 212 x 32 x 64 x 9 for each pass of conv2.
+    assert float(rows["conv2 forward"][1]) == pytest.approx(2 * 124 * 212 * 32 * 64 * 9 / 1e9,
+                                                            abs=0.005)
+    assert all(float(rows[name][0]) >= 0 for name in expected)  # ms, rounded
+    assert float(rows["sum of these ops"][0]) > 0
+
+
+def test_bench_cnn_ops_refuses_a_zero_batch(tmp_path):
+    proc = _run("bench_cnn_ops.py", "--batch", "0", cwd=tmp_path)
+    assert proc.returncode == 2 and "--batch and --repeat must be at least 1" in proc.stderr
+
+
 @pytest.mark.slow
 def test_bench_reproduce_on_real_tracks(gtzan_dir, tmp_path):
     import json
