@@ -48,7 +48,7 @@ def main(argv=None):
     conv2 = b * h2 * w2 * F2 * F1 * K * K
     ops = [
         ("conv1 forward", lambda: tf.nn.conv2d(x, k1, 1, "VALID"), conv1),
-        ("conv1 ReLU (on its 126x214x64 output)", lambda: tf.nn.relu(a1), 0),
+        ("conv1 ReLU (its 126x214x64 output)", lambda: tf.nn.relu(a1), 0),
         ("conv1 filter gradient",
          lambda: tf.compat.v1.nn.conv2d_backprop_filter(x, k1.shape, a1, strides, "VALID"),
          conv1),

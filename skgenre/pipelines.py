@@ -270,8 +270,7 @@ def make_embedding_pipeline(
     consecutive 3-s patches of the MSD network's 200 penultimate units), standardised, and
     classified by a logistic regression (C=0.01); ``predict`` gives one genre per track. No
     network is trained, so fitting takes only the time of the embeddings. Needs the
-    pretrained weights
-    (``pip install --no-deps musicnn==0.1.0``).
+    pretrained weights (``pip install --no-deps musicnn==0.1.0``).
 
     Parameters
     ----------
