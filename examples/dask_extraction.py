@@ -20,18 +20,17 @@ Writes ``dask_features.png`` (two features of every clip, by genre) into ``--out
 import time
 
 import numpy as np
-from _common import make_parser, parse_args, pyplot, save_figure, toy_files
+from _common import make_parser, parse_plot_args, save_figure, toy_files
 
 
 def main(argv=None):
     parser = make_parser(__doc__)
     parser.add_argument("--workers", type=int, default=2, help="Dask workers (default 2)")
-    args = parse_args(parser, argv, small_help="tiny data")
+    args, plt = parse_plot_args(parser, argv, small_help="tiny data")
     small = args.small
 
     import joblib
 
-    plt = pyplot()
     from dask.distributed import Client, LocalCluster
 
     from skgenre import AudioLoader, FeatureExtractor26, RandomClip

@@ -149,6 +149,19 @@ def test_load_step_offset_and_duration_ignored(pipe, files):
     assert predict_songs(trimmed, [files["tone"]])["n_clips"].iloc[0] == 6
 
 
+def test_verbose_load_step_shows_no_bar_per_file(pipe, files, capsys):
+    # A model trained with progress on keeps its load step's verbose; predict_songs decodes
+    # file by file, where that step's bar would print "1/1" once per song.
+    noisy = Pipeline(pipe.steps)
+    noisy.steps[0] = ("load", AudioLoader(sr=SR, verbose=1))
+    capsys.readouterr()
+    res = predict_songs(noisy, [files["tone"], files["short"], files["tone"]])
+    assert res["n_clips"].tolist() == [6, 1, 6]
+    assert "decoding" not in capsys.readouterr().err
+    noisy.named_steps["load"].transform([files["tone"]])  # the step itself keeps its bar
+    assert "decoding" in capsys.readouterr().err
+
+
 def test_errors(pipe):
     no_clip = Pipeline([("scale", StandardScaler()), ("clf", LogisticRegression())]).fit(
         [[0.0], [1.0]], [0, 1]

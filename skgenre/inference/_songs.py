@@ -62,6 +62,10 @@ def _loader_for(load_step, max_duration=None):
         loader.set_params(n_jobs=None)
     if "lazy" in params:
         loader.set_params(lazy=False)
+    # Each call decodes one file: a progress bar of 1/1 per song says nothing (the steps
+    # after it still show theirs, per chunk of songs).
+    if "verbose" in params:
+        loader.set_params(verbose=0)
     return loader
 
 
