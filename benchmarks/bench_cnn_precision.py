@@ -3,21 +3,23 @@
 Usage::
 
     python benchmarks/bench_cnn_precision.py
+    python benchmarks/bench_cnn_precision.py --precision float32 --images 800
 
 Builds the paper's CNN (Conv 64-32, kernel 3, Flatten, softmax) on random 128x216 inputs,
-trains one warm-up epoch, then times one epoch of 256 images at batch 128 for each
-precision and prints the time scaled to an 800-image epoch (the paper's training set).
+trains one warm-up step, then times one epoch of ``--images`` images (default 256) at batch
+128 for each precision and prints the time scaled to an 800-image epoch (the paper's
+training set). Environment settings of TensorFlow (e.g. ``TF_CPU_ALLOCATOR_USE_BFC``) apply
+as given, so the script also compares them, one process per setting.
 """
 
-import os
+import argparse
 import time
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+import _common  # noqa: F401  (checkout on sys.path, quiet TensorFlow)
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-from skgenre.models import build_cnn  # noqa: E402
-from skgenre.models._classifier import _dtype_policy  # noqa: E402
+from skgenre.models import build_cnn
+from skgenre.models._classifier import _dtype_policy
 
 
 def epoch_seconds(policy, n=256):
@@ -32,6 +34,19 @@ def epoch_seconds(policy, n=256):
     return (time.perf_counter() - start) / n * 800
 
 
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--precision", choices=["float32", "mixed_bfloat16", "both"],
+                        default="both", help="Keras dtype policy to time (default: both)")
+    parser.add_argument("--images", type=int, default=256,
+                        help="images in the timed epoch (default 256; at least 128)")
+    args = parser.parse_args(argv)
+    if args.images < 128:
+        parser.error("--images must be at least 128 (the warm-up step takes 128)")
+    policies = ("float32", "mixed_bfloat16") if args.precision == "both" else (args.precision,)
+    for policy in policies:
+        print(f"{policy}: {epoch_seconds(policy, args.images):.1f} s per 800-image epoch")
+
+
 if __name__ == "__main__":
-    for policy in ("float32", "mixed_bfloat16"):
-        print(f"{policy}: {epoch_seconds(policy):.1f} s per 800-image epoch")
+    main()

@@ -207,6 +207,20 @@ def test_bench_cnn_ops_refuses_a_zero_batch(tmp_path):
     assert proc.returncode == 2 and "--batch and --repeat must be at least 1" in proc.stderr
 
 
+def test_bench_cnn_precision_times_one_float32_epoch(tmp_path):
+    proc = _run("bench_cnn_precision.py", "--precision", "float32", "--images", "128",
+                cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    (line,) = proc.stdout.splitlines()
+    policy, seconds = line.split(": ")
+    assert policy == "float32" and float(seconds.split()[0]) > 0
+
+
+def test_bench_cnn_precision_refuses_fewer_images_than_a_batch(tmp_path):
+    proc = _run("bench_cnn_precision.py", "--images", "100", cwd=tmp_path)
+    assert proc.returncode == 2 and "--images must be at least 128" in proc.stderr
+
+
 @pytest.mark.slow
 def test_bench_reproduce_on_real_tracks(gtzan_dir, tmp_path):
     import json
