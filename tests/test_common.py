@@ -6,9 +6,15 @@ Expected failures live in ONE table, ``EXPECTED_FAILED_CHECKS``, each with its r
 import inspect
 import os
 
+import numpy as np
 import pytest
 from sklearn.base import BaseEstimator
-from sklearn.utils.estimator_checks import parametrize_with_checks
+from sklearn.utils.estimator_checks import (
+    check_global_output_transform_pandas,
+    check_set_output_transform,
+    check_set_output_transform_pandas,
+    parametrize_with_checks,
+)
 
 import skgenre
 from conftest import musicnn_weights_installed
@@ -82,6 +88,51 @@ def _expected_failed_checks(estimator):
 @parametrize_with_checks(_instances(), expected_failed_checks=_expected_failed_checks)
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
+
+
+# scikit-learn runs its set_output checks in its own test suite, not in check_estimator.
+_SET_OUTPUT_CHECKS = [
+    check_set_output_transform,
+    check_set_output_transform_pandas,
+    check_global_output_transform_pandas,
+]
+# Steps whose output is audio (waveforms, clips) or spectrograms: set_output leaves it an
+# array (skgenre.utils._mixins._TableOutputMixin); every other transformer makes tables.
+_ARRAY_OUTPUT = {"AudioLoader", "MelSpectrogram", "PixelDropoutNoise", "RandomClip"}
+
+
+def _transformers():
+    return [e for e in _instances() if hasattr(e, "transform")]
+
+
+@pytest.mark.parametrize("check", _SET_OUTPUT_CHECKS, ids=lambda c: c.__name__)
+@pytest.mark.parametrize(
+    "estimator",
+    [e for e in _transformers() if type(e).__name__ not in _ARRAY_OUTPUT],
+    ids=lambda e: type(e).__name__,
+)
+def test_set_output_of_tables(estimator, check):
+    check(type(estimator).__name__, estimator)
+
+
+@pytest.mark.parametrize(
+    "estimator",
+    [e for e in _transformers() if type(e).__name__ in _ARRAY_OUTPUT],
+    ids=lambda e: type(e).__name__,
+)
+def test_set_output_leaves_audio_and_spectrograms_arrays(estimator):
+    from sklearn import clone, config_context
+
+    X = np.random.default_rng(0).normal(size=(6, 4096)).astype(np.float32)
+    expected = clone(estimator).fit_transform(X)
+    local = clone(estimator).set_output(transform="pandas")
+    for out in (local.fit_transform(X), local.fit(X).transform(X)):
+        assert type(out) is np.ndarray
+        np.testing.assert_array_equal(out, expected)
+    with config_context(transform_output="pandas"):
+        out = clone(estimator).fit_transform(X)
+    assert type(out) is np.ndarray
+    np.testing.assert_array_equal(out, expected)
 
 
 def test_every_public_estimator_is_checked():

@@ -406,3 +406,25 @@ def test_one_column_of_paths_as_in_column_transformer(tmp_path):
     ct = ColumnTransformer([("audio", make_pipeline(AudioLoader(), length), ["path"])])
     out = ct.fit_transform(df)
     assert out.ravel().tolist() == [len(w) for w in loaded]
+
+
+def test_loader_feature_names():
+    import pandas as pd
+
+    # files and 1-D waveforms: one column, the waveform of each row
+    assert AudioLoader().get_feature_names_out().tolist() == ["waveform"]
+    ragged = [np.zeros(5, np.float32), np.zeros(7, np.float32)]
+    assert AudioLoader().fit(ragged).get_feature_names_out(["path"]).tolist() == ["waveform"]
+    # 2-D numeric input: a column per kept sample
+    X = np.zeros((2, 8), dtype=np.float32)
+    loader = AudioLoader(sr=4, offset=0.5, duration=1.0).fit(X)
+    names = loader.get_feature_names_out()
+    assert names.tolist() == ["x2", "x3", "x4", "x5"]
+    assert len(names) == loader.transform(X).shape[1]
+    df = pd.DataFrame(X, columns=[f"s{i}" for i in range(8)])
+    assert AudioLoader(sr=4, duration=0.5).fit(df).get_feature_names_out().tolist() == [
+        "s0", "s1"]
+    with pytest.raises(ValueError, match="input_features"):
+        loader.get_feature_names_out(["a", "b"])
+    # a later fit on waveforms forgets the width
+    assert loader.fit(ragged).get_feature_names_out().tolist() == ["waveform"]

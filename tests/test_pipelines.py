@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 import textwrap
+import warnings
 
 import joblib
 import numpy as np
@@ -230,3 +231,66 @@ def test_noise_robustness_finds_nested_noise_step(toy_files):
     noise_robustness(pipe, paths, y, rates=[0.25], step="track__estimator__noise")
     with pytest.raises(ValueError, match="not a step of the pipeline"):
         noise_robustness(pipe, paths, y, step="denoise")
+
+
+# -- pandas output -------------------------------------------------------------------------
+
+
+def _fitted(factory, track, paths, y):
+    if track:
+        pipe = factory("tuned", track=True, duration=0.5, random_state=0)
+        return pipe.set_params(**_tiny_track(factory)).fit(paths, y)
+    return factory("tuned", duration=1.0, random_state=0, **_tiny(factory)).fit(paths, y)
+
+
+@pytest.mark.parametrize("track", [False, True])
+@pytest.mark.parametrize("factory", list(STEPS))
+def test_global_pandas_output_changes_no_prediction(factory, track, toy_files):
+    """``set_config(transform_output="pandas")``, common in notebooks, crashed the
+    spectrogram pipelines (pandas refused their 3-D output); now tables become DataFrames,
+    spectrograms stay arrays, and the predictions are the same."""
+    import sklearn
+
+    from skgenre.inference import predict_songs
+
+    paths, y = toy_files
+    # whole songs: predict_songs for clip pipelines; a track pipeline's own predict
+    songs = predict_songs if not track else lambda pipe, p: pipe.predict_proba(p)
+    pipe = _fitted(factory, track, paths, y)
+    expected, songs_expected = pipe.predict_proba(paths), songs(pipe, paths[:2])
+    with sklearn.config_context(transform_output="pandas"), warnings.catch_warnings():
+        # no "X has feature names, but ... was fitted without feature names" either
+        warnings.simplefilter("error", UserWarning)
+        pipe = _fitted(factory, track, paths, y)
+        np.testing.assert_array_equal(pipe.predict_proba(paths), expected)
+        got = songs(pipe, paths[:2])
+    if track:
+        np.testing.assert_array_equal(got, songs_expected)
+        return
+    assert got["error"].isna().all()
+    cols = [c for c in got.columns if c.startswith("proba_")]
+    np.testing.assert_array_equal(got[cols].to_numpy(), songs_expected[cols].to_numpy())
+
+
+@pytest.mark.parametrize("factory", list(STEPS))
+def test_pipeline_set_output_and_feature_names(factory, toy_files):
+    import pandas as pd
+
+    paths, y = toy_files
+    default = _fitted(factory, False, paths, y)[:-1].transform(paths)
+    pipe = factory("tuned", duration=1.0, random_state=0, **_tiny(factory))
+    pipe.set_output(transform="pandas").fit(paths, y)  # every step accepts it
+    out = pipe[:-1].transform(paths)
+    names = pipe[:-1].get_feature_names_out()  # from the file paths on
+    assert names.tolist() == pipe[1:-1].get_feature_names_out().tolist()
+    if factory is make_cnn_pipeline:
+        # a batch of spectrograms stays an array; its rows are the named mel bands
+        assert isinstance(out, np.ndarray) and out.ndim == 3
+        np.testing.assert_array_equal(out, default)
+        assert names.tolist() == [f"mel_{i}" for i in range(out.shape[1])]
+        return
+    assert isinstance(out, pd.DataFrame)
+    np.testing.assert_array_equal(out.to_numpy(), default)
+    assert list(out.columns) == names.tolist()
+    step = "features" if factory is make_feature_pipeline else "rowmean"
+    assert names.tolist() == pipe.named_steps[step].get_feature_names_out().tolist()

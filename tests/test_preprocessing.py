@@ -242,3 +242,29 @@ def test_noise_fit_rate_augments_training_only(rng):
     # fit_rate=None: fit_transform uses rate, as transform does
     same = PixelDropoutNoise(rate=0.25, random_state=0)
     assert np.array_equal(same.fit_transform(images), same.transform(images))
+
+
+@pytest.mark.parametrize("step", ["noise", "standardizer"])
+def test_spectrogram_batches_stay_arrays_with_pandas_output(step):
+    """A 3-D batch cannot be a DataFrame: with pandas output it is returned as an array
+    (it raised in pandas before); 2-D output of these steps follows set_output."""
+    from sklearn import config_context
+
+    from skgenre import SpectrogramStandardizer
+
+    est = PixelDropoutNoise(rate=0.25, random_state=0) if step == "noise" else (
+        SpectrogramStandardizer())
+    S = np.random.default_rng(0).normal(size=(4, 8, 5)).astype(np.float32)
+    expected = clone(est).fit_transform(S)
+    with config_context(transform_output="pandas"):
+        outs = [clone(est).fit_transform(S), clone(est).fit(S).transform(S)]
+    outs.append(clone(est).set_output(transform="pandas").fit_transform(S))
+    for out in outs:
+        assert type(out) is np.ndarray
+        np.testing.assert_array_equal(out, expected)
+
+
+def test_set_output_names_a_wrong_container():
+    with pytest.raises(ValueError, match=r"set_output\(transform='pandsa'\) of RandomClip"):
+        RandomClip().set_output(transform="pandsa")
+    assert RandomClip().set_output(transform=None).get_params() == RandomClip().get_params()

@@ -8,14 +8,14 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..utils import validate_clips
-from ..utils._mixins import _CheckingFitMixin, _FeatureNamesMixin
+from ..utils._mixins import _CheckingFitMixin, _FeatureNamesMixin, _TableOutputMixin
 from ._chunks import resolve_chunks, run_chunks
 from ._stft import frame_count
 
 __all__ = ["ClipTransformer", "FeatureTableTransformer"]
 
 
-class ClipTransformer(_CheckingFitMixin, TransformerMixin, BaseEstimator):
+class ClipTransformer(_CheckingFitMixin, _TableOutputMixin, TransformerMixin, BaseEstimator):
     """Base of the transformers that map clips to features or spectrograms.
 
     ``fit`` validates the parameters, records the clip length as ``n_features_in_`` (as

@@ -21,7 +21,7 @@ def _mel_chunk(clips, *, sr, n_fft, hop_length, n_mels, power, ref, top_db):
     return power_to_db_per_clip(mel, ref=ref, top_db=top_db).astype(np.float32, copy=False)
 
 
-class MelSpectrogram(ClipTransformer):
+class MelSpectrogram(_FeatureNamesMixin, ClipTransformer):
     """dB-scaled mel spectrogram of each clip, from one batched STFT.
 
     Equal, up to float32 rounding, to calling for each clip
@@ -63,8 +63,12 @@ class MelSpectrogram(ClipTransformer):
 
     Notes
     -----
-    The output is 3-D, ``(n_clips, n_mels, 1 + n_samples // hop_length)`` float32, so this
-    transformer has no ``get_feature_names_out`` and no pandas output.
+    The output is 3-D, ``(n_clips, n_mels, 1 + n_samples // hop_length)`` float32. As
+    scikit-learn reads n-D input (``n_features_in_`` is its second dimension),
+    :meth:`get_feature_names_out` names the rows, the mel bands: ``mel_0`` ..
+    ``mel_{n_mels-1}``; so a pipeline names the row means of :class:`RowMeanVectorizer`
+    from the file paths on. ``set_output`` (or a global ``transform_output``) leaves the
+    3-D output an array.
 
     Examples
     --------
@@ -109,6 +113,9 @@ class MelSpectrogram(ClipTransformer):
         self.power = power
         self.ref = ref
         self.top_db = top_db
+
+    def _feature_names(self):
+        return [f"mel_{i}" for i in range(self.n_mels)]
 
     def _chunk_function(self):
         return self._stft_partial(

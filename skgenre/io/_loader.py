@@ -19,11 +19,11 @@ import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
-from sklearn.utils.validation import check_array, validate_data
+from sklearn.utils.validation import _check_feature_names_in, check_array, validate_data
 
 from .._errors import AudioLoadError, BrokenFilesWarning
 from ..utils import check_waveforms, progress_bar, stack_clips
-from ..utils._mixins import _CheckingFitMixin
+from ..utils._mixins import _CheckingFitMixin, _TableOutputMixin
 from ..utils._pcm import pcm_to_float
 
 __all__ = ["AudioFiles", "AudioLoader", "load_audio"]
@@ -421,7 +421,7 @@ def _input_kind(X, input_name="X"):
     )
 
 
-class AudioLoader(_CheckingFitMixin, TransformerMixin, BaseEstimator):
+class AudioLoader(_CheckingFitMixin, _TableOutputMixin, TransformerMixin, BaseEstimator):
     """Load audio files into float32 mono waveforms at a common sample rate.
 
     The first step of every skgenre pipeline: ``transform`` maps a 1-D array-like of file
@@ -438,7 +438,8 @@ class AudioLoader(_CheckingFitMixin, TransformerMixin, BaseEstimator):
     The transformer is stateless: ``fit`` only validates the parameters (and, for 2-D
     numeric input, records ``n_features_in_`` so that later 2-D input is checked against
     it, as scikit-learn's stateless transformers do); ``transform`` may be called without
-    ``fit``.
+    ``fit``. Files and 1-D waveforms give one output column, ``"waveform"``
+    (:meth:`get_feature_names_out`); waveforms stay arrays whatever ``set_output`` says.
 
     Parameters
     ----------
@@ -504,6 +505,8 @@ class AudioLoader(_CheckingFitMixin, TransformerMixin, BaseEstimator):
     >>> AudioLoader().transform(np.zeros((3, 100))).shape
     (3, 100)
     """
+
+    _table_output = False  # waveforms: set_output leaves them arrays
 
     _parameter_constraints = {
         "sr": [Interval(Integral, 1, None, closed="left")],
@@ -578,18 +581,56 @@ class AudioLoader(_CheckingFitMixin, TransformerMixin, BaseEstimator):
         waveforms = self._cut(check_waveforms(_as_container(X_), allow_2d=False))
         return _as_container(waveforms)
 
+    def _kept_samples(self):
+        """The slice of each waveform that ``offset`` and ``duration`` keep."""
+        start = int(round(self.offset * self.sr))
+        stop = None if self.duration is None else start + int(round(self.duration * self.sr))
+        return slice(start, stop)
+
     def _cut(self, waveforms):
         if not self.offset and self.duration is None:
             return waveforms
-        start = int(round(self.offset * self.sr))
-        stop = None if self.duration is None else start + int(round(self.duration * self.sr))
+        kept = self._kept_samples()
+        start = kept.start
         for i, w in enumerate(waveforms):
             if start and start >= len(w):
                 raise ValueError(
                     f"X[{i}] has {len(w)} samples ({len(w) / self.sr:.3f} s at sr={self.sr}); "
                     f"offset={self.offset} s is at or beyond its end."
                 )
-        return [w[start:stop] for w in waveforms]
+        return [w[kept] for w in waveforms]
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the output columns.
+
+        Files and 1-D waveforms give one waveform per row: a single column, named
+        ``"waveform"``. A 2-D numeric input seen in ``fit`` gives one column per audio
+        sample: the input's names (or ``x0``, ``x1``, ...) of the samples that ``offset``
+        and ``duration`` keep.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None
+            Checked against ``feature_names_in_`` and ``n_features_in_`` where ``fit``
+            set them.
+
+        Returns
+        -------
+        names : ndarray of str
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skgenre.io import AudioLoader
+        >>> AudioLoader().get_feature_names_out().tolist()
+        ['waveform']
+        >>> AudioLoader(sr=4, offset=0.5).fit(np.zeros((2, 4))).get_feature_names_out()
+        array(['x2', 'x3'], dtype=object)
+        """
+        if not hasattr(self, "n_features_in_"):
+            _check_feature_names_in(self, input_features, generate_names=False)
+            return np.asarray(["waveform"], dtype=object)
+        return _check_feature_names_in(self, input_features)[self._kept_samples()]
 
     def _load_paths(self, paths):
         """Decode ``paths`` into the waveform container, all at once."""

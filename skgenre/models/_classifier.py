@@ -363,6 +363,20 @@ class GenreClassifier(ClassifierMixin, BaseWrapper):
             )
 
     @property
+    def feature_encoder(self):
+        """The transformer of the features (scikeras' hook): the identity, on arrays.
+
+        Returns
+        -------
+        encoder : sklearn.preprocessing.FunctionTransformer
+            Unfitted; its output stays an array whatever ``transform_output`` scikit-learn
+            is configured with, since the network reads arrays.
+        """
+        from sklearn.preprocessing import FunctionTransformer
+
+        return FunctionTransformer().set_output(transform="default")
+
+    @property
     def target_encoder(self):
         """The transformer of the targets (scikeras' hook): class labels to indices.
 

@@ -8,7 +8,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..utils import check_waveforms, is_ragged, item_rngs, item_seed
-from ..utils._mixins import _CheckingFitMixin, _FeatureNamesMixin
+from ..utils._mixins import _CheckingFitMixin, _FeatureNamesMixin, _TableOutputMixin
 from ..utils._waveforms import _is_files, _WaveformTransformerMixin
 
 __all__ = ["RandomClip", "clip_and_average", "consecutive_clips"]
@@ -181,6 +181,7 @@ class RandomClip(
     _CheckingFitMixin,
     _FeatureNamesMixin,
     _WaveformTransformerMixin,
+    _TableOutputMixin,
     TransformerMixin,
     BaseEstimator,
 ):
@@ -229,7 +230,8 @@ class RandomClip(
     The undecoded files of a lazy loader (:class:`~skgenre.io.AudioFiles`, as in the
     pipeline factories) are decoded a chunk of files at a time, and only the clips are
     kept: memory holds one chunk of whole songs, not all of them. The clips are the same
-    as those cut from the decoded container.
+    as those cut from the decoded container. Clips are audio, not a table:
+    ``set_output`` (or a global ``transform_output``) leaves them an array.
 
     Examples
     --------
@@ -242,6 +244,8 @@ class RandomClip(
     >>> float(clips[1, 7999]), float(clips[1, 8000])  # the short one is zero-padded
     (1.0, 0.0)
     """
+
+    _table_output = False  # clips are audio: set_output leaves them arrays
 
     _parameter_constraints = {
         "duration": [Interval(Real, 0, None, closed="neither")],

@@ -8,7 +8,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils import item_rngs
-from ..utils._mixins import _CheckingFitMixin
+from ..utils._mixins import _CheckingFitMixin, _TableOutputMixin
 
 __all__ = ["PixelDropoutNoise", "dropout_mask"]
 
@@ -60,7 +60,7 @@ def dropout_mask(shape, rate, rngs):
 
 
 class PixelDropoutNoise(
-    _CheckingFitMixin, OneToOneFeatureMixin, TransformerMixin, BaseEstimator
+    _CheckingFitMixin, _TableOutputMixin, OneToOneFeatureMixin, TransformerMixin, BaseEstimator
 ):
     """Set a fraction ``rate`` of the pixels of each spectrogram to a fill value (0).
 
@@ -85,6 +85,9 @@ class PixelDropoutNoise(
     - **Seeding.** The mask of each item comes from a generator seeded by ``random_state``
       and the item's own content: with an int seed the same spectrogram always gets the
       same mask, whatever batch it comes in, so evaluations are repeatable.
+
+    Clips and spectrograms are not tables: ``set_output`` (or a global
+    ``transform_output``) leaves the output an array.
 
     Parameters
     ----------
@@ -126,6 +129,8 @@ class PixelDropoutNoise(
     >>> np.array_equal(noise.set_params(rate=0.0).transform(images), images)
     True
     """
+
+    _table_output = False  # clips and spectrograms: set_output leaves them arrays
 
     _parameter_constraints = {
         "rate": [Interval(Real, 0, 1, closed="both")],

@@ -7,17 +7,22 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin, 
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..utils._mixins import _TableOutputMixin
+
 __all__ = ["SpectrogramStandardizer"]
 
 
-class SpectrogramStandardizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+class SpectrogramStandardizer(
+    _TableOutputMixin, OneToOneFeatureMixin, TransformerMixin, BaseEstimator
+):
     """Standardize each mel band (row) of spectrograms with statistics fitted on training data.
 
     For images ``X`` of shape ``(n_samples, n_mels, n_frames)``, :meth:`fit` learns one mean
     and one standard deviation per band over all training samples and frames, and
     :meth:`transform` maps band ``b`` to ``(X[:, b, :] - mean_[b]) / scale_[b]``. A 2-D input
     ``(n_samples, n_features)`` is standardized per column, as
-    :class:`~sklearn.preprocessing.StandardScaler` does.
+    :class:`~sklearn.preprocessing.StandardScaler` does; with ``set_output`` its output
+    becomes a DataFrame, while 3-D output stays an array.
 
     This is the input scaling of the tuned CNN. The statistics are fixed once ``fit`` has
     seen the training data, so training and prediction see exactly the same transform. A

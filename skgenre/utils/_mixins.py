@@ -1,7 +1,10 @@
 """Methods that several of skgenre's estimators share, given by mixins with one hook each."""
 
+import functools
+
 import numpy as np
 from sklearn.base import _fit_context
+from sklearn.utils._set_output import ADAPTERS_MANAGER, _get_output_config
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
 
@@ -58,3 +61,71 @@ class _FeatureNamesMixin:
         # n_features_in_ to generate input names from, and need none.
         _check_feature_names_in(self, input_features, generate_names=False)
         return np.asarray(self._feature_names(), dtype=object)
+
+
+class _TableOutputMixin:
+    """``set_output`` for the steps whose output is audio or spectrograms, or sometimes a table.
+
+    scikit-learn's wrapping makes a DataFrame of whatever ``transform`` returns: it fails
+    on a batch of spectrograms (3-D), and makes a column of every audio sample of a clip.
+    With this mixin, ``transform`` and ``fit_transform`` wrap only tables, 2-D arrays from
+    a class whose ``_table_output`` is true, as ``set_output`` or the global
+    ``transform_output`` asks; audio, spectrograms and the lazy
+    :class:`~skgenre.io.AudioFiles` stay as they are. ``set_output`` exists even where the
+    output never is a table, so that ``Pipeline.set_output`` configures a whole skgenre
+    pipeline. List the mixin before ``TransformerMixin`` among the bases.
+    """
+
+    #: Whether 2-D output is a table (feature vectors); false where it is audio (clips).
+    _table_output = True
+
+    def __init_subclass__(cls, **kwargs):
+        # scikit-learn's own wrappers (this class's and TransformerMixin.fit_transform's)
+        # stay no-ops; ours wrap tables only.
+        super().__init_subclass__(auto_wrap_output_keys=None, **kwargs)
+        for name in ("transform", "fit_transform"):
+            if name in cls.__dict__:
+                setattr(cls, name, _wrap_tables(cls.__dict__[name]))
+
+    def set_output(self, *, transform=None):
+        """Set the output container of ``transform`` and ``fit_transform`` for tables.
+
+        Parameters
+        ----------
+        transform : {"default", "pandas", "polars"} or None, default=None
+            Container of table output; audio and spectrograms are never wrapped (see the
+            class). None leaves the setting unchanged.
+
+        Returns
+        -------
+        self : estimator instance
+        """
+        if transform is None:
+            return self
+        supported = sorted(ADAPTERS_MANAGER.supported_outputs)
+        if transform not in supported:
+            # checked here: steps that never make tables would not look at it again
+            raise ValueError(
+                f"set_output(transform={transform!r}) of {type(self).__name__}: transform "
+                f"must be one of {supported} or None."
+            )
+        # scikit-learn's own attribute: its config lookup reads it and clone() keeps it
+        if not hasattr(self, "_sklearn_output_config"):
+            self._sklearn_output_config = {}
+        self._sklearn_output_config["transform"] = transform
+        return self
+
+
+def _wrap_tables(method):
+    @functools.wraps(method)
+    def wrapped(self, X, *args, **kwargs):
+        out = method(self, X, *args, **kwargs)
+        if not (self._table_output and isinstance(out, np.ndarray) and out.ndim == 2):
+            return out
+        container = _get_output_config("transform", self)["dense"]
+        if container == "default" or not hasattr(self, "get_feature_names_out"):
+            return out
+        adapter = ADAPTERS_MANAGER.adapters[container]
+        return adapter.create_container(out, X, columns=self.get_feature_names_out)
+
+    return wrapped
