@@ -13,7 +13,7 @@ factory                              steps
 ``make_feature_pipeline``            load, clip, noise, features, scale, classifier
 ``make_spectrogram_dense_pipeline``  load, clip, melspec, noise, rowmean, scale, classifier
 ``make_cnn_pipeline``                load, clip, melspec, noise, scale, classifier
-``make_embedding_pipeline``          load, clip, embed, scale, classifier
+``make_embedding_pipeline``          load, clip, noise, embed, scale, classifier
 ===================================  ==========================================================
 
 With ``track=True`` the pipeline is ``load, track``: ``track`` is a
@@ -284,7 +284,7 @@ def make_embedding_pipeline(
     sr : int, default=22050
         Sample rate the audio is decoded at; the embedding resamples it to 16 kHz.
     random_state : int, RandomState instance or None, default=None
-        Seed of the clip position (with ``duration``) and of the classifier.
+        Seed of the clip position (with ``duration``), of the noise and of the classifier.
     memory : str, joblib.Memory or None, default=None
         Cache of the fitted transformer steps (see :class:`~sklearn.pipeline.Pipeline`).
     n_jobs : int or None, default=None
@@ -297,19 +297,23 @@ def make_embedding_pipeline(
     Returns
     -------
     pipeline : Pipeline
-        Steps ``load, clip, embed, scale, classifier``.
+        Steps ``load, clip, noise, embed, scale, classifier``. ``noise`` is a
+        ``PixelDropoutNoise(rate=0.0)``, the feature pipeline's noise (STFT bins of each
+        clip or whole track set to 0), an identity until its rate is set, as for
+        :func:`skgenre.evaluation.noise_robustness`.
 
     Examples
     --------
     >>> from skgenre import make_embedding_pipeline
     >>> pipe = make_embedding_pipeline(random_state=0)
     >>> list(pipe.named_steps)
-    ['load', 'clip', 'embed', 'scale', 'classifier']
+    ['load', 'clip', 'noise', 'embed', 'scale', 'classifier']
     >>> pipe.named_steps["embed"].layer
     'penultimate'
     """
     from .embeddings import MusicnnEmbedding
     from .io import AudioLoader
+    from .preprocessing import PixelDropoutNoise
 
     if preset not in _EMBEDDING_PRESETS:
         raise ValueError(
@@ -329,6 +333,8 @@ def make_embedding_pipeline(
         # lazy: the embedding (or clip) step decodes a chunk of files at a time
         ("load", AudioLoader(sr=sr, n_jobs=n_jobs, lazy=True)),
         ("clip", clip),
+        # at rate 0 an identity that leaves lazy files undecoded
+        ("noise", PixelDropoutNoise(random_state=random_state)),
         ("embed", MusicnnEmbedding(**p["embed"], sr=sr, n_jobs=n_jobs)),
         ("scale", StandardScaler()),
         ("classifier", _embedding_classifier(kind, {**params, **classifier_params}, random_state)),

@@ -161,6 +161,22 @@ def test_bench_real_rows_on_a_toy_genre_tree(tmp_path):
         assert std >= 0.0
 
 
+def test_bench_real_embedding_rows(tmp_path):
+    from conftest import musicnn_weights_installed
+
+    if not musicnn_weights_installed():
+        pytest.skip("needs the musicnn weights (pip install --no-deps musicnn==0.1.0)")
+    make_toy_genres(n_per_class=4, n_classes=2, duration=6.0, random_state=0, path=tmp_path)
+    res = _run("bench_real.py", "--data", tmp_path / "genres", "--models", "embedding",
+               "--no-svc", "--folds", "2", "--repeats", "1", "--noise", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr[-2000:]
+    header, rows = _table_rows(res.stdout)
+    # the paper preset does not exist for it; both rows are scored with noise
+    assert [r[:3] for r in rows] == [["embedding", "tuned", "clip"],
+                                     ["embedding", "tuned", "track"]]
+    assert all("±" in r[header.index("75% noise")] for r in rows)
+
+
 @pytest.mark.parametrize(
     "args, message",
     [

@@ -328,6 +328,15 @@ def test_embedding_pipeline_on_real_tracks(mini_split):
     # whole tracks (the default): the clip step passes them through
     whole = make_embedding_pipeline(random_state=0)
     assert whole.named_steps["clip"] == "passthrough"
+    # its noise step: an identity at rate 0, STFT bins of each clip dropped above
+    from skgenre.evaluation import noise_robustness
+
+    res = noise_robustness(pipe, X_test, y_test, rates=[0.0, 0.75], random_state=0)
+    assert res["mean_score"].iloc[0] == pipe.score(X_test, y_test)
+    clean = pipe[:-2].transform(X_test)
+    noisy = pipe.set_params(noise__rate=0.75)[:-2].transform(X_test)
+    assert np.abs(noisy - clean).mean() > 0.1 * np.abs(clean).mean()
+    pipe.set_params(noise__rate=0.0)
     res = predict_songs(pipe.set_params(clip="passthrough"), X_test[:2], top_k=2)
     assert list(res["n_clips"]) == [1, 1] and res["error"].isna().all()
     assert set(res["top1_genre"]) <= set(y_train)

@@ -268,3 +268,41 @@ def test_set_output_names_a_wrong_container():
     with pytest.raises(ValueError, match=r"set_output\(transform='pandsa'\) of RandomClip"):
         RandomClip().set_output(transform="pandsa")
     assert RandomClip().set_output(transform=None).get_params() == RandomClip().get_params()
+
+
+def test_noise_on_waveforms_of_different_lengths(tmp_path):
+    """Whole songs (the embedding pipeline's) get the clips' noise one by one."""
+    from skgenre import AudioLoader
+    from skgenre.datasets import make_toy_genres
+
+    rng = np.random.default_rng(0)
+    waves = np.empty(3, dtype=object)
+    for i, n in enumerate([3000, 2500, 4000]):
+        waves[i] = rng.normal(size=n).astype(np.float32)
+    noise = PixelDropoutNoise(random_state=0).fit(waves)
+    assert noise.mode_ == "waveform" and not hasattr(noise, "n_features_in_")
+    assert noise.transform(waves) is waves  # rate 0: untouched
+    noisy = noise.set_params(rate=0.5).transform(waves)
+    assert noisy.dtype == object and [len(w) for w in noisy] == [3000, 2500, 4000]
+    for w, got in zip(waves, noisy):
+        # the same as the 2-D path on that waveform alone, whatever the batch
+        alone = PixelDropoutNoise(rate=0.5, random_state=0).fit(w[None]).transform(w[None])
+        np.testing.assert_array_equal(got, alone[0])
+        assert not np.allclose(got, w)
+    np.testing.assert_array_equal(noise.transform(waves[::-1])[2], noisy[0])
+    # a refit on clips gives the width back; the other way forgets it
+    assert noise.fit(np.zeros((2, 3000), np.float32)).n_features_in_ == 3000
+    assert not hasattr(noise.fit(waves), "n_features_in_")
+    with pytest.raises(ValueError, match="mode='image' expects 3-D spectrograms"):
+        PixelDropoutNoise(mode="image").fit(waves)
+    # the undecoded files of a lazy loader stay undecoded at rate 0
+    toy = make_toy_genres(n_per_class=1, n_classes=2, duration=0.5, random_state=0,
+                          path=tmp_path)
+    files = AudioLoader(lazy=True).transform(toy.filenames)
+    noise = PixelDropoutNoise(random_state=0).fit(files)
+    assert noise.transform(files) is files
+    decoded = AudioLoader().transform(toy.filenames)
+    np.testing.assert_array_equal(
+        np.concatenate(noise.set_params(rate=0.25).transform(files)),
+        np.concatenate(noise.transform(decoded)),
+    )

@@ -7,8 +7,9 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..utils import item_rngs
+from ..utils import check_waveforms, is_ragged, item_rngs
 from ..utils._mixins import _CheckingFitMixin, _TableOutputMixin
+from ..utils._waveforms import _is_files
 
 __all__ = ["PixelDropoutNoise", "dropout_mask"]
 
@@ -81,7 +82,10 @@ class PixelDropoutNoise(
       never sees a spectrogram, so the same noise is applied to the clip's complex STFT
       (``n_fft``, ``hop_length``, Hann window): exactly ``round(rate * n_bins * n_frames)``
       time-frequency bins of each clip are set to 0 and the clip is resynthesized with the
-      inverse STFT (same length).
+      inverse STFT (same length). Waveforms of different lengths (whole songs: a 1-D
+      object array, or the undecoded files of a lazy :class:`~skgenre.AudioLoader`) get
+      the same noise one by one, as a 1-D object array; at ``rate=0`` they pass through
+      untouched, files still undecoded.
     - **Seeding.** The mask of each item comes from a generator seeded by ``random_state``
       and the item's own content: with an int seed the same spectrogram always gets the
       same mask, whatever batch it comes in, so evaluations are repeatable.
@@ -114,8 +118,11 @@ class PixelDropoutNoise(
 
     Attributes
     ----------
+    mode_ : {"image", "waveform"}
+        The mode of the input seen in ``fit``.
     n_features_in_ : int
-        Size of the second axis of the input seen in ``fit``.
+        Size of the second axis of the input seen in ``fit``; not set for waveforms of
+        different lengths.
 
     Examples
     --------
@@ -162,19 +169,38 @@ class PixelDropoutNoise(
         self.random_state = random_state
 
     def _check_fit(self, X):
+        if is_ragged(X):
+            self._check_ragged(X)
+            # a refit on whole songs must not keep the width of an earlier fit on clips
+            for attr in ("n_features_in_", "feature_names_in_"):
+                self.__dict__.pop(attr, None)
+            self.mode_ = "waveform"
+            return
         X = validate_data(self, X, allow_nd=True, dtype=[np.float32, np.float64])
-        self._resolve_mode(X)
+        self.mode_ = self._resolve_mode(X)
+
+    def _check_ragged(self, X):
+        """Check waveforms of different lengths; return them decoded (files: None)."""
+        if self.mode == "image":
+            raise ValueError(
+                "mode='image' expects 3-D spectrograms (n, n_mels, n_frames); got waveforms "
+                "of different lengths. Use mode='auto' or 'waveform'."
+            )
+        # lazy files are checked when they are decoded, as by the other steps
+        return None if _is_files(X) else check_waveforms(X, allow_2d=False)
 
     def transform(self, X):
         """Drop ``rate`` of the pixels (or STFT bins) of each item.
 
         Parameters
         ----------
-        X : ndarray of shape (n, n_mels, n_frames) or (n, n_samples)
+        X : ndarray of shape (n, n_mels, n_frames) or (n, n_samples), or waveforms
+            Spectrograms, clips, or waveforms of different lengths (see the class).
 
         Returns
         -------
         X_noisy : ndarray of the same shape and dtype
+            A 1-D object array for waveforms of different lengths (``X`` itself at rate 0).
         """
         check_is_fitted(self)
         # rate may have been changed on the fitted step with set_params: validate it here.
@@ -186,18 +212,21 @@ class PixelDropoutNoise(
 
         Parameters
         ----------
-        X : ndarray of shape (n, n_mels, n_frames) or (n, n_samples)
+        X : ndarray of shape (n, n_mels, n_frames) or (n, n_samples), or waveforms
+            As for :meth:`transform`.
         y : None
             Ignored.
 
         Returns
         -------
-        X_noisy : ndarray of the same shape and dtype
+        X_noisy : ndarray of the same shape and dtype, or 1-D object array
         """
         self.fit(X)
         return self._drop(X, self.rate if self.fit_rate is None else self.fit_rate)
 
     def _drop(self, X, rate):
+        if is_ragged(X):
+            return self._drop_ragged(X, rate)
         # At rate 0 the step is an identity: no copy, so that a pipeline does not hold its
         # clips twice (1000 5-s clips are 441 MB); above 0 the caller's array is not touched.
         X = validate_data(
@@ -211,6 +240,17 @@ class PixelDropoutNoise(
             X[dropout_mask(X.shape, rate, rngs)] = self.fill_value
             return X
         return self._waveform_noise(X, rate, rngs)
+
+    def _drop_ragged(self, X, rate):
+        waves = self._check_ragged(X)
+        if rate == 0:
+            return X
+        if waves is None:
+            waves = X.decode()
+        out = np.empty(len(waves), dtype=object)
+        for i, (w, rng) in enumerate(zip(waves, item_rngs(self.random_state, waves))):
+            out[i] = self._waveform_noise(w[None, :], rate, [rng])[0]
+        return out
 
     def _resolve_mode(self, X):
         if self.mode == "auto":
