@@ -148,10 +148,12 @@ def run_reproduce(args, out=print):
 
 
 def _embedding_row(args, console, X_tr, y_tr, X_te, y_te):
-    """The pretrained-embedding pipeline on the same split: whole songs, no noise.
+    """The pretrained-embedding pipeline on the same split: whole songs, clean.
 
-    Outside the paper's table: its noise sets spectrogram pixels to 0, and this pipeline
-    has no spectrogram. Skipped (with the reason) where the musicnn weights are missing.
+    Outside the paper's table, which holds its three networks. Its noise step would embed
+    every test song again per rate and repeat (minutes on 200 songs), so the main job
+    scores it clean; ``benchmarks/bench_real.py --models embedding --noise`` measures its
+    noise robustness. Skipped (with the reason) where the musicnn weights are missing.
     """
     from .._errors import WeightsNotFoundError
     from ..embeddings import musicnn_weights_dir
