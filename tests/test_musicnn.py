@@ -328,6 +328,8 @@ def test_embedding_pipeline_on_real_tracks(mini_split):
     # whole tracks (the default): the clip step passes them through
     whole = make_embedding_pipeline(random_state=0)
     assert whole.named_steps["clip"] == "passthrough"
+    names = whole.fit(X_train, y_train)[:-1].get_feature_names_out()  # from the paths on
+    assert names.tolist() == whole.named_steps["embed"].get_feature_names_out().tolist()
     # its noise step: an identity at rate 0, STFT bins of each clip dropped above
     from skgenre.evaluation import noise_robustness
 

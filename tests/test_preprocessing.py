@@ -281,6 +281,7 @@ def test_noise_on_waveforms_of_different_lengths(tmp_path):
         waves[i] = rng.normal(size=n).astype(np.float32)
     noise = PixelDropoutNoise(random_state=0).fit(waves)
     assert noise.mode_ == "waveform" and not hasattr(noise, "n_features_in_")
+    assert noise.get_feature_names_out().tolist() == ["waveform"]
     assert noise.transform(waves) is waves  # rate 0: untouched
     noisy = noise.set_params(rate=0.5).transform(waves)
     assert noisy.dtype == object and [len(w) for w in noisy] == [3000, 2500, 4000]

@@ -5,7 +5,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
 from ..utils import check_waveforms, is_ragged, item_rngs
 from ..utils._mixins import _CheckingFitMixin, _TableOutputMixin
@@ -223,6 +223,26 @@ class PixelDropoutNoise(
         """
         self.fit(X)
         return self._drop(X, self.rate if self.fit_rate is None else self.fit_rate)
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the output columns: the input's, or ``"waveform"`` for whole songs.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None
+            Checked against ``feature_names_in_`` and ``n_features_in_`` where ``fit``
+            set them.
+
+        Returns
+        -------
+        names : ndarray of str
+        """
+        check_is_fitted(self)
+        if hasattr(self, "n_features_in_"):
+            return super().get_feature_names_out(input_features)
+        # waveforms of different lengths, one per row, as AudioLoader names them
+        _check_feature_names_in(self, input_features, generate_names=False)
+        return np.asarray(["waveform"], dtype=object)
 
     def _drop(self, X, rate):
         if is_ragged(X):
