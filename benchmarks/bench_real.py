@@ -20,7 +20,8 @@ track is ever trained on. Rows:
 ``--noise`` also scores every fitted pipeline with 25, 50 and 75 % of its noise step's
 values set to zero (the paper's Table 1 protocol: trained clean, tested noisy).
 ``--fit-rate R`` trains with that noise instead (``noise__fit_rate``: a fraction R of
-every training clip's values set to zero; prediction still uses the tested rate).
+every training clip's values set to zero; prediction still uses the tested rate);
+``--fit-rate LOW:HIGH`` draws each training clip's fraction uniformly from that range.
 
 ``--screen`` runs the development screen that chose the ``"tuned"`` presets instead: inner
 4-fold cross-validation by track on the training tracks of the first outer fold only
@@ -66,8 +67,9 @@ def parse_args(argv=None):
     p.add_argument("--jobs", type=int, default=2, help="n_jobs of extraction")
     p.add_argument("--noise", action="store_true",
                    help="also score every fitted model at 25/50/75 %% noise (Table 1)")
-    p.add_argument("--fit-rate", type=float, default=None,
-                   help="train with this noise rate (noise__fit_rate); default: clean")
+    p.add_argument("--fit-rate", default=None,
+                   help="train with this noise rate, or LOW:HIGH for a range per clip "
+                        "(noise__fit_rate); default: clean")
     p.add_argument("--screen", action="store_true", help="run the development screen")
     p.add_argument("--json", type=Path, help="also write the rows as JSON here")
     args = p.parse_args(argv)
@@ -78,8 +80,15 @@ def parse_args(argv=None):
         if bad or not values:
             p.error(f"--{name}: unknown {bad or 'empty list'}; choose from {list(allowed)}")
         setattr(args, name, values)
-    if args.fit_rate is not None and not 0 <= args.fit_rate <= 1:
-        p.error(f"--fit-rate must be in [0, 1], got {args.fit_rate}")
+    if args.fit_rate is not None:
+        try:
+            values = [float(v) for v in args.fit_rate.split(":")]
+        except ValueError:
+            values = []
+        if not (len(values) in (1, 2) and 0 <= values[0] <= values[-1] <= 1):
+            p.error(f"--fit-rate must be a rate in [0, 1] or LOW:HIGH with 0 <= LOW <= HIGH "
+                    f"<= 1, got {args.fit_rate!r}")
+        args.fit_rate = values[0] if len(values) == 1 else tuple(values)
     if args.folds < 2 or args.repeats < 1:
         p.error("--folds must be >= 2 and --repeats >= 1")
     if not args.data.is_dir():

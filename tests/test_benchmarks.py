@@ -168,10 +168,10 @@ def test_bench_real_embedding_rows(tmp_path):
         pytest.skip("needs the musicnn weights (pip install --no-deps musicnn==0.1.0)")
     make_toy_genres(n_per_class=4, n_classes=2, duration=6.0, random_state=0, path=tmp_path)
     res = _run("bench_real.py", "--data", tmp_path / "genres", "--models", "embedding",
-               "--no-svc", "--folds", "2", "--repeats", "1", "--noise", "--fit-rate", "0.5",
+               "--no-svc", "--folds", "2", "--repeats", "1", "--noise", "--fit-rate", "0:0.5",
                cwd=tmp_path)
     assert res.returncode == 0, res.stderr[-2000:]
-    assert "Training: noise__fit_rate=0.5." in res.stdout
+    assert "Training: noise__fit_rate=(0.0, 0.5)." in res.stdout
     header, rows = _table_rows(res.stdout)
     # the paper preset does not exist for it; both rows are scored with noise
     assert [r[:3] for r in rows] == [["embedding", "tuned", "clip"],
@@ -185,7 +185,8 @@ def test_bench_real_embedding_rows(tmp_path):
         (["--models", "rnn"], "--models: unknown"),
         (["--levels", ""], "--levels"),
         (["--folds", "1"], "--folds must be >= 2"),
-        (["--fit-rate", "1.5"], "--fit-rate must be in [0, 1]"),
+        (["--fit-rate", "1.5"], "--fit-rate must be a rate in [0, 1]"),
+        (["--fit-rate", "0.6:0.2"], "--fit-rate must be a rate in [0, 1]"),
         (["--data", "/nonexistent/mini"], "is not a folder"),
     ],
 )

@@ -307,3 +307,27 @@ def test_noise_on_waveforms_of_different_lengths(tmp_path):
         np.concatenate(noise.set_params(rate=0.25).transform(files)),
         np.concatenate(noise.transform(decoded)),
     )
+
+
+def test_noise_fit_rate_range_draws_a_rate_per_item():
+    rng = np.random.default_rng(0)
+    S = rng.normal(size=(40, 8, 10)).astype(np.float32)
+    noise = PixelDropoutNoise(fit_rate=(0.1, 0.7), fill_value=99.0, random_state=0)
+    out = noise.fit_transform(S)
+    frac = (out == 99.0).reshape(len(S), -1).mean(axis=1)
+    assert frac.min() >= 0.1 - 1 / 80 and frac.max() <= 0.7 + 1 / 80
+    assert len(np.unique(frac)) > 10  # not one rate for all
+    # an item's noise depends on the item alone, not on the batch it trains in
+    again = clone(noise).fit_transform(S[[7, 3]])
+    np.testing.assert_array_equal(again, out[[7, 3]])
+    # prediction keeps using rate (0: untouched)
+    np.testing.assert_array_equal(noise.transform(S), S)
+    # a range of one value is that rate
+    one = clone(noise).set_params(fit_rate=[0.5, 0.5]).fit_transform(S)
+    np.testing.assert_array_equal(one, clone(noise).set_params(fit_rate=0.5).fit_transform(S))
+
+
+@pytest.mark.parametrize("bad", [(0.5, 0.2), (0.1,), ("a", "b"), (0.1, 1.5)])
+def test_noise_fit_rate_range_errors(bad):
+    with pytest.raises(ValueError, match=r"fit_rate=.* a range must be two numbers"):
+        PixelDropoutNoise(fit_rate=bad).fit(np.zeros((2, 3, 4), np.float32))

@@ -25,8 +25,8 @@ def dropout_mask(shape, rate, rngs):
     ----------
     shape : tuple of int
         ``(n_items, *item_shape)``.
-    rate : float in [0, 1]
-        Fraction of each item's cells to select.
+    rate : float in [0, 1], or array-like of shape (n_items,)
+        Fraction of each item's cells to select: one for all, or one per item.
     rngs : sequence of numpy.random.Generator
         One source of randomness per item.
 
@@ -46,18 +46,27 @@ def dropout_mask(shape, rate, rngs):
     """
     n_items = shape[0]
     size = int(np.prod(shape[1:], dtype=np.int64))
-    k = _n_dropped(rate, size)
+    rates = np.broadcast_to(np.asarray(rate, dtype=float), (n_items,))
     mask = np.zeros((n_items, size), dtype=bool)
-    if k == 0 or size == 0:
-        return mask.reshape(shape)
-    if k >= size:
-        mask[:] = True
-        return mask.reshape(shape)
-    for i, rng in enumerate(rngs):
+    for i, (rng, r) in enumerate(zip(rngs, rates)):
+        k = _n_dropped(r, size)
+        if k == 0:
+            continue
+        if k >= size:
+            mask[i] = True
+            continue
         # The k smallest of i.i.d. uniform keys form a uniform random k-subset.
         keys = rng.random(size, dtype=np.float32)
         mask[i, np.argpartition(keys, k - 1)[:k]] = True
     return mask.reshape(shape)
+
+
+def _item_rates(rate, rngs):
+    """One rate per item: ``rate`` itself, or for a ``(low, high)`` range one drawn from each
+    item's generator (before its mask, so that an item's noise depends on it alone)."""
+    if not isinstance(rate, tuple):
+        return np.full(len(rngs), rate)
+    return np.array([rng.uniform(*rate) for rng in rngs])
 
 
 class PixelDropoutNoise(
@@ -98,12 +107,15 @@ class PixelDropoutNoise(
     rate : float in [0, 1], default=0.0
         Fraction of pixels (or STFT bins) set to ``fill_value`` in each item. Read at
         transform time.
-    fit_rate : float in [0, 1] or None, default=None
+    fit_rate : float in [0, 1], (low, high) or None, default=None
         The fraction used by :meth:`fit_transform`, i.e. on the training data inside a
         pipeline's ``fit``. ``None`` uses ``rate`` (the paper: train on clean data, with
         ``rate=0``). A value above 0 is training-time augmentation: the network learns from
         spectrograms with missing pixels, while :meth:`transform` (prediction) still uses
-        ``rate``.
+        ``rate``. A pair ``(low, high)`` gives every training item its own fraction,
+        uniform in ``[low, high]`` and drawn from the item's own generator: a model trained
+        at one fraction is robust near that fraction only, one trained over a range
+        across it.
     mode : {"auto", "image", "waveform"}, default="auto"
         ``"auto"`` picks image mode for 3-D input and waveform mode for 2-D input.
     fill_value : float, default=0.0
@@ -141,7 +153,7 @@ class PixelDropoutNoise(
 
     _parameter_constraints = {
         "rate": [Interval(Real, 0, 1, closed="both")],
-        "fit_rate": [Interval(Real, 0, 1, closed="both"), None],
+        "fit_rate": [Interval(Real, 0, 1, closed="both"), tuple, list, None],
         "mode": [StrOptions({"auto", "image", "waveform"})],
         "fill_value": [Real],
         "n_fft": [Interval(Integral, 2, None, closed="left")],
@@ -169,6 +181,7 @@ class PixelDropoutNoise(
         self.random_state = random_state
 
     def _check_fit(self, X):
+        self._fit_range()
         if is_ragged(X):
             self._check_ragged(X)
             # a refit on whole songs must not keep the width of an earlier fit on clips
@@ -222,7 +235,22 @@ class PixelDropoutNoise(
         X_noisy : ndarray of the same shape and dtype, or 1-D object array
         """
         self.fit(X)
-        return self._drop(X, self.rate if self.fit_rate is None else self.fit_rate)
+        return self._drop(X, self.rate if self.fit_rate is None else self._fit_range())
+
+    def _fit_range(self):
+        """``fit_rate`` checked: a float, or a ``(low, high)`` tuple of floats."""
+        if not isinstance(self.fit_rate, (tuple, list)):
+            return self.fit_rate
+        try:
+            low, high = (float(v) for v in self.fit_rate)
+        except (TypeError, ValueError):
+            low = high = np.nan
+        if not 0 <= low <= high <= 1:
+            raise ValueError(
+                f"fit_rate={self.fit_rate!r} of PixelDropoutNoise: a range must be two "
+                "numbers (low, high) with 0 <= low <= high <= 1."
+            )
+        return (low, high) if low < high else low
 
     def get_feature_names_out(self, input_features=None):
         """Names of the output columns: the input's, or ``"waveform"`` for whole songs.
@@ -250,12 +278,14 @@ class PixelDropoutNoise(
         # At rate 0 the step is an identity: no copy, so that a pipeline does not hold its
         # clips twice (1000 5-s clips are 441 MB); above 0 the caller's array is not touched.
         X = validate_data(
-            self, X, allow_nd=True, reset=False, dtype=[np.float32, np.float64], copy=rate > 0
+            self, X, allow_nd=True, reset=False, dtype=[np.float32, np.float64],
+            copy=rate != 0,
         )
         mode = self._resolve_mode(X)
         if rate == 0:
             return X
         rngs = item_rngs(self.random_state, X)
+        rate = _item_rates(rate, rngs)
         if mode == "image":
             X[dropout_mask(X.shape, rate, rngs)] = self.fill_value
             return X
@@ -268,8 +298,9 @@ class PixelDropoutNoise(
         if waves is None:
             waves = X.decode()
         out = np.empty(len(waves), dtype=object)
-        for i, (w, rng) in enumerate(zip(waves, item_rngs(self.random_state, waves))):
-            out[i] = self._waveform_noise(w[None, :], rate, [rng])[0]
+        rngs = item_rngs(self.random_state, waves)
+        for i, (w, rng, r) in enumerate(zip(waves, rngs, _item_rates(rate, rngs))):
+            out[i] = self._waveform_noise(w[None, :], r, [rng])[0]
         return out
 
     def _resolve_mode(self, X):
