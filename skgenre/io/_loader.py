@@ -23,7 +23,7 @@ from sklearn.utils.validation import _check_feature_names_in, check_array, valid
 
 from .._errors import AudioLoadError, BrokenFilesWarning
 from ..utils import check_waveforms, progress_bar, stack_clips
-from ..utils._mixins import _CheckingFitMixin, _TableOutputMixin
+from ..utils._mixins import _CheckingFitMixin, _TableOutputMixin, _waveform_names
 from ..utils._pcm import pcm_to_float
 
 __all__ = ["AudioFiles", "AudioLoader", "load_audio"]
@@ -628,8 +628,7 @@ class AudioLoader(_CheckingFitMixin, _TableOutputMixin, TransformerMixin, BaseEs
         array(['x2', 'x3'], dtype=object)
         """
         if not hasattr(self, "n_features_in_"):
-            _check_feature_names_in(self, input_features, generate_names=False)
-            return np.asarray(["waveform"], dtype=object)
+            return _waveform_names(self, input_features)
         return _check_feature_names_in(self, input_features)[self._kept_samples()]
 
     def _load_paths(self, paths):

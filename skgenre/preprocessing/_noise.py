@@ -5,10 +5,10 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils import check_waveforms, is_ragged, item_rngs
-from ..utils._mixins import _CheckingFitMixin, _TableOutputMixin
+from ..utils._mixins import _CheckingFitMixin, _TableOutputMixin, _waveform_names
 from ..utils._waveforms import _is_files
 
 __all__ = ["PixelDropoutNoise", "dropout_mask"]
@@ -253,24 +253,15 @@ class PixelDropoutNoise(
         return (low, high) if low < high else low
 
     def get_feature_names_out(self, input_features=None):
-        """Names of the output columns: the input's, or ``"waveform"`` for whole songs.
+        """The input's column names; ``"waveform"`` after a fit on waveforms of any length.
 
-        Parameters
-        ----------
-        input_features : array-like of str or None
-            Checked against ``feature_names_in_`` and ``n_features_in_`` where ``fit``
-            set them.
-
-        Returns
-        -------
-        names : ndarray of str
+        Parameters and return value as for
+        :meth:`skgenre.io.AudioLoader.get_feature_names_out`.
         """
         check_is_fitted(self)
         if hasattr(self, "n_features_in_"):
             return super().get_feature_names_out(input_features)
-        # waveforms of different lengths, one per row, as AudioLoader names them
-        _check_feature_names_in(self, input_features, generate_names=False)
-        return np.asarray(["waveform"], dtype=object)
+        return _waveform_names(self, input_features)
 
     def _drop(self, X, rate):
         if is_ragged(X):

@@ -63,6 +63,12 @@ class _FeatureNamesMixin:
         return np.asarray(self._feature_names(), dtype=object)
 
 
+def _waveform_names(estimator, input_features):
+    """The one output column, ``"waveform"``, of a step whose rows are whole waveforms."""
+    _check_feature_names_in(estimator, input_features, generate_names=False)
+    return np.asarray(["waveform"], dtype=object)
+
+
 class _TableOutputMixin:
     """``set_output`` for the steps whose output is audio or spectrograms, or sometimes a table.
 
