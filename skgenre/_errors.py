@@ -17,6 +17,7 @@ __all__ = [
     "ModelFileError",
     "OutputError",
     "SkgenreError",
+    "UnsupportedLayerError",
     "VersionMismatchWarning",
     "WeightsMismatchError",
     "WeightsNotFoundError",
@@ -113,6 +114,14 @@ class OutputError(_PathError, OSError):
     """
 
     _action = "write"
+
+
+class UnsupportedLayerError(SkgenreError, ValueError):
+    """A network holds a layer (or a layer setting) that the NumPy engine does not compute.
+
+    The message names the layer and its type. Such a network predicts with Keras
+    (``load_model(path, engine="keras")``; the default ``engine="auto"`` does so by itself).
+    """
 
 
 class BrokenFilesWarning(UserWarning):

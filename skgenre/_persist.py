@@ -62,9 +62,10 @@ _DISTRIBUTIONS = {
 }
 
 # Types that a safe model file may hold besides scikit-learn's own (which skops trusts by
-# itself): skgenre's estimators, scikeras' target encoders, the network placeholder, and
-# helper types of the scikit-learn estimators skgenre uses (the ensembles' calibrated SVC,
-# VotingClassifier's named_estimators_, the stacking ensemble's splitter). Names are
+# itself): skgenre's estimators, the target encoders (skgenre's; scikeras' in older files),
+# the network placeholder, and helper types of the scikit-learn estimators skgenre uses
+# (the ensembles' calibrated SVC, VotingClassifier's named_estimators_, the stacking
+# ensemble's splitter). Names are
 # where the classes live; tests/test_persist.py checks that each still resolves, so that a
 # class moved to another module is noticed (keep the old name too: old files use it).
 TRUSTED_TYPES = (
@@ -80,6 +81,7 @@ TRUSTED_TYPES = (
     "skgenre.features._paper26.FeatureExtractor26",
     "skgenre.io._loader.AudioLoader",
     "skgenre.models._classifier.GenreClassifier",
+    "skgenre.models._target.LabelIndexEncoder",
     "skgenre.models._track.TrackClassifier",
     "skgenre.preprocessing._clip.RandomClip",
     "skgenre.preprocessing._noise.PixelDropoutNoise",
@@ -256,10 +258,11 @@ def _walk(obj, visit):
 
 
 def _find_networks(obj):
-    """Every Keras model reachable from ``obj`` (estimators, lists, dicts), in a fixed order."""
-    model_type = _keras_model_type()
-    if model_type is None:
-        return []
+    """Every network (Keras model or NumpyNetwork) reachable from ``obj``, in a fixed order."""
+    from .models._numpy_net import NumpyNetwork
+
+    keras_type = _keras_model_type()
+    model_type = NumpyNetwork if keras_type is None else (keras_type, NumpyNetwork)
     found = []
 
     def visit(item):
@@ -537,7 +540,7 @@ def _check_sha256(path, data, sha256):
         )
 
 
-def load_model(path, *, trust_pickle=False, sha256=None, trusted_types=None):
+def load_model(path, *, trust_pickle=False, sha256=None, trusted_types=None, engine="auto"):
     """Load a model saved with :func:`save_model`.
 
     A file in the safe format (the default of :func:`save_model`) is loaded without
@@ -559,6 +562,15 @@ def load_model(path, *, trust_pickle=False, sha256=None, trusted_types=None):
     trusted_types : list of str or None, default=None
         Further type names (``"module.Class"``) that a safe file may hold, e.g. for a
         transformer of your own; :func:`save_model` warns with the list a file needs.
+    engine : {"auto", "numpy", "keras"}, default="auto"
+        What computes the model's networks. ``"numpy"``: a NumPy forward pass of the
+        saved weights (:class:`~skgenre.models.NumpyNetwork`); loading a safe file and
+        predicting then import neither TensorFlow nor Keras. ``"keras"``: Keras models, as
+        trained. ``"auto"``: NumPy for every network it computes (all of skgenre's
+        builders), Keras for others (e.g. a network of your own with other layers). A
+        pickle-based file imports Keras to unpickle its networks; they are then switched to
+        the engine asked for, so both formats predict alike. Training a loaded classifier
+        further (``partial_fit``, ``warm_start``) uses Keras whatever the engine.
 
     Returns
     -------
@@ -597,6 +609,9 @@ def load_model(path, *, trust_pickle=False, sha256=None, trusted_types=None):
     ...         print("refused")
     refused
     """
+    from .models._engines import check_engine
+
+    check_engine(engine)
     if isinstance(path, bytes):
         path = os.fsdecode(path)
     path = Path(path)
@@ -604,7 +619,7 @@ def load_model(path, *, trust_pickle=False, sha256=None, trusted_types=None):
     if sha256 is not None:
         _check_sha256(path, data, sha256)
     if data.startswith(b"PK\x03\x04"):
-        return _load_safe(path, data, trusted_types)
+        return _load_safe(path, data, trusted_types, engine)
     if data.startswith(_PICKLE_HEADS):
         if not (trust_pickle or sha256 is not None):
             raise ModelFileError(
@@ -615,7 +630,9 @@ def load_model(path, *, trust_pickle=False, sha256=None, trusted_types=None):
                 "HEX). Models saved by skgenre.save_model and `skgenre train` use a safe "
                 "format that loads without this."
             )
-        return _load_pickle(path, data)
+        from .models._engines import use_engine
+
+        return use_engine(_load_pickle(path, data), engine)
     head = next((kind for magic, kind in _AUDIO_HEADS.items() if data.startswith(magic)), None)
     if head is not None:
         raise ModelFileError(
@@ -671,7 +688,7 @@ def _load_pickle(path, data):
     )
 
 
-def _load_safe(path, data, trusted_types):
+def _load_safe(path, data, trusted_types, engine="keras"):
     name = str(path)
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
@@ -746,14 +763,27 @@ def _load_safe(path, data, trusted_types):
             f"model file {name!r} is damaged: its estimator cannot be built "
             f"({type(exc).__name__}: {exc})."
         ) from None
-    networks = [_load_network(name, i, b) for i, b in enumerate(net_bytes)]
+    networks = [_load_network(name, i, b, engine) for i, b in enumerate(net_bytes)]
     used = _put_networks_back(estimator, networks)
     if used != set(range(len(networks))) or not _is_estimator(estimator):
         raise ModelFileError(f"model file {name!r} is damaged: its parts do not fit together.")
     return estimator
 
 
-def _load_network(name, index, data):
+def _load_network(name, index, data, engine="keras"):
+    if engine != "keras":
+        from .models._numpy_net import NumpyNetwork
+
+        try:
+            # Reads JSON and HDF5 only: nothing from the file runs, as in Keras' safe mode.
+            return NumpyNetwork.from_keras_bytes(data)
+        except Exception as exc:  # an unsupported layer, or a damaged member
+            if engine == "numpy":
+                raise ModelFileError(
+                    f"model file {name!r}: network {index} cannot be computed by the NumPy "
+                    f"engine ({type(exc).__name__}: {exc}); load it with engine='keras'."
+                ) from None
+            # "auto": Keras computes it, or says why it cannot
     import keras
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -66,9 +66,22 @@ def test_mro_mixin_before_base_estimator():
     assert mro.index(ClassifierMixin) < mro.index(BaseEstimator)
     from scikeras.wrappers import BaseWrapper
 
-    # scikeras' wrapper underneath, and scikeras itself left as it is (no patching)
-    assert issubclass(GenreClassifier, BaseWrapper)
+    # scikeras' helpers are called, not inherited (its modules import Keras), and scikeras
+    # itself is left as it is (no patching)
+    assert not issubclass(GenreClassifier, BaseWrapper)
     assert "__sklearn_tags__" not in vars(BaseWrapper)
+
+
+def test_import_and_unfitted_use_need_no_keras(assert_not_imported):
+    # A saved model is rebuilt from its classes: importing the classifier (and its target
+    # encoder) must not pull in scikeras, Keras or TensorFlow.
+    assert_not_imported(
+        "from skgenre import GenreClassifier\n"
+        "clf = GenreClassifier(model__hidden_layer_sizes=(8,)).set_params(epochs=3)\n"
+        "assert clf.get_params()['model__hidden_layer_sizes'] == (8,)\n"
+        "clf.target_encoder.fit(['a', 'b'])\n",
+        ["keras", "tensorflow", "scikeras"],
+    )
 
 
 def test_tags():

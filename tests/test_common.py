@@ -71,12 +71,6 @@ EXPECTED_FAILED_CHECKS = {
             "2e-7 relative (measured), the check's rtol is 1e-7. Same rows in the same "
             "order give the same probabilities (test_reproducibility.py)"
         ),
-        "check_estimator_tags_renamed": (
-            "scikeras 0.13's BaseWrapper, a base class, still defines the legacy _more_tags "
-            "(never called by scikit-learn >= 1.6) without __sklearn_tags__; the check "
-            "looks at every class in the MRO. GenreClassifier's own tags are "
-            "__sklearn_tags__ (test_classifier.py::test_tags)"
-        ),
     },
 }
 

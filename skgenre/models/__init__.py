@@ -8,6 +8,7 @@ from .._lazy import attach as _attach
 
 _LAZY = {
     "GenreClassifier": "skgenre.models._classifier",
+    "NumpyNetwork": "skgenre.models._numpy_net",
     "PRESETS": "skgenre.models._presets",
     "TrackClassifier": "skgenre.models._track",
     "build_cnn": "skgenre.models._networks",
@@ -16,6 +17,7 @@ _LAZY = {
     "build_spec_dense": "skgenre.models._networks",
     "get_preset": "skgenre.models._presets",
     "make_ensemble": "skgenre.models._presets",
+    "use_engine": "skgenre.models._engines",
 }
 
 __getattr__, __dir__, __all__ = _attach(__name__, _LAZY)

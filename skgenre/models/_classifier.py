@@ -32,7 +32,6 @@ from collections import defaultdict
 
 import numpy as np
 import scipy.sparse as sp
-from scikeras.wrappers import BaseWrapper
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.model_selection import train_test_split
 from sklearn.utils._param_validation import Interval, Options, StrOptions
@@ -163,7 +162,7 @@ def _seeded(seed):
             tf_config.disable_op_determinism()
 
 
-class GenreClassifier(ClassifierMixin, BaseWrapper):
+class GenreClassifier(ClassifierMixin, BaseEstimator):
     """Keras neural-network classifier with a scikit-learn interface.
 
     A scikeras wrapper that behaves as scikit-learn expects of a classifier:
@@ -243,8 +242,12 @@ class GenreClassifier(ClassifierMixin, BaseWrapper):
         Column names of a DataFrame ``X``, when it had string column names.
     X_shape_ : tuple
         Shape of the training ``X``; predictions need the same trailing shape.
-    model_ : keras.Model
-        The trained network.
+    model_ : keras.Model or skgenre.models.NumpyNetwork
+        The trained network: a ``keras.Model`` after ``fit``; after
+        :func:`~skgenre.load_model` a :class:`~skgenre.models.NumpyNetwork` that predicts
+        the same probabilities without TensorFlow (``load_model(..., engine="keras")`` or
+        :func:`~skgenre.models.use_engine` give the Keras model). Training more
+        (``partial_fit``, ``fit`` with ``warm_start``) turns it back into Keras.
     history_ : dict
         Per-epoch training (and validation) losses.
 
@@ -289,6 +292,20 @@ class GenreClassifier(ClassifierMixin, BaseWrapper):
         "precision": [StrOptions({"float32", "mixed_bfloat16", "auto"})],
     }
 
+    # scikeras' routing tables (BaseWrapper's class attributes), read by its helpers that
+    # the fit calls (_get_compile_kwargs, route_params).
+    _fit_kwargs = {
+        "batch_size", "epochs", "verbose", "validation_split", "shuffle", "class_weight",
+        "sample_weight", "initial_epoch", "validation_steps", "validation_batch_size",
+        "validation_freq",
+    }
+    _predict_kwargs = {"batch_size", "verbose", "steps"}
+    _compile_kwargs = {
+        "optimizer", "loss", "metrics", "loss_weights", "weighted_metrics", "run_eagerly",
+    }
+    _wrapper_params = {"warm_start", "random_state"}
+    _routing_prefixes = {"model", "fit", "compile", "predict", "optimizer", "loss", "metrics"}
+
     def __init__(
         self,
         model="feature_dense",
@@ -311,20 +328,23 @@ class GenreClassifier(ClassifierMixin, BaseWrapper):
         precision="float32",
         **kwargs,
     ):
-        super().__init__(
-            model=model,
-            optimizer=optimizer,
-            loss=loss,
-            metrics=metrics,
-            epochs=epochs,
-            batch_size=batch_size,
-            shuffle=shuffle,
-            callbacks=callbacks,
-            warm_start=warm_start,
-            random_state=random_state,
-            verbose=verbose,
-            **kwargs,
-        )
+        # What scikeras' BaseWrapper.__init__ stores, less its parameters that skgenre does
+        # not have (build_fn, run_eagerly, validation_split, validation_batch_size).
+        self.model = model
+        self.optimizer = optimizer
+        self.loss = loss
+        self.metrics = metrics
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.callbacks = callbacks
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.verbose = verbose
+        # routed parameters (model__*, optimizer__*, ...) are attributes, named in _user_params
+        vars(self).update(**kwargs)
+        if kwargs:
+            self._user_params = set(kwargs)
         self.class_weight = class_weight
         self.learning_rate = learning_rate
         self.early_stopping = early_stopping
@@ -362,6 +382,76 @@ class GenreClassifier(ClassifierMixin, BaseWrapper):
                 f"{[p + '__' for p in _ROUTING_PREFIXES]}, e.g. model__kernel_size=5."
             )
 
+    def set_params(self, **params):
+        """Set parameters, routed ones (``model__*``, ``optimizer__*``, ...) included.
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters.
+
+        Returns
+        -------
+        self : GenreClassifier
+        """
+        # scikeras' BaseWrapper.set_params: a routed parameter is an attribute.
+        for param, value in params.items():
+            if any(param.startswith(prefix + "__") for prefix in self._routing_prefixes):
+                setattr(self, param, value)
+            else:
+                try:
+                    super().set_params(**{param: value})
+                except ValueError:
+                    name = type(self).__name__
+                    raise ValueError(
+                        f"Invalid parameter {param} for estimator {name}."
+                        "\nThis issue can likely be resolved by setting this parameter"
+                        f" in the {name} constructor:"
+                        f"\n`{name}({param}={value})`"
+                        "\nCheck the list of available parameters with"
+                        " `estimator.get_params().keys()`"
+                    ) from None
+        return self
+
+    # ------------------------------------------------------------------ scikeras' helpers
+    # GenreClassifier does not derive from scikeras' BaseWrapper: scikeras' modules import
+    # Keras (and so TensorFlow) when imported, and a fitted classifier must load and predict
+    # without them (skgenre.models._numpy_net). The few BaseWrapper methods the fit uses
+    # are called from here, importing scikeras only then; the small ones are copied.
+    @property
+    def current_epoch(self):
+        """int: Number of epochs trained (scikeras' ``current_epoch``)."""
+        if not hasattr(self, "history_"):
+            return 0
+        return len(self.history_["loss"])
+
+    @property
+    def initialized_(self):
+        """bool: Whether the network exists (scikeras' ``initialized_``)."""
+        return hasattr(self, "model_")
+
+    def _get_metadata(self):
+        return {
+            k: v
+            for k, v in self.__dict__.items()
+            if (len(k) > 1 and k[-1] == "_" and k[-2] != "_" and k[0] != "_")
+        }
+
+    def _initialize_callbacks(self):
+        from scikeras.wrappers import BaseWrapper
+
+        BaseWrapper._initialize_callbacks(self)
+
+    def _ensure_compiled_model(self):
+        from scikeras.wrappers import BaseWrapper
+
+        BaseWrapper._ensure_compiled_model(self)
+
+    def _check_model_compatibility(self, y):
+        from scikeras.wrappers import BaseWrapper
+
+        BaseWrapper._check_model_compatibility(self, y)
+
     @property
     def feature_encoder(self):
         """The transformer of the features (scikeras' hook): the identity, on arrays.
@@ -382,14 +472,15 @@ class GenreClassifier(ClassifierMixin, BaseWrapper):
 
         Returns
         -------
-        encoder : scikeras.utils.transformers.ClassifierLabelEncoder
+        encoder : skgenre.models._target.LabelIndexEncoder
             Unfitted; its categories are ``classes_`` when set before fitting (as
-            ``partial_fit(classes=...)`` does).
+            ``partial_fit(classes=...)`` does). It encodes as scikeras'
+            ``ClassifierLabelEncoder`` does, without importing Keras.
         """
-        from scikeras.utils.transformers import ClassifierLabelEncoder
+        from ._target import LabelIndexEncoder
 
         categories = "auto" if getattr(self, "classes_", None) is None else [self.classes_]
-        return ClassifierLabelEncoder(loss=self.loss, categories=categories)
+        return LabelIndexEncoder(loss=self.loss, categories=categories)
 
     # ------------------------------------------------------------------ tags
     def __sklearn_tags__(self):
@@ -492,7 +583,9 @@ class GenreClassifier(ClassifierMixin, BaseWrapper):
     def _get_compile_kwargs(self):
         # scikeras has no learning_rate parameter (only a routed optimizer__learning_rate);
         # it is set on the optimizer that scikeras makes from a name or class.
-        kwargs = super()._get_compile_kwargs()
+        from scikeras.wrappers import BaseWrapper
+
+        kwargs = BaseWrapper._get_compile_kwargs(self)
         if (
             self.learning_rate is not None
             and isinstance(self.optimizer, (str, type))
@@ -515,6 +608,12 @@ class GenreClassifier(ClassifierMixin, BaseWrapper):
 
     def _train(self, X, y, sample_weight, *, epochs, initial_epoch):
         """Encode and train ``epochs`` epochs from ``initial_epoch``; record ``history_``."""
+        from ._numpy_net import NumpyNetwork
+
+        if isinstance(self.model_, NumpyNetwork):
+            # Loaded with the NumPy engine: training goes on in the Keras model (with its
+            # optimizer state) that the network was read from.
+            self.model_ = self.model_.to_keras()
         if sample_weight is not None:
             # samples with weight 0 are left out, as scikeras and scikit-learn do
             keep = sample_weight != 0
@@ -603,21 +702,31 @@ class GenreClassifier(ClassifierMixin, BaseWrapper):
         # Model.predict (what scikeras calls) traces a tf.function and builds a tf.data
         # pipeline per call; a direct call in inference mode gives the same numbers without
         # that overhead, which dominates a small predict.
+        # A NumpyNetwork (what load_model gives) computes the same function without
+        # TensorFlow (skgenre.models._numpy_net).
+        from ._numpy_net import NumpyNetwork
+
         check_is_fitted(self)
         X, _ = self._check_input(X)
         X = self.feature_encoder_.transform(X)
         batch = getattr(self, "predict__batch_size", None) or self._predict_batch_size()
-        out = [
-            np.asarray(self.model_(X[i : i + batch], training=False))
-            for i in range(0, len(X), batch)
-        ]
+        if isinstance(self.model_, NumpyNetwork):
+            forward = self.model_.predict
+        else:
+            def forward(chunk):
+                return self.model_(chunk, training=False)
+        out = [np.asarray(forward(X[i : i + batch])) for i in range(0, len(X), batch)]
         return np.concatenate(out, axis=0)
 
     def _predict_batch_size(self):
         """Samples per prediction batch: up to 256, fewer where one sample's activations
         are large, so that the memory of ``predict`` stays bounded by the network's size."""
+        from ._numpy_net import NumpyNetwork
+
         largest = 0
-        for layer in self.model_.layers:
+        if isinstance(self.model_, NumpyNetwork):
+            largest = self.model_.largest_activation()
+        for layer in [] if largest else self.model_.layers:
             try:
                 outputs = layer.output
             except (AttributeError, ValueError):  # a layer never called symbolically

@@ -39,11 +39,9 @@ import zipfile
 
 import numpy as np
 
-__all__ = ["NumpyNetwork", "UnsupportedLayerError"]
+from .._errors import UnsupportedLayerError
 
-
-class UnsupportedLayerError(ValueError):
-    """A network holds a layer (or a layer setting) the NumPy engine does not compute."""
+__all__ = ["NumpyNetwork"]
 
 
 def _softmax(x, axis=-1):
@@ -516,6 +514,19 @@ class NumpyNetwork:
                 # Keras warns when optimizer variables are restored lazily.
                 warnings.filterwarnings("ignore", message=".*optimizer.*", category=UserWarning)
                 return keras.saving.load_model(path, compile=True, safe_mode=True)
+
+    def save(self, path):
+        """Write the ``.keras`` file the network was read from (as ``keras.Model.save``).
+
+        Parameters
+        ----------
+        path : str or path-like
+            Destination file.
+        """
+        if self._keras_bytes is None:
+            raise ValueError("this NumpyNetwork was not read from a .keras file.")
+        with open(path, "wb") as f:
+            f.write(self._keras_bytes)
 
     @property
     def keras_bytes(self):
