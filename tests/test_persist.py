@@ -132,9 +132,12 @@ def test_keras_classifier_roundtrip_safe(tmp_path):
         assert "networks/0.keras" in zf.namelist()
     with warnings.catch_warnings():
         warnings.simplefilter("error", VersionMismatchWarning)
-        loaded = load_model(path)
+        loaded = load_model(path, engine="keras")
     np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
     assert clf.model_ is not loaded.model_
+    # the default engine: the same network computed by NumPy
+    np.testing.assert_allclose(load_model(path).predict_proba(X), clf.predict_proba(X),
+                               rtol=0, atol=1e-6)
     # saving does not touch the saved estimator (its network stays in place)
     assert clf.model_ is not None and clf.predict(X[:2]).shape == (2,)
 
@@ -626,6 +629,7 @@ _CHECK = textwrap.dedent(
     X = make_toy_genres(n_per_class=2, n_classes=3, duration=6.0, random_state=5).data
     for path in sys.argv[1:]:
         np.save(path + ".npy", load_model(path).predict_proba(X))
+        np.save(path + ".keras.npy", load_model(path, engine="keras").predict_proba(X))
     """
 )
 
@@ -646,8 +650,10 @@ def _roundtrip_in_fresh_process(tmp_path, models):
     )
     assert res.returncode == 0, res.stderr[-3000:]
     for name, path in zip(models, paths):
-        got = np.load(str(path) + ".npy")
+        got = np.load(str(path) + ".keras.npy")
         np.testing.assert_array_equal(got, expected[name], err_msg=name)
+        got = np.load(str(path) + ".npy")  # NumPy engine, the default
+        np.testing.assert_allclose(got, expected[name], rtol=0, atol=1e-5, err_msg=name)
 
 
 def test_feature_pipeline_and_track_classifier_roundtrip_in_a_fresh_process(tmp_path):

@@ -132,6 +132,9 @@ def build_parser():
     pr.add_argument("--json", action="store_true", help="print JSON instead of a table")
     pr.add_argument("--jobs", type=_jobs, default=None, metavar="N",
                     help="files decoded in parallel")
+    pr.add_argument("--engine", choices=["auto", "numpy", "keras"], default="auto",
+                    help="what computes the networks: numpy (no TensorFlow), keras, or auto "
+                         "(numpy where it computes every layer; default)")
     add_max_duration_option(pr)
     add_trust_options(pr)
 

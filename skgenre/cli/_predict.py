@@ -44,6 +44,7 @@ def run_predict(args, out=print):
         args.model,
         trust_pickle=getattr(args, "trust_pickle", False),
         sha256=getattr(args, "sha256", None),
+        engine=getattr(args, "engine", "auto"),
     )
     steps = [name for name, _ in getattr(model, "steps", [])]
     if "clip" not in steps or not hasattr(model, "predict_proba"):
