@@ -1,27 +1,33 @@
-"""GenreClassifier: a scikit-learn classifier around a Keras network, built on scikeras.
+"""GenreClassifier: a scikit-learn classifier around a Keras network, built with scikeras.
 
-scikeras' ``BaseWrapper`` gives the parameter routing (``model__*``, ``optimizer__*``,
-``fit__*`` ...), the target encoding and the pickling of Keras models. skgenre uses it
-through its public hooks (the ``target_encoder`` and ``feature_encoder`` properties, the
-routed parameters, ``set_params``) and runs the fit itself, because scikeras 0.13 (its last
-release) predates scikit-learn's tag API (1.6) and is wrong there in silent ways. Every
-scikeras method overridden here says which fault it works around:
+scikeras gives the parameter routing (``model__*``, ``optimizer__*``, ``fit__*`` ...), the
+compilation of the network and the pickling of Keras models. skgenre uses its helpers and
+runs the fit itself, because scikeras 0.13 (its last release) predates scikit-learn's tag
+API (1.6) and is wrong there in silent ways:
 
 * ``KerasClassifier`` inherits ``(BaseWrapper, ClassifierMixin)``: ``BaseEstimator`` comes
   before ``ClassifierMixin`` in its MRO, so ``ClassifierMixin.__sklearn_tags__`` never runs
   and ``is_classifier`` is False (``GridSearchCV(cv=5)`` and ``cross_val_score`` then split
-  with plain ``KFold``). :class:`GenreClassifier` derives from ``(ClassifierMixin,
-  BaseWrapper)`` instead, with the classifier's ``target_encoder``.
+  with plain ``KFold``).
 * its fit validates ``X`` with its own rules (sparse input accepted, its own wording for an
   ``n_features_in_`` mismatch, a column-vector ``y`` taken as multi-output without a warning),
   turns a ``RandomState`` into seed 0, and multiplies the caller's ``sample_weight`` in place
   with ``class_weight``. ``fit`` here validates once with scikit-learn's ``validate_data`` and
   then builds, compiles and trains the network with scikeras' helpers.
 * its ``predict_proba`` of one sample returns a 1-D array.
+* ``BaseWrapper`` keeps the legacy ``_more_tags`` without ``__sklearn_tags__``, which
+  scikit-learn's ``check_estimator_tags_renamed`` rejects for any class in the MRO.
 
-scikeras' ``BaseWrapper`` also keeps the legacy ``_more_tags`` without ``__sklearn_tags__``;
-scikit-learn's ``check_estimator_tags_renamed`` rejects that for any class in the MRO, which
-``tests/test_common.py`` lists as an expected failure (nothing of scikeras is patched).
+:class:`GenreClassifier` derives from ``(ClassifierMixin, BaseEstimator)``, not from
+``BaseWrapper``: scikeras' modules import Keras, and so TensorFlow, when they are imported,
+and a fitted classifier loaded from a file must predict without them (its network then runs
+on the NumPy engine of :mod:`skgenre.models._numpy_net`). The few ``BaseWrapper`` methods
+the fit needs are called from scikeras when the fit runs (``_get_compile_kwargs``,
+``_initialize_callbacks``, ``_ensure_compiled_model``, ``_check_model_compatibility``); the
+small ones are copied (``set_params`` with routed parameters, ``current_epoch``,
+``_get_metadata``), and the target encoder is skgenre's
+(:class:`~skgenre.models._target.LabelIndexEncoder`, scikeras' encoding without Keras).
+Nothing of scikeras is patched.
 """
 
 import contextlib
@@ -165,11 +171,13 @@ def _seeded(seed):
 class GenreClassifier(ClassifierMixin, BaseEstimator):
     """Keras neural-network classifier with a scikit-learn interface.
 
-    A scikeras wrapper that behaves as scikit-learn expects of a classifier:
-    ``is_classifier`` is True (so cross-validation stratifies), input is
+    A Keras wrapper (trained with scikeras' helpers) that behaves as scikit-learn expects
+    of a classifier: ``is_classifier`` is True (so cross-validation stratifies), input is
     validated with scikit-learn's ``validate_data`` (``n_features_in_``, feature names, a
     clear error on sparse input), ``sample_weight`` and ``class_weight`` are honoured
     without touching the caller's arrays, and ``random_state`` makes training reproducible.
+    Training runs in Keras; a classifier loaded with :func:`~skgenre.load_model` predicts
+    with a NumPy forward pass of its network, without importing TensorFlow.
 
     ``X`` may be 2-D ``(n_samples, n_features)`` (feature vectors) or 3-D
     ``(n_samples, n_mels, n_frames)`` (spectrograms; the CNN adds the channel axis itself).
