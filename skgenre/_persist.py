@@ -65,9 +65,9 @@ _DISTRIBUTIONS = {
 # itself): skgenre's estimators, the target encoders (skgenre's; scikeras' in older files),
 # the network placeholder, and helper types of the scikit-learn estimators skgenre uses
 # (the ensembles' calibrated SVC, VotingClassifier's named_estimators_, the stacking
-# ensemble's splitter). Names are
-# where the classes live; tests/test_persist.py checks that each still resolves, so that a
-# class moved to another module is noticed (keep the old name too: old files use it).
+# ensemble's splitter). Names are where the classes live; tests/test_persist.py checks that
+# each still resolves, so that a class moved to another module is noticed (keep the old
+# name too: old files use it).
 TRUSTED_TYPES = (
     "numpy.dtype",
     "scikeras.utils.transformers.ClassifierLabelEncoder",

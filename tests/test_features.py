@@ -286,3 +286,27 @@ def test_transforms_do_not_import_librosa_or_numba(assert_not_imported):
         "FeatureExtractor26().fit_transform(x); MelSpectrogram().fit_transform(x)"
     )
     assert_not_imported(code, ("librosa", "numba"))
+
+
+@pytest.mark.parametrize("n_frames", [1, 4, 8, 9, 10, 216])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_mfcc_delta_equals_librosa_delta(n_frames, dtype):
+    from skgenre.features._extended import _delta
+
+    M = np.random.default_rng(n_frames).normal(size=(2, 13, n_frames)).astype(dtype)
+    mode = "interp" if n_frames >= 9 else "nearest"  # as FeatureExtractor asks librosa
+    expected = librosa.feature.delta(M, width=9, order=1, axis=-1, mode=mode)
+    got = _delta(M)
+    assert got.dtype == expected.dtype and got.shape == expected.shape
+    assert_allclose(got, expected, rtol=0, atol=1e-6 if dtype == np.float32 else 1e-12)
+
+
+def test_feature_extractor_imports_no_librosa(assert_not_imported):
+    # librosa pulls in numba and scipy.signal: most of a prediction's start-up time
+    assert_not_imported(
+        "import numpy as np\n"
+        "from skgenre import FeatureExtractor\n"
+        "x = np.random.default_rng(0).normal(size=(2, 22050)).astype('float32') * 0.1\n"
+        "FeatureExtractor(tempo=False).fit_transform(x)\n",
+        ["librosa", "numba"],
+    )

@@ -59,12 +59,32 @@ def _component_names(group, n_mfcc):
 
 
 def _delta(M):
-    # librosa.feature.delta (Savitzky-Golay, width 9); its default mode "interp" needs at
-    # least 9 frames, so shorter clips use mode "nearest"
-    mode = "interp" if M.shape[-1] >= _DELTA_WIDTH else "nearest"
-    import librosa
+    """``librosa.feature.delta(M, width=9, order=1, axis=-1)``, without importing librosa.
 
-    return librosa.feature.delta(M, width=_DELTA_WIDTH, order=1, axis=-1, mode=mode)
+    librosa's delta is ``scipy.signal.savgol_filter(M, 9, polyorder=1, deriv=1)``: the slope
+    of the least-squares line through the 9 frames around each frame, which is
+    ``sum(k * M[t + k] for k in -4..4) / 60``. Its default mode ``"interp"`` (at least 9
+    frames) gives the first and last 4 frames the slope of the first and last full window;
+    shorter clips use mode ``"nearest"`` (edge frames repeated). Importing librosa (and,
+    through it, numba and scipy.signal) cost more start-up time than a whole prediction.
+    """
+    half = _DELTA_WIDTH // 2
+    weights = np.arange(-half, half + 1, dtype=np.float64)
+    weights /= np.sum(weights**2)
+    n = M.shape[-1]
+    X = np.asarray(M, dtype=np.float64)
+    if n < _DELTA_WIDTH:
+        X = np.pad(X, [(0, 0)] * (X.ndim - 1) + [(half, half)], mode="edge")
+    out = np.zeros(X.shape[:-1] + (X.shape[-1] - 2 * half,), dtype=np.float64)
+    for i, w in enumerate(weights):
+        if w:
+            out += w * X[..., i : i + out.shape[-1]]
+    if n >= _DELTA_WIDTH:
+        out = np.concatenate(
+            [np.repeat(out[..., :1], half, axis=-1), out,
+             np.repeat(out[..., -1:], half, axis=-1)], axis=-1,
+        )
+    return out.astype(M.dtype if M.dtype in (np.float32, np.float64) else np.float64)
 
 
 def _extended_chunk(
