@@ -62,16 +62,18 @@ _BREAKDOWN = textwrap.dedent(
     """
 )
 
-# predict_proba per batch, NumPy engine against Keras, in one child process
-_PROBA = textwrap.dedent(
+# predict_proba per batch: the Keras engine in one child process (which also saves each
+# network), the NumPy engine in another that never imports TensorFlow (in one process,
+# TensorFlow's idle thread pools slow NumPy's BLAS threads down on a 2-core machine).
+_PROBA_KERAS = textwrap.dedent(
     """
     import json, sys, time
     import numpy as np
-    from skgenre import GenreClassifier
-    from skgenre.models import get_preset, use_engine
+    from skgenre import GenreClassifier, save_model
+    from skgenre.models import get_preset
     shapes = {"feature": {"paper": (26,), "tuned": (131,)}, "spec-dense": (128,),
               "cnn": (128, 216)}
-    batches = [int(b) for b in sys.argv[1].split(",")]
+    batches, out = [int(b) for b in sys.argv[1].split(",")], sys.argv[2]
     rng = np.random.default_rng(0)
     rows = []
     for kind in ("feature", "spec-dense", "cnn"):
@@ -82,16 +84,39 @@ _PROBA = textwrap.dedent(
             X = rng.normal(size=(max(batches), *shape)).astype("float32")
             y = np.arange(len(X)) % 10
             clf = GenreClassifier(**params, random_state=0).initialize(X, y)
-            for engine in ("keras", "numpy"):
-                use_engine(clf, engine)
-                for b in batches:
-                    clf.predict_proba(X[:b])  # warm-up (Keras traces, caches)
-                    times = []
-                    for _ in range(7 if b < 64 else 3):
-                        t = time.perf_counter()
-                        clf.predict_proba(X[:b])
-                        times.append(time.perf_counter() - t)
-                    rows.append([kind, preset, engine, b, min(times)])
+            save_model(clf, f"{out}/{kind}-{preset}.skgenre")
+            np.save(f"{out}/{kind}-{preset}.npy", X)
+            for b in batches:
+                clf.predict_proba(X[:b])  # warm-up (Keras traces, caches)
+                times = []
+                for _ in range(7 if b < 64 else 3):
+                    t = time.perf_counter()
+                    clf.predict_proba(X[:b])
+                    times.append(time.perf_counter() - t)
+                rows.append([kind, preset, "keras", b, min(times)])
+    print(json.dumps(rows))
+    """
+)
+_PROBA_NUMPY = textwrap.dedent(
+    """
+    import json, sys, time
+    import numpy as np
+    from skgenre import load_model
+    batches, out = [int(b) for b in sys.argv[1].split(",")], sys.argv[2]
+    rows = []
+    for kind in ("feature", "spec-dense", "cnn"):
+        for preset in ("paper", "tuned"):
+            clf = load_model(f"{out}/{kind}-{preset}.skgenre")
+            X = np.load(f"{out}/{kind}-{preset}.npy")
+            for b in batches:
+                clf.predict_proba(X[:b])
+                times = []
+                for _ in range(7 if b < 64 else 3):
+                    t = time.perf_counter()
+                    clf.predict_proba(X[:b])
+                    times.append(time.perf_counter() - t)
+                rows.append([kind, preset, "numpy", b, min(times)])
+    assert "tensorflow" not in sys.modules
     print(json.dumps(rows))
     """
 )
@@ -198,13 +223,16 @@ def main(argv=None):
                   f"{run['cpu_s']:.1f} s ({run['cpu_s'] / args.many * 1000:.0f} ms CPU per song)")
             report["many"] = {"n_paths": args.many, **run}
     if args.proba:
-        out = subprocess.run(
-            ["taskset", "-c", ",".join(map(str, sorted(os.sched_getaffinity(0))[:args.cpus])),
-             sys.executable, "-c", _PROBA, args.batches] if args.cpus else
-            [sys.executable, "-c", _PROBA, args.batches],
-            capture_output=True, text=True, env=_common.child_env(), check=True,
-        )
-        rows = json.loads(out.stdout.strip().splitlines()[-1])
+        pin = (["taskset", "-c", ",".join(map(str, sorted(os.sched_getaffinity(0))[:args.cpus]))]
+               if args.cpus else [])
+        rows = []
+        with tempfile.TemporaryDirectory(prefix="skgenre-proba-") as tmp:
+            for script in (_PROBA_KERAS, _PROBA_NUMPY):
+                out = subprocess.run(
+                    [*pin, sys.executable, "-c", script, args.batches, tmp],
+                    capture_output=True, text=True, env=_common.child_env(), check=True,
+                )
+                rows += json.loads(out.stdout.strip().splitlines()[-1])
         table = {}
         for kind, preset, engine, b, t in rows:
             table.setdefault((kind, preset, b), {})[engine] = t

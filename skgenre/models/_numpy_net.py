@@ -9,10 +9,10 @@ builders (:mod:`skgenre.models._networks`) use, each with Keras' semantics at in
   ``activation`` argument (the functions in :data:`_ACTIVATIONS`);
 * ``Conv1D`` and ``Conv2D`` (``channels_last``, strides, dilation, ``"valid"``,
   ``"same"`` and, for ``Conv1D``, ``"causal"`` padding with TensorFlow's rule: of an odd
-  total padding the extra element goes after the data). A convolution is the sum over the
-  kernel's positions of one matrix product each: output position ``t`` sees input
-  ``t * stride + k * dilation`` through kernel slice ``k``, which is the definition of
-  Keras' (cross-correlation) convolution;
+  total padding the extra element goes after the data). A convolution is one matrix
+  product of the windows (im2col) with the flattened kernel: output position ``t`` sees
+  input ``t * stride + k * dilation`` through kernel slice ``k``, which is the definition
+  of Keras' (cross-correlation) convolution;
 * ``MaxPooling1D/2D`` (``"valid"``: only full windows; ``"same"``: windows cut at the
   border, which is a max over padding of ``-inf``), ``GlobalAveragePooling1D/2D`` and
   ``GlobalMaxPooling1D/2D`` (over every spatial axis, ``keepdims`` honoured);
@@ -64,6 +64,9 @@ def _gelu(x):
 def _elu(x):
     return np.where(x > 0, x, np.expm1(np.minimum(x, 0))).astype(x.dtype)
 
+
+# Bytes of the window matrix of one convolution product (at least one sample's).
+_IM2COL_BYTES = 64 * 2**20
 
 _SELU_ALPHA, _SELU_SCALE = 1.6732632423543772, 1.0507009873554805
 
@@ -160,6 +163,7 @@ def _conv(config, weights, name, rank):
     kernel = weights[0]  # (*kernel_size, in_channels, filters)
     bias = weights[1] if config.get("use_bias", True) else None
     size = kernel.shape[:rank]
+    flat_kernel = np.ascontiguousarray(kernel.reshape(-1, kernel.shape[-1]))
     strides = _tuple(config.get("strides", 1), rank)
     dilation = _tuple(config.get("dilation_rate", 1), rank)
     padding = config.get("padding", "valid")
@@ -188,20 +192,27 @@ def _conv(config, weights, name, rank):
                 f"layer {name!r}: input of spatial shape {tuple(spatial)} is smaller than "
                 f"its kernel {tuple(size)}."
             )
-        y = None
-        for pos in np.ndindex(*size):
-            window = tuple(
-                slice(p * d, p * d + (o - 1) * s + 1, s)
-                for p, d, o, s in zip(pos, dilation, out_shape, strides)
-            )
-            term = x[(slice(None), *window)] @ kernel[pos]
-            if y is None:
-                y = term
-            else:
-                y += term
-        if bias is not None:
-            y += bias
-        return act(y)
+        # im2col: the windows of a few samples side by side, one row per output position,
+        # then one matrix product (BLAS) with the flattened kernel, whose rows are in the
+        # same (kernel position, input channel) order.
+        n_pos = len(flat_kernel) // x.shape[-1]
+        per_sample = math.prod(out_shape) * len(flat_kernel) * 4
+        chunk = max(1, _IM2COL_BYTES // per_sample)
+        y = np.empty((len(x), *out_shape, flat_kernel.shape[1]), dtype=np.float32)
+        for start in range(0, len(x), chunk):
+            part = x[start : start + chunk]
+            cols = np.empty((len(part), *out_shape, n_pos, x.shape[-1]), dtype=np.float32)
+            for j, pos in enumerate(np.ndindex(*size)):
+                window = tuple(
+                    slice(p * d, p * d + (o - 1) * s + 1, s)
+                    for p, d, o, s in zip(pos, dilation, out_shape, strides)
+                )
+                cols[..., j, :] = part[(slice(None), *window)]
+            out = cols.reshape(-1, len(flat_kernel)) @ flat_kernel
+            if bias is not None:
+                out += bias
+            y[start : start + chunk] = act(out).reshape(len(part), *out_shape, -1)
+        return y
 
     return call
 
