@@ -266,6 +266,12 @@ class GenreClassifier(ClassifierMixin, BaseWrapper):
     (2, 3)
     """
 
+    # scikit-learn 1.6 still merges scikeras' legacy ``_more_tags`` (built from ``_tags``)
+    # with ``__sklearn_tags__``, and takes scikeras' word wherever ours agree with
+    # scikit-learn's defaults: without this it reads GenreClassifier as multi-output and
+    # multi-label (check_classifier_multioutput then fails). Later versions ignore ``_tags``.
+    _tags = {**BaseWrapper._tags, "multioutput": False, "multilabel": False}
+
     _parameter_constraints: dict = {
         "model": [StrOptions(set(MODEL_NAMES)), callable],
         "optimizer": "no_validation",
