@@ -319,12 +319,13 @@ def test_command_line_is_quiet(tmp_path, gtzan_sample_files):
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     env["TF_ENABLE_ONEDNN_OPTS"] = "1"
     model = tmp_path / "m.joblib"
-    # What the command line has to silence: a bare import prints banners, whatever the level.
+    # What the command line has to silence: with oneDNN on, every TensorFlow the project
+    # allows prints its note on import (2.21 even at TF_CPP_MIN_LOG_LEVEL=3).
     bare = subprocess.run(
-        [sys.executable, "-c", "import tensorflow"], capture_output=True, text=True,
-        env={**env, "TF_CPP_MIN_LOG_LEVEL": "3"}, timeout=600,
+        [sys.executable, "-c", "import tensorflow"], capture_output=True, text=True, env=env,
+        timeout=600,
     )
-    assert "oneDNN" in bare.stderr or "absl" in bare.stderr, bare.stderr
+    assert "oneDNN" in bare.stderr, bare.stderr
 
     def run(*argv):
         proc = subprocess.run(

@@ -19,8 +19,12 @@ import tempfile
 
 __all__ = ["filter_log_lines", "quiet_tensorflow"]
 
-# absl's C++ log line: severity letter, MMDD, time, thread id, file:line] message.
-_LOG_LINE = re.compile(rb"^([IWEF])\d{4} \d\d:\d\d:\d+\.\d+\s+\d+ [\w./-]+:\d+\] ")
+# A C++ log line: absl's (severity letter, MMDD, time, thread id, file:line]) from
+# TensorFlow 2.21 on, TensorFlow's own (date time: severity file:line]) before it.
+_LOG_LINE = re.compile(
+    rb"^(?:(?P<absl>[IWEF])\d{4} \d\d:\d\d:\d+\.\d+\s+\d+ "
+    rb"|\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+: (?P<tf>[IWEF]) )[\w./-]+:\d+\] "
+)
 _ABSL_PREAMBLE = b"WARNING: All log messages before absl::InitializeLog() is called"
 # cpu_feature_guard's note runs on to a second line of its own.
 _CONTINUATION = b"To enable the following instructions:"
@@ -63,6 +67,8 @@ def filter_log_lines(data, min_level):
     b"a line of the program's own\\n"
     >>> filter_log_lines(text, 0) == text
     True
+    >>> filter_log_lines(b"2026-12-06 05:30:12.316136: W tensorflow/x.cc:210] note\\n", 2)
+    b''
     """
     if min_level <= 0:
         return data
@@ -70,7 +76,8 @@ def filter_log_lines(data, min_level):
     for line in data.splitlines(keepends=True):
         match = _LOG_LINE.match(line)
         if match is not None:
-            dropped_last = _LEVELS[match.group(1)] < min(min_level, 3)
+            severity = match.group("absl") or match.group("tf")
+            dropped_last = _LEVELS[severity] < min(min_level, 3)
         elif line.startswith(_ABSL_PREAMBLE):
             dropped_last = True
         elif dropped_last and line.startswith(_CONTINUATION):
