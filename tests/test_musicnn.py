@@ -279,9 +279,29 @@ def test_bad_parameters_and_input(waves):
         MusicnnEmbedding(model="MSD_vgg").fit(waves)
     with pytest.raises(ValueError, match="NaN"):
         MusicnnEmbedding().fit([np.array([0.0, np.nan])])
-    emb = MusicnnEmbedding(sr=16000).fit(np.zeros((2, 100)))
-    with pytest.raises(ValueError, match="features"):
-        emb.transform(np.zeros((2, 50)))
+    import pandas as pd
+
+    emb = MusicnnEmbedding(sr=16000).fit(pd.DataFrame(np.zeros((2, 3)), columns=list("abc")))
+    with pytest.raises(ValueError, match="feature names"):
+        emb.transform(pd.DataFrame(np.zeros((2, 3)), columns=list("xyz")))
+
+
+def test_transform_takes_any_length_after_fit(waves):
+    """Inputs of any length, in any order: a batch of equal-length waveforms (one list
+    item, or a 2-D array) is not checked against the length seen in fit."""
+    rng = np.random.default_rng(2)
+    a4 = rng.normal(0, 0.1, 16000 * 4).astype(np.float32)
+    b5 = rng.normal(0, 0.1, 16000 * 5).astype(np.float32)
+    emb = MusicnnEmbedding(sr=16000).fit([a4])
+    one = emb.transform([b5])
+    assert one.shape == (1, 200)
+    twice = emb.transform(np.vstack([b5, b5]))  # 2-D, another width than fit's
+    np.testing.assert_allclose(twice, np.vstack([one, one]), rtol=1e-5, atol=1e-6)
+    fitted_2d = MusicnnEmbedding(sr=16000).fit(np.zeros((2, 100), np.float32) + 0.1)
+    assert fitted_2d.n_features_in_ == 100
+    np.testing.assert_allclose(fitted_2d.transform([b5]), one, rtol=1e-5, atol=1e-6)
+    mixed = emb.transform([b5, a4, waves[2]])  # ragged, in another order
+    np.testing.assert_allclose(mixed[0], one[0], rtol=1e-5, atol=1e-6)
 
 
 def test_tags():
