@@ -60,8 +60,13 @@ def _failed(path, err):
 
 def _judge(item, tagger, tags, k, max_duration):
     """Screen, decode and tag one file; return its entry (never raise for its faults)."""
-    from ..inference._screen import _first_line, header_duration, limit_note, screen_path
-    from ..inference._screen import screen_waveform
+    from ..inference._screen import (
+        _first_line,
+        header_duration,
+        limit_note,
+        screen_path,
+        screen_waveform,
+    )
     from ..io import load_audio
 
     path, err = screen_path(item)  # non-regular files, swapped arguments, bogus headers

@@ -46,7 +46,7 @@ def _start():
     except OSError:  # no descriptor 2 at all: nothing to protect
         return None
     try:
-        capture = tempfile.TemporaryFile()
+        capture = tempfile.TemporaryFile()  # noqa: SIM115 - closed in _stop
         os.dup2(capture.fileno(), 2)
     except OSError:
         os.close(saved)
