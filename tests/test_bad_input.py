@@ -489,6 +489,22 @@ def test_long_songs_are_cut_at_max_duration(song_pipe, tmp_path):
     assert whole["n_clips"][0] == 6 and whole["warning"].isna()[0]
     with pytest.raises(ValueError, match="max_duration"):
         predict_songs(song_pipe, [long_file], max_duration=0)
+    # a limit under 10 % of one clip: the limit is refused, the song is not blamed
+    with pytest.raises(ValueError, match=r"max_duration=0.001 s is shorter than the least"):
+        predict_songs(song_pipe, [long_file], max_duration=0.001)
+
+
+def test_an_entry_that_is_neither_path_nor_waveform_is_named_so(song_pipe, tmp_path):
+    from skgenre import predict_songs
+
+    song = _wav(tmp_path, "song.wav", _tone(1.0))
+    res = predict_songs(song_pipe, [song, None, 3.5])
+    assert res["error"].isna()[0]
+    assert res["error"][1].startswith(
+        "entry 1 of paths_or_waveforms is neither a path (str, bytes or os.PathLike) nor a "
+        "waveform (a 1-D numeric array); got NoneType"
+    )
+    assert "entry 2" in res["error"][2] and "got float" in res["error"][2]
 
 
 def test_a_model_failure_on_one_song_is_that_songs_error(song_pipe):
@@ -596,6 +612,9 @@ def test_cli_command_line_faults(song_pipe, tmp_path, capsys, no_hang):
     assert code == 2 and "64 hexadecimal digits" in err
     code, _, err = run("predict", model, song, "--max-duration", "-1")
     assert code == 2 and "expected seconds >= 0" in err
+    code, out, err = run("predict", model, song, "--max-duration", "0.001")
+    assert code == 2 and out == "" and "argument --max-duration: 0.001 s is shorter" in err
+    assert "song.wav" not in err  # the limit is at fault, not the song
     code, out, _ = run("predict", model, song, "--max-duration", "0.5")
     assert code == 0 and "(0.5 s, 1 clip(s))" in out and "only the first 0.5 s of 1 s" in out
     # a FIFO as the model: refused without blocking

@@ -123,7 +123,7 @@ def build_parser():
         "predict", help="predict the genre of whole songs",
         description="Judge each song over all its consecutive clips and print its top "
                     "genres. Exit status: 0 all files done, 1 some file could not be read, "
-                    "2 the model file is not a skgenre model.",
+                    "2 the model file is not a skgenre model or an option is invalid.",
     )
     pr.add_argument("model", help="model file written by `skgenre train` or save_model")
     pr.add_argument("files", nargs="+", metavar="FILE", help="audio files (wav, au, flac, ogg, mp3, ...)")

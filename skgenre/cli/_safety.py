@@ -18,6 +18,7 @@ __all__ = [
     "add_trust_options",
     "display_name",
     "is_result_file",
+    "max_duration_error",
     "protect_streams",
 ]
 
@@ -80,8 +81,17 @@ def _max_duration(text):
     return None if value == 0 else value
 
 
+def max_duration_error(exc):
+    """The usage error of a ``--max-duration`` too short to judge any song.
+
+    ``exc`` is the :class:`~skgenre.inference._songs.LimitTooShortError` of the check;
+    the message is argparse's: the option, then the cause.
+    """
+    return f"argument --max-duration: {exc.max_duration:g} s is {exc.cause()} (0: whole songs)"
+
+
 def add_max_duration_option(parser):
-    """Add ``--max-duration SECONDS`` to ``predict``: memory bounded per song."""
+    """Add ``--max-duration SECONDS`` to ``predict`` and ``tag``: memory bounded per song."""
     parser.add_argument(
         "--max-duration", type=_max_duration, default=600.0, metavar="SECONDS",
         help="judge at most this many seconds of each song; decoding stops there, so memory "

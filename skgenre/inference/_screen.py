@@ -106,11 +106,8 @@ def screen_path(item):
             "it is a skgenre model file, not audio (the model comes first: "
             "skgenre predict MODEL FILE [FILE ...])",
         )
-    try:
-        import soundfile as sf
-
-        info = sf.info(path)
-    except Exception:  # not for libsndfile: the loader decides (audioread, or an error)
+    info = _header(path)
+    if info is None:  # not for libsndfile: the loader decides (audioread, or an error)
         return path, None
     if info.samplerate > MAX_HEADER_SR:
         return path, AudioLoadError(
@@ -123,15 +120,30 @@ def screen_path(item):
     return path, None
 
 
-def header_duration(path):
-    """Seconds of audio a file's header announces, or None when it cannot tell."""
+def _header(path):
+    """libsndfile's view of a file's header, or None when it cannot read one.
+
+    The name is handed over as its bytes (names that are not UTF-8 open too), and
+    libmpg123's notes about a file that is not MP3 stay off the terminal.
+    """
+    from ..io._decoder_noise import decoder_stderr_filtered
+    from ..io._loader import soundfile_path
+
     try:
         import soundfile as sf
 
-        info = sf.info(os.fsdecode(os.fspath(path)))
-        return info.frames / info.samplerate if info.samplerate > 0 and info.frames > 0 else None
+        with decoder_stderr_filtered():
+            return sf.info(soundfile_path(path))
     except Exception:
         return None
+
+
+def header_duration(path):
+    """Seconds of audio a file's header announces, or None when it cannot tell."""
+    info = _header(os.fsdecode(os.fspath(path)))
+    if info is None or not (info.samplerate > 0 and info.frames > 0):
+        return None
+    return info.frames / info.samplerate
 
 
 def limit_note(max_duration, total_seconds):

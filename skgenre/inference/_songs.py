@@ -14,7 +14,15 @@ from sklearn.utils.validation import check_is_fitted
 from .._errors import AudioLoadError
 from ..preprocessing import clip_and_average
 from ..utils import check_waveforms
-from ._screen import _error, _first_line, header_duration, limit_note, screen_path, screen_waveform
+from ._screen import (
+    MIN_CLIP_FRACTION,
+    _error,
+    _first_line,
+    header_duration,
+    limit_note,
+    screen_path,
+    screen_waveform,
+)
 
 __all__ = ["predict_songs"]
 
@@ -42,6 +50,47 @@ def _as_items(paths_or_waveforms):
     if not items:
         raise ValueError("paths_or_waveforms is empty; give at least one file or waveform.")
     return items
+
+
+class LimitTooShortError(ValueError):
+    """``max_duration`` leaves less audio than the shortest song that can be judged."""
+
+    def __init__(self, max_duration, shortest, clip_seconds):
+        self.max_duration, self.shortest, self.clip_seconds = max_duration, shortest, clip_seconds
+        super().__init__(
+            f"max_duration={max_duration:g} s is {self.cause()}, or None for whole songs"
+        )
+
+    def cause(self):
+        """Why the limit is refused, and what to give instead."""
+        return (
+            f"shorter than the least audio that is judged ({self.shortest:.3g} s, "
+            f"{MIN_CLIP_FRACTION:.0%} of one {self.clip_seconds:.3g}-s clip): every song "
+            f"would be cut too short to tell a genre; give at least {self.shortest:.3g} s"
+        )
+
+
+def check_max_duration(max_duration, sr, clip_samples):
+    """Refuse a ``max_duration`` that would leave every song too short to be judged.
+
+    The song is not to blame for a limit below :func:`screen_waveform`'s shortest input
+    (``MIN_CLIP_FRACTION`` of one clip), so the limit is refused before any file is read.
+
+    Examples
+    --------
+    >>> from skgenre.inference._songs import check_max_duration
+    >>> check_max_duration(600.0, 16000, 3 * 16000)
+    >>> check_max_duration(0.001, 16000, 3 * 16000)
+    Traceback (most recent call last):
+    ...
+    skgenre.inference._songs.LimitTooShortError: max_duration=0.001 s is shorter than ...
+    """
+    if max_duration is None:
+        return
+    if int(round(max_duration * sr)) < MIN_CLIP_FRACTION * clip_samples:
+        raise LimitTooShortError(
+            max_duration, MIN_CLIP_FRACTION * clip_samples / sr, clip_samples / sr
+        )
 
 
 def _loader_for(load_step, max_duration=None):
@@ -72,6 +121,13 @@ def _loader_for(load_step, max_duration=None):
 def _load_one(loader, item, index):
     """Decode one source; return ``(waveform, None)`` or ``(None, error)``."""
     if not _is_path(item):
+        if not isinstance(item, (np.ndarray, list, tuple)):
+            # None, a number, a dict...: not a malformed waveform, not a waveform at all
+            return None, ValueError(
+                f"entry {index} of paths_or_waveforms is neither a path (str, bytes or "
+                f"os.PathLike) nor a waveform (a 1-D numeric array); got "
+                f"{type(item).__name__}: {item!r:.80}"
+            )
         # One object array of one waveform: the shared validation, whatever its length.
         box = np.empty(1, dtype=object)
         box[0] = item
@@ -183,7 +239,9 @@ def predict_songs(
     Raises
     ------
     ValueError
-        If the pipeline has no ``clip`` step or its classifier has no ``predict_proba``.
+        If the pipeline has no ``clip`` step or its classifier has no ``predict_proba``,
+        or if ``max_duration`` is shorter than 10 % of one clip (every song would be too
+        short to judge).
     AudioLoadError
         With ``on_error="raise"``, for a file that cannot be read.
 
@@ -231,6 +289,7 @@ def predict_songs(
     classes = np.asarray(pipeline.classes_)
     k = min(int(top_k), len(classes))
 
+    check_max_duration(max_duration, sr, n_samples)  # the limit, not the songs, is at fault
     load_idx = names.index("load") if "load" in names[:clip_idx] else None
     loader = (
         _loader_for(pipeline.steps[load_idx][1], max_duration) if load_idx is not None else None
