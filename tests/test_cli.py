@@ -290,6 +290,37 @@ def test_train_any_folder_lists_skipped_files(capsys, tmp_path):
     assert "Trained feature (tuned) on 4 songs" in out
 
 
+def _truncate(path, keep=0.5):
+    data = path.read_bytes()
+    path.write_bytes(data[: int(len(data) * keep)])
+
+
+def test_train_skips_files_that_fail_while_decoding(capsys, tmp_path):
+    """A FLAC cut short passes a header check but fails to decode: skipped, listed."""
+    music = tmp_path / "music"
+    for genre, seed in [("jazz", 1), ("rock", 3)]:
+        _write(music / genre / "a.flac", seed=seed)
+        _write(music / genre / "b.flac", seed=seed + 1)
+    bad = music / "rock" / "cut\nshort.flac"  # a control character, printed escaped
+    _write(bad, seed=5)
+    _truncate(bad)
+    out_file = tmp_path / "m.skgenre"
+    argv = ["train", "--model", "feature", "--data", str(music), "--out", str(out_file),
+            "--epochs", "1", "--quiet"]
+    code, out, err = _run(capsys, argv)
+    assert code == 0, err
+    assert "(2 genres, 4 songs; 1 file(s) skipped" in out and out_file.is_file()
+    assert "cut\\nshort.flac" in err and "cut\nshort" not in err
+    assert "FLAC" in err and "Traceback" not in err
+    # a genre whose only songs fail while decoding: exit 2, one line, no model written
+    for name in ("a.flac", "b.flac"):
+        _truncate(music / "jazz" / name)
+    out_file.unlink()
+    code, out, err = _run(capsys, argv)
+    assert code == 2 and not out_file.exists()
+    assert "train: error:" in err and "jazz" in err and "Traceback" not in err
+
+
 def test_train_is_pipeline_fit(capsys, tmp_path, toy_folder):
     """`skgenre train --seed 0` gives what the documented Python pipeline gives."""
     from skgenre import make_spectrogram_dense_pipeline
