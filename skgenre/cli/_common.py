@@ -80,7 +80,6 @@ def get_dataset(data_dir, n_per_class, seed, console, n_jobs=None):
         return toy.data, y, desc, "toy"
 
     from ..datasets import load_genre_folders
-
     from ._safety import display_name
 
     with console.stage("check", f"checking that the songs of {display_name(data_dir)} decode"):
