@@ -1,5 +1,6 @@
 """The ``skgenre`` command line, called in-process through ``skgenre.cli.main``."""
 
+import io
 import json
 import os
 import subprocess
@@ -241,6 +242,41 @@ def test_predict_refuses_non_model(capsys, tmp_path, gtzan_sample_files):
     code, out, err = _run(capsys, ["predict", song, str(text)])
     assert code == 2 and out == "" and err.count("\n") == 1
     assert "not a skgenre model" in err and "Error" not in err and "pop" not in err
+
+
+def test_predict_refuses_damaged_model_files_in_one_line(capsys, tmp_path):
+    """A byte flip, deep nesting, a file cut short: exit 2, one line, no traceback."""
+    import zipfile
+
+    from sklearn.linear_model import LogisticRegression
+
+    from skgenre._persist import save_model
+
+    path = save_model(LogisticRegression().fit([[0.0], [1.0]], [0, 1]), tmp_path / "m.skgenre")
+    whole = path.read_bytes()
+    with zipfile.ZipFile(path) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+        info = zf.getinfo("estimator.skops")
+    flipped = bytearray(whole)
+    flipped[info.header_offset + 30 + len(info.filename) + info.compress_size // 2] ^= 0xFF
+
+    deep = io.BytesIO()
+    with zipfile.ZipFile(deep, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in {**members, "skgenre-model.json": b"[" * 200_000}.items():
+            zf.writestr(name, data)
+
+    variants = {
+        "flipped": bytes(flipped),
+        "deep": deep.getvalue(),
+        "cut": whole[:-100],
+    }
+    for name, data in variants.items():
+        model = tmp_path / f"{name}.skgenre"
+        model.write_bytes(data)
+        code, out, err = _run(capsys, ["predict", str(model), "song.wav"])
+        assert code == 2 and out == "" and err.count("\n") == 1, (name, err)
+        assert err.startswith("skgenre predict: error:") and f"{name}.skgenre" in err
+        assert "Traceback" not in err
 
 
 def test_predict_refuses_model_without_audio_steps(capsys, tmp_path):
