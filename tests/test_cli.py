@@ -54,6 +54,12 @@ def _write(path, seconds=6.0, sr=22050, seed=0):
     sf.write(path, wave, sr)
 
 
+def _truncate(path, keep=0.5):
+    """Cut a file short (its header stays whole), as an interrupted copy does."""
+    data = path.read_bytes()
+    path.write_bytes(data[: int(len(data) * keep)])
+
+
 @pytest.mark.parametrize("layout", ["one_genre", "empty_genre"])
 def test_too_few_genres_is_one_line_exit_2(capsys, tmp_path, layout):
     _write(tmp_path / "rock" / "a song.wav")
@@ -315,46 +321,36 @@ def test_train_any_folder_lists_skipped_files(capsys, tmp_path):
     _write(music / "rock" / "deep" / "er" / "track.ogg", seed=4)
     (music / "rock" / "cover.jpg").write_bytes(b"\xff\xd8\xff\xe0 JFIF not audio")
     (music / "rock" / "lyrics.txt").write_text("la la la\n")
+    # a FLAC cut short: its header is whole, it fails only while decoding; its name has
+    # a control character, printed escaped
+    _write(music / "rock" / "cut\nshort.flac", seed=5)
+    _truncate(music / "rock" / "cut\nshort.flac")
     code, out, err = _run(
         capsys, ["train", "--model", "feature", "--data", str(music), "--out",
                  str(tmp_path / "m.joblib"), "--epochs", "1", "--quiet"],
     )
     assert code == 0, err
-    assert "(2 genres, 4 songs; 2 file(s) skipped" in out
+    assert "(2 genres, 4 songs; 3 file(s) skipped" in out
     assert "GTZAN" not in out  # only a GTZAN layout is called GTZAN
     assert "cover.jpg" in err and "lyrics.txt" in err and "holds text" in err  # shown when quiet
+    assert "cut\\nshort.flac: corrupt or unsupported FLAC data" in err and "cut\nshort" not in err
     assert "Trained feature (tuned) on 4 songs" in out
 
 
-def _truncate(path, keep=0.5):
-    data = path.read_bytes()
-    path.write_bytes(data[: int(len(data) * keep)])
-
-
-def test_train_skips_files_that_fail_while_decoding(capsys, tmp_path):
-    """A FLAC cut short passes a header check but fails to decode: skipped, listed."""
+def test_train_genre_of_undecodable_files_is_exit_2(capsys, tmp_path):
+    """Songs that fail only while decoding leave their genre empty: exit 2 before training."""
     music = tmp_path / "music"
-    for genre, seed in [("jazz", 1), ("rock", 3)]:
-        _write(music / genre / "a.flac", seed=seed)
-        _write(music / genre / "b.flac", seed=seed + 1)
-    bad = music / "rock" / "cut\nshort.flac"  # a control character, printed escaped
-    _write(bad, seed=5)
-    _truncate(bad)
-    out_file = tmp_path / "m.skgenre"
-    argv = ["train", "--model", "feature", "--data", str(music), "--out", str(out_file),
-            "--epochs", "1", "--quiet"]
-    code, out, err = _run(capsys, argv)
-    assert code == 0, err
-    assert "(2 genres, 4 songs; 1 file(s) skipped" in out and out_file.is_file()
-    assert "cut\\nshort.flac" in err and "cut\nshort" not in err
-    assert "FLAC" in err and "Traceback" not in err
-    # a genre whose only songs fail while decoding: exit 2, one line, no model written
+    _write(music / "rock" / "a.flac", seconds=1.0, seed=1)
+    _write(music / "rock" / "b.flac", seconds=1.0, seed=2)
     for name in ("a.flac", "b.flac"):
+        _write(music / "jazz" / name, seconds=1.0, seed=3)
         _truncate(music / "jazz" / name)
-    out_file.unlink()
-    code, out, err = _run(capsys, argv)
-    assert code == 2 and not out_file.exists()
-    assert "train: error:" in err and "jazz" in err and "Traceback" not in err
+    out_file = tmp_path / "m.skgenre"
+    code, out, err = _run(capsys, ["train", "--model", "feature", "--data", str(music),
+                                   "--out", str(out_file), "--epochs", "1", "--quiet"])
+    assert code == 2 and not out_file.exists(), err
+    assert err.count("skgenre train: error:") == 1 and "jazz" in err and "FLAC" in err
+    assert "Traceback" not in err
 
 
 def test_train_is_pipeline_fit(capsys, tmp_path, toy_folder):
