@@ -58,7 +58,7 @@ def load_genre_folders(root, *, n_per_genre=None, n_jobs=None, check="decode"):
         Files checked in parallel (threads).
     check : {"decode", "header"}, default="decode"
         ``"decode"``: decode every song in full, as :class:`~skgenre.AudioLoader` will
-        (about 12 ms per 30-s FLAC on one core). ``"header"``: read each file's header
+        (12-15 ms per 30-s FLAC on one idle core). ``"header"``: read each file's header
         only, which is much faster but misses files damaged after their header. With
         ``n_per_genre``, songs after the first ``n_per_genre`` that decode are not
         decoded.

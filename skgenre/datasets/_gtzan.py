@@ -247,7 +247,7 @@ def load_gtzan(root, *, split=None, genres=None, return_X_y=False, check_files=T
         filenames. ``True`` or ``"header"`` reads each file's header only (fast);
         ``"decode"`` decodes every file to its end, as :class:`~skgenre.AudioLoader`
         will, and so also leaves out files damaged after their header (a truncated FLAC),
-        which would otherwise stop a fit (about 12 ms per 30-s FLAC on one core).
+        which would otherwise stop a fit (12-15 ms per 30-s FLAC on one idle core).
 
     Returns
     -------
