@@ -722,12 +722,15 @@ def _zip_end_problem(data):
     can find the record of a zip stored inside (a ``.keras`` network) and read that one
     as the file's own. A whole file ends with the record (and its comment, if any).
     """
-    at = data.rfind(_ZIP_END, max(0, len(data) - (1 << 16) - 22))
-    if at < 0 or len(data) < at + 22:
+    low = max(0, len(data) - (1 << 16) - 22)
+    at = data.rfind(_ZIP_END, low)
+    if at < 0:
         return "its zip directory, at the end of the file, is missing"
-    if at + 22 + int.from_bytes(data[at + 20:at + 22], "little") != len(data):
-        return "its zip directory does not end the file"
-    return None
+    while at >= 0:
+        if at + 22 + int.from_bytes(data[at + 20:at + 22], "little") == len(data):
+            return None
+        at = data.rfind(_ZIP_END, low, at)
+    return "its zip directory does not end the file"
 
 
 class _Budget:
