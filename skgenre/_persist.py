@@ -841,20 +841,21 @@ def _parse_json(raw, name, what, limit):
     return obj
 
 
-def _check_inner_zip(data, name, member, budget, json_member):
+def _check_inner_zip(data, name, member, budget, json_members):
     """Check the zip stored as ``member`` (skops' file, a ``.keras`` network).
 
     Its directory counts against the budget before skops or Keras decompress anything,
-    and its JSON member ``json_member`` (which they walk recursively) must not nest
+    and its JSON members ``json_members`` (which they walk recursively) must not nest
     deeper than skgenre's models do.
     """
     where = f" of {member!r}"
     zf = _open_zip(name, data, where)
     with zf:
         budget.check(zf, where)
-        if json_member in zf.namelist():
-            raw = _read_member(zf, json_member, name, where)
-            _parse_json(raw, name, f"{json_member!r}{where}", _MAX_NESTING)
+        for json_member in json_members:
+            if json_member in zf.namelist():
+                raw = _read_member(zf, json_member, name, where)
+                _parse_json(raw, name, f"{json_member!r}{where}", _MAX_NESTING)
 
 
 def _load_safe(path, data, trusted_types, max_size=MAX_MODEL_SIZE):
@@ -906,11 +907,11 @@ def _load_safe(path, data, trusted_types, max_size=MAX_MODEL_SIZE):
                 f"model file {name!r} is damaged: its manifest names missing members."
             )
         skops_bytes = _read_member(zf, est_member, name)
-        _check_inner_zip(skops_bytes, name, est_member, budget, "schema.json")
+        _check_inner_zip(skops_bytes, name, est_member, budget, ["schema.json"])
         net_bytes = []
         for n in nets:
             net_bytes.append(_read_member(zf, n, name))
-            _check_inner_zip(net_bytes[-1], name, n, budget, "config.json")
+            _check_inner_zip(net_bytes[-1], name, n, budget, ["config.json", "metadata.json"])
 
     import skops.io as sio
 
