@@ -8,7 +8,8 @@ song and what ``predict_songs`` (and so ``skgenre predict``) gives it: an error 
 cause instead of a genre, or a genre with a warning. One song's fault never costs the other
 songs their results. Part 3 runs the same files through the command line on a strict UTF-8
 terminal, and checks the command-line faults (swapped arguments, untrusted pickles, unusable
-output paths).
+output paths). Part 4 (issue 20): a model file with a flipped bit or cut short anywhere gives
+a ModelFileError, never another exception.
 """
 
 import json
@@ -18,6 +19,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -721,3 +723,45 @@ def test_cli_reproduce_overwrite_replaces_whole_and_interrupt_keeps_old(tmp_path
         "results.csv", "results.json", "noise_robustness.png",
         "confusion_feature.png", "confusion_spec-dense.png", "confusion_cnn.png",
     ])  # the stale file of the old run is gone: no mix of old and new
+
+
+# --- Part 4 (issue 20): damaged model files -----------------------------------------------
+
+_MODEL_BYTES = []
+
+
+def _saved_model_bytes():
+    """A small safe model file, deflated (a byte flip then hits a compressed stream)."""
+    if not _MODEL_BYTES:
+        with tempfile.TemporaryDirectory() as tmp:
+            _MODEL_BYTES.append(_model_file(tmp, "m.skgenre").read_bytes())
+    return _MODEL_BYTES[0]
+
+
+@settings(max_examples=80, deadline=5000, suppress_health_check=[HealthCheck.too_slow],
+          derandomize=True)
+@given(where=st.floats(0, 1, exclude_max=True), bit=st.integers(0, 7),
+       cut=st.booleans())
+def test_damaged_model_file_only_raises_model_file_error(where, bit, cut):
+    """A model file with one flipped bit, or cut short anywhere, gives a ModelFileError
+    naming it, or still loads (a flip in a version string); nothing else escapes."""
+    from skgenre import ModelFileError, load_model
+
+    data = bytearray(_saved_model_bytes())
+    at = int(where * len(data))
+    if cut:
+        data = data[:at]
+    else:
+        data[at] ^= 1 << bit
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "damaged.skgenre")
+        with open(path, "wb") as f:
+            f.write(bytes(data))
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # a flipped version stamp warns
+                model = load_model(path)
+        except ModelFileError as err:
+            assert path in str(err)
+        else:
+            assert model.predict([[0.9]]).tolist() == [1]

@@ -1,5 +1,6 @@
 """The ``skgenre`` command line, called in-process through ``skgenre.cli.main``."""
 
+import io
 import json
 import os
 import subprocess
@@ -51,6 +52,12 @@ def _write(path, seconds=6.0, sr=22050, seed=0):
     path.parent.mkdir(parents=True, exist_ok=True)
     wave = np.random.default_rng(seed).normal(0, 0.1, int(seconds * sr)).astype(np.float32)
     sf.write(path, wave, sr)
+
+
+def _truncate(path, keep=0.5):
+    """Cut a file short (its header stays whole), as an interrupted copy does."""
+    data = path.read_bytes()
+    path.write_bytes(data[: int(len(data) * keep)])
 
 
 @pytest.mark.parametrize("layout", ["one_genre", "empty_genre"])
@@ -243,6 +250,41 @@ def test_predict_refuses_non_model(capsys, tmp_path, gtzan_sample_files):
     assert "not a skgenre model" in err and "Error" not in err and "pop" not in err
 
 
+def test_predict_refuses_damaged_model_files_in_one_line(capsys, tmp_path):
+    """A byte flip, deep nesting, a file cut short: exit 2, one line, no traceback."""
+    import zipfile
+
+    from sklearn.linear_model import LogisticRegression
+
+    from skgenre._persist import save_model
+
+    path = save_model(LogisticRegression().fit([[0.0], [1.0]], [0, 1]), tmp_path / "m.skgenre")
+    whole = path.read_bytes()
+    with zipfile.ZipFile(path) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+        info = zf.getinfo("estimator.skops")
+    flipped = bytearray(whole)
+    flipped[info.header_offset + 30 + len(info.filename) + info.compress_size // 2] ^= 0xFF
+
+    deep = io.BytesIO()
+    with zipfile.ZipFile(deep, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in {**members, "skgenre-model.json": b"[" * 200_000}.items():
+            zf.writestr(name, data)
+
+    variants = {
+        "flipped": bytes(flipped),
+        "deep": deep.getvalue(),
+        "cut": whole[:-100],
+    }
+    for name, data in variants.items():
+        model = tmp_path / f"{name}.skgenre"
+        model.write_bytes(data)
+        code, out, err = _run(capsys, ["predict", str(model), "song.wav"])
+        assert code == 2 and out == "" and err.count("\n") == 1, (name, err)
+        assert err.startswith("skgenre predict: error:") and f"{name}.skgenre" in err
+        assert "Traceback" not in err
+
+
 def test_predict_refuses_model_without_audio_steps(capsys, tmp_path):
     from sklearn.linear_model import LogisticRegression
 
@@ -279,15 +321,36 @@ def test_train_any_folder_lists_skipped_files(capsys, tmp_path):
     _write(music / "rock" / "deep" / "er" / "track.ogg", seed=4)
     (music / "rock" / "cover.jpg").write_bytes(b"\xff\xd8\xff\xe0 JFIF not audio")
     (music / "rock" / "lyrics.txt").write_text("la la la\n")
+    # a FLAC cut short: its header is whole, it fails only while decoding; its name has
+    # a control character, printed escaped
+    _write(music / "rock" / "cut\nshort.flac", seed=5)
+    _truncate(music / "rock" / "cut\nshort.flac")
     code, out, err = _run(
         capsys, ["train", "--model", "feature", "--data", str(music), "--out",
                  str(tmp_path / "m.joblib"), "--epochs", "1", "--quiet"],
     )
     assert code == 0, err
-    assert "(2 genres, 4 songs; 2 file(s) skipped" in out
+    assert "(2 genres, 4 songs; 3 file(s) skipped" in out
     assert "GTZAN" not in out  # only a GTZAN layout is called GTZAN
     assert "cover.jpg" in err and "lyrics.txt" in err and "holds text" in err  # shown when quiet
+    assert "cut\\nshort.flac: corrupt or unsupported FLAC data" in err and "cut\nshort" not in err
     assert "Trained feature (tuned) on 4 songs" in out
+
+
+def test_train_genre_of_undecodable_files_is_exit_2(capsys, tmp_path):
+    """Songs that fail only while decoding leave their genre empty: exit 2 before training."""
+    music = tmp_path / "music"
+    _write(music / "rock" / "a.flac", seconds=1.0, seed=1)
+    _write(music / "rock" / "b.flac", seconds=1.0, seed=2)
+    for name in ("a.flac", "b.flac"):
+        _write(music / "jazz" / name, seconds=1.0, seed=3)
+        _truncate(music / "jazz" / name)
+    out_file = tmp_path / "m.skgenre"
+    code, out, err = _run(capsys, ["train", "--model", "feature", "--data", str(music),
+                                   "--out", str(out_file), "--epochs", "1", "--quiet"])
+    assert code == 2 and not out_file.exists(), err
+    assert err.count("skgenre train: error:") == 1 and "jazz" in err and "FLAC" in err
+    assert "Traceback" not in err
 
 
 def test_train_is_pipeline_fit(capsys, tmp_path, toy_folder):

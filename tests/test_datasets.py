@@ -358,3 +358,51 @@ def test_genre_folders_recognise_gtzan(tmp_path, toy_root):
     _tone(mixed / "genres" / "blues" / "My Song.wav", sr=22050)
     data = load_genre_folders(mixed)
     assert data.layout == "folders" and len(data.filenames) == len(gtzan.filenames) + 1
+
+
+def _cut_flac(path, seed):
+    """A FLAC whose header is whole but whose audio stops half way (a copy cut short)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    noise = np.random.default_rng(seed).normal(0, 0.1, 22050).astype(np.float32)
+    sf.write(path, noise, 22050)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    assert sf.info(path).frames == 22050  # the header alone says nothing is wrong
+
+
+def test_files_that_fail_while_decoding_are_skipped(tmp_path):
+    from skgenre import DatasetError
+    from skgenre.datasets import load_genre_folders
+
+    _tone(tmp_path / "jazz" / "a.wav")
+    _tone(tmp_path / "rock" / "a.wav")
+    _tone(tmp_path / "rock" / "c.wav")
+    _cut_flac(tmp_path / "rock" / "b.flac", seed=0)
+    data = load_genre_folders(tmp_path)
+    assert [Path(p).name for p in data.filenames] == ["a.wav", "a.wav", "c.wav"]
+    (path, why), = data.skipped
+    assert Path(path).name == "b.flac" and "FLAC" in why
+    # n_per_genre takes the first songs that decode
+    assert [Path(p).name for p in load_genre_folders(tmp_path, n_per_genre=2).filenames] == [
+        "a.wav", "a.wav", "c.wav"]
+    # the header check alone lets it through
+    assert len(load_genre_folders(tmp_path, check="header").filenames) == 4
+    # a genre whose only song fails while decoding is an empty genre
+    (tmp_path / "jazz" / "a.wav").unlink()
+    _cut_flac(tmp_path / "jazz" / "x.flac", seed=1)
+    with pytest.raises(DatasetError, match="jazz.*x.flac"):
+        load_genre_folders(tmp_path)
+
+
+def test_gtzan_check_files_decode(tmp_path):
+    make_toy_genres(n_per_class=2, n_classes=2, duration=0.3, random_state=1, path=tmp_path)
+    cut = tmp_path / "genres" / "blues" / "blues.00005.flac"
+    _cut_flac(cut, seed=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert str(cut) in load_gtzan(tmp_path).filenames  # header only: not seen
+    with pytest.warns(BrokenFilesWarning, match="blues.00005.flac"):
+        g = load_gtzan(tmp_path, check_files="decode")
+    assert str(cut) not in g.filenames and len(g.filenames) == len(g.target) == 4
+    with pytest.raises(InvalidParameterError):
+        load_gtzan(tmp_path, check_files="full")
