@@ -15,7 +15,8 @@ import logging
 import os
 import re
 import sys
-import tempfile
+
+from ..utils._stderr import fd2_filtered
 
 __all__ = ["filter_log_lines", "quiet_tensorflow"]
 
@@ -89,28 +90,8 @@ def filter_log_lines(data, min_level):
     return b"".join(kept)
 
 
-class _FilteredStderr:
-    """Route file descriptor 2 into a temporary file, then write back what the filter keeps."""
-
-    def __enter__(self):
-        sys.stderr.flush()
-        self._saved = os.dup(2)
-        self._tmp = tempfile.TemporaryFile()
-        os.dup2(self._tmp.fileno(), 2)
-        return self
-
-    def __exit__(self, *exc):
-        try:
-            sys.stderr.flush()
-        finally:
-            os.dup2(self._saved, 2)
-            os.close(self._saved)
-            self._tmp.seek(0)
-            kept = filter_log_lines(self._tmp.read(), _min_level())
-            self._tmp.close()
-            if kept:
-                os.write(2, kept)
-        return False
+def _keep_at_level(data):
+    return filter_log_lines(data, _min_level())
 
 
 class _QuietLoader(importlib.abc.Loader):
@@ -124,7 +105,7 @@ class _QuietLoader(importlib.abc.Loader):
 
     def exec_module(self, module):
         try:
-            with _FilteredStderr():
+            with fd2_filtered(_keep_at_level):
                 self._loader.exec_module(module)
         finally:
             # The wrapper lives only for the import: afterwards the module has its real loader.
