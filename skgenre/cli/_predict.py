@@ -54,7 +54,7 @@ def run_predict(args, out=print):
         )
     res = predict_songs(
         model, args.files, top_k=args.top_k, n_jobs=args.jobs,
-        max_duration=getattr(args, "max_duration", 600.0),
+        max_duration=getattr(args, "max_duration", 600.0), screen=getattr(args, "screen", True),
     )
     classes = res.attrs["classes"]
     k = min(args.top_k, len(classes))

@@ -30,6 +30,7 @@ import stat
 import numpy as np
 
 from .._errors import AudioLoadError
+from ._content import content_features, content_reason
 
 __all__ = ["header_duration", "limit_note", "screen_path", "screen_waveform"]
 
@@ -45,6 +46,12 @@ SILENCE_PEAK = 1e-4
 # float files), but values in the thousands are integer samples that were never scaled
 # (or garbage), and values near 1e17 overflow the features to infinity.
 MAX_PEAK = 1000.0
+
+# What to do when the content screen is wrong about a song.
+CONTENT_HINT = (
+    " (if it is music, judge it anyway: screen=False in predict_songs, "
+    "--no-screen in skgenre predict)"
+)
 
 _MODEL_MAGIC = (b"PK\x03\x04",)
 
@@ -156,7 +163,7 @@ def _error(source, is_file, reason):
     return ValueError(f"{source}: {reason}")
 
 
-def screen_waveform(wave, sr, clip_samples, source, *, is_file=True):
+def screen_waveform(wave, sr, clip_samples, source, *, is_file=True, content=True):
     """Check one decoded song; return ``(error or None, list of warnings)``.
 
     Parameters
@@ -172,6 +179,10 @@ def screen_waveform(wave, sr, clip_samples, source, *, is_file=True):
     is_file : bool, default=True
         Errors about a file are :class:`~skgenre.AudioLoadError`, about a waveform
         :class:`ValueError`.
+    content : bool, default=True
+        Also judge what the signal is (:mod:`~skgenre.inference._content`): noise, test
+        tones, sweeps, clicks, DC offsets and near silence get an error. ``False`` keeps
+        only the checks of the samples' range and length.
 
     Examples
     --------
@@ -207,6 +218,10 @@ def screen_waveform(wave, sr, clip_samples, source, *, is_file=True):
             f"sample values reach {peak:.3g}, far outside the [-1, 1] range of audio "
             "(integer samples that were not scaled, or a corrupt float file)",
         ), []
+    if content:
+        reason = content_reason(content_features(wave, sr))
+        if reason is not None:
+            return _error(source, is_file, reason + CONTENT_HINT), []
     notes = []
     if n < clip_samples:
         notes.append(
