@@ -15,6 +15,7 @@ Run (about 1 minute on 2 CPU cores, most of it decoding)::
 """
 
 import argparse
+import os
 import time
 from pathlib import Path
 
@@ -192,6 +193,8 @@ def main(argv=None):
             print(f"| {rule} | `{key}` {side} {thr:g} | " + " | ".join(cells) + " |")
 
     t = np.array(times) * 1000
+    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+    print(f"\nload average at the end: {load} ({os.cpu_count()} CPUs)")
     print(f"\nscreen time per song ({len(t)} songs; 30-s garbage: median "
           f"{np.median(garbage_times):.1f} ms, all songs: median {np.median(t):.1f} ms, "
           f"max {t.max():.1f} ms)" + (
