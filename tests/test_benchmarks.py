@@ -261,7 +261,7 @@ def test_bench_screen_flags_every_garbage_kind(tmp_path):
     header, rows = _table_rows(proc.stdout)
     assert header == ["kind", "flagged", "reasons"]
     assert len(rows) == 11 and rows[-1][1] == "**10/10**", proc.stdout
-    assert "screen time per song" in proc.stdout
+    assert "Screen time per song" in proc.stdout
 
 
 def test_bench_screen_on_real_tracks(gtzan_dir, tmp_path):
