@@ -17,9 +17,7 @@ Run (about 1 minute on 2 CPU cores, most of it decoding)::
 import argparse
 import os
 import time
-from pathlib import Path
 
-import _common
 import numpy as np
 from _common import GTZAN, SHARED
 

@@ -10,7 +10,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
-from skgenre import AudioLoadError, AudioLoader, RandomClip
+from skgenre import AudioLoader, AudioLoadError, RandomClip
 from skgenre import predict_songs as _predict_songs
 from skgenre.preprocessing import consecutive_clips
 

@@ -96,7 +96,7 @@ _TINY = 1e-20
 
 
 def _segments(x, sr):
-    seg = int(round(SEGMENT_S * sr))
+    seg = round(SEGMENT_S * sr)
     if len(x) <= N_SEGMENTS * seg:
         return x[None, :]
     n_seg = N_SEGMENTS
@@ -136,7 +136,7 @@ def content_features(wave, sr):
     (-20, 0.6, True, True)
     """
     x = np.asarray(wave, dtype=np.float32).ravel()
-    n_fft = int(2 ** max(5, round(np.log2(FRAME_S * sr))))
+    n_fft = 2 ** max(5, round(np.log2(FRAME_S * sr)))
     segs = _segments(x, sr)
     n_frames = segs.shape[1] // n_fft
     if segs.shape[0] * (n_frames - 2) < 8:
@@ -165,7 +165,7 @@ def content_features(wave, sr):
         P = P[frame_power > 1e-4 * frame_power.max()]
         frame_power = frame_power[frame_power > 1e-4 * frame_power.max()]
     # change over the song: levels of mel bands in ~1-s blocks
-    per_block = max(1, int(round(BLOCK_S * sr / n_fft)))
+    per_block = max(1, round(BLOCK_S * sr / n_fft))
     n_blocks = max(1, len(P) // per_block)
     fb = mel_filterbank(sr, n_fft, N_MELS)
     blocks = P[: n_blocks * per_block].reshape(n_blocks, -1, P.shape[-1]).mean(
