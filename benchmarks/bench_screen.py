@@ -11,6 +11,7 @@ kind that the threshold is there for), and the time of the screen per song.
 Run (about 1 minute on 2 CPU cores, most of it decoding)::
 
     python benchmarks/bench_screen.py
+    python benchmarks/bench_screen.py --sr 16000                 # musicnn's rate
     python benchmarks/bench_screen.py --per-kind 1 --no-real     # garbage only
 """
 
@@ -33,16 +34,16 @@ def _level(x, dbfs):
 def _coloured(rng, n, exponent):
     """Gaussian noise with power spectrum ~ 1 / f**exponent (0 white, 1 pink, 2 brown)."""
     spec = np.fft.rfft(rng.normal(size=n))
-    f = np.fft.rfftfreq(n, 1 / SR)
+    f = np.fft.rfftfreq(n)
     f[0] = f[1]
     return np.fft.irfft(spec / f ** (exponent / 2), n)
 
 
-def garbage(kind, i, seconds=30.0):
-    """The ``i``-th synthetic file of one kind (seeded: the same every run)."""
+def garbage(kind, i, seconds=30.0, sr=SR):
+    """The ``i``-th synthetic file of one kind at ``sr`` Hz (seeded: the same every run)."""
     rng = np.random.default_rng(1000 * KINDS.index(kind) + i)
-    n = int(seconds * SR)
-    t = np.arange(n) / SR
+    n = int(seconds * sr)
+    t = np.arange(n) / sr
     lsb = 1 / 32768
     if kind in ("white noise", "pink noise", "brown noise"):
         exponent = {"white noise": 0, "pink noise": 1, "brown noise": 2}[kind]
@@ -58,7 +59,7 @@ def garbage(kind, i, seconds=30.0):
         x = rng.normal(0, 10 ** (-90 / 20), n)  # a noise floor far below the clicks
         rate = [1.0, 2.0, 4.0, 8.0, None][i % 5]
         at = (
-            np.arange(0, n, int(SR / rate)) if rate else np.sort(rng.choice(n, 40, replace=False))
+            np.arange(0, n, int(sr / rate)) if rate else np.sort(rng.choice(n, 40, replace=False))
         )
         x[at] += rng.uniform(0.3, 0.9) * np.sign(rng.normal(size=len(at)))
         return x
@@ -103,27 +104,30 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--per-kind", type=int, default=5, help="garbage files per kind")
     parser.add_argument("--seconds", type=float, default=30.0, help="length of a garbage file")
+    parser.add_argument("--sr", type=int, default=SR,
+                        help="sample rate of the songs (22050: skgenre's presets; 16000: musicnn)")
     parser.add_argument("--no-real", action="store_true", help="skip the real collections")
     parser.add_argument("--limit", type=int, default=None, help="real tracks per collection")
     args = parser.parse_args(argv)
-    if args.per_kind < 1 or args.seconds <= 0:
-        parser.error("--per-kind must be at least 1 and --seconds positive")
+    if args.per_kind < 1 or args.seconds <= 0 or args.sr < 8000:
+        parser.error("--per-kind must be at least 1, --seconds positive, --sr at least 8000")
 
     from skgenre.inference import _content
     from skgenre.inference._screen import screen_waveform
     from skgenre.io import load_audio
 
-    clip = int(5 * SR)
+    sr = args.sr
+    clip = int(5 * sr)
     times, cpu = [], []  # wall-clock and CPU seconds of each call
 
     def screen(wave, source):
         t0, c0 = time.perf_counter(), time.process_time()
-        err, _ = screen_waveform(wave, SR, clip, source, is_file=False)
+        err, _ = screen_waveform(wave, sr, clip, source, is_file=False)
         times.append(time.perf_counter() - t0)
         cpu.append(time.process_time() - c0)
         return err
 
-    print("## Garbage (synthetic, seeded)\n")
+    print(f"## Garbage (synthetic, seeded, {sr} Hz)\n")
     print("| kind | flagged | reasons |")
     print("|---|---|---|")
     n_flag = n_all = 0
@@ -131,7 +135,7 @@ def main(argv=None):
     for kind in KINDS:
         reasons, hit = set(), 0
         for i in range(args.per_kind):
-            wave = np.clip(garbage(kind, i, args.seconds), -1, 1).astype(np.float32)
+            wave = np.clip(garbage(kind, i, args.seconds, sr), -1, 1).astype(np.float32)
             err = screen(wave, f"{kind} {i}")
             if err is None:
                 missed.append(f"{kind} {i}")
@@ -139,7 +143,7 @@ def main(argv=None):
                 hit += 1
                 reason = str(err).split(": ", 1)[1].split(":")[0]
                 reasons.add(reason)
-                garbage_feats.append((f"{kind} {i}", _content.content_features(wave, SR), reason))
+                garbage_feats.append((f"{kind} {i}", _content.content_features(wave, sr), reason))
         n_flag += hit
         n_all += args.per_kind
         print(f"| {kind} | {hit}/{args.per_kind} | {'; '.join(sorted(reasons))} |")
@@ -151,20 +155,20 @@ def main(argv=None):
     feats = {"whole": [], "5 s": []}
     decode = []
     if real:
-        print("\n## Real music (whole 30-s tracks, and their centre 5 s)\n")
+        print(f"\n## Real music at {sr} Hz (whole 30-s tracks, and their centre 5 s)\n")
         print("| collection | tracks | flagged (whole) | flagged (centre 5 s) | flagged tracks |")
         print("|---|---|---|---|---|")
         for name, files in real.items():
             flagged = {"whole": [], "5 s": []}
             for path in files[: args.limit]:
                 t0 = time.perf_counter()
-                wave = load_audio(path, sr=SR)
+                wave = load_audio(path, sr=sr)
                 decode.append(time.perf_counter() - t0)
                 c = len(wave) // 2
                 for part, w in (("whole", wave), ("5 s", wave[c - clip // 2 : c + clip // 2])):
                     if screen(w, path.name) is not None:
                         flagged[part].append(f"{path.name} ({part})")
-                    feats[part].append((path.name, _content.content_features(w, SR)))
+                    feats[part].append((path.name, _content.content_features(w, sr)))
             n = len(files[: args.limit])
             print(f"| {name} | {n} | {len(flagged['whole'])}/{n} | {len(flagged['5 s'])}/{n} | "
                   f"{', '.join(flagged['whole'] + flagged['5 s']) or '-'} |")

@@ -208,13 +208,13 @@ def predict_songs(
     >>> y = ["quiet"] * 20 + ["loud"] * 20
     >>> pipe = Pipeline([("clip", RandomClip(duration=0.01, sr=1000, random_state=0)),
     ...                  ("clf", LogisticRegression())]).fit(np.abs(X), y)
-    >>> songs = [np.abs(rng.normal(0, 1.0, 1000)), np.abs(rng.normal(0, 0.1, 35))]
+    >>> songs = [np.abs(rng.normal(0, 1.0, 3000)), np.abs(rng.normal(0, 0.1, 35))]
     >>> print(predict_songs(pipe, songs, top_k=1)["error"][0])  # noise is not music
     waveform[0]: white noise: flat spectrum, no tonal or rhythmic structure (if it is ...)
     >>> res = predict_songs(pipe, songs, top_k=1, screen=False)  # these toy songs are noise
     >>> res[["source", "n_clips", "top1_genre"]]
           source  n_clips top1_genre
-    0  waveform[0]      100       loud
+    0  waveform[0]      300       loud
     1  waveform[1]        3      quiet
     """
     check_is_fitted(pipeline)
