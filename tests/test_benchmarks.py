@@ -253,3 +253,24 @@ def test_bench_reproduce_on_real_tracks(gtzan_dir, tmp_path):
     res = json.loads(report.read_text())
     assert res["n_songs"] == 50 and len(res["accuracy"]) == 12
     assert {"fit_cnn", "evaluate_feature", "total"} <= set(res["stages_s"])
+
+
+def test_bench_screen_flags_every_garbage_kind(tmp_path):
+    proc = _run("bench_screen.py", "--per-kind", 1, "--seconds", 5, "--no-real", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    header, rows = _table_rows(proc.stdout)
+    assert header == ["kind", "flagged", "reasons"]
+    assert len(rows) == 11 and rows[-1][1] == "**10/10**", proc.stdout
+    assert "Screen time per song" in proc.stdout
+
+
+def test_bench_screen_on_real_tracks(gtzan_dir, tmp_path):
+    proc = _run("bench_screen.py", "--per-kind", 1, "--seconds", 5, "--limit", 2, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "| GTZAN mini | 2 | 0/2 | 0/2 | - |" in proc.stdout
+    assert "## Margins" in proc.stdout and "| white, pink or brown noise | `steadiness` > 0.52 |" in proc.stdout
+
+
+def test_bench_screen_refuses_zero_files_per_kind(tmp_path):
+    proc = _run("bench_screen.py", "--per-kind", 0, cwd=tmp_path)
+    assert proc.returncode == 2 and "--per-kind" in proc.stderr

@@ -10,6 +10,7 @@ from ._quiet import quiet_tensorflow
 from ._safety import (
     add_max_duration_option,
     add_overwrite_option,
+    add_screen_option,
     add_trust_options,
     protect_streams,
 )
@@ -133,6 +134,7 @@ def build_parser():
     pr.add_argument("--jobs", type=_jobs, default=None, metavar="N",
                     help="files decoded in parallel")
     add_max_duration_option(pr)
+    add_screen_option(pr)
     add_trust_options(pr)
 
     from ._tag import add_tag_parser

@@ -57,6 +57,7 @@ def run_predict(args, out=print):
         res = predict_songs(
             model, args.files, top_k=args.top_k, n_jobs=args.jobs,
             max_duration=getattr(args, "max_duration", 600.0),
+            screen=getattr(args, "screen", True),
         )
     except LimitTooShortError as exc:  # the option is at fault, not the songs: a usage error
         print(f"skgenre predict: error: {max_duration_error(exc)}", file=sys.stderr)

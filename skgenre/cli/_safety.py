@@ -15,6 +15,7 @@ __all__ = [
     "RESULT_FILES",
     "add_max_duration_option",
     "add_overwrite_option",
+    "add_screen_option",
     "add_trust_options",
     "display_name",
     "is_result_file",
@@ -97,6 +98,16 @@ def add_max_duration_option(parser):
         help="judge at most this many seconds of each song; decoding stops there, so memory "
              "is bounded whatever a file's length, and a longer song gets a note "
              "(default: 600; 0: whole songs)",
+    )
+
+
+def add_screen_option(parser):
+    """Add ``--no-screen`` to ``predict``: judge songs that the content screen would refuse."""
+    parser.add_argument(
+        "--no-screen", dest="screen", action="store_false",
+        help="give a genre also to files that sound like noise, test tones, clicks, a DC "
+             "offset or near silence (by default they get an error naming what they sound "
+             "like); unreadable, silent or out-of-range audio is still refused",
     )
 
 

@@ -170,12 +170,13 @@ def _model_error(source, is_file, exc):
         "n_jobs": [Integral, None],
         "on_error": [StrOptions({"report", "raise"})],
         "max_duration": [Interval(Real, 0, None, closed="neither"), None],
+        "screen": ["boolean"],
     },
     prefer_skip_nested_validation=True,
 )
 def predict_songs(
     pipeline, paths_or_waveforms, *, top_k=3, hop=None, n_jobs=None, on_error="report",
-    max_duration=600.0,
+    max_duration=600.0, screen=True,
 ):
     """Predict the genre of whole songs with a pipeline trained on clips.
 
@@ -194,7 +195,10 @@ def predict_songs(
     Garbage gets no genre: a song that fills less than 10 % of one clip, is digital
     silence (peak below -80 dBFS), has samples far outside [-1, 1], or (for a file) is not
     a regular file or has an implausible header (sample rate above 1 MHz, more than 64
-    channels) gets an error in its row instead. Every fault of one song, in decoding, in
+    channels) gets an error in its row instead. So does, with ``screen=True``, a song
+    that is, by what its signal is, not music: white, pink or brown noise, a steady test
+    tone (sine, multi-tone, square wave), a sine sweep, clicks or impulse trains, a DC
+    offset or near silence; the error names what it sounds like. Every fault of one song, in decoding, in
     the features or in the classifier, is that song's error; the other songs still get
     their result.
 
@@ -223,6 +227,12 @@ def predict_songs(
         whatever a file's length (a 1-hour file would otherwise be decoded whole). A song
         that is cut gets a ``warning`` naming the part used. ``None`` judges every song
         whole.
+    screen : bool, default=True
+        Judge what each song's signal is before the model sees it (one short-time Fourier
+        transform of at most 30 s; a few milliseconds): noise, test tones, sweeps, clicks,
+        DC offsets and near silence get an error instead of a genre. ``False`` gives them
+        a genre (e.g. for a model trained on synthetic tones); the checks of length, range
+        and file headers stay.
 
     Returns
     -------
@@ -256,11 +266,13 @@ def predict_songs(
     >>> y = ["quiet"] * 20 + ["loud"] * 20
     >>> pipe = Pipeline([("clip", RandomClip(duration=0.01, sr=1000, random_state=0)),
     ...                  ("clf", LogisticRegression())]).fit(np.abs(X), y)
-    >>> songs = [np.abs(rng.normal(0, 1.0, 1000)), np.abs(rng.normal(0, 0.1, 35))]
-    >>> res = predict_songs(pipe, songs, top_k=1)
+    >>> songs = [np.abs(rng.normal(0, 1.0, 3000)), np.abs(rng.normal(0, 0.1, 35))]
+    >>> print(predict_songs(pipe, songs, top_k=1)["error"][0])  # noise is not music
+    waveform[0]: white noise: flat spectrum, no tonal or rhythmic structure (if it is ...)
+    >>> res = predict_songs(pipe, songs, top_k=1, screen=False)  # these toy songs are noise
     >>> res[["source", "n_clips", "top1_genre"]]
           source  n_clips top1_genre
-    0  waveform[0]      100       loud
+    0  waveform[0]      300       loud
     1  waveform[1]        3      quiet
     """
     check_is_fitted(pipeline)
@@ -322,7 +334,9 @@ def predict_songs(
             if err is None:
                 # Garbage (silence, a few samples, unscaled or overflowing values) gets an
                 # error instead of a confident genre; see _screen.py for the rules.
-                err, more = screen_waveform(wave, sr, n_samples, source, is_file=_is_path(item))
+                err, more = screen_waveform(
+                    wave, sr, n_samples, source, is_file=_is_path(item), content=screen
+                )
                 warn += more
             if err is not None and on_error == "raise":
                 raise err
