@@ -156,7 +156,7 @@ def _pipeline():
 
 
 def measure(cache, *, known_rate=0.95, cv=5, group_by_artist=False, curve_rates=None,
-            networks=NETWORKS, only=None):
+            networks=NETWORKS, only=None, covariances=("ledoit_wolf", "oas")):
     from sklearn.metrics import roc_auc_score
     from sklearn.model_selection import StratifiedGroupKFold
 
@@ -177,10 +177,11 @@ def measure(cache, *, known_rate=0.95, cv=5, group_by_artist=False, curve_rates=
             continue
         X_train = np.hstack([_block(emb[net, layer][0], layer, st) for net, layer, st in parts])
         X_test = np.hstack([_block(emb[net, layer][1], layer, st) for net, layer, st in parts])
-        for covariance in ("ledoit_wolf", "oas"):
+        for covariance, class_means in [(c, m) for m in (True, False) for c in covariances]:
             t0 = time.perf_counter()
             clf = OpenSetClassifier(_pipeline(), known_rate=known_rate, cv=splitter,
-                                    covariance=covariance).fit(X_train, y_train, groups=groups)
+                                    covariance=covariance, class_means=class_means)
+            clf.fit(X_train, y_train, groups=groups)
             score = clf.unknown_score(X_test)[rows]
             proba = clf.predict_proba(X_test)[rows]
             pred = clf.predict(X_test)[rows]
@@ -190,6 +191,7 @@ def measure(cache, *, known_rate=0.95, cv=5, group_by_artist=False, curve_rates=
                 "representation": name,
                 "dims": X_train.shape[1],
                 "covariance": covariance,
+                "centre": "nearest class mean" if class_means else "overall mean",
                 "auroc": roc_auc_score(target, score),
                 "auroc_top_proba": roc_auc_score(target, -proba.max(axis=1)),
                 "known_kept": float(np.mean(pred[kn] != "unknown")),
@@ -211,7 +213,7 @@ def measure(cache, *, known_rate=0.95, cv=5, group_by_artist=False, curve_rates=
                     for r in curve_rates
                 ]
             results.append(row)
-            print(f"{name:48s} {covariance:11s} AUROC {row['auroc']:.3f} "
+            print(f"{name:48s} {covariance:11s} {row['centre']:18s} AUROC {row['auroc']:.3f} "
                   f"(top proba {row['auroc_top_proba']:.3f}) kept {row['known_kept']:.2f} "
                   f"caught {row['unknown_caught']:.2f}", file=sys.stderr, flush=True)
     return results
@@ -222,14 +224,15 @@ def _table(results, where):
         f"Trained on GTZAN mini (100 tracks, 10 genres); tested on Emotify: {UNKNOWN} (50) "
         f"as unknown against {', '.join(KNOWN)} (150) as known. {where}",
         "",
-        "| representation (classifier trained on it) | dims | covariance | AUROC | AUROC of "
-        "1 - top probability | known kept | unknown caught | accuracy on known, all | "
-        "accuracy on known, kept |",
-        "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| representation (classifier trained on it) | dims | distance to | covariance | "
+        "AUROC | AUROC of 1 - top probability | known kept | unknown caught | "
+        "accuracy on known, all | accuracy on known, kept |",
+        "| --- | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in results:
         lines.append(
-            f"| {r['representation']} | {r['dims']} | {r['covariance']} | {r['auroc']:.3f} | "
+            f"| {r['representation']} | {r['dims']} | {r['centre']} | {r['covariance']} | "
+            f"{r['auroc']:.3f} | "
             f"{r['auroc_top_proba']:.3f} | {r['known_kept']:.2f} | {r['unknown_caught']:.2f} | "
             f"{r['known_accuracy_all']:.2f} | {r['known_accuracy_kept']:.2f} |"
         )
@@ -238,7 +241,8 @@ def _table(results, where):
 
 def _curve_table(row):
     lines = [
-        f"Trade-off for {row['representation']} ({row['covariance']}): threshold at the "
+        f"Trade-off for {row['representation']} ({row['centre']}, {row['covariance']}): "
+        "threshold at the "
         "given share of the training tracks' out-of-fold scores.",
         "",
         "| known_rate (training, out of fold) | threshold | Emotify known kept | "
@@ -263,6 +267,8 @@ def main(argv=None):
     parser.add_argument("--curve", action="store_true",
                         help="trade-off table of the first representation's rows")
     parser.add_argument("--only", nargs="+", help="representations to run (names as shown)")
+    parser.add_argument("--covariances", nargs="+", default=["ledoit_wolf", "oas"],
+                        choices=["ledoit_wolf", "oas"])
     parser.add_argument("--json", help="write the results here")
     parser.add_argument("--embed-only", action="store_true",
                         help="compute (and check) the cache only")
@@ -276,7 +282,8 @@ def main(argv=None):
     rates = [0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0] if args.curve else None
     results = measure(args.cache, known_rate=args.known_rate, cv=args.cv,
                       group_by_artist=args.group_by_artist, curve_rates=rates,
-                      networks=args.networks, only=args.only)
+                      networks=args.networks, only=args.only,
+                      covariances=args.covariances)
     where = (f"Threshold: OpenSetClassifier(known_rate={args.known_rate}), "
              f"{args.cv}-fold {'StratifiedGroupKFold by artist' if args.group_by_artist else 'StratifiedKFold by track'} "
              "on mini.")

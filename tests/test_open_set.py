@@ -24,10 +24,15 @@ def _blobs(n_per_class=100, seed=0, d=3):
     return X, y
 
 
-def _manual_score(Z_train, Z, covariance=LedoitWolf):
+def _manual_score(Z_train, y_train, Z, covariance=LedoitWolf, class_means=True):
+    """Mahalanobis distance to the nearest class mean (or to the mean), tied covariance."""
     scaler = StandardScaler().fit(Z_train)
-    cov = covariance().fit(scaler.transform(Z_train))
-    return np.sqrt(cov.mahalanobis(scaler.transform(Z)))
+    S, T = scaler.transform(Z_train), scaler.transform(Z)
+    labels = y_train if class_means else np.zeros(len(y_train))
+    means = {c: S[labels == c].mean(axis=0) for c in np.unique(labels)}
+    residuals = S - np.array([means[c] for c in labels])
+    cov = covariance(assume_centered=True).fit(residuals)
+    return np.sqrt(np.min([cov.mahalanobis(T - m) for m in means.values()], axis=0))
 
 
 def test_far_points_are_unknown_and_near_points_keep_their_class():
@@ -51,7 +56,7 @@ def test_threshold_keeps_known_rate_of_training_points_out_of_fold():
         # the out-of-fold scores are those of a covariance fitted on the other folds
         for train, test in StratifiedKFold(5).split(X, y):
             np.testing.assert_allclose(clf.oof_scores_[test],
-                                       _manual_score(X[train], X[test]))
+                                       _manual_score(X[train], y[train], X[test]))
     # new points of the training distribution: about the same share is kept
     X_new, _ = _blobs(n_per_class=1000, seed=1)
     clf = OpenSetClassifier(LogisticRegression(), known_rate=0.9).fit(X, y)
@@ -70,14 +75,28 @@ def test_predict_is_the_wrapped_classifiers_below_the_threshold():
     np.testing.assert_array_equal(clf.predict_proba(X), clf.estimator_.predict_proba(X))
     np.testing.assert_array_equal(clf.classes_, ["a", "b", "c"])
     # the refit covariance is that of all the training data
-    np.testing.assert_allclose(clf.unknown_score(X), _manual_score(X, X))
+    np.testing.assert_allclose(clf.unknown_score(X), _manual_score(X, y, X))
+
+
+def test_class_means_flag_what_lies_between_the_classes():
+    rng = np.random.default_rng(0)
+    X = np.r_[rng.normal(0, 1, (100, 2)), rng.normal(0, 1, (100, 2)) + [12.0, 0.0]]
+    y = np.repeat(["a", "b"], 100)
+    middle = np.array([[6.0, 0.0]])  # the mean of all the data, far from each class
+    by_class = OpenSetClassifier(LogisticRegression()).fit(X, y)
+    overall = OpenSetClassifier(LogisticRegression(), class_means=False).fit(X, y)
+    assert by_class.predict(middle).tolist() == ["unknown"]
+    assert overall.predict(middle).tolist() != ["unknown"]
+    assert by_class.centres_.shape == (2, 2) and overall.centres_.shape == (1, 2)
+    np.testing.assert_allclose(overall.unknown_score(X[:5]),
+                               _manual_score(X, y, X[:5], class_means=False))
 
 
 def test_oas_covariance():
     X, y = _blobs()
     clf = OpenSetClassifier(LogisticRegression(), covariance="oas").fit(X, y)
     assert isinstance(clf.covariance_, OAS)
-    np.testing.assert_allclose(clf.unknown_score(X[:5]), _manual_score(X, X[:5], OAS))
+    np.testing.assert_allclose(clf.unknown_score(X[:5]), _manual_score(X, y, X[:5], OAS))
 
 
 def test_pipeline_is_scored_in_the_input_of_its_final_step():
@@ -91,13 +110,13 @@ def test_pipeline_is_scored_in_the_input_of_its_final_step():
     assert open_plain.predict(odd).tolist() == ["unknown"]
     assert open_pipe.predict(odd).tolist() != ["unknown"]
     Z = open_pipe.estimator_[:-1].transform(X)
-    np.testing.assert_allclose(open_pipe.unknown_score(X), _manual_score(Z, Z))
+    np.testing.assert_allclose(open_pipe.unknown_score(X), _manual_score(Z, y, Z))
     # out of fold, the representation itself is refitted on the training folds only
     for train, test in StratifiedKFold(5).split(X, y):
         rep = clone(first).fit(X[train], y[train])
         np.testing.assert_allclose(
             open_pipe.oof_scores_[test],
-            _manual_score(rep.transform(X[train]), rep.transform(X[test])),
+            _manual_score(rep.transform(X[train]), y[train], rep.transform(X[test])),
         )
 
 
@@ -107,7 +126,8 @@ def test_groups_reach_the_splitter():
     clf = OpenSetClassifier(LogisticRegression(), cv=GroupKFold(3)).fit(X, y, groups=groups)
     for train, test in GroupKFold(3).split(X, y, groups):
         assert not set(groups[train]) & set(groups[test])
-        np.testing.assert_allclose(clf.oof_scores_[test], _manual_score(X[train], X[test]))
+        np.testing.assert_allclose(clf.oof_scores_[test],
+                                   _manual_score(X[train], y[train], X[test]))
     with pytest.raises(ValueError, match=r"cv=GroupKFold.*groups"):
         OpenSetClassifier(LogisticRegression(), cv=GroupKFold(3)).fit(X, y)
 

@@ -54,7 +54,8 @@ class OpenSetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     the standardised musicnn embedding of :func:`~skgenre.make_embedding_pipeline`), or
     ``X`` itself for any other classifier. The representation is standardised and a shrunk
     covariance (Ledoit-Wolf or OAS) is fitted to it; the novelty score of a track
-    (:meth:`unknown_score`) is its Mahalanobis distance to the training tracks.
+    (:meth:`unknown_score`) is its Mahalanobis distance to the nearest class mean of the
+    training tracks (or to their overall mean, ``class_means=False``).
 
     The threshold on that score is fitted by cross-validation so that a share
     ``known_rate`` of known music is kept: for each fold, the representation (all steps but
@@ -86,6 +87,12 @@ class OpenSetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         The shrunk covariance estimator (:class:`~sklearn.covariance.LedoitWolf` or
         :class:`~sklearn.covariance.OAS`); with a few hundred tracks and hundreds of
         dimensions, the empirical covariance would be singular.
+    class_means : bool, default=True
+        Score the distance to the nearest class mean, with one covariance of the
+        within-class residuals shared by all classes, rather than the distance to the mean
+        of all the training data (K. Lee et al., "A simple unified framework for detecting
+        out-of-distribution samples and adversarial attacks", NeurIPS 2018). A song far
+        from every genre but near the middle of them all is then unknown too.
 
     Attributes
     ----------
@@ -102,8 +109,11 @@ class OpenSetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         ``np.quantile(oof_scores_, rate, method="inverted_cdf")``).
     scaler_ : StandardScaler
         Standardises the representation of all the training data.
+    centres_ : ndarray of shape (n_classes, n_dims) or (1, n_dims)
+        The class means (or the overall mean) of the standardised representation.
     covariance_ : LedoitWolf or OAS
-        The shrunk covariance of the standardised representation of all the training data.
+        The shrunk covariance of the standardised representation of all the training data
+        around ``centres_`` (fitted with ``assume_centered=True`` to the residuals).
     n_features_in_ : int
         Number of features of ``X``; only set when ``estimator_`` or this meta-estimator
         (for a non-Pipeline ``estimator``) has it.
@@ -153,6 +163,7 @@ class OpenSetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         "cv": ["cv_object"],
         "unknown_label": [str, Integral, None],
         "covariance": [StrOptions(set(_COVARIANCES))],
+        "class_means": ["boolean"],
     }
 
     def __init__(
@@ -163,12 +174,14 @@ class OpenSetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         cv=5,
         unknown_label="unknown",
         covariance="ledoit_wolf",
+        class_means=True,
     ):
         self.estimator = estimator
         self.known_rate = known_rate
         self.cv = cv
         self.unknown_label = unknown_label
         self.covariance = covariance
+        self.class_means = class_means
 
     # The wrapped estimator's own parameters are validated by its fit, not skipped here.
     @_fit_context(prefer_skip_nested_validation=False)
@@ -223,7 +236,7 @@ class OpenSetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         if _is_pipeline(self.estimator_) and hasattr(self.estimator_, "n_features_in_"):
             self.n_features_in_ = self.estimator_.n_features_in_
         Z = _represent(_prefix(self.estimator_), X)
-        self.scaler_, self.covariance_ = self._fit_distance(Z)
+        self.scaler_, self.centres_, self.covariance_ = self._fit_distance(Z, y)
         return self
 
     def unknown_score(self, X):
@@ -238,12 +251,13 @@ class OpenSetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         -------
         score : ndarray of shape (n_samples,)
             The Mahalanobis distance of each input's standardised representation to the
-            training data's, with the shrunk covariance; in the units of ``threshold_``.
+            nearest of ``centres_``, with the shrunk covariance; in the units of
+            ``threshold_``.
         """
         check_is_fitted(self)
         X = self._check_X(X, reset=False)
         Z = _represent(_prefix(self.estimator_), X)
-        return _distance(self.scaler_, self.covariance_, Z)
+        return _distance(self.scaler_, self.centres_, self.covariance_, Z)
 
     def predict(self, X):
         """The wrapped classifier's prediction, or ``unknown_label`` above the threshold.
@@ -329,10 +343,18 @@ class OpenSetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             return X
         return validate_data(self, X, reset=reset)
 
-    def _fit_distance(self, Z):
+    def _fit_distance(self, Z, y):
         scaler = StandardScaler().fit(Z)
-        cov = _COVARIANCES[self.covariance]().fit(scaler.transform(Z))
-        return scaler, cov
+        S = scaler.transform(Z)
+        if self.class_means:
+            classes, index = np.unique(y, return_inverse=True)
+            centres = np.stack([S[index == k].mean(axis=0) for k in range(len(classes))])
+            residuals = S - centres[index]
+        else:
+            centres = S.mean(axis=0, keepdims=True)
+            residuals = S - centres
+        cov = _COVARIANCES[self.covariance](assume_centered=True).fit(residuals)
+        return scaler, centres, cov
 
     def _out_of_fold_scores(self, X, y, groups):
         n = _num_samples(X)
@@ -359,8 +381,8 @@ class OpenSetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             prefix = _prefix(self.estimator)
             if prefix is not None:
                 prefix = clone(prefix).fit(X_train, y[train])
-            scaler, cov = self._fit_distance(_represent(prefix, X_train))
-            scores[test] = _distance(scaler, cov, _represent(prefix, X_test))
+            scaler, centres, cov = self._fit_distance(_represent(prefix, X_train), y[train])
+            scores[test] = _distance(scaler, centres, cov, _represent(prefix, X_test))
         missed = np.isnan(scores)
         if missed.any():
             raise ValueError(
@@ -389,10 +411,13 @@ def _represent(prefix, X):
     return check_array(Z, dtype=np.float64, input_name="representation")
 
 
-def _distance(scaler, cov, Z):
-    # mahalanobis() gives the squared distance; the square root keeps the score in the
-    # units of the standardised features
-    return np.sqrt(np.maximum(cov.mahalanobis(scaler.transform(Z)), 0.0))
+def _distance(scaler, centres, cov, Z):
+    """Mahalanobis distance of each row to the nearest centre."""
+    S = scaler.transform(Z)
+    # mahalanobis() gives the squared distance (the covariance is centred at 0); the
+    # square root keeps the score in the units of the standardised features
+    squared = np.min([cov.mahalanobis(S - c) for c in centres], axis=0)
+    return np.sqrt(np.maximum(squared, 0.0))
 
 
 def _placeholder(n):
