@@ -101,16 +101,17 @@ def embeddings(cache, networks=NETWORKS):
     return out
 
 
-def check_cache(cache, n=2):
+def check_cache(cache, n=2, networks=NETWORKS):
     """The cached embeddings of the first ``n`` training tracks are MusicnnEmbedding's."""
     from skgenre import AudioLoader, MusicnnEmbedding
 
     train = [str(p) for p in _tracks()[0][:n]]
     waves = AudioLoader(sr=22050).fit_transform(train)
-    for (network, layer), (X_train, _) in embeddings(cache).items():
+    for (network, layer), (X_train, _) in embeddings(cache, networks).items():
         ref = MusicnnEmbedding(network, layer, ("mean", "std")).fit_transform(waves)
         np.testing.assert_allclose(X_train[:n], ref, rtol=1e-5, atol=1e-6)
-    print(f"cache checked against MusicnnEmbedding on {n} tracks", file=sys.stderr)
+    print(f"cache of {', '.join(networks)} checked against MusicnnEmbedding on {n} tracks",
+          file=sys.stderr)
 
 
 def mini_artists():
@@ -277,7 +278,7 @@ def main(argv=None):
         raise SystemExit(f"needs {MINI} and {EMOTIFY}")
     if args.embed_only:
         embeddings(args.cache, args.networks)
-        check_cache(args.cache)
+        check_cache(args.cache, networks=args.networks)
         return
     rates = [0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0] if args.curve else None
     results = measure(args.cache, known_rate=args.known_rate, cv=args.cv,
