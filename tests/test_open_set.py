@@ -120,6 +120,22 @@ def test_pipeline_is_scored_in_the_input_of_its_final_step():
         )
 
 
+def _parse(rows):
+    return np.array([[float(v) for v in row.split(",")] for row in rows])
+
+
+def test_pipeline_input_need_not_be_numeric():
+    """A pipeline of files or text validates its own input; the wrapper does not."""
+    from sklearn.preprocessing import FunctionTransformer
+
+    X, y = _blobs()
+    text = [",".join(map(str, row)) for row in X]
+    pipe = make_pipeline(FunctionTransformer(_parse), StandardScaler(), LogisticRegression())
+    clf = OpenSetClassifier(pipe).fit(text, y)
+    assert clf.predict(["0,0,0", "60,60,60"]).tolist() == ["a", "unknown"]
+    assert not hasattr(clf, "n_features_in_")
+
+
 def test_groups_reach_the_splitter():
     X, y = _blobs()
     groups = np.arange(len(y)) % 7
