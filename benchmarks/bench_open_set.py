@@ -32,7 +32,7 @@ import sys
 import time
 from pathlib import Path
 
-import _common  # noqa: F401  (puts the checkout first on sys.path)
+import _common  # puts the checkout first on sys.path
 import numpy as np
 
 SHARED = _common.SHARED
@@ -64,7 +64,12 @@ def _embed_all_layers(network, paths):
     whole tracks decoded at 22050 Hz, with one run of the network per track for all layers
     (checked against MusicnnEmbedding by :func:`check_cache`).
     """
-    from skgenre.embeddings._musicnn import _engine, _pool, musicnn_logmel, musicnn_patches
+    from skgenre.embeddings._musicnn import (
+        _engine,
+        _pool,
+        musicnn_logmel,
+        musicnn_patches,
+    )
     from skgenre.io import load_audio
 
     engine = _engine(network, None)
@@ -222,12 +227,12 @@ def measure(cache, *, known_rate=0.95, cv=5, group_by_artist=False, curve_rates=
 
 def _table(results, where):
     lines = [
-        f"Trained on GTZAN mini (100 tracks, 10 genres); tested on Emotify: {UNKNOWN} (50) "
-        f"as unknown against {', '.join(KNOWN)} (150) as known. {where}",
+        (f"Trained on GTZAN mini (100 tracks, 10 genres); tested on Emotify: {UNKNOWN} (50) "
+         f"as unknown against {', '.join(KNOWN)} (150) as known. {where}"),
         "",
-        "| representation (classifier trained on it) | dims | distance to | covariance | "
-        "AUROC | AUROC of 1 - top probability | known kept | unknown caught | "
-        "accuracy on known, all | accuracy on known, kept |",
+        ("| representation (classifier trained on it) | dims | distance to | covariance | "
+         "AUROC | AUROC of 1 - top probability | known kept | unknown caught | "
+         "accuracy on known, all | accuracy on known, kept |"),
         "| --- | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in results:
@@ -242,12 +247,11 @@ def _table(results, where):
 
 def _curve_table(row):
     lines = [
-        f"Trade-off for {row['representation']} ({row['centre']}, {row['covariance']}): "
-        "threshold at the "
-        "given share of the training tracks' out-of-fold scores.",
+        (f"Trade-off for {row['representation']} ({row['centre']}, {row['covariance']}): "
+         "threshold at the given share of the training tracks' out-of-fold scores."),
         "",
-        "| known_rate (training, out of fold) | threshold | Emotify known kept | "
-        "Emotify electronic caught |",
+        ("| known_rate (training, out of fold) | threshold | Emotify known kept | "
+         "Emotify electronic caught |"),
         "| ---: | ---: | ---: | ---: |",
     ]
     for c in row["curve"]:
