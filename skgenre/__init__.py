@@ -20,6 +20,7 @@ _LAZY = {
     "MelSpectrogram": "skgenre.features",
     "MinMaxThenNormalize": "skgenre.preprocessing",
     "MusicnnEmbedding": "skgenre.embeddings",
+    "OpenSetClassifier": "skgenre.models",
     "PixelDropoutNoise": "skgenre.preprocessing",
     "RandomClip": "skgenre.preprocessing",
     "RowMeanVectorizer": "skgenre.features",

@@ -103,6 +103,7 @@ TRUSTED_TYPES = (
     "skgenre.features._paper26.FeatureExtractor26",
     "skgenre.io._loader.AudioLoader",
     "skgenre.models._classifier.GenreClassifier",
+    "skgenre.models._open_set.OpenSetClassifier",
     "skgenre.models._track.TrackClassifier",
     "skgenre.preprocessing._clip.RandomClip",
     "skgenre.preprocessing._noise.PixelDropoutNoise",

@@ -8,6 +8,7 @@ from .._lazy import attach as _attach
 
 _LAZY = {
     "GenreClassifier": "skgenre.models._classifier",
+    "OpenSetClassifier": "skgenre.models._open_set",
     "PRESETS": "skgenre.models._presets",
     "TrackClassifier": "skgenre.models._track",
     "build_cnn": "skgenre.models._networks",
