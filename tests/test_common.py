@@ -49,6 +49,12 @@ def _instances():
         "GenreClassifier": lambda cls: cls(random_state=0),
         # small batches: the checks' inputs are many tiny waveforms, one patch each
         "MusicnnEmbedding": lambda cls: cls(sr=16000, batch_size=8),
+        # Generic scores (link="identity", positional column names) so that the checks'
+        # random features work; calibrated, so that it learns their classes. The
+        # probability (logit) path and the uncalibrated path: test_zero_shot.py.
+        "ZeroShotGenreClassifier": lambda cls: cls(
+            mapping={"a": ["x0"], "b": ["x1"]}, tags=None, link="identity", calibrate=True
+        ),
     }
     out = []
     for cls in _public_estimator_classes():
