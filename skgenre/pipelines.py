@@ -358,7 +358,7 @@ def make_zero_shot_pipeline(
     genres : {"gtzan", "emotify"} or dict, default="gtzan"
         The classifier's ``mapping``: a built-in genre -> tags mapping or your own
         (``{"rock": ["MSD:rock", "MTT:rock"], ...}``, tags of
-        :data:`~skgenre.models.MUSICNN_TAG_COLUMNS`).
+        ``skgenre.models.MUSICNN_TAG_COLUMNS``).
     calibrate : bool, default=False
         False: ``fit`` learns nothing (it records the genres of ``y``, or all the
         mapping's genres when fitted without ``y``). True: ``fit(files, y)`` calibrates

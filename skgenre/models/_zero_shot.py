@@ -72,19 +72,19 @@ class ZeroShotGenreClassifier(ClassifierMixin, BaseEstimator):
     Its input ``X`` is a matrix of tag probabilities, one row per track, such as the
     whole-track mean taggrams of both musicnn networks that
     :func:`~skgenre.make_zero_shot_pipeline` computes (columns
-    :data:`MUSICNN_TAG_COLUMNS`). Keeping the audio out of the classifier lets tag scores
+    ``skgenre.models.MUSICNN_TAG_COLUMNS``). Keeping the audio out of the classifier lets tag scores
     computed once be reused, and lets the classifier be tested on small arrays.
 
     Parameters
     ----------
     mapping : {"gtzan", "emotify"} or dict of str to str or list of str, default="gtzan"
         Genre -> tag(s). ``"gtzan"``: GTZAN's ten genres; ``"emotify"``: classical,
-        electronic, pop and rock (see :data:`ZERO_SHOT_MAPPINGS`). A tag is a column name
+        electronic, pop and rock (see ``skgenre.models.ZERO_SHOT_MAPPINGS``). A tag is a column name
         of ``X`` (``"MSD:rock"``), or a bare tag (``"rock"``) meaning that tag of every
         network that has it.
     tags : "musicnn", list of str or None, default="musicnn"
         Names of the columns of ``X``: ``"musicnn"``, the 100 columns of
-        :data:`MUSICNN_TAG_COLUMNS`; a list, one name per column; None, the positional
+        ``skgenre.models.MUSICNN_TAG_COLUMNS``; a list, one name per column; None, the positional
         names ``"x0"``, ``"x1"``, ... (for generic features).
     link : {"logit", "identity"}, default="logit"
         How a genre's tags are combined: the mean of their log-odds (``X`` must hold
