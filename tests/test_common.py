@@ -53,6 +53,12 @@ def _instances():
         "OpenSetClassifier": lambda cls: cls(LogisticRegression(), unknown_label=-99),
         # small batches: the checks' inputs are many tiny waveforms, one patch each
         "MusicnnEmbedding": lambda cls: cls(sr=16000, batch_size=8),
+        # Generic scores (link="identity", positional column names) so that the checks'
+        # random features work; calibrated, so that it learns their classes. The
+        # probability (logit) path and the uncalibrated path: test_zero_shot.py.
+        "ZeroShotGenreClassifier": lambda cls: cls(
+            mapping={"a": ["x0"], "b": ["x1"]}, tags=None, link="identity", calibrate=True
+        ),
     }
     out = []
     for cls in _public_estimator_classes():

@@ -406,3 +406,86 @@ def test_gtzan_check_files_decode(tmp_path):
     assert str(cut) not in g.filenames and len(g.filenames) == len(g.target) == 4
     with pytest.raises(InvalidParameterError):
         load_gtzan(tmp_path, check_files="full")
+
+
+# --- artists ----------------------------------------------------------------------------------
+
+
+def test_gtzan_artists_shipped_and_aligned(toy_root):
+    from skgenre.datasets import load_gtzan_artists
+
+    artists = load_gtzan_artists()
+    assert len(artists) == 1000
+    assert artists["blues.00000"] == "John Lee Hooker" and artists["rock.00099"] is not None
+    assert sum(a is None for a in artists.values()) == 81
+    assert artists["classical.00059"] is None  # unknown in Sturm's index
+    g = load_gtzan(toy_root)
+    assert g.artists.shape == g.filenames.shape
+    for f, a in zip(g.filenames, g.artists):
+        stem = Path(f).stem
+        assert a == (artists[stem] or f"unknown:{stem}")
+    # a kept subset stays aligned
+    sub = load_gtzan(toy_root, genres=["country"])
+    assert sub.artists.tolist() == ["Faith Hill", "Patty Loveless", "unknown:country.00002"]
+
+
+def test_gtzan_unknown_artists_are_their_own_groups():
+    from skgenre.datasets._artists import gtzan_artist_groups
+
+    groups = gtzan_artist_groups(["classical.00059", "classical.00061", "blues.00000"])
+    assert groups.tolist() == ["unknown:classical.00059", "unknown:classical.00061",
+                               "John Lee Hooker"]
+
+
+def test_genre_folders_tracks_csv(tmp_path):
+    from skgenre.datasets import load_genre_folders
+
+    for name in ("rock/a.wav", "rock/b.wav", "pop/c.wav", "pop/sub/d.wav"):
+        _tone(tmp_path / name)
+    assert load_genre_folders(tmp_path).artists is None  # no tracks.csv, not GTZAN
+    (tmp_path / "tracks.csv").write_text(
+        "file,genre,artist,title\n"
+        "rock/a.wav,rock,X,one\n"
+        "rock/b.wav,rock,,two\n"
+        "pop/sub/d.wav,pop,X,four\n"
+    )
+    data = load_genre_folders(tmp_path)
+    names = [Path(p).name for p in data.filenames]
+    assert dict(zip(names, data.artists)) == {
+        "c.wav": "unknown:pop/c.wav",  # no row: its own group
+        "d.wav": "X",
+        "a.wav": "X",
+        "b.wav": "unknown:rock/b.wav",  # empty artist: its own group
+    }
+
+
+def test_genre_folders_tracks_csv_bad_input(tmp_path):
+    from skgenre import DatasetError
+    from skgenre.datasets import load_genre_folders
+
+    _tone(tmp_path / "rock" / "a.wav")
+    _tone(tmp_path / "pop" / "b.wav")
+    (tmp_path / "tracks.csv").write_text("file,artist\nrock/a.wav,X\nrock/gone.wav,Y\n")
+    with pytest.raises(DatasetError, match=r"names 1 file\(s\) that are not.*'rock/gone.wav'"):
+        load_genre_folders(tmp_path)
+    (tmp_path / "tracks.csv").write_text("path,performer\nrock/a.wav,X\n")
+    with pytest.raises(DatasetError, match=r"lacks the column\(s\) \['file', 'artist'\]"):
+        load_genre_folders(tmp_path)
+
+
+def test_genre_folders_artists_of_gtzan_layout(toy_root):
+    from skgenre.datasets import load_genre_folders
+
+    assert_array_equal(load_genre_folders(toy_root).artists, load_gtzan(toy_root).artists)
+
+
+def test_emotify_artists(tmp_path):
+    from conftest import SHARED
+    from skgenre.datasets import load_genre_folders
+
+    root = SHARED / "data" / "emotify"
+    if not (root / "tracks.csv").is_file():
+        pytest.skip(f"Emotify not found at {root}")
+    data = load_genre_folders(root)
+    assert len(data.filenames) == 200 and not any(a.startswith("unknown:") for a in data.artists)
+    assert data.artists[0] == "Voices of Music"

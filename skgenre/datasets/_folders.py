@@ -80,12 +80,22 @@ def load_genre_folders(root, *, n_per_genre=None, n_jobs=None, check="decode"):
             Whether the collection is laid out and named as GTZAN is.
         base : str
             The folder that holds the genre folders.
+        artists : ndarray of shape (n_songs,) of str, or None
+            The artist of each song, the ``groups`` of artist-disjoint cross-validation
+            (:class:`~skgenre.evaluation.StratifiedArtistKFold`). Read from a
+            ``tracks.csv`` beside the genre folders (in ``base``, else in ``root``) with at
+            least the columns ``file`` (each song's path relative to that folder, ``/``
+            separated, e.g. ``rock/song.ogg``) and ``artist``; other columns are ignored.
+            A song without a row, or with an empty artist, is its own group
+            ``"unknown:<file>"``. Without a ``tracks.csv``: Sturm's artist index when
+            ``layout`` is ``"gtzan"`` (as :func:`load_gtzan`), else None.
 
     Raises
     ------
     skgenre.DatasetError
         If ``root`` is not a folder, holds no genre folder, or a genre folder holds no
-        usable song (its files and why are named).
+        usable song (its files and why are named); if ``tracks.csv`` lacks the ``file``
+        or ``artist`` column, or names files that are not there.
 
     See Also
     --------
@@ -109,6 +119,11 @@ def load_genre_folders(root, *, n_per_genre=None, n_jobs=None, check="decode"):
     (['jazz', 'rock'], [0, 1], 'folders')
     >>> [(Path(p).name, why) for p, why in data.skipped]
     [('cover.jpg', 'unsupported or unrecognised audio format (...)')]
+    >>> print(data.artists)
+    None
+    >>> _ = (root / "tracks.csv").write_text("file,artist\\njazz/Miles - So What.wav,Miles Davis\\n")
+    >>> load_genre_folders(root).artists.tolist()
+    ['Miles Davis', 'unknown:rock/live/01 intro.flac']
     """
     root = Path(root)
     if not root.is_dir():
@@ -162,6 +177,7 @@ def load_genre_folders(root, *, n_per_genre=None, n_jobs=None, check="decode"):
     )
     filenames = np.array([p for g in genres for p in songs[g]], dtype=str)
     target = np.repeat(np.arange(len(genres), dtype=np.int64), [len(songs[g]) for g in genres])
+    artists = _artists(root, base, filenames, gtzan)
     return Bunch(
         filenames=filenames,
         target=target,
@@ -169,6 +185,7 @@ def load_genre_folders(root, *, n_per_genre=None, n_jobs=None, check="decode"):
         skipped=sorted(skipped),
         layout="gtzan" if gtzan else "folders",
         base=str(base),
+        artists=artists,
     )
 
 
@@ -185,6 +202,17 @@ def _decoding(paths, n_wanted, parallel, skipped):
             else:
                 skipped.append((path, why))
     return kept
+
+
+def _artists(root, base, filenames, gtzan):
+    from ._artists import TRACKS_CSV, folder_artist_groups, gtzan_artist_groups
+
+    for folder in dict.fromkeys([base, root]):
+        if (folder / TRACKS_CSV).is_file():
+            return folder_artist_groups(folder, filenames)
+    if gtzan:
+        return gtzan_artist_groups([Path(f).stem for f in filenames])
+    return None
 
 
 def _base(root):

@@ -260,6 +260,12 @@ def load_gtzan(root, *, split=None, genres=None, return_X_y=False, check_files=T
             Index of each clip's genre in ``target_names``.
         target_names : list of str
             Sorted genre names.
+        artists : ndarray of shape (n_clips,) of str
+            The artist of each clip from Sturm's index of GTZAN (shipped with skgenre, see
+            :func:`load_gtzan_artists`), the ``groups`` of artist-disjoint
+            cross-validation (:class:`~skgenre.evaluation.StratifiedArtistKFold`). A clip
+            whose artist is unknown (81 of the 1000) is its own group,
+            ``"unknown:<clip>"`` (e.g. ``"unknown:classical.00059"``).
         split : ndarray of shape (n_clips,) of str
             Split of each clip (only when ``split`` is given).
         DESCR : str
@@ -288,6 +294,8 @@ def load_gtzan(root, *, split=None, genres=None, return_X_y=False, check_files=T
     >>> gtzan = load_gtzan(root)
     >>> gtzan.target_names, gtzan.target.tolist()
     (['blues', 'classical', 'country'], [0, 0, 1, 1, 2, 2])
+    >>> gtzan.artists[:2].tolist()
+    ['John Lee Hooker', 'John Lee Hooker']
     >>> X, y = load_gtzan(root, genres=["country"], return_X_y=True)
     >>> [x.split("genres")[-1].replace("\\\\", "/") for x in X], y.tolist()
     (['/country/country.00000.wav', '/country/country.00001.wav'], [0, 0])
@@ -368,7 +376,15 @@ def load_gtzan(root, *, split=None, genres=None, return_X_y=False, check_files=T
     target = np.array([index[g] for g, _, _ in clips], dtype=np.int64)
     if return_X_y:
         return filenames, target
-    bunch = Bunch(filenames=filenames, target=target, target_names=names, DESCR=DESCR)
+    from ._artists import gtzan_artist_groups
+
+    bunch = Bunch(
+        filenames=filenames,
+        target=target,
+        target_names=names,
+        artists=gtzan_artist_groups([stem for _, stem, _ in clips]),
+        DESCR=DESCR,
+    )
     if clip_split is not None:
         bunch.split = np.array([clip_split[stem] for _, stem, _ in clips], dtype=str)
     return bunch
