@@ -22,8 +22,14 @@ def main():
     data = where.parent / "datasets" / "data"
     shipped = sorted(p.name for p in data.iterdir())
     print("package data:", ", ".join(shipped))
-    for name in ("train_filtered.txt", "valid_filtered.txt", "test_filtered.txt"):
+    for name in ("train_filtered.txt", "valid_filtered.txt", "test_filtered.txt",
+                 "gtzan_artists.csv"):
         assert name in shipped, f"{name} missing from the wheel"
+
+    from skgenre.datasets import load_gtzan_artists
+
+    artists = load_gtzan_artists()
+    assert len(artists) == 1000 and artists["blues.00000"] == "John Lee Hooker", artists
 
     from skgenre.evaluation import filtered_split
 
