@@ -25,6 +25,14 @@ Two file formats exist:
 
 Both writers are atomic (see :func:`skgenre.utils.atomic_write`): a failed or interrupted
 save leaves an existing model file untouched, and a reader sees the old or the new file.
+
+A safe file is checked before it is believed: its zip directory must end the file (a file
+cut short is said to be truncated); every member's declared size counts against
+``max_size`` of :func:`load_model` before anything is decompressed (also the members of the
+zips inside it: the skops file and each ``.keras`` network), so a zip bomb costs no
+memory; only stored and deflated members are read, each to its declared size and no
+further; JSON that is nested deeper than any model skgenre writes is refused. Every fault
+is a :class:`~skgenre.ModelFileError` naming the file and the cause.
 """
 
 import copy
@@ -44,13 +52,28 @@ from pathlib import Path
 from ._errors import ModelFileError, VersionMismatchWarning
 from ._version import __version__
 
-__all__ = ["TRUSTED_TYPES", "load_model", "save_model"]
+__all__ = ["MAX_MODEL_SIZE", "TRUSTED_TYPES", "load_model", "save_model"]
 
 _MAGIC = "skgenre-model"
 _FORMAT = 1  # joblib envelope
 _SAFE_FORMAT = 2  # zip of manifest + skops + .keras files
 _MANIFEST = "skgenre-model.json"
 _ESTIMATOR = "estimator.skops"
+
+# Default bound on the bytes a model file may make load_model hold: the file itself, and
+# the declared uncompressed sizes of its members and of the members of the zips inside
+# it. The biggest model skgenre makes is about 5 MB by this count (the tuned feature
+# pipeline with track=True: 5.4 MB; the tuned CNN pipeline: 2.8 MB).
+MAX_MODEL_SIZE = 1 << 30
+# A manifest is a few hundred bytes, two levels deep.
+_MAX_MANIFEST_BYTES = 1 << 20
+_MAX_MANIFEST_DEPTH = 16
+# JSON nesting of skops' schema and Keras' config: skgenre's deepest model reaches 36
+# (a pipeline inside TrackClassifier); deeper structure is refused before skops or Keras
+# walk it recursively (Python's recursion limit is about 1000 frames).
+_MAX_NESTING = 256
+_ZIP_END = b"PK\x05\x06"
+_READABLE_COMPRESSION = frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED})
 
 # envelope key -> distributions that provide it (the first one installed wins)
 _DISTRIBUTIONS = {
@@ -74,6 +97,7 @@ TRUSTED_TYPES = (
     "scikeras.utils.transformers.TargetReshaper",
     "skgenre._persist._NetworkRef",
     "skgenre.embeddings._musicnn.MusicnnEmbedding",
+    "skgenre.evaluation._artist_folds.StratifiedArtistKFold",
     "skgenre.evaluation._protocols.StratifiedTrackKFold",
     "skgenre.features._extended.FeatureExtractor",
     "skgenre.features._mel.MelSpectrogram",
@@ -82,7 +106,9 @@ TRUSTED_TYPES = (
     "skgenre.io._loader.AudioLoader",
     "skgenre.models._classifier.GenreClassifier",
     "skgenre.models._target.LabelIndexEncoder",
+    "skgenre.models._open_set.OpenSetClassifier",
     "skgenre.models._track.TrackClassifier",
+    "skgenre.models._zero_shot.ZeroShotGenreClassifier",
     "skgenre.preprocessing._clip.RandomClip",
     "skgenre.preprocessing._noise.PixelDropoutNoise",
     "skgenre.preprocessing._scaling.MinMaxThenNormalize",
@@ -496,7 +522,7 @@ def save_model(estimator, path, *, format="safe", compress=3):
 # -- loading --------------------------------------------------------------------------------
 
 
-def _read_model_bytes(path):
+def _read_model_bytes(path, max_size=None):
     """The file's bytes, read once (hashing and loading then see the same content)."""
     try:
         st = os.stat(path)
@@ -515,6 +541,11 @@ def _read_model_bytes(path):
         )
     if st.st_size == 0:
         raise ModelFileError(f"model file {str(path)!r} is empty; it is not a skgenre model.")
+    if max_size is not None and st.st_size > max_size:
+        raise ModelFileError(
+            f"model file {str(path)!r} has {st.st_size} bytes, more than max_size="
+            f"{max_size}; it was not read. {_RAISE_BOUND}"
+        )
     try:
         with open(path, "rb") as f:
             return f.read()
@@ -540,7 +571,8 @@ def _check_sha256(path, data, sha256):
         )
 
 
-def load_model(path, *, trust_pickle=False, sha256=None, trusted_types=None, engine="auto"):
+def load_model(path, *, trust_pickle=False, sha256=None, trusted_types=None,
+               max_size=MAX_MODEL_SIZE, engine="auto"):
     """Load a model saved with :func:`save_model`.
 
     A file in the safe format (the default of :func:`save_model`) is loaded without
@@ -562,6 +594,11 @@ def load_model(path, *, trust_pickle=False, sha256=None, trusted_types=None, eng
     trusted_types : list of str or None, default=None
         Further type names (``"module.Class"``) that a safe file may hold, e.g. for a
         transformer of your own; :func:`save_model` warns with the list a file needs.
+    max_size : int, default=MAX_MODEL_SIZE (1 GiB)
+        The most bytes the file may make this function hold: the file's size, and for
+        the safe format the uncompressed sizes its zip directories declare (the zips
+        inside it included), checked before anything is decompressed. The biggest
+        model skgenre makes counts about 5 MB; raise it only for a bigger model you trust.
     engine : {"auto", "numpy", "keras"}, default="auto"
         What computes the model's networks. ``"numpy"``: a NumPy forward pass of the
         saved weights (:class:`~skgenre.models.NumpyNetwork`); loading a safe file and
@@ -581,8 +618,10 @@ def load_model(path, *, trust_pickle=False, sha256=None, trusted_types=None, eng
     ------
     ModelFileError
         If the file does not exist, is empty, is not a regular file, does not match
-        ``sha256``, is pickle-based and not trusted, holds untrusted types, or is not a
-        model saved by skgenre (for instance a text or an audio file).
+        ``sha256``, is pickle-based and not trusted, holds untrusted types, is bigger
+        than ``max_size`` (or declares more), is truncated or damaged (a corrupt member,
+        a wrong checksum, structure nested deeper than any model), or is not a model
+        saved by skgenre (for instance a text or an audio file).
 
     Warns
     -----
@@ -614,12 +653,14 @@ def load_model(path, *, trust_pickle=False, sha256=None, trusted_types=None, eng
     check_engine(engine)
     if isinstance(path, bytes):
         path = os.fsdecode(path)
+    if isinstance(max_size, bool) or not isinstance(max_size, int) or max_size < 1:
+        raise ValueError(f"max_size must be a positive int (bytes), got {max_size!r}.")
     path = Path(path)
-    data = _read_model_bytes(path)
+    data = _read_model_bytes(path, max_size)
     if sha256 is not None:
         _check_sha256(path, data, sha256)
     if data.startswith(b"PK\x03\x04"):
-        return _load_safe(path, data, trusted_types, engine)
+        return _load_safe(path, data, trusted_types, max_size, engine)
     if data.startswith(_PICKLE_HEADS):
         if not (trust_pickle or sha256 is not None):
             raise ModelFileError(
@@ -688,16 +729,167 @@ def _load_pickle(path, data):
     )
 
 
-def _load_safe(path, data, trusted_types, engine="keras"):
-    name = str(path)
+_RAISE_BOUND = (
+    "If you trust the file and it holds a model that big, load it with "
+    "load_model(path, max_size=...)."
+)
+
+
+def _zip_end_problem(data):
+    """Why ``data`` does not end with a zip directory's end record, or None.
+
+    zipfile looks for the end record anywhere in the last 64 KiB; in a file cut short it
+    can find the record of a zip stored inside (a ``.keras`` network) and read that one
+    as the file's own. A whole file ends with the record (and its comment, if any).
+    """
+    low = max(0, len(data) - (1 << 16) - 22)
+    at = data.rfind(_ZIP_END, low)
+    if at < 0:
+        return "its zip directory, at the end of the file, is missing"
+    while at >= 0:
+        if at + 22 + int.from_bytes(data[at + 20:at + 22], "little") == len(data):
+            return None
+        at = data.rfind(_ZIP_END, low, at)
+    return "its zip directory does not end the file"
+
+
+class _Budget:
+    """The bytes a model file may still make load_model decompress."""
+
+    def __init__(self, name, max_size):
+        self.name, self.max_size, self.used = name, max_size, 0
+
+    def check(self, zf, where):
+        """Check the directory of ``zf`` (the file's own, or a zip inside it) and count it.
+
+        Nothing is decompressed here: the sizes are those the directory declares.
+        """
+        for info in zf.infolist():
+            what = f"member {info.filename!r}{where}"
+            if info.flag_bits & 0x1:
+                raise ModelFileError(
+                    f"model file {self.name!r} is damaged: {what} is encrypted (skgenre "
+                    "never writes encrypted members)."
+                )
+            if info.compress_type not in _READABLE_COMPRESSION:
+                raise ModelFileError(
+                    f"model file {self.name!r} is damaged: {what} uses compression method "
+                    f"{info.compress_type} (skgenre writes only stored or deflated members)."
+                )
+            self.used += info.file_size
+            if self.used > self.max_size:
+                raise ModelFileError(
+                    f"model file {self.name!r} was refused before it was decompressed: its "
+                    f"zip directories declare more than max_size={self.max_size} bytes "
+                    f"uncompressed ({what} alone declares {info.file_size}); a zip bomb, or "
+                    f"a model far bigger than skgenre's. {_RAISE_BOUND}"
+                )
+
+
+def _cause(exc):
+    """``zlib.error: ...`` rather than ``error: ...``: the type says where it came from."""
+    kind = type(exc)
+    module = "" if kind.__module__ == "builtins" else f"{kind.__module__}."
+    return f"{module}{kind.__qualname__}: {exc}"
+
+
+def _open_zip(name, data, where):
     try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
-        members = set(zf.namelist())
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        return zipfile.ZipFile(io.BytesIO(data))
+    except Exception as exc:  # a hostile directory can fail the parser in many ways
         raise ModelFileError(
-            f"{name!r} is not a skgenre model file: a damaged zip file ({exc})."
+            f"model file {name!r} is damaged: the zip{where} cannot be read ({_cause(exc)})."
         ) from None
+
+
+def _read_member(zf, member, name, where=""):
+    """The bytes of ``member``, read to its declared size and no further.
+
+    A member that decompresses to more or less than its directory says, or whose CRC
+    does not match, is damaged; so is one whose compressed stream is corrupt
+    (``zlib.error``) or cut short (``EOFError``).
+    """
+    info = zf.getinfo(member)
+    try:
+        with zf.open(info) as f:
+            # One byte more than declared shows a stream that lies; zipfile checks the
+            # CRC when the declared size is reached.
+            data = f.read(info.file_size + 1)
+    except Exception as exc:  # zlib.error, EOFError, BadZipFile (bad CRC), OSError, ...
+        raise ModelFileError(
+            f"model file {name!r} is damaged: member {member!r}{where} cannot be read "
+            f"({_cause(exc)})."
+        ) from None
+    if len(data) != info.file_size:
+        raise ModelFileError(
+            f"model file {name!r} is damaged: member {member!r}{where} holds "
+            f"{'more' if len(data) > info.file_size else 'fewer'} bytes than the "
+            f"{info.file_size} its zip directory declares."
+        )
+    return data
+
+
+def _json_depth(obj, limit):
+    """How deep ``obj`` nests (lists and dicts), counting no further than ``limit + 1``."""
+    deepest, stack = 0, [(obj, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (list, dict)):
+            deepest = max(deepest, depth)
+            if deepest > limit:
+                break
+            stack.extend((v, depth + 1) for v in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+def _parse_json(raw, name, what, limit):
+    """``raw`` (bytes) parsed as JSON nested at most ``limit`` deep, or ModelFileError."""
+    try:
+        obj = json.loads(raw.decode("utf-8"))
+    except RecursionError:
+        raise ModelFileError(
+            f"model file {name!r} is damaged: {what} is nested too deeply to be read "
+            f"(more than {limit} levels, deeper than any model skgenre writes)."
+        ) from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ModelFileError(f"model file {name!r} has a damaged {what} ({exc}).") from None
+    if _json_depth(obj, limit) > limit:
+        raise ModelFileError(
+            f"model file {name!r} is damaged: {what} is nested more than {limit} levels "
+            "deep, deeper than any model skgenre writes."
+        )
+    return obj
+
+
+def _check_inner_zip(data, name, member, budget, json_members):
+    """Check the zip stored as ``member`` (skops' file, a ``.keras`` network).
+
+    Its directory counts against the budget before skops or Keras decompress anything,
+    and its JSON members ``json_members`` (which they walk recursively) must not nest
+    deeper than skgenre's models do.
+    """
+    where = f" of {member!r}"
+    zf = _open_zip(name, data, where)
     with zf:
+        budget.check(zf, where)
+        for json_member in json_members:
+            if json_member in zf.namelist():
+                raw = _read_member(zf, json_member, name, where)
+                _parse_json(raw, name, f"{json_member!r}{where}", _MAX_NESTING)
+
+
+def _load_safe(path, data, trusted_types, max_size=MAX_MODEL_SIZE, engine="keras"):
+    name = str(path)
+    problem = _zip_end_problem(data)
+    if problem is not None:
+        raise ModelFileError(
+            f"model file {name!r} is truncated or damaged: {problem} (was it cut short, "
+            "e.g. by an interrupted copy or download?)."
+        )
+    zf = _open_zip(name, data, "")
+    budget = _Budget(name, max_size)
+    with zf:
+        members = set(zf.namelist())
         if _MANIFEST not in members:
             hint = ""
             if "config.json" in members and "model.weights.h5" in members:
@@ -706,12 +898,15 @@ def _load_safe(path, data, trusted_types, engine="keras"):
                 f"{name!r} is not a skgenre model file: a zip file without skgenre's "
                 f"manifest ({_MANIFEST}).{hint}"
             )
-        try:
-            manifest = json.loads(zf.read(_MANIFEST).decode("utf-8"))
-        except (ValueError, UnicodeDecodeError, zipfile.BadZipFile, OSError) as exc:
+        budget.check(zf, "")
+        if zf.getinfo(_MANIFEST).file_size > _MAX_MANIFEST_BYTES:
             raise ModelFileError(
-                f"model file {name!r} has a damaged manifest ({exc})."
-            ) from None
+                f"model file {name!r} is damaged: its manifest declares "
+                f"{zf.getinfo(_MANIFEST).file_size} bytes (skgenre writes a few hundred)."
+            )
+        manifest = _parse_json(
+            _read_member(zf, _MANIFEST, name), name, "manifest", _MAX_MANIFEST_DEPTH
+        )
         if not isinstance(manifest, dict) or manifest.get("magic") != _MAGIC:
             raise ModelFileError(f"{name!r} is not a skgenre model file: wrong manifest.")
         fmt = manifest.get("format")
@@ -725,16 +920,18 @@ def _load_safe(path, data, trusted_types, engine="keras"):
         if (
             not isinstance(nets, list)
             or not all(isinstance(n, str) and n in members for n in nets)
+            or not isinstance(est_member, str)
             or est_member not in members
         ):
             raise ModelFileError(
                 f"model file {name!r} is damaged: its manifest names missing members."
             )
-        try:
-            skops_bytes = zf.read(est_member)
-            net_bytes = [zf.read(n) for n in nets]
-        except (zipfile.BadZipFile, OSError, ValueError) as exc:
-            raise ModelFileError(f"model file {name!r} is damaged ({exc}).") from None
+        skops_bytes = _read_member(zf, est_member, name)
+        _check_inner_zip(skops_bytes, name, est_member, budget, ["schema.json"])
+        net_bytes = []
+        for n in nets:
+            net_bytes.append(_read_member(zf, n, name))
+            _check_inner_zip(net_bytes[-1], name, n, budget, ["config.json", "metadata.json"])
 
     import skops.io as sio
 

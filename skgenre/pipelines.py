@@ -39,6 +39,7 @@ __all__ = [
     "make_embedding_pipeline",
     "make_feature_pipeline",
     "make_spectrogram_dense_pipeline",
+    "make_zero_shot_pipeline",
 ]
 
 
@@ -338,6 +339,78 @@ def make_embedding_pipeline(
         ("embed", MusicnnEmbedding(**p["embed"], sr=sr, n_jobs=n_jobs)),
         ("scale", StandardScaler()),
         ("classifier", _embedding_classifier(kind, {**params, **classifier_params}, random_state)),
+    ]
+    return Pipeline(steps, memory=memory)
+
+
+def make_zero_shot_pipeline(
+    genres="gtzan", *, calibrate=False, sr=22050, memory=None, n_jobs=None, **classifier_params
+):
+    """Pipeline: audio files -> whole-track musicnn tags -> genre, with no training data.
+
+    Each track is tagged by both pretrained musicnn networks (the mean over its 3-s patches
+    of the MSD and of the MTT taggram, 100 tag probabilities), and a
+    :class:`~skgenre.ZeroShotGenreClassifier` names its genre from the tags mapped to each
+    genre. Needs the pretrained weights (``pip install --no-deps musicnn==0.1.0``).
+
+    Parameters
+    ----------
+    genres : {"gtzan", "emotify"} or dict, default="gtzan"
+        The classifier's ``mapping``: a built-in genre -> tags mapping or your own
+        (``{"rock": ["MSD:rock", "MTT:rock"], ...}``, tags of
+        ``skgenre.models.MUSICNN_TAG_COLUMNS``).
+    calibrate : bool, default=False
+        False: ``fit`` learns nothing (it records the genres of ``y``, or all the
+        mapping's genres when fitted without ``y``). True: ``fit(files, y)`` calibrates
+        the mapping on labelled tracks.
+    sr : int, default=22050
+        Sample rate the audio is decoded at; the networks resample it to 16 kHz.
+    memory : str, joblib.Memory or None, default=None
+        Cache of the fitted transformer steps (see :class:`~sklearn.pipeline.Pipeline`).
+    n_jobs : int or None, default=None
+        Parallel jobs for decoding and tagging.
+    **classifier_params : dict
+        Other parameters of the classifier (e.g. ``C=0.1``).
+
+    Returns
+    -------
+    pipeline : Pipeline
+        Steps ``load`` (a lazy :class:`~skgenre.AudioLoader`), ``tags`` (a
+        :class:`~sklearn.pipeline.FeatureUnion` of two
+        :class:`~skgenre.MusicnnEmbedding` with ``layer="taggram"``, named ``MSD`` and
+        ``MTT``; each decodes the files itself, a chunk at a time) and ``classifier``.
+
+    Notes
+    -----
+    A scikit-learn estimator predicts only once fitted. Uncalibrated, fitting learns
+    nothing, so fit on a few tracks of the genres you want (``pipe.fit(files, genres)``
+    restricts the answers to those genres) or on any track without labels
+    (``pipe.fit(files[:1])``: all the mapping's genres).
+
+    Examples
+    --------
+    >>> from skgenre import make_zero_shot_pipeline
+    >>> pipe = make_zero_shot_pipeline("emotify")
+    >>> list(pipe.named_steps), [name for name, _ in pipe.named_steps["tags"].transformer_list]
+    (['load', 'tags', 'classifier'], ['MSD', 'MTT'])
+    >>> pipe.named_steps["classifier"].mapping
+    'emotify'
+    """
+    from sklearn.pipeline import FeatureUnion
+
+    from .embeddings import MusicnnEmbedding
+    from .io import AudioLoader
+    from .models import ZeroShotGenreClassifier
+
+    def tagger(model):
+        return MusicnnEmbedding(model=model, layer="taggram", stats="mean", sr=sr, n_jobs=n_jobs)
+
+    steps = [
+        # lazy: each network decodes a chunk of files at a time, never all whole songs
+        ("load", AudioLoader(sr=sr, n_jobs=n_jobs, lazy=True)),
+        # MUSICNN_TAG_COLUMNS' order: MSD's 50 tags, then MTT's
+        ("tags", FeatureUnion([("MSD", tagger("MSD_musicnn")), ("MTT", tagger("MTT_musicnn"))])),
+        ("classifier", ZeroShotGenreClassifier(genres, calibrate=calibrate, **classifier_params)),
     ]
     return Pipeline(steps, memory=memory)
 

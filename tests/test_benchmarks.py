@@ -253,3 +253,52 @@ def test_bench_reproduce_on_real_tracks(gtzan_dir, tmp_path):
     res = json.loads(report.read_text())
     assert res["n_songs"] == 50 and len(res["accuracy"]) == 12
     assert {"fit_cnn", "evaluate_feature", "total"} <= set(res["stages_s"])
+
+
+def test_bench_screen_flags_every_garbage_kind(tmp_path):
+    proc = _run("bench_screen.py", "--per-kind", 1, "--seconds", 5, "--no-real", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    header, rows = _table_rows(proc.stdout)
+    assert header == ["kind", "flagged", "reasons"]
+    assert len(rows) == 11 and rows[-1][1] == "**10/10**", proc.stdout
+    assert "Screen time per song" in proc.stdout
+
+
+def test_bench_screen_on_real_tracks(gtzan_dir, tmp_path):
+    proc = _run("bench_screen.py", "--per-kind", 1, "--seconds", 5, "--limit", 2, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "| GTZAN mini | 2 | 0/2 | 0/2 | - |" in proc.stdout
+    assert "## Margins" in proc.stdout and "| white, pink or brown noise | `steadiness` > 0.52 |" in proc.stdout
+
+
+def test_bench_screen_refuses_zero_files_per_kind(tmp_path):
+    proc = _run("bench_screen.py", "--per-kind", 0, cwd=tmp_path)
+    assert proc.returncode == 2 and "--per-kind" in proc.stderr
+
+
+def test_bench_open_set_rows_on_a_cache(tmp_path):
+    """The open-set table from a cache of made-up embeddings (the real ones take minutes)."""
+    from conftest import SHARED
+
+    mini, emotify = SHARED / "data" / "gtzan" / "mini", SHARED / "data" / "emotify"
+    if not (mini.is_dir() and emotify.is_dir()):
+        pytest.skip(f"needs {mini} and {emotify}")
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    n_train = len(list(mini.glob("*/*.flac")))
+    n_test = len((emotify / "tracks.csv").read_text().splitlines()) - 1
+    widths = {"penultimate": 200, "taggram": 50, "pool": 1506}
+    np.savez(tmp_path / "MSD_musicnn.npz", **{
+        f"{part}_{layer}": rng.normal(size=(n, 2 * w)).astype(np.float32)
+        for part, n in (("train", n_train), ("test", n_test)) for layer, w in widths.items()
+    })
+    proc = _run("bench_open_set.py", "--cache", tmp_path, "--networks", "MSD_musicnn",
+                "--only", "MSD taggram mean", "--covariances", "oas", "--curve", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    header, rows = _table_rows(proc.stdout.split("\n\nTrade-off")[0])
+    assert header[:4] == ["representation (classifier trained on it)", "dims", "distance to",
+                          "covariance"]
+    assert [r[:4] for r in rows] == [["MSD taggram mean", "50", "nearest class mean", "oas"],
+                                     ["MSD taggram mean", "50", "overall mean", "oas"]]
+    assert proc.stdout.count("| 0.95 |") == 2  # a trade-off row per detector

@@ -1,5 +1,6 @@
 """The ``skgenre`` command line, called in-process through ``skgenre.cli.main``."""
 
+import io
 import json
 import os
 import subprocess
@@ -51,6 +52,12 @@ def _write(path, seconds=6.0, sr=22050, seed=0):
     path.parent.mkdir(parents=True, exist_ok=True)
     wave = np.random.default_rng(seed).normal(0, 0.1, int(seconds * sr)).astype(np.float32)
     sf.write(path, wave, sr)
+
+
+def _truncate(path, keep=0.5):
+    """Cut a file short (its header stays whole), as an interrupted copy does."""
+    data = path.read_bytes()
+    path.write_bytes(data[: int(len(data) * keep)])
 
 
 @pytest.mark.parametrize("layout", ["one_genre", "empty_genre"])
@@ -243,6 +250,41 @@ def test_predict_refuses_non_model(capsys, tmp_path, gtzan_sample_files):
     assert "not a skgenre model" in err and "Error" not in err and "pop" not in err
 
 
+def test_predict_refuses_damaged_model_files_in_one_line(capsys, tmp_path):
+    """A byte flip, deep nesting, a file cut short: exit 2, one line, no traceback."""
+    import zipfile
+
+    from sklearn.linear_model import LogisticRegression
+
+    from skgenre._persist import save_model
+
+    path = save_model(LogisticRegression().fit([[0.0], [1.0]], [0, 1]), tmp_path / "m.skgenre")
+    whole = path.read_bytes()
+    with zipfile.ZipFile(path) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+        info = zf.getinfo("estimator.skops")
+    flipped = bytearray(whole)
+    flipped[info.header_offset + 30 + len(info.filename) + info.compress_size // 2] ^= 0xFF
+
+    deep = io.BytesIO()
+    with zipfile.ZipFile(deep, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in {**members, "skgenre-model.json": b"[" * 200_000}.items():
+            zf.writestr(name, data)
+
+    variants = {
+        "flipped": bytes(flipped),
+        "deep": deep.getvalue(),
+        "cut": whole[:-100],
+    }
+    for name, data in variants.items():
+        model = tmp_path / f"{name}.skgenre"
+        model.write_bytes(data)
+        code, out, err = _run(capsys, ["predict", str(model), "song.wav"])
+        assert code == 2 and out == "" and err.count("\n") == 1, (name, err)
+        assert err.startswith("skgenre predict: error:") and f"{name}.skgenre" in err
+        assert "Traceback" not in err
+
+
 def test_predict_refuses_model_without_audio_steps(capsys, tmp_path):
     from sklearn.linear_model import LogisticRegression
 
@@ -279,15 +321,36 @@ def test_train_any_folder_lists_skipped_files(capsys, tmp_path):
     _write(music / "rock" / "deep" / "er" / "track.ogg", seed=4)
     (music / "rock" / "cover.jpg").write_bytes(b"\xff\xd8\xff\xe0 JFIF not audio")
     (music / "rock" / "lyrics.txt").write_text("la la la\n")
+    # a FLAC cut short: its header is whole, it fails only while decoding; its name has
+    # a control character, printed escaped
+    _write(music / "rock" / "cut\nshort.flac", seed=5)
+    _truncate(music / "rock" / "cut\nshort.flac")
     code, out, err = _run(
         capsys, ["train", "--model", "feature", "--data", str(music), "--out",
                  str(tmp_path / "m.joblib"), "--epochs", "1", "--quiet"],
     )
     assert code == 0, err
-    assert "(2 genres, 4 songs; 2 file(s) skipped" in out
+    assert "(2 genres, 4 songs; 3 file(s) skipped" in out
     assert "GTZAN" not in out  # only a GTZAN layout is called GTZAN
     assert "cover.jpg" in err and "lyrics.txt" in err and "holds text" in err  # shown when quiet
+    assert "cut\\nshort.flac: corrupt or unsupported FLAC data" in err and "cut\nshort" not in err
     assert "Trained feature (tuned) on 4 songs" in out
+
+
+def test_train_genre_of_undecodable_files_is_exit_2(capsys, tmp_path):
+    """Songs that fail only while decoding leave their genre empty: exit 2 before training."""
+    music = tmp_path / "music"
+    _write(music / "rock" / "a.flac", seconds=1.0, seed=1)
+    _write(music / "rock" / "b.flac", seconds=1.0, seed=2)
+    for name in ("a.flac", "b.flac"):
+        _write(music / "jazz" / name, seconds=1.0, seed=3)
+        _truncate(music / "jazz" / name)
+    out_file = tmp_path / "m.skgenre"
+    code, out, err = _run(capsys, ["train", "--model", "feature", "--data", str(music),
+                                   "--out", str(out_file), "--epochs", "1", "--quiet"])
+    assert code == 2 and not out_file.exists(), err
+    assert err.count("skgenre train: error:") == 1 and "jazz" in err and "FLAC" in err
+    assert "Traceback" not in err
 
 
 def test_train_is_pipeline_fit(capsys, tmp_path, toy_folder):
@@ -311,10 +374,23 @@ def test_train_is_pipeline_fit(capsys, tmp_path, toy_folder):
 
 
 def test_command_line_is_quiet(tmp_path, gtzan_sample_files):
-    """No TensorFlow/absl banner on stderr; Keras' epoch lines only with -v."""
+    """No TensorFlow/absl banner on stderr; Keras' epoch lines only with -v.
+
+    oneDNN is switched on for these runs so that TensorFlow's notes which ignore
+    ``TF_CPP_MIN_LOG_LEVEL`` (oneDNN's ``port.cc`` line and absl's preamble, from TensorFlow
+    2.21) are written on every CPU, not only where oneDNN is on by default.
+    """
     env = {k: v for k, v in os.environ.items() if not k.startswith("TF_CPP")}
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    env["TF_ENABLE_ONEDNN_OPTS"] = "1"
     model = tmp_path / "m.joblib"
+    # What the command line has to silence: with oneDNN on, every TensorFlow the project
+    # allows prints its note on import (2.21 even at TF_CPP_MIN_LOG_LEVEL=3).
+    bare = subprocess.run(
+        [sys.executable, "-c", "import tensorflow"], capture_output=True, text=True, env=env,
+        timeout=600,
+    )
+    assert "oneDNN" in bare.stderr, bare.stderr
 
     def run(*argv):
         proc = subprocess.run(
@@ -337,10 +413,35 @@ def test_command_line_is_quiet(tmp_path, gtzan_sample_files):
     # every line is skgenre's own (messages, progress bars) or Keras' epoch lines with -v
     lines = [l for t in (err_default, err_predict) for l in t.splitlines() if l.strip()]
     assert all(l.startswith("[skgenre]") for l in lines), lines
-    # The banner check means something only where TensorFlow prints a banner unasked.
-    bare = subprocess.run(
-        [sys.executable, "-c", "import tensorflow"], capture_output=True, text=True, env=env,
-        timeout=600,
+
+
+def test_quiet_import_keeps_everything_but_the_banners(tmp_path):
+    """Only TensorFlow's C++ log lines below the level go; the program's own output stays."""
+    pkg = tmp_path / "fakeflow"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text(
+        "import os, sys\n"
+        "os.write(2, b'WARNING: All log messages before absl::InitializeLog() is called are "
+        "written to STDERR\\n')\n"
+        "os.write(2, b'I0000 00:00:1796533048.741356    2322 port.cc:153] oneDNN custom "
+        "operations are on.\\n')\n"
+        "os.write(2, b'E0000 00:00:1796533048.741356    2322 x.cc:1] an error line\\n')\n"
+        "print('own words', file=sys.stderr)\n"
     )
-    if not bare.stderr.strip():
-        pytest.skip("this TensorFlow prints no start-up banner here; nothing to silence")
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1])\n"
+        "from skgenre.cli._quiet import quiet_tensorflow\n"
+        "quiet_tensorflow(names=('fakeflow',))\n"
+        "import fakeflow\n"
+        "assert fakeflow.__spec__.loader.__class__.__name__ == 'SourceFileLoader'\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TF_CPP")}
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    for level, expected in (("3", ["own words"]), ("2", ["an error line", "own words"])):
+        proc = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True,
+                              text=True, env={**env, "TF_CPP_MIN_LOG_LEVEL": level}, timeout=60)
+        assert proc.returncode == 0, proc.stderr
+        lines = proc.stderr.splitlines()
+        assert [l for l in lines if "error line" in l or "own words" in l] == [
+            l for l in lines if l.strip()] and len(lines) == len(expected), lines
+        assert all(e in t for e, t in zip(expected, lines))

@@ -358,3 +358,134 @@ def test_genre_folders_recognise_gtzan(tmp_path, toy_root):
     _tone(mixed / "genres" / "blues" / "My Song.wav", sr=22050)
     data = load_genre_folders(mixed)
     assert data.layout == "folders" and len(data.filenames) == len(gtzan.filenames) + 1
+
+
+def _cut_flac(path, seed):
+    """A FLAC whose header is whole but whose audio stops half way (a copy cut short)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    noise = np.random.default_rng(seed).normal(0, 0.1, 22050).astype(np.float32)
+    sf.write(path, noise, 22050)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    assert sf.info(path).frames == 22050  # the header alone says nothing is wrong
+
+
+def test_files_that_fail_while_decoding_are_skipped(tmp_path):
+    from skgenre import DatasetError
+    from skgenre.datasets import load_genre_folders
+
+    _tone(tmp_path / "jazz" / "a.wav")
+    _tone(tmp_path / "rock" / "a.wav")
+    _tone(tmp_path / "rock" / "c.wav")
+    _cut_flac(tmp_path / "rock" / "b.flac", seed=0)
+    data = load_genre_folders(tmp_path)
+    assert [Path(p).name for p in data.filenames] == ["a.wav", "a.wav", "c.wav"]
+    (path, why), = data.skipped
+    assert Path(path).name == "b.flac" and "FLAC" in why
+    # n_per_genre takes the first songs that decode
+    assert [Path(p).name for p in load_genre_folders(tmp_path, n_per_genre=2).filenames] == [
+        "a.wav", "a.wav", "c.wav"]
+    # the header check alone lets it through
+    assert len(load_genre_folders(tmp_path, check="header").filenames) == 4
+    # a genre whose only song fails while decoding is an empty genre
+    (tmp_path / "jazz" / "a.wav").unlink()
+    _cut_flac(tmp_path / "jazz" / "x.flac", seed=1)
+    with pytest.raises(DatasetError, match="jazz.*x.flac"):
+        load_genre_folders(tmp_path)
+
+
+def test_gtzan_check_files_decode(tmp_path):
+    make_toy_genres(n_per_class=2, n_classes=2, duration=0.3, random_state=1, path=tmp_path)
+    cut = tmp_path / "genres" / "blues" / "blues.00005.flac"
+    _cut_flac(cut, seed=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert str(cut) in load_gtzan(tmp_path).filenames  # header only: not seen
+    with pytest.warns(BrokenFilesWarning, match="blues.00005.flac"):
+        g = load_gtzan(tmp_path, check_files="decode")
+    assert str(cut) not in g.filenames and len(g.filenames) == len(g.target) == 4
+    with pytest.raises(InvalidParameterError):
+        load_gtzan(tmp_path, check_files="full")
+
+
+# --- artists ----------------------------------------------------------------------------------
+
+
+def test_gtzan_artists_shipped_and_aligned(toy_root):
+    from skgenre.datasets import load_gtzan_artists
+
+    artists = load_gtzan_artists()
+    assert len(artists) == 1000
+    assert artists["blues.00000"] == "John Lee Hooker" and artists["rock.00099"] is not None
+    assert sum(a is None for a in artists.values()) == 81
+    assert artists["classical.00059"] is None  # unknown in Sturm's index
+    g = load_gtzan(toy_root)
+    assert g.artists.shape == g.filenames.shape
+    for f, a in zip(g.filenames, g.artists):
+        stem = Path(f).stem
+        assert a == (artists[stem] or f"unknown:{stem}")
+    # a kept subset stays aligned
+    sub = load_gtzan(toy_root, genres=["country"])
+    assert sub.artists.tolist() == ["Faith Hill", "Patty Loveless", "unknown:country.00002"]
+
+
+def test_gtzan_unknown_artists_are_their_own_groups():
+    from skgenre.datasets._artists import gtzan_artist_groups
+
+    groups = gtzan_artist_groups(["classical.00059", "classical.00061", "blues.00000"])
+    assert groups.tolist() == ["unknown:classical.00059", "unknown:classical.00061",
+                               "John Lee Hooker"]
+
+
+def test_genre_folders_tracks_csv(tmp_path):
+    from skgenre.datasets import load_genre_folders
+
+    for name in ("rock/a.wav", "rock/b.wav", "pop/c.wav", "pop/sub/d.wav"):
+        _tone(tmp_path / name)
+    assert load_genre_folders(tmp_path).artists is None  # no tracks.csv, not GTZAN
+    (tmp_path / "tracks.csv").write_text(
+        "file,genre,artist,title\n"
+        "rock/a.wav,rock,X,one\n"
+        "rock/b.wav,rock,,two\n"
+        "pop/sub/d.wav,pop,X,four\n"
+    )
+    data = load_genre_folders(tmp_path)
+    names = [Path(p).name for p in data.filenames]
+    assert dict(zip(names, data.artists)) == {
+        "c.wav": "unknown:pop/c.wav",  # no row: its own group
+        "d.wav": "X",
+        "a.wav": "X",
+        "b.wav": "unknown:rock/b.wav",  # empty artist: its own group
+    }
+
+
+def test_genre_folders_tracks_csv_bad_input(tmp_path):
+    from skgenre import DatasetError
+    from skgenre.datasets import load_genre_folders
+
+    _tone(tmp_path / "rock" / "a.wav")
+    _tone(tmp_path / "pop" / "b.wav")
+    (tmp_path / "tracks.csv").write_text("file,artist\nrock/a.wav,X\nrock/gone.wav,Y\n")
+    with pytest.raises(DatasetError, match=r"names 1 file\(s\) that are not.*'rock/gone.wav'"):
+        load_genre_folders(tmp_path)
+    (tmp_path / "tracks.csv").write_text("path,performer\nrock/a.wav,X\n")
+    with pytest.raises(DatasetError, match=r"lacks the column\(s\) \['file', 'artist'\]"):
+        load_genre_folders(tmp_path)
+
+
+def test_genre_folders_artists_of_gtzan_layout(toy_root):
+    from skgenre.datasets import load_genre_folders
+
+    assert_array_equal(load_genre_folders(toy_root).artists, load_gtzan(toy_root).artists)
+
+
+def test_emotify_artists(tmp_path):
+    from conftest import SHARED
+    from skgenre.datasets import load_genre_folders
+
+    root = SHARED / "data" / "emotify"
+    if not (root / "tracks.csv").is_file():
+        pytest.skip(f"Emotify not found at {root}")
+    data = load_genre_folders(root)
+    assert len(data.filenames) == 200 and not any(a.startswith("unknown:") for a in data.artists)
+    assert data.artists[0] == "Voices of Music"

@@ -167,6 +167,53 @@ def test_path_with_spaces_and_non_ascii(tmp_path):
     assert_array_equal(out[1], x)
 
 
+def test_non_utf8_file_name_is_decoded(tmp_path):
+    """A name whose bytes are not UTF-8 reaches libsndfile as its bytes, not as a str it
+    cannot encode (which it reported as corrupt FLAC data)."""
+    import os
+
+    x = _tone(22050)
+    raw = os.path.join(os.fsencode(tmp_path), b"caf\xe9_\xff.flac")
+    with open(raw, "wb") as f:
+        sf.write(f, x, 22050, format="FLAC", subtype="PCM_24")
+    name = os.fsdecode(raw)  # what a shell gives Python: lone surrogates
+    assert_allclose(load_audio(name), x, atol=1e-6)
+    assert_allclose(AudioLoader().transform([name, Path(name)])[1], x, atol=1e-6)
+    from skgenre.inference._screen import header_duration
+
+    assert header_duration(name) == pytest.approx(1.0)
+    broken = os.path.join(os.fsencode(tmp_path), b"bad\xff\n.flac")
+    with open(broken, "wb") as f:
+        f.write(b"fLaC" + bytes(100))
+    with pytest.raises(AudioLoadError, match=r"bad\\udcff\\n\.flac") as info:
+        load_audio(os.fsdecode(broken))
+    assert "\n" not in str(info.value)  # the name is shown escaped, on one line
+
+
+def test_decoder_notes_stay_off_stderr(tmp_path, capfd):
+    """libmpg123 writes "Illegal Audio-MPEG-Header" notes to the C stderr while probing a
+    file named .mp3 that is not MP3; only skgenre's error, naming the file, remains."""
+    import sys
+
+    fake = tmp_path / "fake.mp3"
+    fake.write_bytes(np.random.default_rng(0).integers(0, 256, 5000, dtype=np.uint8).tobytes())
+    text = tmp_path / "notes.mp3"
+    text.write_text("Lorem ipsum dolor sit amet, \u00fc \u00e9 " * 100, encoding="utf-8")
+    for path in (fake, text):
+        with pytest.raises(AudioLoadError, match=path.name):
+            load_audio(path)
+    err = capfd.readouterr().err
+    assert "MPEG" not in err and "resync" not in err and err == ""
+    # Python's own output meanwhile is kept
+    from skgenre.io._decoder_noise import decoder_stderr_filtered
+
+    with decoder_stderr_filtered():
+        print("kept", file=sys.stderr)
+        with pytest.raises(AudioLoadError):
+            load_audio(fake)
+    assert capfd.readouterr().err == "kept\n"
+
+
 def test_offset_and_duration(wav22k):
     full = load_audio(wav22k)
     part = load_audio(wav22k, offset=0.25, duration=0.5)

@@ -5,6 +5,7 @@
 """
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -279,9 +280,29 @@ def test_bad_parameters_and_input(waves):
         MusicnnEmbedding(model="MSD_vgg").fit(waves)
     with pytest.raises(ValueError, match="NaN"):
         MusicnnEmbedding().fit([np.array([0.0, np.nan])])
-    emb = MusicnnEmbedding(sr=16000).fit(np.zeros((2, 100)))
-    with pytest.raises(ValueError, match="features"):
-        emb.transform(np.zeros((2, 50)))
+    import pandas as pd
+
+    emb = MusicnnEmbedding(sr=16000).fit(pd.DataFrame(np.zeros((2, 3)), columns=list("abc")))
+    with pytest.raises(ValueError, match="feature names"):
+        emb.transform(pd.DataFrame(np.zeros((2, 3)), columns=list("xyz")))
+
+
+def test_transform_takes_any_length_after_fit(waves):
+    """Inputs of any length, in any order: a batch of equal-length waveforms (one list
+    item, or a 2-D array) is not checked against the length seen in fit."""
+    rng = np.random.default_rng(2)
+    a4 = rng.normal(0, 0.1, 16000 * 4).astype(np.float32)
+    b5 = rng.normal(0, 0.1, 16000 * 5).astype(np.float32)
+    emb = MusicnnEmbedding(sr=16000).fit([a4])
+    one = emb.transform([b5])
+    assert one.shape == (1, 200)
+    twice = emb.transform(np.vstack([b5, b5]))  # 2-D, another width than fit's
+    np.testing.assert_allclose(twice, np.vstack([one, one]), rtol=1e-5, atol=1e-6)
+    fitted_2d = MusicnnEmbedding(sr=16000).fit(np.zeros((2, 100), np.float32) + 0.1)
+    assert fitted_2d.n_features_in_ == 100
+    np.testing.assert_allclose(fitted_2d.transform([b5]), one, rtol=1e-5, atol=1e-6)
+    mixed = emb.transform([b5, a4, waves[2]])  # ragged, in another order
+    np.testing.assert_allclose(mixed[0], one[0], rtol=1e-5, atol=1e-6)
 
 
 def test_tags():
@@ -353,7 +374,7 @@ def test_cli_tag(capsys, gtzan_sample_files, tmp_path):
     code = main(["tag", *blues, str(broken), "--json", "--top-k", "3"])
     out, err = capsys.readouterr()
     assert code == 1
-    entries = json.loads(out)
+    entries = [json.loads(line) for line in out.splitlines()]  # JSON Lines
     assert [e["ok"] for e in entries] == [True, False]
     assert entries[0]["top"][0]["tag"] == "blues" and len(entries[0]["top"]) == 3
     assert entries[0]["n_patches"] == 10 and len(entries[0]["probabilities"]) == 50
@@ -362,6 +383,101 @@ def test_cli_tag(capsys, gtzan_sample_files, tmp_path):
     code = main(["tag", *blues, "--taxonomy", "mtt"])
     out, err = capsys.readouterr()
     assert code == 0 and "MTT_musicnn" in out and " 1. " in out and err == ""
+
+
+def _noise_file(path, seconds, sr=16000, seed=0, amp=0.3, subtype="PCM_16"):
+    import soundfile as sf
+
+    x = amp * np.random.default_rng(seed).uniform(-1, 1, int(seconds * sr))
+    with open(path, "wb") as f:  # bytes names too
+        sf.write(f, x.astype(np.float32), sr, subtype=subtype, format=Path(os.fsdecode(path)).suffix[1:].upper())
+    return os.fsdecode(path)
+
+
+def test_cli_tag_streams_inputs_of_any_length(capsys, monkeypatch, tmp_path):
+    """17 files: the first of 1 s, the others of 1.5 s (a later chunk of equal lengths was
+    checked against the first file's length, and every result was lost). Each row is
+    printed before the next file is read."""
+    import skgenre.io
+    from skgenre.cli import main
+
+    files = [_noise_file(tmp_path / f"s{i:02d}.wav", 1.0 if i == 0 else 1.5, seed=i)
+             for i in range(17)]
+    real = skgenre.io.load_audio
+    printed_before = []
+
+    def spy(path, **kwargs):
+        printed_before.append(capsys.readouterr().out)
+        return real(path, **kwargs)
+
+    monkeypatch.setattr(skgenre.io, "load_audio", spy)
+    code = main(["tag", "--top-k", "1", *files])
+    out = "".join(printed_before) + capsys.readouterr().out
+    assert code == 0
+    assert [line.split("  (")[0] for line in out.splitlines() if "patch(es)" in line] == files
+    assert files[0] in printed_before[1] and files[15] in printed_before[16]
+    code = main(["tag", "--top-k", "1", "--json", *files[:3], "--jobs", "2"])
+    lines = capsys.readouterr().out.splitlines()
+    assert code == 0 and [json.loads(x)["file"] for x in lines] == files[:3]  # JSON Lines
+
+
+def test_cli_tag_screens_escapes_and_keeps_every_result(capsys, tmp_path):
+    from skgenre.cli import main
+
+    good = _noise_file(tmp_path / "good.wav", 4.0)
+    silence = _noise_file(tmp_path / "silence.wav", 4.0, amp=0.0)
+    blip = _noise_file(tmp_path / "blip.wav", 0.1)
+    loud = _noise_file(tmp_path / "loud.wav", 4.0, amp=44.0, subtype="FLOAT")
+    evil = _noise_file(tmp_path / "evil\n\x1b[31mred.wav", 4.0)
+    latin1 = _noise_file(os.path.join(os.fsencode(tmp_path), b"caf\xe9_\xff.flac"), 4.0)
+    text = tmp_path / "notes.mp3"
+    text.write_bytes(np.random.default_rng(0).integers(0, 256, 5000, dtype=np.uint8).tobytes())
+    files = [good, silence, blip, loud, evil, latin1, str(text)]
+    code = main(["tag", "--top-k", "1", *files])
+    out, err = capsys.readouterr()
+    assert code == 1 and "3 of 7 file(s) could not be read or judged" in err
+    assert "\x1b" not in out and "\x1b" not in err and "MPEG" not in err
+    rows = out.split("\n   1. ")
+    assert "good.wav  (4.0 s, 1 patch(es)" in out
+    assert "silence.wav\n  FAILED: " in out and "digital silence" in out
+    assert "blip.wav\n  FAILED: " in out and "too short to tell a genre" in out
+    loud_part = out.split("loud.wav")[1].split("evil")[0]
+    assert "note: samples exceed full scale" in loud_part or "FAILED" in loud_part
+    assert "evil\\n\\x1b[31mred.wav  (4.0 s, 1 patch(es)" in out
+    assert "caf\\xe9_\\xff.flac  (4.0 s, 1 patch(es)" in out
+    assert "notes.mp3\n  FAILED: " in out and len(rows) == 5
+    code = main(["tag", "--json", *files])
+    out, err = capsys.readouterr()
+    entries = [json.loads(line) for line in out.splitlines()]
+    ok = [e["ok"] for e in entries]
+    assert code == 1 and ok[:3] + ok[4:] == [True, False, False, True, True, False]
+    assert entries[4]["file"] == evil and entries[5]["file"] == latin1 and "\x1b" not in out
+
+
+def test_cli_tag_max_duration(capsys, monkeypatch, tmp_path):
+    """Only the first --max-duration seconds are decoded and judged, with a note; a limit
+    too short to judge anything is a usage error that names the option."""
+    import skgenre.io
+    from skgenre.cli import main
+
+    long = _noise_file(tmp_path / "long.wav", 20.0, sr=8000)
+    asked = []
+    real = skgenre.io.load_audio
+
+    def spy(path, **kwargs):
+        asked.append(kwargs.get("duration"))
+        return real(path, **kwargs)
+
+    monkeypatch.setattr(skgenre.io, "load_audio", spy)
+    code = main(["tag", long, "--max-duration", "4"])
+    out, _ = capsys.readouterr()
+    assert code == 0 and asked == [4.0]  # decoding stops at the limit
+    assert "long.wav  (4.0 s, 1 patch(es)" in out
+    assert "note: only the first 4 s of 20 s were judged (max_duration=4)" in out
+    code = main(["tag", long, "--max-duration", "0.001"])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == "" and "argument --max-duration: 0.001 s is shorter" in err
+    assert "too short" not in err.split("argument --max-duration")[0]
 
 
 def test_cli_tag_without_weights(capsys, monkeypatch, gtzan_sample_files):

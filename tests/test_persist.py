@@ -5,6 +5,8 @@ import io
 import json
 import os
 import pickle
+import re
+import select
 import signal
 import subprocess
 import sys
@@ -13,6 +15,7 @@ import threading
 import time
 import warnings
 import zipfile
+import zlib
 from pathlib import Path
 
 import joblib
@@ -284,6 +287,161 @@ def test_damaged_and_foreign_zip_files(tmp_path, fitted):
         load_model(missing)
 
 
+def _zip_of(members, compression=zipfile.ZIP_DEFLATED):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=compression) as zf:
+        for n, b in members.items():
+            zf.writestr(n, b)
+    return buf.getvalue()
+
+
+def _members(path):
+    with zipfile.ZipFile(path) as zf:
+        return {n: zf.read(n) for n in zf.namelist()}
+
+
+@pytest.mark.parametrize("member", ["skgenre-model.json", "estimator.skops"])
+def test_byte_flip_in_a_compressed_member(tmp_path, fitted, member):
+    path = save_model(fitted[0], tmp_path / "m.skgenre")
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as zf:
+        info = zf.getinfo(member)
+    # the middle of the member's deflate stream (after its local header)
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    data[start + info.compress_size // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(ModelFileError, match=f"m.skgenre.*damaged.*{member}") as err:
+        load_model(path)
+    assert "zlib.error" in str(err.value) or "CRC" in str(err.value)
+    # a stored (uncompressed) member with a flipped byte: its CRC says so
+    path = save_model(fitted[0], tmp_path / "stored.skgenre", compress=0)
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as zf:
+        info = zf.getinfo(member)
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    data[start + 3] ^= 0x01
+    path.write_bytes(bytes(data))
+    with pytest.raises(ModelFileError, match=f"damaged.*{member}.*CRC"):
+        load_model(path)
+
+
+def test_deep_nesting_is_refused_without_recursion_error(tmp_path, fitted):
+    path = save_model(fitted[0], tmp_path / "m.skgenre")
+    members = _members(path)
+    deep = tmp_path / "deep.skgenre"
+    deep.write_bytes(_zip_of({**members, "skgenre-model.json": b"[" * 200_000}))
+    with pytest.raises(ModelFileError, match="deep.skgenre.*manifest is nested too deeply"):
+        load_model(deep)
+    # valid JSON, nested deeper than any model: refused before it is walked
+    nested = json.loads(members["skgenre-model.json"])
+    nested["versions"] = json.loads("[" * 500 + "]" * 500)
+    deep.write_bytes(_zip_of({**members, "skgenre-model.json": json.dumps(nested).encode()}))
+    with pytest.raises(ModelFileError, match="manifest is nested more than"):
+        load_model(deep)
+    # skops' schema inside the estimator member, and a network's Keras config
+    inner = _members(io.BytesIO(members["estimator.skops"]))
+    inner["schema.json"] = b'{"a": ' * 5000 + b"1" + b"}" * 5000
+    deep.write_bytes(_zip_of({**members, "estimator.skops": _zip_of(inner)}))
+    with pytest.raises(ModelFileError, match="'schema.json' of 'estimator.skops' is nested"):
+        load_model(deep)
+    manifest = json.loads(members["skgenre-model.json"])
+    manifest["networks"] = ["networks/0.keras"]
+    network = _zip_of({"config.json": b"[" * 1000 + b"]" * 1000, "model.weights.h5": b""})
+    deep.write_bytes(_zip_of({**members, "skgenre-model.json": json.dumps(manifest).encode(),
+                              "networks/0.keras": network}))
+    with pytest.raises(ModelFileError, match="'config.json' of 'networks/0.keras' is nested"):
+        load_model(deep)
+
+
+def _deflated_zeros(n_blocks, block=1 << 24):
+    """A raw deflate stream of ``n_blocks * block`` zero bytes, made in milliseconds.
+
+    A full flush leaves the stream byte-aligned and its window unused, so the compressed
+    block can be repeated; an empty final block closes the stream.
+    """
+    comp = zlib.compressobj(9, zlib.DEFLATED, -15)
+    flushed = comp.compress(bytes(block)) + comp.flush(zlib.Z_FULL_FLUSH)
+    return flushed * n_blocks + zlib.compressobj(9, zlib.DEFLATED, -15).flush()
+
+
+def _zip_raw(members):
+    """A zip from ``(name, raw_deflate, declared_size, crc)``: its directory says what we say."""
+    import struct
+
+    out, central = bytearray(), bytearray()
+    for name, raw, size, crc in members:
+        fname, offset = name.encode(), len(out)
+        fields = (20, 0, zipfile.ZIP_DEFLATED, 0, 0, crc, len(raw), size, len(fname), 0)
+        out += struct.pack("<4s5HL2L2H", b"PK\x03\x04", *fields) + fname + raw
+        central += struct.pack("<4s6HL2L5HLL", b"PK\x01\x02", 20, *fields, 0, 0, 0, 0,
+                               offset) + fname
+    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(members), len(members),
+                      len(central), len(out), 0)
+    return bytes(out + central + end)
+
+
+def test_zip_bomb_costs_no_memory(tmp_path, fitted):
+    """A 1.5 MB file declaring 1.5 GiB is refused from its directory, before decompressing."""
+    import tracemalloc
+
+    import skops.io  # noqa: F401  (imported before measuring)
+
+    path = save_model(fitted[0], tmp_path / "m.skgenre")
+    members = _members(path)
+    manifest = members["skgenre-model.json"]
+    bomb_stream = _deflated_zeros(96)  # 1.5 GiB of zeros in about 1.5 MB
+    assert len(bomb_stream) < 2_000_000
+    # (the bomb's CRC is not computed: a reader that decompressed it would fail only after)
+    head = ("skgenre-model.json", zlib.compress(manifest)[2:-4], len(manifest),
+            zlib.crc32(manifest))
+    flat = _zip_raw([head, ("estimator.skops", bomb_stream, 96 << 24, 0)])
+    # the bomb inside the estimator's own zip, whose outer member is small
+    inner = _zip_raw([("schema.json", bomb_stream, 96 << 24, 0)])
+    nested = _zip_of({"skgenre-model.json": manifest, "estimator.skops": inner})
+    # a directory that lies: 1000 bytes declared, 1.5 GiB in the stream
+    liar = _zip_raw([head, ("estimator.skops", bomb_stream, 1000, 0)])
+    cases = [(flat, "refused before it was decompressed.*max_size"),
+             (nested, "refused before it was decompressed.*'schema.json' of 'estimator.skops'"),
+             (liar, "damaged.*'estimator.skops'")]
+    for data, match in cases:
+        bomb = tmp_path / "bomb.skgenre"
+        bomb.write_bytes(data)
+        tracemalloc.start()
+        try:
+            with pytest.raises(ModelFileError) as err:
+                load_model(bomb)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        # what the file holds (1.5 MB) and a little more, not what it declares (1.5 GiB)
+        assert peak < 3 * len(data) + (8 << 20), (match, peak)
+        assert re.search(match, str(err.value)), str(err.value)
+    # the bound is a parameter: a real model passes the default, not a tiny bound
+    with pytest.raises(ModelFileError, match=r"max_size=1000\b.*load_model\(path, max_size="):
+        load_model(path, max_size=1000)
+    with pytest.raises(ModelFileError, match="more than max_size=100;"):
+        load_model(path, max_size=100)
+    with pytest.raises(ValueError, match="max_size"):
+        load_model(path, max_size=0)
+
+
+def test_file_cut_short_is_called_truncated(tmp_path, fitted):
+    """Cut short, a file can end inside a stored .keras network, whose zip end record
+    zipfile then takes for the file's own: it is truncated, not 'a bare Keras model'."""
+    path = save_model(fitted[0], tmp_path / "m.skgenre", compress=0)
+    members = _members(path)
+    manifest = json.loads(members["skgenre-model.json"])
+    manifest["networks"] = ["networks/0.keras"]
+    members["skgenre-model.json"] = json.dumps(manifest).encode()
+    members["networks/0.keras"] = _zip_of({"config.json": b"{}", "model.weights.h5": bytes(64)})
+    whole = _zip_of(members, compression=zipfile.ZIP_STORED)
+    for cut in (100, 1000):
+        path.write_bytes(whole[:-cut])
+        with pytest.raises(ModelFileError, match="m.skgenre.*truncated") as err:
+            load_model(path)
+        assert "Keras" not in str(err.value)
+
+
 # -- pickles: refused unless trusted --------------------------------------------------------
 
 
@@ -461,7 +619,11 @@ def test_interrupt_during_save_keeps_previous_model(tmp_path, fitted, monkeypatc
 
 _SAVER = textwrap.dedent(
     """
-    import sys, numpy as np
+    import os, signal, sys, numpy as np
+    # The test starts this child with SIGINT ignored, as a test run started in the background
+    # by a non-interactive shell has it (an ignored signal stays ignored across exec, and
+    # Python then installs no handler): the handler a Python at a terminal has, made explicit.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     from sklearn.linear_model import LogisticRegression
     from skgenre import save_model
     rng = np.random.default_rng(0)
@@ -474,8 +636,13 @@ _SAVER = textwrap.dedent(
     # the loop starts after them and the test times interrupts of the writes themselves.
     save_model(model, sys.argv[1], compress=0)
     print("ready", flush=True)
-    while True:
-        save_model(model, sys.argv[1], compress=0)
+    try:
+        while True:
+            save_model(model, sys.argv[1], compress=0)
+    except KeyboardInterrupt:
+        # save_model's own clean-up has run; skip the interpreter's slow teardown.
+        print("KeyboardInterrupt", file=sys.stderr, flush=True)
+        os._exit(130)
     """
 )
 
@@ -486,25 +653,47 @@ def _child_env():
     return env
 
 
-def _interrupt(proc, tries=3):
-    """SIGINT ``proc`` as a user at the keyboard would: again if the first one is lost.
+def _ignore_sigint():
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
-    CPython can still lose one where it runs a callback it cannot raise from (a weakref or
-    ``__del__``); a second Ctrl-C then stops the process. A save that held signals for good
-    would ignore every try, and the last ``communicate`` times out.
+
+def _wait_ready(proc, timeout=600):
+    """The child's first line, or a failure that says why it never came (with its stderr)."""
+    ready, _, _ = select.select([proc.stdout], [], [], timeout)
+    line = proc.stdout.readline().strip() if ready else None
+    if line != "ready":
+        proc.kill()
+        _, err = proc.communicate()
+        pytest.fail(f"the saver never got ready (first line {line!r}, exit {proc.returncode}):"
+                    f"\n{err[-3000:]}")
+
+
+def _interrupt(proc, deadline_s=600, every_s=30):
+    """SIGINT ``proc`` as a user at the keyboard would: again if one is lost.
+
+    CPython can lose one where it runs a callback it cannot raise from (a weakref or
+    ``__del__``); another Ctrl-C then stops the process. A slow machine only delays the exit,
+    so the wait between tries is long. A save that held signals for good would ignore every
+    try until the deadline.
     """
-    for attempt in range(tries):
+    stop = time.monotonic() + deadline_s
+    while True:
         proc.send_signal(signal.SIGINT)
         try:
-            return proc.communicate(timeout=20 if attempt < tries - 1 else 60)[1]
+            return proc.communicate(timeout=every_s)[1]
         except subprocess.TimeoutExpired:
-            if attempt == tries - 1:
+            if time.monotonic() > stop:
                 proc.kill()
                 raise
 
 
 def test_sigint_while_saving_leaves_a_whole_model(tmp_path, fitted):
-    """A real SIGINT at random moments of a save loop never leaves a broken file."""
+    """A real SIGINT at random moments of a save loop never leaves a broken file.
+
+    What the test depends on is the child's SIGINT handler, not the machine's load: it is
+    started with SIGINT ignored (the worst a parent can hand down) and installs Python's
+    default handler itself; under load, only the waits grow.
+    """
     path = tmp_path / "m.skgenre"
     save_model(fitted[0], path)
     rng = np.random.default_rng(1)
@@ -512,14 +701,45 @@ def test_sigint_while_saving_leaves_a_whole_model(tmp_path, fitted):
         proc = subprocess.Popen(
             [sys.executable, "-c", _SAVER, str(path)], env=_child_env(),
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            preexec_fn=_ignore_sigint,
         )
-        assert proc.stdout.readline().strip() == "ready"
+        _wait_ready(proc)
         time.sleep(delay)
         err = _interrupt(proc)
         assert "KeyboardInterrupt" in err
         model = load_model(path)  # the old model or a new one, whole
         assert hasattr(model, "predict")
         assert sorted(p.name for p in tmp_path.iterdir()) == ["m.skgenre"]
+
+
+_HOLDER = textwrap.dedent(
+    """
+    import sys, threading, time
+    from skgenre.utils._atomic import _signals_held
+    # A second thread that does not block SIGINT: the kernel hands it a signal sent to the
+    # process while the main thread holds it (numpy's BLAS threads are such threads).
+    threading.Thread(target=time.sleep, args=(30,), daemon=True).start()
+    try:
+        with _signals_held():
+            print("holding", flush=True)
+            time.sleep(3)
+            print("block done", flush=True)
+    except KeyboardInterrupt:
+        print("interrupted after the block", flush=True)
+    """
+)
+
+
+def test_signals_held_against_other_threads(tmp_path):
+    """A SIGINT sent while the main thread holds signals arrives after the block, not in it."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _HOLDER], env=_child_env(), stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True,
+    )
+    assert proc.stdout.readline().strip() == "holding"
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert out.split() == ["block", "done", "interrupted", "after", "the", "block"], (out, err)
 
 
 def test_full_disk_keeps_previous_model(tmp_path, fitted):

@@ -52,12 +52,13 @@ class Console:
         self.say(f"{message}: done in {elapsed:.1f} s")
 
 
-def get_dataset(data_dir, n_per_class, seed, console):
+def get_dataset(data_dir, n_per_class, seed, console, n_jobs=None):
     """Return ``(X, y, description, kind)`` with ``kind`` one of toy, gtzan, folders.
 
     With ``data_dir`` the songs are the files of its genre folders
-    (:func:`skgenre.datasets.load_genre_folders`); every file left out is listed with the
-    reason. Without it the built-in synthetic toy set (10 classes of generated audio) is
+    (:func:`skgenre.datasets.load_genre_folders`, each song decoded once on ``n_jobs``
+    threads, so that a file damaged after its header is left out here instead of stopping
+    the fit); every file left out is listed with the reason. Without it the built-in synthetic toy set (10 classes of generated audio) is
     made in memory; its waveforms stand in for the decoded files.
     """
     if data_dir is None:
@@ -79,10 +80,12 @@ def get_dataset(data_dir, n_per_class, seed, console):
         return toy.data, y, desc, "toy"
 
     from ..datasets import load_genre_folders
+    from ._safety import display_name
 
-    data = load_genre_folders(data_dir, n_per_genre=n_per_class)
+    with console.stage("check", f"checking that the songs of {display_name(data_dir)} decode"):
+        data = load_genre_folders(data_dir, n_per_genre=n_per_class, n_jobs=n_jobs)
     for path, why in data.skipped:
-        console.warn(f"skipped {path}: {why}")
+        console.warn(f"skipped {display_name(path)}: {display_name(why)}")
     if len(data.target_names) < 2:
         raise DatasetError(
             f"{data.base!r} holds {len(data.target_names)} genre folder "

@@ -10,6 +10,7 @@ from ._quiet import quiet_tensorflow
 from ._safety import (
     add_max_duration_option,
     add_overwrite_option,
+    add_screen_option,
     add_trust_options,
     protect_streams,
 )
@@ -123,7 +124,7 @@ def build_parser():
         "predict", help="predict the genre of whole songs",
         description="Judge each song over all its consecutive clips and print its top "
                     "genres. Exit status: 0 all files done, 1 some file could not be read, "
-                    "2 the model file is not a skgenre model.",
+                    "2 the model file is not a skgenre model or an option is invalid.",
     )
     pr.add_argument("model", help="model file written by `skgenre train` or save_model")
     pr.add_argument("files", nargs="+", metavar="FILE", help="audio files (wav, au, flac, ogg, mp3, ...)")
@@ -136,6 +137,7 @@ def build_parser():
                     help="what computes the networks: numpy (no TensorFlow), keras, or auto "
                          "(numpy where it computes every layer; default)")
     add_max_duration_option(pr)
+    add_screen_option(pr)
     add_trust_options(pr)
 
     from ._tag import add_tag_parser

@@ -8,7 +8,7 @@ import pandas as pd
 
 from .._errors import ModelFileError
 from .._persist import load_model
-from ._safety import display_name
+from ._safety import display_name, max_duration_error
 
 __all__ = ["run_predict"]
 
@@ -37,6 +37,7 @@ def run_predict(args, out=print):
     """Predict every file; exit status 1 if any file failed, 2 for a bad model file."""
     from .._persist import import_skops_lean
     from ..inference import predict_songs
+    from ..inference._songs import LimitTooShortError
 
     import_skops_lean()  # this process is ours: skip skops' 0.5-s scan of scikit-learn
     # ModelFileError -> exit 2 in main; pickles only when the user trusts them
@@ -53,10 +54,15 @@ def run_predict(args, out=print):
             "predicts from audio (it needs 'load' and 'clip' steps and a classifier); train "
             "one with `skgenre train`."
         )
-    res = predict_songs(
-        model, args.files, top_k=args.top_k, n_jobs=args.jobs,
-        max_duration=getattr(args, "max_duration", 600.0),
-    )
+    try:
+        res = predict_songs(
+            model, args.files, top_k=args.top_k, n_jobs=args.jobs,
+            max_duration=getattr(args, "max_duration", 600.0),
+            screen=getattr(args, "screen", True),
+        )
+    except LimitTooShortError as exc:  # the option is at fault, not the songs: a usage error
+        print(f"skgenre predict: error: {max_duration_error(exc)}", file=sys.stderr)
+        return 2
     classes = res.attrs["classes"]
     k = min(args.top_k, len(classes))
     entries = [_entry(row, classes, k) for _, row in res.iterrows()]

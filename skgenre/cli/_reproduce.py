@@ -83,7 +83,7 @@ def run_reproduce(args, out=print):
     out_dir = check_output_dir(args.out, overwrite=overwrite, replaceable=is_result_file)
     seed = args.seed
 
-    X, y, desc, kind = get_dataset(args.data, args.n_per_class, seed, console)
+    X, y, desc, kind = get_dataset(args.data, args.n_per_class, seed, console, n_jobs=args.jobs)
     synthetic = kind == "toy"
     out(f"Data: {desc}")
     if synthetic:

@@ -15,9 +15,11 @@ __all__ = [
     "RESULT_FILES",
     "add_max_duration_option",
     "add_overwrite_option",
+    "add_screen_option",
     "add_trust_options",
     "display_name",
     "is_result_file",
+    "max_duration_error",
     "protect_streams",
 ]
 
@@ -80,13 +82,32 @@ def _max_duration(text):
     return None if value == 0 else value
 
 
+def max_duration_error(exc):
+    """The usage error of a ``--max-duration`` too short to judge any song.
+
+    ``exc`` is the :class:`~skgenre.inference._songs.LimitTooShortError` of the check;
+    the message is argparse's: the option, then the cause.
+    """
+    return f"argument --max-duration: {exc.max_duration:g} s is {exc.cause()} (0: whole songs)"
+
+
 def add_max_duration_option(parser):
-    """Add ``--max-duration SECONDS`` to ``predict``: memory bounded per song."""
+    """Add ``--max-duration SECONDS`` to ``predict`` and ``tag``: memory bounded per song."""
     parser.add_argument(
         "--max-duration", type=_max_duration, default=600.0, metavar="SECONDS",
         help="judge at most this many seconds of each song; decoding stops there, so memory "
              "is bounded whatever a file's length, and a longer song gets a note "
              "(default: 600; 0: whole songs)",
+    )
+
+
+def add_screen_option(parser):
+    """Add ``--no-screen`` to ``predict``: judge songs that the content screen would refuse."""
+    parser.add_argument(
+        "--no-screen", dest="screen", action="store_false",
+        help="give a genre also to files that sound like noise, test tones, clicks, a DC "
+             "offset or near silence (by default they get an error naming what they sound "
+             "like); unreadable, silent or out-of-range audio is still refused",
     )
 
 

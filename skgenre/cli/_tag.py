@@ -1,4 +1,9 @@
-"""``skgenre tag``: the top musicnn tags of audio files, with no training set."""
+"""``skgenre tag``: the top musicnn tags of audio files, with no training set.
+
+Each file is judged on its own (screened, decoded up to ``--max-duration``, tagged) and its
+result printed at once, so a long list shows progress, and a file that fails, or an
+interruption, costs no other file's result.
+"""
 
 import json
 import math
@@ -7,12 +12,15 @@ import sys
 import numpy as np
 
 from .._errors import AudioLoadError, WeightsMismatchError, WeightsNotFoundError
+from ._safety import add_max_duration_option, display_name, max_duration_error
 
 __all__ = ["add_tag_parser", "run_tag"]
 
-# Files decoded and tagged together: bounds memory for long lists of long files.
-_CHUNK_FILES = 16
 _TAXONOMIES = {"msd": "MSD_musicnn", "mtt": "MTT_musicnn"}
+_SR = 16000  # the networks' sample rate
+# One 3-s patch: the shortest input the network judges (shorter songs are repeated to fill
+# it), screened as predict screens a whole-track model.
+_PATCH_SAMPLES = 3 * _SR
 
 
 def add_tag_parser(sub, positive_int, jobs):
@@ -20,9 +28,14 @@ def add_tag_parser(sub, positive_int, jobs):
     p = sub.add_parser(
         "tag", help="print the top musicnn tags of songs (no training set needed)",
         description="Tag each song with a pretrained musicnn network: the mean over its "
-                    "3-s patches of the 50 tag probabilities, top K printed. Needs the "
-                    "weights: pip install --no-deps musicnn==0.1.0. Exit status: 0 all "
-                    "files done, 1 some file could not be read, 2 the weights are missing.",
+                    "3-s patches of the 50 tag probabilities, top K printed. Each file's "
+                    "result is printed as soon as it is judged (--json: one JSON object per "
+                    "line). Files are screened as by `skgenre predict`: silence, audio "
+                    "shorter than 0.3 s, samples far outside [-1, 1] and implausible "
+                    "headers get an error instead of tags. Needs the weights: pip install "
+                    "--no-deps musicnn==0.1.0. Exit status: 0 all files tagged, 1 some file "
+                    "could not be read or judged, 2 the weights are missing or an option is "
+                    "invalid.",
     )
     p.add_argument("files", nargs="+", metavar="FILE",
                    help="audio files (wav, au, flac, ogg, mp3, ...)")
@@ -31,99 +44,148 @@ def add_tag_parser(sub, positive_int, jobs):
                         "MagnaTagATune's (instruments, voice, moods) (default: %(default)s)")
     p.add_argument("--top-k", type=positive_int, default=5, metavar="K",
                    help="tags listed per file (default: %(default)s)")
-    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.add_argument("--json", action="store_true",
+                   help="print JSON Lines instead of a table: one object per file, on one "
+                        "line, as soon as the file is judged")
     p.add_argument("--jobs", type=jobs, default=None, metavar="N",
                    help="files decoded and tagged in parallel")
+    add_max_duration_option(p)
     return p
 
 
-def _load(path):
+def _failed(path, err):
+    return {"file": path, "ok": False, "duration_s": None, "n_patches": 0, "top": [],
+            "probabilities": None, "warning": None, "error": str(err)}
+
+
+def _judge(item, tagger, tags, k, max_duration):
+    """Screen, decode and tag one file; return its entry (never raise for its faults)."""
+    from ..inference._screen import (
+        _first_line,
+        header_duration,
+        limit_note,
+        screen_path,
+        screen_waveform,
+    )
     from ..io import load_audio
 
+    path, err = screen_path(item)  # non-regular files, swapped arguments, bogus headers
+    if err is not None:
+        return _failed(path, err)
     try:
-        return load_audio(path, sr=16000), None
+        # decoding stops at the limit: memory is bounded whatever the file's length
+        wave = load_audio(path, sr=_SR, duration=max_duration)
     except AudioLoadError as exc:
-        return None, exc
-    except (OSError, ValueError, RuntimeError, EOFError) as exc:
-        return None, AudioLoadError(path, f"{type(exc).__name__}: {exc}")
+        return _failed(path, exc)
+    except (OSError, ValueError, RuntimeError, EOFError, MemoryError) as exc:
+        return _failed(path, AudioLoadError(path, f"{type(exc).__name__}: {exc}"))
+    notes = []
+    limit = None if max_duration is None else int(round(max_duration * _SR))
+    if limit is not None and len(wave) >= limit:
+        total = header_duration(path)
+        if total is None or total * _SR > limit + 1:  # not a song of exactly the limit
+            notes.append(limit_note(max_duration, total))
+        wave = wave[:limit]
+    err, more = screen_waveform(wave, _SR, _PATCH_SAMPLES, path, is_file=True)
+    if err is not None:
+        return _failed(path, err)
+    notes += more
+    try:
+        p = tagger.transform([wave])[0]
+    except (WeightsNotFoundError, WeightsMismatchError):
+        raise
+    except Exception as exc:  # the network failing on one song is that song's error
+        return _failed(path, AudioLoadError(
+            path, f"the network failed on this song ({_first_line(exc)})"))
+    order = np.argsort(-p, kind="stable")[:k]
+    return {
+        "file": path,
+        "ok": True,
+        "duration_s": round(len(wave) / _SR, 3),
+        # consecutive 3-s patches (187 frames of 256 samples), at least one
+        "n_patches": max(1, (1 + len(wave) // 256) // 187),
+        "top": [{"tag": tags[i], "probability": float(p[i])} for i in order],
+        "probabilities": {t: float(v) for t, v in zip(tags, p)},
+        "warning": "; ".join(notes) if notes else None,
+        "error": None,
+    }
 
 
-def _tag_files(paths, model, n_jobs):
-    """Yield one entry per path, in order; a file that fails gets its error, not tags."""
-    from joblib import Parallel, delayed
+def _entries(files, tagger, tags, k, max_duration, n_jobs):
+    """Yield each file's entry, in order, as soon as it (and those before it) are judged."""
+    from joblib import Parallel, delayed, effective_n_jobs
 
-    from ..embeddings import MusicnnEmbedding
+    jobs = 1 if n_jobs is None else effective_n_jobs(n_jobs)
+    if jobs == 1 or len(files) == 1:
+        for f in files:
+            yield _judge(f, tagger, tags, k, max_duration)
+        return
+    from threadpoolctl import threadpool_limits
 
-    tagger = None
-    for start in range(0, len(paths), _CHUNK_FILES):
-        chunk = paths[start : start + _CHUNK_FILES]
-        if n_jobs is not None and n_jobs != 1 and len(chunk) > 1:
-            loaded = Parallel(n_jobs=n_jobs, prefer="threads")(delayed(_load)(p) for p in chunk)
-        else:
-            loaded = [_load(p) for p in chunk]
-        good = [w for w, err in loaded if err is None]
-        if good and tagger is None:
-            tagger = MusicnnEmbedding(model, layer="taggram", sr=16000, n_jobs=n_jobs)
-            tagger.fit(good[:1])
-        proba = iter(tagger.transform(good) if good else [])
-        for path, (w, err) in zip(chunk, loaded):
-            if err is not None:
-                yield {"file": path, "error": str(err)}
-            else:
-                # consecutive 3-s patches (187 frames of 256 samples), at least one
-                n_patches = max(1, (1 + len(w) // 256) // 187)
-                yield {"file": path, "duration_s": len(w) / 16000, "n_patches": n_patches,
-                       "proba": next(proba)}
+    # Threads: decoding, FFTs and matrix products release the GIL. BLAS is held to one
+    # thread meanwhile, or its threads fight the workers for the cores. The generator
+    # keeps at most a few files ahead of the printing, each at most --max-duration long.
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield from Parallel(n_jobs=jobs, prefer="threads", return_as="generator")(
+            delayed(_judge)(f, tagger, tags, k, max_duration) for f in files
+        )
+
+
+def _flush():
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        pass
 
 
 def run_tag(args, out=print):
-    """Tag every file; exit status 1 if any file failed, 2 without the weights."""
-    from ..embeddings import musicnn_tags
+    """Tag every file, printing each result at once; exit 1 if any file failed, 2 without
+    the weights or for a --max-duration too short to judge anything."""
+    from ..embeddings import MusicnnEmbedding, musicnn_tags
+    from ..inference._songs import LimitTooShortError, check_max_duration
 
+    max_duration = getattr(args, "max_duration", 600.0)
+    try:
+        check_max_duration(max_duration, _SR, _PATCH_SAMPLES)
+    except LimitTooShortError as exc:  # the option is at fault, not the songs
+        print(f"skgenre tag: error: {max_duration_error(exc)}", file=sys.stderr)
+        return 2
     model = _TAXONOMIES[args.taxonomy]
     tags = musicnn_tags(model)
     k = min(args.top_k, len(tags))
-    entries = []
     try:
-        for e in _tag_files([str(p) for p in args.files], model, args.jobs):
-            if "error" in e:
-                if args.json:  # the table shows it; JSON is for programs, so say it here
-                    print(f"skgenre tag: error: {e['error']}", file=sys.stderr)
-                entries.append({"file": e["file"], "ok": False, "duration_s": None,
-                                "n_patches": 0, "top": [], "probabilities": None,
-                                "error": e["error"]})
-                continue
-            p = e["proba"]
-            order = np.argsort(-p, kind="stable")[:k]
-            entries.append({
-                "file": e["file"],
-                "ok": True,
-                "duration_s": round(float(e["duration_s"]), 3),
-                "n_patches": e["n_patches"],
-                "top": [{"tag": tags[i], "probability": float(p[i])} for i in order],
-                "probabilities": {t: float(v) for t, v in zip(tags, p)},
-                "error": None,
-            })
+        # Loaded before any file is read: without the weights nothing can be tagged.
+        tagger = MusicnnEmbedding(model, layer="taggram", sr=_SR).fit(
+            [np.zeros(_PATCH_SAMPLES, np.float32)]
+        )
     except (WeightsNotFoundError, WeightsMismatchError) as exc:
         print(f"skgenre tag: error: {exc}", file=sys.stderr)
         return 2
 
-    if args.json:
-        out(json.dumps(entries, indent=2))
-    else:
-        width = max(len(t) for t in tags)
-        for e in entries:
+    width = max(len(t) for t in tags)
+    n_files = n_failed = 0
+    for e in _entries([str(f) for f in args.files], tagger, tags, k, max_duration, args.jobs):
+        n_files += 1
+        n_failed += not e["ok"]
+        if args.json:
+            if not e["ok"]:  # JSON is for programs: say it on stderr too
+                print(f"skgenre tag: error: {e['error']}", file=sys.stderr)
+            out(json.dumps(e))  # ensure_ascii: any name is printable, on one line
+        else:
+            name = display_name(e["file"])  # no raw control characters on the terminal
             if not e["ok"]:
-                out(f"{e['file']}\n  FAILED: {e['error']}")
-                continue
-            out(f"{e['file']}  ({e['duration_s']:.1f} s, {e['n_patches']} patch(es), "
-                f"{model} tags)")
-            for rank, t in enumerate(e["top"], 1):
-                bar = "#" * int(math.floor(t["probability"] * 20 + 0.5))
-                out(f"  {rank:>2}. {t['tag']:<{width}}  {t['probability']:.3f}  {bar}")
-    failed = [e for e in entries if not e["ok"]]
-    if failed:
-        print(f"skgenre tag: {len(failed)} of {len(entries)} file(s) could not be read.",
+                out(f"{name}\n  FAILED: {e['error']}")
+            else:
+                out(f"{name}  ({e['duration_s']:.1f} s, {e['n_patches']} patch(es), "
+                    f"{model} tags)")
+                if e["warning"]:
+                    out(f"  note: {e['warning']}")
+                for rank, t in enumerate(e["top"], 1):
+                    bar = "#" * int(math.floor(t["probability"] * 20 + 0.5))
+                    out(f"  {rank:>2}. {t['tag']:<{width}}  {t['probability']:.3f}  {bar}")
+        _flush()  # each result reaches a pipe or file as soon as it is printed
+    if n_failed:
+        print(f"skgenre tag: {n_failed} of {n_files} file(s) could not be read or judged.",
               file=sys.stderr)
         return 1
     return 0

@@ -7,7 +7,12 @@ from numbers import Integral
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_feature_names,
+    check_array,
+    check_is_fitted,
+    validate_data,
+)
 
 from ..utils import check_waveforms, is_ragged
 from ..utils._mixins import _FeatureNamesMixin
@@ -203,7 +208,9 @@ class MusicnnEmbedding(
     tags_ : list of str
         The network's 50 tags, in the order of the ``taggram`` layer.
     n_features_in_ : int
-        Waveform length seen in :meth:`fit`; only set (and checked) for 2-D input.
+        Waveform length seen in :meth:`fit`; only set for 2-D input. It constrains
+        nothing: :meth:`transform` takes waveforms of any length, also a 2-D array of
+        another width (a batch of equal-length waveforms).
 
     See Also
     --------
@@ -396,7 +403,14 @@ class MusicnnEmbedding(
             if reset:
                 self._forget_n_features_in()
             return waves
-        arr = validate_data(self, X, reset=reset, dtype=np.float32, order="C")
+        if reset:
+            arr = validate_data(self, X, reset=True, dtype=np.float32, order="C")
+        else:
+            # A 2-D array is a batch of equal-length waveforms, and any length is valid
+            # input: its width is checked against nothing (n_features_in_ only records
+            # fit's). Column names, where given, must still match fit's.
+            _check_feature_names(self, X, reset=False)
+            arr = check_array(X, dtype=np.float32, order="C")
         return check_waveforms(arr)
 
     def _feature_names(self):

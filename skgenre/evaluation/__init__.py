@@ -4,6 +4,7 @@ from .._lazy import attach as _attach
 
 _LAZY = {
     "noise_robustness": "skgenre.evaluation._noise",
+    "StratifiedArtistKFold": "skgenre.evaluation._artist_folds",
     "StratifiedTrackKFold": "skgenre.evaluation._protocols",
     "filtered_split": "skgenre.evaluation._protocols",
     "paper_split": "skgenre.evaluation._protocols",

@@ -17,11 +17,23 @@ NaN or infinity after decoding                 error
 audio shorter than 10 % of one clip            error: too short to tell a genre
 peak level below -80 dBFS (e.g. all zeros)     error: silence has no genre
 samples beyond +-1000 (far outside [-1, 1])    error: not audio-scaled
+noise: white, pink, brown (any level)          error: "white noise: flat spectrum, ..."
+a steady tone: sine, multi-tone, square wave   error: a steady test tone
+a sine sweep or gliding tone                   error: one pure frequency at a time
+clicks or impulse trains, silence between      error: clicks or impulses
+a DC offset with nothing audible on it         error: a DC offset
+loud parts below -60 dBFS (e.g. -80 dBFS hiss) error: near silence
 audio shorter than one clip                    warning: padded to one clip
 samples beyond +-1 (up to 1000)                warning: over full scale
 longer than ``max_duration`` (default 600 s)   warning: only the first part is judged
 the model fails on one song                    error for that song only
 =============================================  =========================================
+
+The six content rows (``screen=True``, the default of ``predict_songs``; ``--no-screen``
+in ``skgenre predict`` turns them off) judge what the signal is, not a threshold on one
+number: see :mod:`skgenre.inference._content` for the measures and rules, and
+``benchmarks/bench_screen.py`` for what they give on 300 real tracks and 50 garbage files.
+Their errors end with how to judge the song anyway.
 """
 
 import os
@@ -30,6 +42,7 @@ import stat
 import numpy as np
 
 from .._errors import AudioLoadError
+from ._content import content_features, content_reason
 
 __all__ = ["header_duration", "limit_note", "screen_path", "screen_waveform"]
 
@@ -45,6 +58,12 @@ SILENCE_PEAK = 1e-4
 # float files), but values in the thousands are integer samples that were never scaled
 # (or garbage), and values near 1e17 overflow the features to infinity.
 MAX_PEAK = 1000.0
+
+# What to do when the content screen is wrong about a song.
+CONTENT_HINT = (
+    " (if it is music, judge it anyway: screen=False in predict_songs, "
+    "--no-screen in skgenre predict)"
+)
 
 _MODEL_MAGIC = (b"PK\x03\x04",)
 
@@ -106,11 +125,8 @@ def screen_path(item):
             "it is a skgenre model file, not audio (the model comes first: "
             "skgenre predict MODEL FILE [FILE ...])",
         )
-    try:
-        import soundfile as sf
-
-        info = sf.info(path)
-    except Exception:  # not for libsndfile: the loader decides (audioread, or an error)
+    info = _header(path)
+    if info is None:  # not for libsndfile: the loader decides (audioread, or an error)
         return path, None
     if info.samplerate > MAX_HEADER_SR:
         return path, AudioLoadError(
@@ -123,15 +139,30 @@ def screen_path(item):
     return path, None
 
 
-def header_duration(path):
-    """Seconds of audio a file's header announces, or None when it cannot tell."""
+def _header(path):
+    """libsndfile's view of a file's header, or None when it cannot read one.
+
+    The name is handed over as its bytes (names that are not UTF-8 open too), and
+    libmpg123's notes about a file that is not MP3 stay off the terminal.
+    """
+    from ..io._decoder_noise import decoder_stderr_filtered
+    from ..io._loader import soundfile_path
+
     try:
         import soundfile as sf
 
-        info = sf.info(os.fsdecode(os.fspath(path)))
-        return info.frames / info.samplerate if info.samplerate > 0 and info.frames > 0 else None
+        with decoder_stderr_filtered():
+            return sf.info(soundfile_path(path))
     except Exception:
         return None
+
+
+def header_duration(path):
+    """Seconds of audio a file's header announces, or None when it cannot tell."""
+    info = _header(os.fsdecode(os.fspath(path)))
+    if info is None or not (info.samplerate > 0 and info.frames > 0):
+        return None
+    return info.frames / info.samplerate
 
 
 def limit_note(max_duration, total_seconds):
@@ -156,7 +187,7 @@ def _error(source, is_file, reason):
     return ValueError(f"{source}: {reason}")
 
 
-def screen_waveform(wave, sr, clip_samples, source, *, is_file=True):
+def screen_waveform(wave, sr, clip_samples, source, *, is_file=True, content=True):
     """Check one decoded song; return ``(error or None, list of warnings)``.
 
     Parameters
@@ -172,6 +203,10 @@ def screen_waveform(wave, sr, clip_samples, source, *, is_file=True):
     is_file : bool, default=True
         Errors about a file are :class:`~skgenre.AudioLoadError`, about a waveform
         :class:`ValueError`.
+    content : bool, default=True
+        Also judge what the signal is (:mod:`~skgenre.inference._content`): noise, test
+        tones, sweeps, clicks, DC offsets and near silence get an error. ``False`` keeps
+        only the checks of the samples' range and length.
 
     Examples
     --------
@@ -180,8 +215,13 @@ def screen_waveform(wave, sr, clip_samples, source, *, is_file=True):
     >>> err, notes = screen_waveform(np.zeros(22050 * 10), 22050, 22050 * 5, "quiet.wav")
     >>> print(err)
     cannot load audio file 'quiet.wav': the audio is digital silence (peak level -inf dBFS): silence has no genre
-    >>> screen_waveform(0.5 * np.ones(22050 * 3), 22050, 22050 * 5, "short.wav")[1]
-    ['the song (3.00 s) is shorter than one clip (5.00 s): it was padded to one clip']
+    >>> t = np.arange(22050 * 5) / 22050
+    >>> print(screen_waveform(0.5 * np.sin(2 * np.pi * 440 * t), 22050, 22050 * 5, "a.wav")[0])
+    cannot load audio file 'a.wav': a steady test tone: ... (if it is music, judge it anyway: ...)
+    >>> from skgenre.datasets import make_toy_genres
+    >>> song = make_toy_genres(n_per_class=1, n_classes=1, duration=3.0, random_state=0).data[0]
+    >>> screen_waveform(song, 22050, 22050 * 5, "short.wav")
+    (None, ['the song (3.00 s) is shorter than one clip (5.00 s): it was padded to one clip'])
     """
     wave = np.asarray(wave)
     n = wave.shape[-1] if wave.ndim else 0
@@ -207,6 +247,10 @@ def screen_waveform(wave, sr, clip_samples, source, *, is_file=True):
             f"sample values reach {peak:.3g}, far outside the [-1, 1] range of audio "
             "(integer samples that were not scaled, or a corrupt float file)",
         ), []
+    if content:
+        reason = content_reason(content_features(wave, sr))
+        if reason is not None:
+            return _error(source, is_file, reason + CONTENT_HINT), []
     notes = []
     if n < clip_samples:
         notes.append(

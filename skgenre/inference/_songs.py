@@ -14,7 +14,15 @@ from sklearn.utils.validation import check_is_fitted
 from .._errors import AudioLoadError
 from ..preprocessing import clip_and_average
 from ..utils import check_waveforms
-from ._screen import _error, _first_line, header_duration, limit_note, screen_path, screen_waveform
+from ._screen import (
+    MIN_CLIP_FRACTION,
+    _error,
+    _first_line,
+    header_duration,
+    limit_note,
+    screen_path,
+    screen_waveform,
+)
 
 __all__ = ["predict_songs"]
 
@@ -42,6 +50,47 @@ def _as_items(paths_or_waveforms):
     if not items:
         raise ValueError("paths_or_waveforms is empty; give at least one file or waveform.")
     return items
+
+
+class LimitTooShortError(ValueError):
+    """``max_duration`` leaves less audio than the shortest song that can be judged."""
+
+    def __init__(self, max_duration, shortest, clip_seconds):
+        self.max_duration, self.shortest, self.clip_seconds = max_duration, shortest, clip_seconds
+        super().__init__(
+            f"max_duration={max_duration:g} s is {self.cause()}, or None for whole songs"
+        )
+
+    def cause(self):
+        """Why the limit is refused, and what to give instead."""
+        return (
+            f"shorter than the least audio that is judged ({self.shortest:.3g} s, "
+            f"{MIN_CLIP_FRACTION:.0%} of one {self.clip_seconds:.3g}-s clip): every song "
+            f"would be cut too short to tell a genre; give at least {self.shortest:.3g} s"
+        )
+
+
+def check_max_duration(max_duration, sr, clip_samples):
+    """Refuse a ``max_duration`` that would leave every song too short to be judged.
+
+    The song is not to blame for a limit below :func:`screen_waveform`'s shortest input
+    (``MIN_CLIP_FRACTION`` of one clip), so the limit is refused before any file is read.
+
+    Examples
+    --------
+    >>> from skgenre.inference._songs import check_max_duration
+    >>> check_max_duration(600.0, 16000, 3 * 16000)
+    >>> check_max_duration(0.001, 16000, 3 * 16000)
+    Traceback (most recent call last):
+    ...
+    skgenre.inference._songs.LimitTooShortError: max_duration=0.001 s is shorter than ...
+    """
+    if max_duration is None:
+        return
+    if int(round(max_duration * sr)) < MIN_CLIP_FRACTION * clip_samples:
+        raise LimitTooShortError(
+            max_duration, MIN_CLIP_FRACTION * clip_samples / sr, clip_samples / sr
+        )
 
 
 def _loader_for(load_step, max_duration=None):
@@ -72,6 +121,13 @@ def _loader_for(load_step, max_duration=None):
 def _load_one(loader, item, index):
     """Decode one source; return ``(waveform, None)`` or ``(None, error)``."""
     if not _is_path(item):
+        if not isinstance(item, (np.ndarray, list, tuple)):
+            # None, a number, a dict...: not a malformed waveform, not a waveform at all
+            return None, ValueError(
+                f"entry {index} of paths_or_waveforms is neither a path (str, bytes or "
+                f"os.PathLike) nor a waveform (a 1-D numeric array); got "
+                f"{type(item).__name__}: {item!r:.80}"
+            )
         # One object array of one waveform: the shared validation, whatever its length.
         box = np.empty(1, dtype=object)
         box[0] = item
@@ -114,12 +170,13 @@ def _model_error(source, is_file, exc):
         "n_jobs": [Integral, None],
         "on_error": [StrOptions({"report", "raise"})],
         "max_duration": [Interval(Real, 0, None, closed="neither"), None],
+        "screen": ["boolean"],
     },
     prefer_skip_nested_validation=True,
 )
 def predict_songs(
     pipeline, paths_or_waveforms, *, top_k=3, hop=None, n_jobs=None, on_error="report",
-    max_duration=600.0,
+    max_duration=600.0, screen=True,
 ):
     """Predict the genre of whole songs with a pipeline trained on clips.
 
@@ -138,7 +195,10 @@ def predict_songs(
     Garbage gets no genre: a song that fills less than 10 % of one clip, is digital
     silence (peak below -80 dBFS), has samples far outside [-1, 1], or (for a file) is not
     a regular file or has an implausible header (sample rate above 1 MHz, more than 64
-    channels) gets an error in its row instead. Every fault of one song, in decoding, in
+    channels) gets an error in its row instead. So does, with ``screen=True``, a song
+    that is, by what its signal is, not music: white, pink or brown noise, a steady test
+    tone (sine, multi-tone, square wave), a sine sweep, clicks or impulse trains, a DC
+    offset or near silence; the error names what it sounds like. Every fault of one song, in decoding, in
     the features or in the classifier, is that song's error; the other songs still get
     their result.
 
@@ -167,6 +227,12 @@ def predict_songs(
         whatever a file's length (a 1-hour file would otherwise be decoded whole). A song
         that is cut gets a ``warning`` naming the part used. ``None`` judges every song
         whole.
+    screen : bool, default=True
+        Judge what each song's signal is before the model sees it (one short-time Fourier
+        transform of at most 30 s; a few milliseconds): noise, test tones, sweeps, clicks,
+        DC offsets and near silence get an error instead of a genre. ``False`` gives them
+        a genre (e.g. for a model trained on synthetic tones); the checks of length, range
+        and file headers stay.
 
     Returns
     -------
@@ -183,7 +249,9 @@ def predict_songs(
     Raises
     ------
     ValueError
-        If the pipeline has no ``clip`` step or its classifier has no ``predict_proba``.
+        If the pipeline has no ``clip`` step or its classifier has no ``predict_proba``,
+        or if ``max_duration`` is shorter than 10 % of one clip (every song would be too
+        short to judge).
     AudioLoadError
         With ``on_error="raise"``, for a file that cannot be read.
 
@@ -198,11 +266,13 @@ def predict_songs(
     >>> y = ["quiet"] * 20 + ["loud"] * 20
     >>> pipe = Pipeline([("clip", RandomClip(duration=0.01, sr=1000, random_state=0)),
     ...                  ("clf", LogisticRegression())]).fit(np.abs(X), y)
-    >>> songs = [np.abs(rng.normal(0, 1.0, 1000)), np.abs(rng.normal(0, 0.1, 35))]
-    >>> res = predict_songs(pipe, songs, top_k=1)
+    >>> songs = [np.abs(rng.normal(0, 1.0, 3000)), np.abs(rng.normal(0, 0.1, 35))]
+    >>> print(predict_songs(pipe, songs, top_k=1)["error"][0])  # noise is not music
+    waveform[0]: white noise: flat spectrum, no tonal or rhythmic structure (if it is ...)
+    >>> res = predict_songs(pipe, songs, top_k=1, screen=False)  # these toy songs are noise
     >>> res[["source", "n_clips", "top1_genre"]]
           source  n_clips top1_genre
-    0  waveform[0]      100       loud
+    0  waveform[0]      300       loud
     1  waveform[1]        3      quiet
     """
     check_is_fitted(pipeline)
@@ -231,6 +301,7 @@ def predict_songs(
     classes = np.asarray(pipeline.classes_)
     k = min(int(top_k), len(classes))
 
+    check_max_duration(max_duration, sr, n_samples)  # the limit, not the songs, is at fault
     load_idx = names.index("load") if "load" in names[:clip_idx] else None
     loader = (
         _loader_for(pipeline.steps[load_idx][1], max_duration) if load_idx is not None else None
@@ -263,7 +334,9 @@ def predict_songs(
             if err is None:
                 # Garbage (silence, a few samples, unscaled or overflowing values) gets an
                 # error instead of a confident genre; see _screen.py for the rules.
-                err, more = screen_waveform(wave, sr, n_samples, source, is_file=_is_path(item))
+                err, more = screen_waveform(
+                    wave, sr, n_samples, source, is_file=_is_path(item), content=screen
+                )
                 warn += more
             if err is not None and on_error == "raise":
                 raise err

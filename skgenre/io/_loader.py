@@ -11,6 +11,7 @@ as :class:`skgenre.AudioLoadError`, naming the file and the cause.
 
 import os
 import stat
+import sys
 import warnings
 from numbers import Integral, Real
 from pathlib import Path
@@ -25,6 +26,7 @@ from .._errors import AudioLoadError, BrokenFilesWarning
 from ..utils import check_waveforms, progress_bar, stack_clips
 from ..utils._mixins import _CheckingFitMixin, _TableOutputMixin, _waveform_names
 from ..utils._pcm import pcm_to_float
+from ._decoder_noise import decoder_stderr_filtered
 
 __all__ = ["AudioFiles", "AudioLoader", "load_audio"]
 
@@ -88,11 +90,25 @@ def _diagnose(path, size, sf_message):
     return f"unsupported or unrecognised audio format (libsndfile: {sf_message})"
 
 
+def soundfile_path(path):
+    """``path`` as libsndfile must get it: its bytes, on POSIX.
+
+    soundfile encodes a ``str`` path strictly, so a name whose bytes are not valid UTF-8
+    (which Python holds with lone surrogates) fails to open, and its error blames the
+    data. ``os.fsencode`` gives back the name's own bytes. On Windows soundfile opens
+    ``str`` paths with the wide-character API, which takes every name.
+    """
+    path = os.fspath(path)
+    if isinstance(path, str) and sys.platform != "win32":
+        return os.fsencode(path)
+    return path
+
+
 def _read_soundfile(path, offset, duration, size):
     """Return ``(frames x channels float32 array, sample rate)`` read with soundfile."""
     import soundfile as sf
 
-    with sf.SoundFile(path) as f:
+    with sf.SoundFile(soundfile_path(path)) as f:
         file_sr = f.samplerate
         start = int(round(offset * file_sr))
         if start:
@@ -162,6 +178,32 @@ class _OffsetError(Exception):
         self.length_s = length_s
 
 
+def _decode(fspath, offset, duration, size):
+    """Decode with soundfile, else audioread; a failure is an AudioLoadError with a cause."""
+    try:
+        return _read_soundfile(fspath, offset, duration, size)
+    except _OffsetError:
+        raise
+    except Exception as sf_exc:  # libsndfile reports every decoding fault its own way
+        sf_message = (
+            getattr(sf_exc, "error_string", None) or str(sf_exc) or type(sf_exc).__name__
+        ).strip()
+        if "does not exist" in sf_message:
+            # libsndfile's MP3 reader says so when it finds no MPEG frame in a file
+            # that does exist; do not repeat that misleading message
+            sf_message = "no decodable audio stream found"
+        reason = _diagnose(fspath, size, sf_message)
+        if reason.startswith(("truncated", "not an audio", "corrupt WAV header")):
+            # a definite diagnosis: no other decoder can do better
+            raise AudioLoadError(fspath, reason) from None
+        try:
+            return _read_audioread(fspath, offset, duration)
+        except _OffsetError:
+            raise
+        except Exception:
+            raise AudioLoadError(fspath, reason) from None
+
+
 def _load(path, sr, mono, offset, duration):
     """Decode one file; every failure becomes an AudioLoadError naming ``path``."""
     try:
@@ -187,29 +229,11 @@ def _load(path, sr, mono, offset, duration):
     if not os.access(fspath, os.R_OK):
         raise AudioLoadError(fspath, "permission denied")
 
+    # libmpg123 writes notes to the C stderr while it probes a file that is not MP3: the
+    # error below already names the file and the cause
     try:
-        try:
-            data, file_sr = _read_soundfile(fspath, offset, duration, st.st_size)
-        except _OffsetError:
-            raise
-        except Exception as sf_exc:  # libsndfile reports every decoding fault its own way
-            sf_message = (
-                getattr(sf_exc, "error_string", None) or str(sf_exc) or type(sf_exc).__name__
-            ).strip()
-            if "does not exist" in sf_message:
-                # libsndfile's MP3 reader says so when it finds no MPEG frame in a file
-                # that does exist; do not repeat that misleading message
-                sf_message = "no decodable audio stream found"
-            reason = _diagnose(fspath, st.st_size, sf_message)
-            if reason.startswith(("truncated", "not an audio", "corrupt WAV header")):
-                # a definite diagnosis: no other decoder can do better
-                raise AudioLoadError(fspath, reason) from None
-            try:
-                data, file_sr = _read_audioread(fspath, offset, duration)
-            except _OffsetError:
-                raise
-            except Exception:
-                raise AudioLoadError(fspath, reason) from None
+        with decoder_stderr_filtered():
+            data, file_sr = _decode(fspath, offset, duration, st.st_size)
     except _OffsetError as exc:
         raise AudioLoadError(
             fspath,

@@ -8,9 +8,13 @@ from .._lazy import attach as _attach
 
 _LAZY = {
     "GenreClassifier": "skgenre.models._classifier",
+    "MUSICNN_TAG_COLUMNS": "skgenre.models._zero_shot",
     "NumpyNetwork": "skgenre.models._numpy_net",
+    "OpenSetClassifier": "skgenre.models._open_set",
     "PRESETS": "skgenre.models._presets",
     "TrackClassifier": "skgenre.models._track",
+    "ZERO_SHOT_MAPPINGS": "skgenre.models._zero_shot",
+    "ZeroShotGenreClassifier": "skgenre.models._zero_shot",
     "build_cnn": "skgenre.models._networks",
     "build_dense": "skgenre.models._networks",
     "build_feature_dense": "skgenre.models._networks",

@@ -277,6 +277,9 @@ class GenreClassifier(ClassifierMixin, BaseEstimator):
     (2, 3)
     """
 
+    # (scikeras' legacy ``_more_tags``/``_tags``, which scikit-learn 1.6 merged into the tags
+    # and read as multi-output, are not inherited any more: __sklearn_tags__ alone speaks.)
+
     _parameter_constraints: dict = {
         "model": [StrOptions(set(MODEL_NAMES)), callable],
         "optimizer": "no_validation",

@@ -242,7 +242,8 @@ def atomic_write(path, mode="wb", *, encoding=None, newline=None):
         os.replace(tmp, path)
     except BaseException as exc:
         if tmp is not None:
-            with contextlib.suppress(OSError):
+            # A second Ctrl-C must not cut the clean-up short and leave the file behind.
+            with _signals_held(), contextlib.suppress(OSError):
                 os.unlink(tmp)
         if isinstance(exc, OSError) and not isinstance(exc, OutputError):
             raise OutputError(
@@ -279,17 +280,39 @@ def _exchange(a, b):
 
 @contextlib.contextmanager
 def _signals_held():
-    """Hold SIGINT/SIGTERM (delivered after the block) where the platform allows it."""
-    held = {signal.SIGINT, signal.SIGTERM}
+    """Hold SIGINT/SIGTERM until the block ends; they are delivered after it, once each.
+
+    Blocking them with ``pthread_sigmask`` alone is not enough: the mask is per thread, and
+    the kernel hands a signal sent to the process to any thread that does not block it (the
+    BLAS threads numpy starts). Python's C handler then flags it there, and the main thread
+    would raise ``KeyboardInterrupt`` inside the block all the same. So, in the main thread,
+    the Python-level handlers are also swapped for a recorder, and a recorded signal is
+    raised again after the block, to the handler that was in place. Elsewhere (another thread,
+    a platform without ``pthread_sigmask``) the block runs as it can.
+    """
+    held = (signal.SIGINT, signal.SIGTERM)
+    pending, swapped = [], {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in held:
+            old = signal.getsignal(sig)
+            if old in (signal.SIG_IGN, None):
+                continue  # ignored, or a handler Python did not install: left alone
+            swapped[sig] = old
+            signal.signal(sig, lambda signum, frame: pending.append(signum))
     try:
-        old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, held)
     except (AttributeError, OSError, ValueError):
-        yield
-        return
+        mask = None
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        if mask is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        # SIGINT's handler last: an interrupt that reaches it at once cuts nothing short.
+        for sig in sorted(swapped, key=lambda s: s == signal.SIGINT):
+            signal.signal(sig, swapped[sig])
+        for sig in dict.fromkeys(pending):
+            signal.raise_signal(sig)
 
 
 def check_output_dir(path, *, overwrite=False, replaceable=None):

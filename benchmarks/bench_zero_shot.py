@@ -1,0 +1,210 @@
+"""Zero-shot genres from the pretrained musicnn tags, on two real collections.
+
+Usage (from the repository root; the musicnn weights installed)::
+
+    python benchmarks/bench_zero_shot.py                       # zero-shot + calibrated
+    python benchmarks/bench_zero_shot.py --combined            # + combined models
+
+Data: the Emotify half in ``../shared/data/emotify`` (200 tracks, 4 genres, 67 artists
+from its ``tracks.csv``) and GTZAN mini (``../shared/data/gtzan/mini``, 100 tracks, 10
+genres, artists from Sturm's index shipped with skgenre).
+
+Rows:
+
+- ``zero-shot``: ``make_zero_shot_pipeline(genres)`` with its built-in mapping, fitted on
+  nothing (no labels): every track of the collection is a test track.
+- ``calibrated``: the same with ``calibrate=True``, under stratified 5-fold CV grouped by
+  artist (:class:`~skgenre.evaluation.StratifiedArtistKFold`, ``--repeats`` repeats, seed
+  0): the calibration is fitted on the training folds only.
+- ``--combined``: supervised heads on the pretrained embedding (the MSD network's mean
+  penultimate units, :func:`~skgenre.make_embedding_pipeline`'s) with and without the
+  tag scores, within Emotify (artist CV) and across (trained on all of GTZAN mini,
+  tested on Emotify's classical, pop and rock).
+
+The pipeline's feature steps learn nothing in ``fit`` and embed each track on its own, so
+the tag scores (and embeddings) of the 300 tracks are computed once with
+``pipe[:-1].transform`` and cached (``--cache``, outside the repository); every row reuses
+them, which is exact.
+"""
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from _common import GTZAN, SHARED
+
+EMOTIFY = SHARED / "data" / "emotify"
+MINI = GTZAN / "mini"
+
+
+def collections():
+    from skgenre.datasets import load_genre_folders
+
+    out = {}
+    for name, root in (("emotify", EMOTIFY), ("gtzan-mini", MINI)):
+        d = load_genre_folders(root)
+        out[name] = (d.filenames, np.array(d.target_names)[d.target], d.artists)
+    return out
+
+
+def cached(cache, key, files, compute):
+    """``compute(files)`` rows, cached in ``cache`` (.npz) under ``key``, by file path."""
+    cache = Path(cache)
+    store = dict(np.load(cache, allow_pickle=False)) if cache.is_file() else {}
+    if f"{key}_files" in store:
+        index = {f: i for i, f in enumerate(store[f"{key}_files"].tolist())}
+        if all(f in index for f in files):
+            return store[key][[index[f] for f in files]]
+    t0 = time.perf_counter()
+    rows = np.asarray(compute(list(files)), dtype=np.float32)
+    print(f"computed {key} of {len(files)} tracks in {time.perf_counter() - t0:.0f} s",
+          flush=True)
+    store[key], store[f"{key}_files"] = rows, np.asarray(files)
+    np.savez_compressed(cache, **store)
+    return rows
+
+
+def tag_scores(files):
+    from skgenre import make_zero_shot_pipeline
+
+    return make_zero_shot_pipeline()[:-1].fit_transform(files)
+
+
+def embeddings(files):
+    from skgenre import make_embedding_pipeline
+
+    return make_embedding_pipeline()[:4].fit_transform(files)
+
+
+def per_genre(y, pred):
+    return {g: float(np.mean(pred[y == g] == g)) for g in np.unique(y)}
+
+
+def show(rows):
+    print("| collection | model | protocol | accuracy | per genre |")
+    print("| --- | --- | --- | --- | --- |")
+    for r in rows:
+        genres = ", ".join(f"{g} {a:.2f}" for g, a in r["per_genre"].items())
+        acc = f"{r['accuracy']:.3f}" + (f" ± {r['std']:.3f}" if "std" in r else "")
+        print(f"| {r['collection']} | {r['model']} | {r['protocol']} | {acc} | {genres} |")
+
+
+def cv_rows(make, X, y, artists, *, folds, repeats, collection, model):
+    """Artist-grouped CV: accuracy per fold, per-genre accuracy over all test predictions."""
+    from sklearn.base import clone
+
+    from skgenre.evaluation import StratifiedArtistKFold
+
+    cv = StratifiedArtistKFold(folds, n_repeats=repeats, random_state=0)
+    accs, preds, truth = [], [], []
+    for train, test in cv.split(X, y, groups=artists):
+        est = clone(make()).fit(X[train], y[train])
+        p = est.predict(X[test])
+        accs.append(np.mean(p == y[test]))
+        preds.append(p)
+        truth.append(y[test])
+    p, t = np.concatenate(preds), np.concatenate(truth)
+    return {
+        "collection": collection,
+        "model": model,
+        "protocol": f"{folds}-fold by artist x {repeats}",
+        "accuracy": float(np.mean(accs)),
+        "std": float(np.std(accs)),
+        "per_genre": per_genre(t, p),
+    }
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--cache", default="/tmp/skgenre_zero_shot_cache.npz")
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=4)
+    parser.add_argument("--combined", action="store_true")
+    parser.add_argument("--json", help="also write the rows to this file")
+    args = parser.parse_args(argv)
+
+    from skgenre import ZeroShotGenreClassifier
+
+    data = collections()
+    tags = {k: cached(args.cache, f"tags_{k}", f, tag_scores) for k, (f, _, _) in data.items()}
+    mapping = {"emotify": "emotify", "gtzan-mini": "gtzan"}
+    rows = []
+    for name, (files, y, artists) in data.items():
+        clf = ZeroShotGenreClassifier(mapping[name]).fit(tags[name][:1])  # no labels
+        pred = clf.predict(tags[name])
+        rows.append({"collection": name, "model": f"zero-shot ({mapping[name]!r} mapping)",
+                     "protocol": "no training, all tracks", "accuracy": float(np.mean(pred == y)),
+                     "per_genre": per_genre(y, pred)})
+        rows.append(cv_rows(lambda m=mapping[name]: ZeroShotGenreClassifier(m, calibrate=True),
+                            tags[name], y, artists, folds=args.folds, repeats=args.repeats,
+                            collection=name, model="zero-shot, calibrated"))
+    # Emotify's classical, pop and rock: the genres GTZAN shares with it
+    files, y, _ = data["emotify"]
+    shared = np.isin(y, ["classical", "pop", "rock"])
+    for m, fit_y in (("gtzan", None), ("emotify", ["classical", "pop", "rock"])):
+        clf = ZeroShotGenreClassifier(m).fit(tags["emotify"][:len(fit_y or [1])], fit_y)
+        pred = clf.predict(tags["emotify"][shared])
+        rows.append({"collection": "emotify classical+pop+rock",
+                     "model": f"zero-shot ({m!r} mapping, {len(clf.classes_)} answers)",
+                     "protocol": "no training", "accuracy": float(np.mean(pred == y[shared])),
+                     "per_genre": per_genre(y[shared], pred)})
+    if args.combined:
+        rows += combined(args, data, tags)
+    show(rows)
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows, indent=2))
+
+
+def combined(args, data, tags):
+    """Supervised heads: embedding alone, tags alone, both; within Emotify and across."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer, StandardScaler
+
+    emb = {k: cached(args.cache, f"embed_{k}", f, embeddings) for k, (f, _, _) in data.items()}
+
+    def logit(p):
+        p = np.clip(p, 1e-6, 1 - 1e-6)
+        return np.log(p) - np.log1p(-p)
+
+    n_emb = emb["emotify"].shape[1]
+    emb_cols, tag_cols = np.arange(n_emb), np.arange(n_emb, n_emb + 100)
+    # The embedding preset's head (StandardScaler + LogisticRegression C=0.01), fed the
+    # embedding, the tag log-odds, or both side by side.
+    heads = {
+        "embedding (make_embedding_pipeline's head)": lambda: make_pipeline(
+            ColumnTransformer([("e", StandardScaler(), emb_cols)]),
+            LogisticRegression(C=0.01, max_iter=5000)),
+        "tag log-odds": lambda: make_pipeline(
+            ColumnTransformer([("t", make_pipeline(FunctionTransformer(logit),
+                                                   StandardScaler()), tag_cols)]),
+            LogisticRegression(C=0.01, max_iter=5000)),
+        "embedding + tag log-odds": lambda: make_pipeline(
+            ColumnTransformer([("e", StandardScaler(), emb_cols),
+                               ("t", make_pipeline(FunctionTransformer(logit),
+                                                   StandardScaler()), tag_cols)]),
+            LogisticRegression(C=0.01, max_iter=5000)),
+    }
+    X = {k: np.hstack([emb[k], tags[k]]) for k in data}
+    rows = []
+    _, y, artists = data["emotify"]
+    for name, make in heads.items():
+        rows.append(cv_rows(make, X["emotify"], y, artists, folds=args.folds,
+                            repeats=args.repeats, collection="emotify", model=name))
+    _, y_mini, _ = data["gtzan-mini"]
+    shared = np.isin(y, ["classical", "pop", "rock"])
+    for name, make in heads.items():
+        pred = make().fit(X["gtzan-mini"], y_mini).predict(X["emotify"][shared])
+        rows.append({"collection": "emotify classical+pop+rock",
+                     "model": name, "protocol": "trained on GTZAN mini (10 genres)",
+                     "accuracy": float(np.mean(pred == y[shared])),
+                     "per_genre": per_genre(y[shared], pred)})
+    return rows
+
+
+if __name__ == "__main__":
+    main()

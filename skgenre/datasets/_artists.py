@@ -1,0 +1,123 @@
+"""Who performs each track: the artist groups that artist-disjoint cross-validation needs.
+
+A split by track puts one artist's songs on both sides, so a model is rewarded for
+recognising the artist as much as the genre (Pampalk's artist filter; Sturm 2012). The
+loaders therefore give every track an artist: for GTZAN from Sturm's index, shipped as
+package data; for any folder from an optional ``tracks.csv``. A track whose artist is not
+known gets a group of its own, ``"unknown:<track>"``, so that it can never join another
+track's group by accident.
+"""
+
+import csv
+import io
+import os
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from .._errors import DatasetError
+
+__all__ = ["load_gtzan_artists"]
+
+#: The file that :func:`load_genre_folders` reads beside the genre folders.
+TRACKS_CSV = "tracks.csv"
+_UNKNOWN = "unknown:"
+
+
+def _read_csv(text):
+    """Header and rows of a CSV text whose lines starting with ``#`` are comments."""
+    lines = [line for line in text.splitlines() if not line.lstrip().startswith("#")]
+    reader = csv.DictReader(io.StringIO("\n".join(lines)))
+    rows = list(reader)
+    return [c.strip() for c in reader.fieldnames or []], rows
+
+
+def load_gtzan_artists():
+    """The artist of every GTZAN track, from Sturm's index (shipped with skgenre).
+
+    B. L. Sturm, "An Analysis of the GTZAN Music Genre Dataset", MIRUM 2012 (his
+    GTZANindex, as consolidated in the gtzan-bind repository). 81 of the 1000 tracks have
+    no known artist; they map to ``None``.
+
+    Returns
+    -------
+    artists : dict of str to str or None
+        Track name (``"blues.00000"``) to artist.
+
+    Examples
+    --------
+    >>> from skgenre.datasets import load_gtzan_artists
+    >>> artists = load_gtzan_artists()
+    >>> len(artists), artists["blues.00000"], artists["reggae.00000"]
+    (1000, 'John Lee Hooker', 'Bob Marley')
+    >>> sum(a is None for a in artists.values())
+    81
+    """
+    text = (resources.files("skgenre.datasets") / "data" / "gtzan_artists.csv").read_text(
+        encoding="utf-8"
+    )
+    return {row["track"]: (row["artist"].strip() or None) for row in _read_csv(text)[1]}
+
+
+def _group(artist, track):
+    return artist if artist else f"{_UNKNOWN}{track}"
+
+
+def gtzan_artist_groups(stems):
+    """One artist group per GTZAN track stem; unknown artists get their own group."""
+    artists = load_gtzan_artists()
+    return np.array([_group(artists.get(s), s) for s in stems], dtype=object).astype(str)
+
+
+def folder_artist_groups(base, filenames):
+    """Artist groups of ``filenames`` from ``base/tracks.csv``, or None without one.
+
+    ``tracks.csv`` needs the columns ``file`` (the path of the song relative to ``base``,
+    with ``/`` separators, e.g. ``rock/song.ogg``) and ``artist``; other columns are
+    ignored. A song without a row, or with an empty artist, forms its own group
+    ``"unknown:<file>"``.
+    """
+    base = Path(base)
+    path = base / TRACKS_CSV
+    if not path.is_file():
+        return None
+    try:
+        header, rows = _read_csv(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise DatasetError(f"{str(path)!r} cannot be read as a CSV file: {exc}") from exc
+    missing = [c for c in ("file", "artist") if c not in header]
+    if missing:
+        raise DatasetError(
+            f"{str(path)!r} lacks the column(s) {missing}; it needs a header with at least "
+            "'file' (each song's path relative to the folder, e.g. 'rock/song.ogg') and "
+            f"'artist'. Found columns: {header}. Fix the header, or move the file "
+            "away to load the folder without artists."
+        )
+    artist_of = {}
+    absent = []
+    for row in rows:
+        row = {(k or "").strip(): v for k, v in row.items()}
+        rel = (row.get("file") or "").strip()
+        if not rel:
+            continue
+        full = os.path.normcase(os.path.normpath(base / rel))
+        if not os.path.isfile(full):
+            absent.append(rel)
+            continue
+        artist_of[full] = (row.get("artist") or "").strip()
+    if absent:
+        shown = ", ".join(repr(a) for a in absent[:5]) + (
+            f" and {len(absent) - 5} more" if len(absent) > 5 else ""
+        )
+        raise DatasetError(
+            f"{str(path)!r} names {len(absent)} file(s) that are not under {str(base)!r}: "
+            f"{shown}. The 'file' column holds each song's path relative to that folder "
+            "(e.g. 'rock/song.ogg'); correct those rows or delete them."
+        )
+    groups = []
+    for f in filenames:
+        key = os.path.normcase(os.path.normpath(f))
+        rel = Path(os.path.relpath(f, base)).as_posix()
+        groups.append(_group(artist_of.get(key), rel))
+    return np.array(groups, dtype=object).astype(str)

@@ -1,0 +1,163 @@
+"""Artist-disjoint cross-validation: no artist is on both sides of a fold.
+
+A model that has heard one of an artist's songs recognises the artist's others (the
+"album/artist effect": Pampalk, Flexer and Widmer 2005; Sturm 2012). In GTZAN mini, blues
+is ten John Lee Hooker tracks and reggae ten Bob Marley tracks, so folds by track reward
+recognising an artist as much as a genre. These folds keep each artist on one side.
+"""
+
+from numbers import Integral
+
+import numpy as np
+from sklearn.model_selection import StratifiedGroupKFold
+from sklearn.model_selection._split import BaseCrossValidator, GroupsConsumerMixin
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, validate_parameter_constraints
+from sklearn.utils.validation import _num_samples, check_consistent_length, column_or_1d
+
+__all__ = ["StratifiedArtistKFold"]
+
+
+class StratifiedArtistKFold(GroupsConsumerMixin, BaseCrossValidator):
+    """Stratified k-fold cross-validation grouped by artist, optionally repeated.
+
+    Every artist (all rows that share a ``groups`` value) lands in exactly one test fold
+    per repeat, and the folds keep each genre's share of rows as well as the artists allow
+    (scikit-learn's greedy :class:`~sklearn.model_selection.StratifiedGroupKFold`, with its
+    artists shuffled). Each repeat reshuffles the artists, so repeats give different folds,
+    as :class:`~sklearn.model_selection.RepeatedStratifiedKFold` does for rows.
+
+    The artists are not carried by the splitter: pass them as ``groups`` to
+    :meth:`split`, to :func:`~sklearn.model_selection.cross_val_score` /
+    :func:`~sklearn.model_selection.cross_validate` (``groups=artists``), or to
+    ``GridSearchCV(..., cv=StratifiedArtistKFold()).fit(X, y, groups=artists)``. The
+    loaders give them: ``load_gtzan(...).artists``, ``load_genre_folders(...).artists``.
+    Rows may be whole tracks or clips (clips of a track share its artist, so they follow
+    it).
+
+    Parameters
+    ----------
+    n_splits : int, default=5
+        Number of folds per repeat, at least 2, at most the number of artists.
+    n_repeats : int, default=1
+        Number of times the folds are drawn anew.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the shuffling of the artists; pass an int for reproducible folds.
+
+    See Also
+    --------
+    StratifiedTrackKFold : Folds by track, where one artist can be on both sides.
+
+    Notes
+    -----
+    With few artists per genre, a fold may miss a genre in its test side or hold more of
+    it than others; scikit-learn warns when a genre has fewer rows than ``n_splits``.
+    Artists without a known name need a group of their own (the loaders name them
+    ``"unknown:<track>"``); one shared "unknown" value would make them one artist.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgenre.evaluation import StratifiedArtistKFold
+    >>> y = np.repeat(["blues", "rock"], 6)
+    >>> artists = np.repeat(["a", "b", "c", "d", "e", "f"], 2)
+    >>> cv = StratifiedArtistKFold(n_splits=3, n_repeats=2, random_state=0)
+    >>> cv.get_n_splits()
+    6
+    >>> folds = list(cv.split(np.zeros(12), y, groups=artists))
+    >>> all(not set(artists[tr]) & set(artists[te]) for tr, te in folds)
+    True
+    >>> from sklearn.model_selection import cross_val_score
+    >>> from sklearn.dummy import DummyClassifier
+    >>> cross_val_score(DummyClassifier(), np.zeros((12, 1)), y, groups=artists, cv=cv).shape
+    (6,)
+    """
+
+    _parameter_constraints = {
+        "n_splits": [Interval(Integral, 2, None, closed="left")],
+        "n_repeats": [Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(self, n_splits=5, *, n_repeats=1, random_state=None):
+        self.n_splits = n_splits
+        self.n_repeats = n_repeats
+        self.random_state = random_state
+
+    def get_n_splits(self, X=None, y=None, groups=None):
+        """Number of train/test splits: ``n_splits * n_repeats``.
+
+        Parameters
+        ----------
+        X, y, groups : object
+            Ignored, for compatibility.
+
+        Returns
+        -------
+        n_splits : int
+        """
+        self._check_params()
+        return int(self.n_splits) * int(self.n_repeats)
+
+    def _check_params(self):
+        validate_parameter_constraints(
+            self._parameter_constraints,
+            {"n_splits": self.n_splits, "n_repeats": self.n_repeats,
+             "random_state": self.random_state},
+            caller_name=type(self).__name__,
+        )
+
+    def split(self, X, y, groups=None):
+        """Generate row indices of the train and test side of each fold.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_rows, ...)
+            Only its length is used.
+        y : array-like of shape (n_rows,)
+            Genre labels, stratified over.
+        groups : array-like of shape (n_rows,)
+            The artist of every row. Required.
+
+        Yields
+        ------
+        train : ndarray of int
+            Row indices of the training side.
+        test : ndarray of int
+            Row indices of the test side.
+
+        Raises
+        ------
+        ValueError
+            If ``groups`` or ``y`` is missing, or there are fewer artists than
+            ``n_splits``.
+        """
+        self._check_params()
+        if groups is None:
+            raise ValueError(
+                "StratifiedArtistKFold needs the artist of every row: pass groups=artists "
+                "(e.g. load_genre_folders(...).artists) to split, cross_val_score or "
+                "GridSearchCV.fit."
+            )
+        if y is None:
+            raise ValueError("StratifiedArtistKFold needs y to stratify; got y=None.")
+        check_consistent_length(X, y, groups)
+        n_rows = _num_samples(X)
+        groups = column_or_1d(np.asarray(groups, dtype=object)).astype(str)
+        n_artists = len(np.unique(groups))
+        if n_artists < self.n_splits:
+            raise ValueError(
+                f"{n_artists} artist(s) cannot fill n_splits={self.n_splits} folds that "
+                f"keep each artist on one side; use n_splits <= {n_artists}."
+            )
+        rng = check_random_state(self.random_state)
+        for _ in range(self.n_repeats):
+            seed = rng.randint(np.iinfo(np.int32).max)
+            cv = StratifiedGroupKFold(self.n_splits, shuffle=True, random_state=seed)
+            for train, test in cv.split(np.zeros(n_rows), y, groups):
+                yield train, test
+
+    def _iter_test_indices(self, X=None, y=None, groups=None):
+        # split() is overridden; BaseCrossValidator only needs this defined.
+        for _, test in self.split(X, y, groups):
+            yield test

@@ -1,0 +1,56 @@
+"""StratifiedArtistKFold: folds grouped by artist, stratified by genre, repeated."""
+
+import numpy as np
+import pytest
+from sklearn.dummy import DummyClassifier
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.utils._param_validation import InvalidParameterError
+
+from skgenre.evaluation import StratifiedArtistKFold
+
+
+def _data(n_artists=12, per_artist=3, seed=0):
+    rng = np.random.default_rng(seed)
+    artists = np.repeat([f"artist{i}" for i in range(n_artists)], per_artist)
+    y = np.repeat(np.arange(n_artists) % 3, per_artist)  # each artist plays one genre
+    X = rng.normal(size=(len(y), 2)) + y[:, None]
+    return X, y, artists
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_no_artist_on_both_sides_each_tested_once_per_repeat(seed):
+    X, y, artists = _data()
+    cv = StratifiedArtistKFold(n_splits=4, n_repeats=3, random_state=seed)
+    folds = list(cv.split(X, y, groups=artists))
+    assert len(folds) == cv.get_n_splits() == 12
+    for r in range(3):
+        tested = np.concatenate([te for _, te in folds[4 * r : 4 * r + 4]])
+        assert sorted(tested.tolist()) == list(range(len(y)))  # every row tested once
+        for tr, te in folds[4 * r : 4 * r + 4]:
+            assert not set(artists[tr]) & set(artists[te])
+            assert set(y[te]) == {0, 1, 2}  # 4 artists per genre: each fold holds each
+    # repeats reshuffle; a seed reproduces
+    assert any(not np.array_equal(a[1], b[1]) for a, b in zip(folds[:4], folds[4:8]))
+    again = list(StratifiedArtistKFold(4, n_repeats=3, random_state=seed).split(X, y, artists))
+    assert all(np.array_equal(a[1], b[1]) for a, b in zip(folds, again))
+
+
+def test_groups_in_cross_val_score_and_grid_search():
+    X, y, artists = _data()
+    cv = StratifiedArtistKFold(n_splits=3, n_repeats=2, random_state=0)
+    assert cross_val_score(DummyClassifier(), X, y, groups=artists, cv=cv).shape == (6,)
+    search = GridSearchCV(DummyClassifier(), {"strategy": ["prior", "uniform"]}, cv=cv)
+    search.fit(X, y, groups=artists)
+    assert search.n_splits_ == 6
+
+
+def test_errors():
+    X, y, artists = _data(n_artists=3)
+    with pytest.raises(ValueError, match="groups=artists"):
+        next(StratifiedArtistKFold(2).split(X, y))
+    with pytest.raises(ValueError, match=r"3 artist\(s\) cannot fill n_splits=4"):
+        next(StratifiedArtistKFold(4).split(X, y, artists))
+    with pytest.raises(InvalidParameterError, match="n_repeats"):
+        StratifiedArtistKFold(2, n_repeats=0).get_n_splits()
+    with pytest.raises(InvalidParameterError, match="n_splits"):
+        next(StratifiedArtistKFold(1).split(X, y, artists))
