@@ -872,8 +872,11 @@ def _roundtrip_in_fresh_process(tmp_path, models):
     for name, path in zip(models, paths):
         got = np.load(str(path) + ".keras.npy")
         np.testing.assert_array_equal(got, expected[name], err_msg=name)
-        got = np.load(str(path) + ".npy")  # NumPy engine, the default
-        np.testing.assert_allclose(got, expected[name], rtol=0, atol=1e-5, err_msg=name)
+        # NumPy engine, the default. 5e-5: on these toy songs the paper CNN (raw dB input,
+        # 841 216 inputs to its Dense layer) puts Keras' own float32 result 1.8e-5 from a
+        # float64 forward pass (the NumPy engine's 4.8e-6); on real clips the two engines
+        # agree within 1e-5 (test_numpy_net.py).
+        np.testing.assert_allclose(got, expected[name], rtol=0, atol=5e-5, err_msg=name)
 
 
 def test_feature_pipeline_and_track_classifier_roundtrip_in_a_fresh_process(tmp_path):

@@ -5,7 +5,9 @@ layer graph in ``config.json``, the weights in ``model.weights.h5``) and compute
 inference function in float32 with NumPy alone. It implements the layers that skgenre's
 builders (:mod:`skgenre.models._networks`) use, each with Keras' semantics at inference:
 
-* ``Dense`` (``x @ kernel + bias`` on the last axis), ``Activation`` and every layer's
+* ``Dense`` (``x @ kernel + bias`` on the last axis; with more than 4096 inputs the
+  product is accumulated in float64, as float32 sums that long drift), ``Activation`` and
+  every layer's
   ``activation`` argument (the functions in :data:`_ACTIVATIONS`);
 * ``Conv1D`` and ``Conv2D`` (``channels_last``, strides, dilation, ``"valid"``,
   ``"same"`` and, for ``Conv1D``, ``"causal"`` padding with TensorFlow's rule: of an odd
@@ -65,6 +67,8 @@ def _elu(x):
     return np.where(x > 0, x, np.expm1(np.minimum(x, 0))).astype(x.dtype)
 
 
+# Inputs of a Dense layer beyond which it accumulates in float64 (see _dense).
+_WIDE_DENSE = 4096
 # Bytes of the window matrix of one convolution product (at least one sample's).
 _IM2COL_BYTES = 64 * 2**20
 
@@ -144,8 +148,17 @@ def _dense(config, weights, name):
     if config.get("lora_rank"):
         raise UnsupportedLayerError(f"layer {name!r}: a LoRA Dense layer; use engine='keras'.")
 
+    # A float32 dot product of hundreds of thousands of terms (the paper CNN's Flatten
+    # gives 841 216) drifts: its probabilities moved by 1e-4 against a float64 forward
+    # pass, Keras' by 2e-5. Such wide layers accumulate in float64 and round once.
+    wide = kernel.shape[0] > _WIDE_DENSE
+    kernel64 = kernel.astype(np.float64) if wide else None
+
     def call(x):
-        y = x @ kernel
+        if wide:
+            y = (x.astype(np.float64) @ kernel64).astype(x.dtype)
+        else:
+            y = x @ kernel
         if bias is not None:
             y += bias
         return act(y)
@@ -198,10 +211,10 @@ def _conv(config, weights, name, rank):
         n_pos = len(flat_kernel) // x.shape[-1]
         per_sample = math.prod(out_shape) * len(flat_kernel) * 4
         chunk = max(1, _IM2COL_BYTES // per_sample)
-        y = np.empty((len(x), *out_shape, flat_kernel.shape[1]), dtype=np.float32)
+        y = np.empty((len(x), *out_shape, flat_kernel.shape[1]), dtype=x.dtype)
         for start in range(0, len(x), chunk):
             part = x[start : start + chunk]
-            cols = np.empty((len(part), *out_shape, n_pos, x.shape[-1]), dtype=np.float32)
+            cols = np.empty((len(part), *out_shape, n_pos, x.shape[-1]), dtype=x.dtype)
             for j, pos in enumerate(np.ndindex(*size)):
                 window = tuple(
                     slice(p * d, p * d + (o - 1) * s + 1, s)
