@@ -572,7 +572,7 @@ def _check_sha256(path, data, sha256):
 
 
 def load_model(path, *, trust_pickle=False, sha256=None, trusted_types=None,
-               max_size=MAX_MODEL_SIZE, engine="auto"):
+               max_size=1 << 30, engine="auto"):
     """Load a model saved with :func:`save_model`.
 
     A file in the safe format (the default of :func:`save_model`) is loaded without
@@ -594,7 +594,7 @@ def load_model(path, *, trust_pickle=False, sha256=None, trusted_types=None,
     trusted_types : list of str or None, default=None
         Further type names (``"module.Class"``) that a safe file may hold, e.g. for a
         transformer of your own; :func:`save_model` warns with the list a file needs.
-    max_size : int, default=MAX_MODEL_SIZE (1 GiB)
+    max_size : int, default=1 << 30 (1 GiB)
         The most bytes the file may make this function hold: the file's size, and for
         the safe format the uncompressed sizes its zip directories declare (the zips
         inside it included), checked before anything is decompressed. The biggest

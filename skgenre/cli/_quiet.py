@@ -112,6 +112,7 @@ class _QuietLoader(importlib.abc.Loader):
             module.__loader__ = self._loader
             if getattr(module, "__spec__", None) is not None:
                 module.__spec__.loader = self._loader
+        _quiet_absl()
 
 
 class _QuietImportFinder(importlib.abc.MetaPathFinder):
@@ -135,7 +136,8 @@ def quiet_tensorflow(names=("tensorflow",)):
 
     ``TF_CPP_MIN_LOG_LEVEL`` defaults to 3 (a level the user set wins), and the C++ notes that
     ignore it are filtered out of what is written during the import, at the same level.
-    The Python loggers of TensorFlow and absl are held to errors.
+    The Python loggers of TensorFlow and (once TensorFlow has imported it) absl are held to
+    errors.
 
     Parameters
     ----------
@@ -147,8 +149,12 @@ def quiet_tensorflow(names=("tensorflow",)):
     pending = [n for n in names if n not in sys.modules]
     if pending and not any(isinstance(f, _QuietImportFinder) for f in sys.meta_path):
         sys.meta_path.insert(0, _QuietImportFinder(pending))
-    try:
-        from absl import logging as absl_logging
-    except ImportError:  # pragma: no cover - absl comes with TensorFlow
-        return
-    absl_logging.set_verbosity(absl_logging.ERROR)
+    if not pending:
+        _quiet_absl()
+
+
+def _quiet_absl():
+    # absl comes with TensorFlow: its Python logger is quieted once TensorFlow is imported,
+    # so that commands which never import TensorFlow (predict, tag) do not pay for absl.
+    if "absl.logging" in sys.modules:
+        sys.modules["absl.logging"].set_verbosity(sys.modules["absl.logging"].ERROR)
