@@ -475,3 +475,15 @@ def test_loader_feature_names():
         loader.get_feature_names_out(["a", "b"])
     # a later fit on waveforms forgets the width
     assert loader.fit(ragged).get_feature_names_out().tolist() == ["waveform"]
+
+
+def test_utils_does_not_import_io(assert_not_imported):
+    """No import circle: io builds on utils, and utils never imports io back."""
+    assert_not_imported(
+        "import skgenre.utils\n"
+        "from skgenre.utils import check_waveforms, is_ragged\n"
+        "import numpy as np\n"
+        "assert is_ragged([np.zeros(3), np.ones(5)])\n"
+        "check_waveforms([np.zeros(3)])",
+        ["skgenre.io", "skgenre.io._loader"],
+    )

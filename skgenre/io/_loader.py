@@ -26,6 +26,7 @@ from .._errors import AudioLoadError, BrokenFilesWarning
 from ..utils import check_waveforms, progress_bar, stack_clips
 from ..utils._mixins import _CheckingFitMixin, _TableOutputMixin, _waveform_names
 from ..utils._pcm import pcm_to_float
+from ..utils._waveforms import _LazyWaveforms
 from ._decoder_noise import decoder_stderr_filtered
 
 __all__ = ["AudioFiles", "AudioLoader", "load_audio"]
@@ -731,7 +732,7 @@ def _raise_all(errors, n_files):
     )
 
 
-class AudioFiles:
+class AudioFiles(_LazyWaveforms):
     """Audio files not decoded yet: what a lazy :class:`AudioLoader` returns for paths.
 
     It stands where the waveform container would, one item per file, and decodes with the

@@ -17,11 +17,17 @@ from sklearn.utils import check_array
 from ._pcm import pcm_to_float
 
 
-def _audio_files_type():
-    # io imports this module; the lazy container is looked up when first needed
-    from ..io._loader import AudioFiles
+class _LazyWaveforms:
+    """Base of containers whose waveforms are decoded on demand (:class:`~skgenre.io.AudioFiles`).
 
-    return AudioFiles
+    It lives here, not in ``io``, so that ``utils`` never imports ``io``: ``io`` builds on
+    ``utils``, and the check ``isinstance(X, _LazyWaveforms)`` needs no import back.
+    """
+
+    __slots__ = ()
+
+    def decode(self):  # pragma: no cover - every subclass decodes
+        raise NotImplementedError
 
 
 def is_ragged(X):
@@ -30,7 +36,7 @@ def is_ragged(X):
     True for a 1-D object array, for a list of arrays of different lengths and for the
     undecoded files of a lazy :class:`~skgenre.AudioLoader`.
     """
-    if isinstance(X, _audio_files_type()):
+    if isinstance(X, _LazyWaveforms):
         return True
     if isinstance(X, np.ndarray):
         return X.dtype == object and X.ndim == 1
@@ -77,7 +83,7 @@ def check_waveforms(X, *, input_name="X", allow_2d=True, first_index=0):
     >>> [w.shape for w in ws], ws[0].dtype
     ([(3,), (5,)], dtype('float32'))
     """
-    if isinstance(X, _audio_files_type()):
+    if isinstance(X, _LazyWaveforms):
         X = X.decode()
     X = pcm_to_float(X)  # int8/16/32 PCM: scaled to [-1, 1] as decoded files are
     if is_ragged(X):
@@ -182,7 +188,7 @@ def _holds_non_vectors(X):
 
 def _is_files(X):
     """Whether ``X`` holds the undecoded files of a lazy :class:`~skgenre.AudioLoader`."""
-    return isinstance(X, _audio_files_type())
+    return isinstance(X, _LazyWaveforms)
 
 
 class _WaveformTransformerMixin:
