@@ -84,7 +84,7 @@ def run_predict(args, out=print):
     # ModelFileError -> exit 2 in main; pickles only when the user trusts them
     model = load_model(args.model, **load_kwargs)
     steps = [name for name, _ in getattr(model, "steps", [])]
-    if "clip" not in steps or not hasattr(model, "predict_proba"):
+    if not ({"clip", "load"} & set(steps)) or not hasattr(model, "predict_proba"):
         raise ModelFileError(
             f"{args.model!r} holds a {type(model).__name__}, not a skgenre pipeline that "
             "predicts from audio (it needs 'load' and 'clip' steps and a classifier); train "

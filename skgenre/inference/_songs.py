@@ -281,12 +281,19 @@ def predict_songs(
     """
     check_is_fitted(pipeline)
     names = [name for name, _ in pipeline.steps]
-    if "clip" not in names:
+    if "clip" not in names and "load" not in names:
         raise ValueError(
-            f"predict_songs needs a pipeline with a step named 'clip'; its steps are {names}."
+            "predict_songs needs a pipeline with a step named 'clip' (or a 'load' step "
+            f"followed by a whole-track model); its steps are {names}."
         )
-    clip_idx = names.index("clip")
-    clip = pipeline.steps[clip_idx][1]
+    if "clip" in names:
+        clip_idx = names.index("clip")
+        clip = pipeline.steps[clip_idx][1]
+    else:  # load, then a model of whole tracks (make_feature_pipeline(track=True))
+        clip_idx, clip = names.index("load") + 1, "passthrough"
+        names = names[:clip_idx] + ["clip"] + names[clip_idx:]
+        pipeline = Pipeline(pipeline.steps[:clip_idx] + [("clip", "passthrough")]
+                            + pipeline.steps[clip_idx:])
     # A "passthrough" clip step (make_embedding_pipeline's default) judges each whole song
     # as one item: the song is its only clip.
     whole = clip is None or (isinstance(clip, str) and clip == "passthrough")
