@@ -283,3 +283,22 @@ def test_jobs_2_gives_the_rows_of_one(capsys, model, library, tmp_path):
     assert _run(capsys, ["predict", str(model), str(library), "--out", str(two),
                          "--jobs", "2"])[0] == 0
     assert one.read_bytes() == two.read_bytes()
+
+
+@pytest.mark.slow
+def test_medley_timeline_right_genre_wins_each_part(gtzan_dir, musicnn_weights, tmp_path):
+    """The example's check: each 30-s part of the medley is won by its genre, for the
+    embedding model and the tuned feature model (track=True), trained on the other tracks."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT), MPLBACKEND="Agg")
+    env.pop("SKGENRE_EXAMPLE_SMALL", None)
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "plot_genre_timeline.py"), "--model",
+         "embedding", "feature", "--data", str(gtzan_dir / "mini"), "--out", str(tmp_path)],
+        env=env, capture_output=True, text=True, timeout=1800,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    parts = [line for line in proc.stdout.splitlines() if ": part " in line]
+    assert len(parts) == 8, proc.stdout
+    for line in parts:  # "feature: part 1 (classical): classical wins 4/5 segments"
+        wins, total = map(int, line.split(" wins ")[1].split()[0].split("/"))
+        assert wins > total / 2, line
