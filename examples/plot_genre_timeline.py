@@ -21,7 +21,7 @@ import os
 import tempfile
 
 import numpy as np
-from _common import GTZAN, make_parser, parse_plot_args, save_figure
+from _common import make_parser, parse_plot_args, save_figure
 
 SR = 22050
 GENRES = ("classical", "metal", "hiphop", "reggae")  # the medley's parts, in order

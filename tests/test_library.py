@@ -16,7 +16,13 @@ import soundfile as sf
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
-from skgenre import AudioLoader, MelSpectrogram, RandomClip, RowMeanVectorizer, save_model
+from skgenre import (
+    AudioLoader,
+    MelSpectrogram,
+    RandomClip,
+    RowMeanVectorizer,
+    save_model,
+)
 from skgenre.cli import main
 from skgenre.inference import collect_inputs, predict_library, predict_songs
 
@@ -272,7 +278,7 @@ def test_resume_after_kill_9(model, tmp_path):
     assert 4 <= n_before < 12, "the run was not killed mid-way"
     subprocess.run(cmd, env=env, check=True, timeout=600)
     rows = _rows(out)
-    assert sorted(r["path"] for r in rows) == sorted(set(r["path"] for r in rows))
+    assert sorted(r["path"] for r in rows) == sorted({r["path"] for r in rows})
     assert out.read_bytes() == full.read_bytes()
 
 
@@ -294,7 +300,7 @@ def test_medley_timeline_right_genre_wins_each_part(gtzan_dir, musicnn_weights, 
     proc = subprocess.run(
         [sys.executable, str(ROOT / "examples" / "plot_genre_timeline.py"), "--model",
          "embedding", "feature", "--data", str(gtzan_dir / "mini"), "--out", str(tmp_path)],
-        env=env, capture_output=True, text=True, timeout=1800,
+        env=env, capture_output=True, text=True, timeout=1800, check=False,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     parts = [line for line in proc.stdout.splitlines() if ": part " in line]
