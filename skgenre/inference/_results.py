@@ -226,8 +226,13 @@ class ResultsFile:
 
     def append(self, rows):
         """Write one song's records and sync them to disk."""
+        from ..utils._atomic import _signals_held
+
+        data = self.encode(rows)
         try:
-            self._write(self.encode(rows))
+            # Ctrl-C waits until the song's rows are all written and synced: no half row.
+            with _signals_held():
+                self._write(data)
         except OSError as exc:
             raise OutputError(
                 self.path, f"writing failed ({exc.strerror}); the rows written before are kept"
