@@ -317,3 +317,25 @@ def test_medley_timeline_right_genre_wins_each_part(gtzan_dir, musicnn_weights, 
     for line in parts:  # "feature: part 1 (classical): classical wins 4/5 segments"
         wins, total = map(int, line.split(" wins ")[1].split()[0].split("/"))
         assert wins > total / 2, line
+
+
+def test_tag_takes_folders_writes_out_and_resumes(capsys, musicnn_weights, model, library,
+                                                  tmp_path):
+    out = tmp_path / "tags.jsonl"
+    code, stdout, err = _run(capsys, ["tag", str(library / "b"), "--out", str(out),
+                                      "--max-duration", "1"])
+    assert code == 0 and stdout == "", err
+    rows = _rows(out)
+    assert [os.path.relpath(r["path"], library) for r in rows] == ["b/deep/low2.wav",
+                                                                   "b/high.flac"]
+    assert all(len([k for k in r if k.startswith("proba_")]) == 50 for r in rows)
+    assert all(r["seconds"] == 1.0 and r["error"] is None for r in rows)
+    before = out.read_bytes()
+    code, _, err = _run(capsys, ["tag", str(library / "b"), "--out", str(out),
+                                 "--max-duration", "1"])
+    assert code == 0 and "2 already in" in err and out.read_bytes() == before
+    # a file of predict's is not tag's to append to
+    pred = tmp_path / "pred.jsonl"
+    assert _run(capsys, ["predict", str(model), str(library / "b"), "--out", str(pred)])[0] == 0
+    code, _, err = _run(capsys, ["tag", str(library / "b"), "--out", str(pred)])
+    assert code == 2 and "another model" in err
