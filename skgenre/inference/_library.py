@@ -189,16 +189,20 @@ def predict_library(pipeline, paths, *, files_from=None, top_k=3, max_duration=6
     --------
     >>> import os, tempfile
     >>> import numpy as np, soundfile as sf
-    >>> from skgenre import make_feature_pipeline, predict_library
-    >>> from skgenre.datasets import make_toy_genres
-    >>> toy = make_toy_genres(n_per_class=4, n_classes=2, duration=3.0, random_state=0)
-    >>> pipe = make_feature_pipeline("paper", duration=1.0, random_state=0, epochs=2)
-    >>> pipe = pipe.set_params(load="passthrough").fit(toy.data, toy.target)
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.pipeline import Pipeline
+    >>> from skgenre import AudioLoader, RandomClip, predict_library
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.abs(np.r_[rng.normal(0, 0.05, (20, 100)), rng.normal(0, 0.3, (20, 100))])
+    >>> y = ["quiet"] * 20 + ["loud"] * 20
+    >>> pipe = Pipeline([("load", AudioLoader(sr=1000)),
+    ...                  ("clip", RandomClip(duration=0.01, sr=1000, random_state=0)),
+    ...                  ("clf", LogisticRegression())]).fit(X, y)
     >>> d = tempfile.mkdtemp()
-    >>> sf.write(os.path.join(d, "song.wav"), toy.data[0], 22050)
-    >>> pipe = pipe.set_params(load=make_feature_pipeline("paper").named_steps["load"])
-    >>> [(os.path.basename(r["path"]), r["error"]) for r in predict_library(pipe, [d])]
-    [('song.wav', None)]
+    >>> sf.write(os.path.join(d, "b.wav"), X[0], 1000, subtype="FLOAT")
+    >>> sf.write(os.path.join(d, "a.wav"), X[-1], 1000, subtype="FLOAT")
+    >>> [(os.path.basename(r["path"]), r["top"]) for r in predict_library(pipe, [d])]
+    [('a.wav', 'loud'), ('b.wav', 'quiet')]
     """
     spec = PipelineJudge(pipeline, top_k=top_k, max_duration=max_duration,
                          segments=segments, segment_duration=segment_duration)
