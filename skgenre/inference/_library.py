@@ -6,6 +6,9 @@ first time it gets a song of the run, and keeps it for the next songs; the paths
 handed out a few at a time, so memory does not grow with the number of songs.
 """
 
+import os
+import threading
+import time
 import uuid
 
 import numpy as np
@@ -20,7 +23,32 @@ __all__ = ["PipelineJudge", "iter_song_rows", "predict_library"]
 _LOADED = [None, None]
 
 
+_WATCHED = []
+
+
+def _watch_parent():
+    """In a joblib (loky) worker: exit when the process that started it dies.
+
+    After ``kill -9`` of the command, its workers would otherwise idle for minutes with a
+    model loaded (loky's idle timeout), and finish the songs of a run no one writes.
+    """
+    import multiprocessing
+
+    if _WATCHED or not multiprocessing.current_process().name.startswith("LokyProcess"):
+        return
+    _WATCHED.append(True)
+    parent = os.getppid()
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True, name="skgenre-parent-watch").start()
+
+
 def _loaded(spec):
+    _watch_parent()
     if _LOADED[0] != spec.key:
         _LOADED[0], _LOADED[1] = None, None  # the old model goes before the new one loads
         _LOADED[1] = spec.load()
