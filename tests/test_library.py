@@ -105,6 +105,22 @@ def test_collect_inputs_reports_symlink_loops(library):
     assert sum(problem is None for problem in found.values()) == 3
 
 
+def test_collect_inputs_reports_unreadable_folders(library, monkeypatch):
+    real = os.scandir
+    denied = str(library / "b" / "deep")
+
+    def scandir(path):  # the tests run as root: chmod 000 would not stop them
+        if os.fspath(path) == denied:
+            raise PermissionError(13, "Permission denied", denied)
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    found = list(collect_inputs([library]))
+    assert found[1][0] == denied and "cannot be read (Permission denied)" in found[1][1]
+    assert [p for p, problem in found if problem is None] == [
+        str(library / "a_low.wav"), str(library / "b" / "high.flac")]
+
+
 def test_predict_takes_folders_and_writes_out(capsys, model, library, tmp_path):
     out = tmp_path / "res.csv"
     code, stdout, err = _run(capsys, ["predict", str(model), str(library), "--out", str(out)])
