@@ -33,6 +33,7 @@ _LAZY = {
     "make_spectrogram_dense_pipeline": "skgenre.pipelines",
     "make_zero_shot_pipeline": "skgenre.pipelines",
     "load_model": "skgenre._persist",
+    "predict_library": "skgenre.inference",
     "predict_songs": "skgenre.inference",
     "save_model": "skgenre._persist",
 }

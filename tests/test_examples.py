@@ -20,6 +20,7 @@ EXPECTED_OUTPUTS = {
     "persistence_round_trip.py": ["model.skgenre"],
     "plot_embeddings_2d.py": ["embeddings_2d.png"],
     "plot_features26.py": ["features26.png"],
+    "plot_genre_timeline.py": ["genre_timeline.png"],
     "plot_grid_search_kernel_size.py": ["grid_search_kernel_size.png"],
     "plot_noise_robustness.py": ["noise_robustness.png"],
     "plot_predict_songs.py": ["predict_songs.png"],

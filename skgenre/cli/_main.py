@@ -123,16 +123,27 @@ def build_parser():
     pr = sub.add_parser(
         "predict", help="predict the genre of whole songs",
         description="Judge each song over all its consecutive clips and print its top "
-                    "genres. Exit status: 0 all files done, 1 some file could not be read, "
-                    "2 the model file is not a skgenre model or an option is invalid.",
+                    "genres, or write one row per song to --out as it is judged. Exit "
+                    "status: 0 all songs done, 1 some file could not be read or judged "
+                    "(unreadable files and folders, symbolic link loops: each gets an "
+                    "error row, the others go on), 2 the model file is not a skgenre "
+                    "model, an option is invalid, or --out cannot be used (a folder, a "
+                    "missing folder, a file of another model or other settings).",
     )
     pr.add_argument("model", help="model file written by `skgenre train` or save_model")
-    pr.add_argument("files", nargs="+", metavar="FILE", help="audio files (wav, au, flac, ogg, mp3, ...)")
+    from ._library import add_library_options
+
+    add_library_options(pr)
+    pr.add_argument("--segments", action="store_true",
+                    help="also give each song's timeline: one row per clip (start, end, "
+                         "probabilities) before the song's row (segment 'song'); a "
+                         "whole-track model judges 10-s pieces")
     pr.add_argument("--top-k", type=_positive_int, default=3, metavar="K",
                     help="genres listed per file (default: %(default)s)")
     pr.add_argument("--json", action="store_true", help="print JSON instead of a table")
     pr.add_argument("--jobs", type=_jobs, default=None, metavar="N",
-                    help="files decoded in parallel")
+                    help="songs judged in parallel, by N worker processes that each load "
+                         "the model once (-1: all cores)")
     pr.add_argument("--engine", choices=["auto", "numpy", "keras"], default="auto",
                     help="what computes the networks: numpy (no TensorFlow), keras, or auto "
                          "(numpy where it computes every layer; default)")

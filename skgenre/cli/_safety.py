@@ -102,10 +102,10 @@ def add_max_duration_option(parser):
 
 
 def add_screen_option(parser):
-    """Add ``--no-screen`` to ``predict``: judge songs that the content screen would refuse."""
+    """Add ``--no-screen`` to ``predict`` and ``tag``: judge songs the content screen refuses."""
     parser.add_argument(
         "--no-screen", dest="screen", action="store_false",
-        help="give a genre also to files that sound like noise, test tones, clicks, a DC "
+        help="judge also files that sound like noise, test tones, clicks, a DC "
              "offset or near silence (by default they get an error naming what they sound "
              "like); unreadable, silent or out-of-range audio is still refused",
     )

@@ -12,7 +12,7 @@ import sys
 import numpy as np
 
 from .._errors import AudioLoadError, WeightsMismatchError, WeightsNotFoundError
-from ._safety import add_max_duration_option, display_name, max_duration_error
+from ._safety import add_max_duration_option, add_screen_option, display_name, max_duration_error
 
 __all__ = ["add_tag_parser", "run_tag"]
 
@@ -37,8 +37,9 @@ def add_tag_parser(sub, positive_int, jobs):
                     "could not be read or judged, 2 the weights are missing or an option is "
                     "invalid.",
     )
-    p.add_argument("files", nargs="+", metavar="FILE",
-                   help="audio files (wav, au, flac, ogg, mp3, ...)")
+    from ._library import add_library_options
+
+    add_library_options(p, what="tag", cls="tag")
     p.add_argument("--taxonomy", choices=sorted(_TAXONOMIES), default="msd",
                    help="tag set: the Million Song Dataset's (genres, eras, moods) or "
                         "MagnaTagATune's (instruments, voice, moods) (default: %(default)s)")
@@ -48,8 +49,10 @@ def add_tag_parser(sub, positive_int, jobs):
                    help="print JSON Lines instead of a table: one object per file, on one "
                         "line, as soon as the file is judged")
     p.add_argument("--jobs", type=jobs, default=None, metavar="N",
-                   help="files decoded and tagged in parallel")
+                   help="files decoded and tagged in parallel, by N worker processes that "
+                        "each load the network once (-1: all cores)")
     add_max_duration_option(p)
+    add_screen_option(p)
     return p
 
 
@@ -58,7 +61,7 @@ def _failed(path, err):
             "probabilities": None, "warning": None, "error": str(err)}
 
 
-def _judge(item, tagger, tags, k, max_duration):
+def _judge(item, tagger, tags, k, max_duration, screen=True):
     """Screen, decode and tag one file; return its entry (never raise for its faults)."""
     from ..inference._screen import (
         _first_line,
@@ -86,7 +89,7 @@ def _judge(item, tagger, tags, k, max_duration):
         if total is None or total * _SR > limit + 1:  # not a song of exactly the limit
             notes.append(limit_note(max_duration, total))
         wave = wave[:limit]
-    err, more = screen_waveform(wave, _SR, _PATCH_SAMPLES, path, is_file=True)
+    err, more = screen_waveform(wave, _SR, _PATCH_SAMPLES, path, is_file=True, content=screen)
     if err is not None:
         return _failed(path, err)
     notes += more
@@ -111,24 +114,33 @@ def _judge(item, tagger, tags, k, max_duration):
     }
 
 
-def _entries(files, tagger, tags, k, max_duration, n_jobs):
-    """Yield each file's entry, in order, as soon as it (and those before it) are judged."""
-    from joblib import Parallel, delayed, effective_n_jobs
+class TagJudge:
+    """How a worker tags one song (picklable; the network is loaded once per process)."""
 
-    jobs = 1 if n_jobs is None else effective_n_jobs(n_jobs)
-    if jobs == 1 or len(files) == 1:
-        for f in files:
-            yield _judge(f, tagger, tags, k, max_duration)
-        return
-    from threadpoolctl import threadpool_limits
+    def __init__(self, model, k, max_duration, screen=True):
+        import uuid
 
-    # Threads: decoding, FFTs and matrix products release the GIL. BLAS is held to one
-    # thread meanwhile, or its threads fight the workers for the cores. The generator
-    # keeps at most a few files ahead of the printing, each at most --max-duration long.
-    with threadpool_limits(limits=1, user_api="blas"):
-        yield from Parallel(n_jobs=jobs, prefer="threads", return_as="generator")(
-            delayed(_judge)(f, tagger, tags, k, max_duration) for f in files
+        self.model, self.k, self.max_duration, self.screen = model, k, max_duration, screen
+        self.key = uuid.uuid4().hex
+
+    def load(self):
+        from ..embeddings import MusicnnEmbedding, musicnn_tags
+
+        tags = musicnn_tags(self.model)
+        tagger = MusicnnEmbedding(self.model, layer="taggram", sr=_SR).fit(
+            [np.zeros(_PATCH_SAMPLES, np.float32)]
         )
+        return lambda path: _rows(
+            _judge(path, tagger, tags, self.k, self.max_duration, self.screen))
+
+
+def _rows(e):
+    """An entry as the one row of a results file (the entry kept for printing)."""
+    row = {"path": e["file"], "top": e["top"][0]["tag"] if e["ok"] else None,
+           "seconds": e["duration_s"], "note": e["warning"], "error": e["error"],
+           "entry": e}
+    row.update({f"proba_{t}": p for t, p in (e["probabilities"] or {}).items()})
+    return [row]
 
 
 def _flush():
@@ -143,6 +155,7 @@ def run_tag(args, out=print):
     the weights or for a --max-duration too short to judge anything."""
     from ..embeddings import MusicnnEmbedding, musicnn_tags
     from ..inference._songs import LimitTooShortError, check_max_duration
+    from ._library import run_library
 
     max_duration = getattr(args, "max_duration", 600.0)
     try:
@@ -163,10 +176,9 @@ def run_tag(args, out=print):
         return 2
 
     width = max(len(t) for t in tags)
-    n_files = n_failed = 0
-    for e in _entries([str(f) for f in args.files], tagger, tags, k, max_duration, args.jobs):
-        n_files += 1
-        n_failed += not e["ok"]
+
+    def show(rows):
+        e = rows[-1].get("entry") or _failed(rows[-1]["path"], rows[-1]["error"])
         if args.json:
             if not e["ok"]:  # JSON is for programs: say it on stderr too
                 print(f"skgenre tag: error: {e['error']}", file=sys.stderr)
@@ -184,8 +196,12 @@ def run_tag(args, out=print):
                     bar = "#" * int(math.floor(t["probability"] * 20 + 0.5))
                     out(f"  {rank:>2}. {t['tag']:<{width}}  {t['probability']:.3f}  {bar}")
         _flush()  # each result reaches a pipe or file as soon as it is printed
-    if n_failed:
-        print(f"skgenre tag: {n_failed} of {n_files} file(s) could not be read or judged.",
-              file=sys.stderr)
-        return 1
-    return 0
+
+    screen = getattr(args, "screen", True)
+    identity = {"command": "tag", "model": model, "classes": list(tags),
+                "max_duration": max_duration, "screen": screen}
+    spec = TagJudge(model, k, max_duration, screen)
+    if args.jobs is None or args.jobs == 1:
+        spec.load = lambda: (
+            lambda path: _rows(_judge(path, tagger, tags, k, max_duration, screen)))
+    return run_library(args, "tag", spec, identity, tags, show, n_jobs=args.jobs)

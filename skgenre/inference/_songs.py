@@ -12,7 +12,7 @@ from sklearn.utils._param_validation import Interval, StrOptions, validate_param
 from sklearn.utils.validation import check_is_fitted
 
 from .._errors import AudioLoadError
-from ..preprocessing import clip_and_average
+from ..preprocessing import clip_and_average, consecutive_clips
 from ..utils import check_waveforms
 from ._screen import (
     MIN_CLIP_FRACTION,
@@ -171,12 +171,14 @@ def _model_error(source, is_file, exc):
         "on_error": [StrOptions({"report", "raise"})],
         "max_duration": [Interval(Real, 0, None, closed="neither"), None],
         "screen": ["boolean"],
+        "segments": ["boolean"],
+        "segment_duration": [Interval(Real, 0, None, closed="neither")],
     },
     prefer_skip_nested_validation=True,
 )
 def predict_songs(
     pipeline, paths_or_waveforms, *, top_k=3, hop=None, n_jobs=None, on_error="report",
-    max_duration=600.0, screen=True,
+    max_duration=600.0, screen=True, segments=False, segment_duration=10.0,
 ):
     """Predict the genre of whole songs with a pipeline trained on clips.
 
@@ -233,6 +235,14 @@ def predict_songs(
         DC offsets and near silence get an error instead of a genre. ``False`` gives them
         a genre (e.g. for a model trained on synthetic tones); the checks of length, range
         and file headers stay.
+    segments : bool, default=False
+        Also return the song's timeline: the probabilities of each of its segments. For a
+        clip model the segments are the clips (``hop`` apart); a whole-track model (a
+        ``"passthrough"`` clip step, as :func:`~skgenre.make_embedding_pipeline`'s) judges
+        consecutive pieces of ``segment_duration`` seconds, each as a track of its own.
+    segment_duration : float, default=10.0
+        Length in seconds of a whole-track model's segments (a trailing remainder shorter
+        than one is dropped; a song shorter than one is one segment). Unused by clip models.
 
     Returns
     -------
@@ -274,15 +284,28 @@ def predict_songs(
           source  n_clips top1_genre
     0  waveform[0]      300       loud
     1  waveform[1]        3      quiet
+    >>> res, timeline = predict_songs(pipe, songs[1:], top_k=1, segments=True)
+    >>> timeline[["source", "segment", "start", "end", "top1_genre"]]
+            source  segment  start   end top1_genre
+    0  waveform[0]        0   0.00  0.01      quiet
+    1  waveform[0]        1   0.01  0.02      quiet
+    2  waveform[0]        2   0.02  0.03      quiet
     """
     check_is_fitted(pipeline)
     names = [name for name, _ in pipeline.steps]
-    if "clip" not in names:
+    if "clip" not in names and "load" not in names:
         raise ValueError(
-            f"predict_songs needs a pipeline with a step named 'clip'; its steps are {names}."
+            "predict_songs needs a pipeline with a step named 'clip' (or a 'load' step "
+            f"followed by a whole-track model); its steps are {names}."
         )
-    clip_idx = names.index("clip")
-    clip = pipeline.steps[clip_idx][1]
+    if "clip" in names:
+        clip_idx = names.index("clip")
+        clip = pipeline.steps[clip_idx][1]
+    else:  # load, then a model of whole tracks (make_feature_pipeline(track=True))
+        clip_idx, clip = names.index("load") + 1, "passthrough"
+        names = names[:clip_idx] + ["clip"] + names[clip_idx:]
+        pipeline = Pipeline(pipeline.steps[:clip_idx] + [("clip", "passthrough")]
+                            + pipeline.steps[clip_idx:])
     # A "passthrough" clip step (make_embedding_pipeline's default) judges each whole song
     # as one item: the song is its only clip.
     whole = clip is None or (isinstance(clip, str) and clip == "passthrough")
@@ -309,7 +332,7 @@ def predict_songs(
     limit = None if max_duration is None else int(round(max_duration * sr))
 
     items = _as_items(paths_or_waveforms)
-    rows = []
+    rows, timeline_rows = [], []
     for start in range(0, len(items), _CHUNK_SONGS):
         chunk = items[start : start + _CHUNK_SONGS]
         ids = range(start, start + len(chunk))
@@ -352,6 +375,23 @@ def predict_songs(
                 pad_mode="constant" if whole else pad_mode, isolate=True,
             )
         results = dict(zip(good, zip(means, counts, model_errors)))
+        if segments:
+            for j in good:
+                if results[j][2] is not None:
+                    continue
+                try:
+                    seg_rows = _timeline(
+                        loaded[j][0], tail, sr, classes,
+                        None if whole else n_samples,
+                        hop_samples if not whole else None, pad_mode if not whole else "constant",
+                        int(round(segment_duration * sr)),
+                    )
+                except Exception as exc:  # the song's fault, as in the summary
+                    results[j] = (None, 0, exc)
+                    continue
+                for row in seg_rows:
+                    row["source"] = sources[j]
+                timeline_rows.extend(seg_rows)
 
         for j, ((wave, _), item, source, err, warn) in enumerate(
             zip(loaded, chunk, sources, errors, notes)
@@ -381,4 +421,35 @@ def predict_songs(
 
     result = pd.DataFrame(rows)
     result.attrs["classes"] = classes.tolist()
-    return result
+    if not segments:
+        return result
+    cols = ["source", "segment", "start", "end", "top1_genre", "top1_proba"]
+    timeline = pd.DataFrame(timeline_rows, columns=cols + [f"proba_{c}" for c in classes])
+    timeline.attrs["classes"] = classes.tolist()
+    return result, timeline
+
+
+def _timeline(wave, tail, sr, classes, n_samples, hop, pad_mode, segment_samples):
+    """The rows of one song's segments: its clips, or pieces judged as whole tracks."""
+    if n_samples is None:  # a whole-track model: pieces of segment_samples, each a track
+        pieces = consecutive_clips(wave, segment_samples)
+        items = np.empty(len(pieces), dtype=object)
+        items[:] = list(pieces)
+        length = step = segment_samples
+    else:
+        items = consecutive_clips(wave, n_samples, hop=hop, pad_mode=pad_mode)
+        length, step = n_samples, (n_samples if hop is None else hop)
+    proba = np.asarray(tail.predict_proba(items), dtype=np.float64)
+    if not np.all(np.isfinite(proba)):
+        raise FloatingPointError("non-finite probabilities")
+    rows = []
+    for i, p in enumerate(proba):
+        best = int(np.argmax(p))
+        start = i * step / sr
+        # a song shorter than one segment is one segment, as long as the song
+        end = min(start + length / sr, max(len(wave), 1) / sr) if len(proba) == 1 else start + length / sr
+        row = {"segment": i, "start": round(start, 6), "end": round(end, 6),
+               "top1_genre": classes[best], "top1_proba": float(p[best])}
+        row.update({f"proba_{c}": float(pc) for c, pc in zip(classes, p)})
+        rows.append(row)
+    return rows

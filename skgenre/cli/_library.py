@@ -1,0 +1,127 @@
+"""What ``skgenre predict`` and ``skgenre tag`` share: a library of songs in, rows out.
+
+Inputs are files, folders (searched recursively) and ``--files-from`` lists; each song's
+rows are printed, or appended to ``--out`` (CSV or JSON Lines) as soon as it is judged,
+and a rerun with the same ``--out`` skips the songs already there.
+"""
+
+import hashlib
+import sys
+
+__all__ = ["add_library_options", "file_sha256", "run_library"]
+
+_OUT_HELP = (
+    "write one row per song to this file as it is judged (CSV, or JSON Lines for a name "
+    "ending in .jsonl): path, top {what}, one probability column per {cls}, seconds judged, "
+    "note, error. Each row is synced to disk at once: an interrupted run (Ctrl-C, kill -9) "
+    "keeps every row written, and a rerun with the same --out skips the songs already in "
+    "it. A file written by another model or with other settings is refused (exit 2). "
+    "Progress goes to stderr as a bar with ETA"
+)
+
+
+def add_library_options(p, *, what="genre", cls="genre"):
+    """The inputs (PATH..., --files-from) and outputs (--out, --quiet) of a library run."""
+    p.add_argument("paths", nargs="*", metavar="PATH",
+                   help="audio files, and folders searched recursively for audio files "
+                        "(wav, au, aiff, flac, ogg, opus, mp3, m4a, ...; hidden files and "
+                        "folders skipped; sorted by name)")
+    p.add_argument("--files-from", metavar="FILE", default=None,
+                   help="read more paths (files or folders) from FILE, one per line; "
+                        "'-' reads standard input")
+    p.add_argument("--out", metavar="FILE", default=None,
+                   help=_OUT_HELP.format(what=what, cls=cls))
+    p.add_argument("--quiet", action="store_true",
+                   help="no progress bar on stderr (errors and the final count still show)")
+
+
+def file_sha256(path):
+    """The SHA-256 of a file, read in blocks: the identity of a model in a results file."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _check_inputs(args, command):
+    if not args.paths and args.files_from is None:
+        print(f"skgenre {command}: error: give audio files or folders, or --files-from FILE",
+              file=sys.stderr)
+        return 2
+    if args.files_from not in (None, "-"):
+        try:
+            with open(args.files_from, "rb"):
+                pass
+        except OSError as exc:
+            print(f"skgenre {command}: error: cannot read --files-from "
+                  f"{args.files_from!r} ({exc.strerror})", file=sys.stderr)
+            return 2
+    return None
+
+
+def run_library(args, command, spec, identity, classes, show, *, segments=False, n_jobs=None):
+    """Judge every song of ``args``' inputs; return the exit status (0, or 1 if any failed).
+
+    ``show(rows)`` prints a song's rows on stdout (without ``--out``). Raises
+    :class:`~skgenre.OutputError` for an ``--out`` that cannot be used (exit 2 in main).
+    """
+    from ..inference._inputs import collect_inputs, count_inputs
+    from ..inference._library import iter_song_rows
+    from ..inference._results import ResultsFile
+    from ..utils import progress_bar
+
+    status = _check_inputs(args, command)
+    if status is not None:
+        return status
+    results = None
+    if args.out is not None:
+        results = ResultsFile(args.out, identity, classes, segments=segments).open()
+    try:
+        done = results.done if results is not None else set()
+        if results is not None and results.n_dropped:
+            print(f"skgenre {command}: note: {args.out}: the last song's rows were cut short "
+                  "by an interruption; removed, and that song is judged again",
+                  file=sys.stderr)
+        total = None
+        verbose = results is not None and not args.quiet
+        if verbose:
+            total = count_inputs(args.paths, files_from=args.files_from)
+        n_songs = n_failed = n_skipped = 0
+        with progress_bar(total or 0, desc=command, unit="song", verbose=verbose) as bar:
+            if total is None:
+                bar.total = None
+
+            def todo():
+                nonlocal n_skipped
+                for path, problem in collect_inputs(args.paths, files_from=args.files_from):
+                    if path in done:
+                        n_skipped += 1
+                        bar.update(1)
+                        continue
+                    yield path, problem
+
+            for rows in iter_song_rows(spec, todo(), n_jobs=n_jobs, segments=segments):
+                n_songs += 1
+                failed = rows[-1].get("error") is not None
+                n_failed += failed
+                if results is not None:
+                    results.append(rows)
+                    if failed:  # the file holds the message; say it here too
+                        bar.write(f"skgenre {command}: error: {rows[-1]['error']}",
+                                  file=sys.stderr)
+                else:
+                    show(rows)
+                bar.update(1)
+    finally:
+        if results is not None:
+            results.close()
+    if results is not None and not args.quiet:
+        skipped = f", {n_skipped} already in {args.out}" if n_skipped else ""
+        print(f"skgenre {command}: {n_songs} song(s) judged{skipped}; rows in {args.out}",
+              file=sys.stderr)
+    if n_failed:
+        print(f"skgenre {command}: {n_failed} of {n_songs} file(s) could not be read or "
+              "judged.", file=sys.stderr)
+        return 1
+    return 0

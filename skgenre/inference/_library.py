@@ -1,0 +1,243 @@
+"""A music library judged song by song: streamed paths in, one group of rows per song out.
+
+The songs go to workers through joblib (``n_jobs`` processes with the default backend, or
+a Dask cluster with ``backend="dask"``). Each worker process loads the model once, the
+first time it gets a song of the run, and keeps it for the next songs; the paths are
+handed out a few at a time, so memory does not grow with the number of songs.
+"""
+
+import os
+import threading
+import time
+import uuid
+
+import numpy as np
+
+from ._inputs import collect_inputs
+from ._results import SONG
+
+__all__ = ["PipelineJudge", "iter_song_rows", "predict_library"]
+
+# The judge each worker process loaded last: (key, judge). One at a time, so that a long
+# lived worker (a Dask cluster's) does not keep every model it ever ran.
+_LOADED = [None, None]
+
+
+_WATCHED = []
+
+
+def _watch_parent():
+    """In a joblib (loky) worker: exit when the process that started it dies.
+
+    After ``kill -9`` of the command, its workers would otherwise idle for minutes with a
+    model loaded (loky's idle timeout), and finish the songs of a run no one writes.
+    """
+    import multiprocessing
+
+    if _WATCHED or not multiprocessing.current_process().name.startswith("LokyProcess"):
+        return
+    _WATCHED.append(True)
+    parent = os.getppid()
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True, name="skgenre-parent-watch").start()
+
+
+def _loaded(spec):
+    _watch_parent()
+    if _LOADED[0] != spec.key:
+        _LOADED[0], _LOADED[1] = None, None  # the old model goes before the new one loads
+        _LOADED[1] = spec.load()
+        _LOADED[0] = spec.key
+    return _LOADED[1]
+
+
+def _judge_in_worker(spec, path):
+    return _loaded(spec)(path)
+
+
+def error_rows(path, message, segments=False):
+    """The one row of a path that is no song (or could not be judged at all)."""
+    row = {"path": path, "top": None, "seconds": None, "note": None, "error": str(message),
+           "n_clips": 0, "top_k": []}
+    if segments:
+        row["segment"] = SONG
+    return [row]
+
+
+class PipelineJudge:
+    """How a worker judges one song with a skgenre pipeline (picklable, loaded once each).
+
+    Parameters
+    ----------
+    pipeline : Pipeline or None
+        The fitted pipeline, sent to each worker; or None with ``model_file``.
+    model_file : str or None
+        A model file each worker loads with :func:`~skgenre.load_model` (what the CLI
+        sends: a path is cheaper to send than a model).
+    load_kwargs : dict or None
+        Keyword arguments of :func:`~skgenre.load_model` (trust options).
+    top_k, max_duration, screen, segments, segment_duration
+        As for :func:`predict_songs`.
+    """
+
+    def __init__(self, pipeline=None, *, model_file=None, load_kwargs=None, top_k=3,
+                 max_duration=600.0, screen=True, segments=False, segment_duration=10.0):
+        self.pipeline = pipeline
+        self.model_file = model_file
+        self.load_kwargs = dict(load_kwargs or {})
+        self.top_k = top_k
+        self.max_duration = max_duration
+        self.screen = screen
+        self.segments = segments
+        self.segment_duration = segment_duration
+        self.key = uuid.uuid4().hex
+
+    def load(self):
+        """Return ``judge(path) -> rows`` with the model loaded."""
+        model = self.pipeline
+        if model is None:
+            from .._persist import load_model
+
+            model = load_model(self.model_file, **self.load_kwargs)
+        return lambda path: pipeline_rows(
+            model, path, top_k=self.top_k, max_duration=self.max_duration,
+            screen=self.screen, segments=self.segments,
+            segment_duration=self.segment_duration,
+        )
+
+
+def pipeline_rows(model, path, *, top_k=3, max_duration=600.0, screen=True, segments=False,
+                  segment_duration=10.0):
+    """One song's rows (its segments, then its summary) judged by ``model``."""
+    from ._songs import predict_songs
+
+    res = predict_songs(model, [path], top_k=top_k, max_duration=max_duration, screen=screen,
+                        segments=segments, segment_duration=segment_duration)
+    timeline = None
+    if segments:
+        res, timeline = res
+    classes = res.attrs["classes"]
+    r = res.iloc[0]
+    ok = r["error"] is None or (isinstance(r["error"], float) and np.isnan(r["error"]))
+    if not ok:
+        return error_rows(path, r["error"], segments)
+    k = min(top_k, len(classes))
+    rows = []
+    if timeline is not None:
+        for _, t in timeline.iterrows():
+            row = {"path": path, "segment": int(t["segment"]), "start": float(t["start"]),
+                   "end": float(t["end"]), "top": str(t["top1_genre"]), "seconds": None,
+                   "note": None, "error": None}
+            row.update({f"proba_{c}": float(t[f"proba_{c}"]) for c in classes})
+            rows.append(row)
+    warning = r.get("warning")
+    summary = {
+        "path": path,
+        "top": str(r["top1_genre"]),
+        "seconds": round(float(r["duration"]), 3),
+        "note": None if warning is None or (isinstance(warning, float) and np.isnan(warning))
+        else str(warning),
+        "error": None,
+        "n_clips": int(r["n_clips"]),
+        "top_k": [(str(r[f"top{i}_genre"]), float(r[f"top{i}_proba"])) for i in range(1, k + 1)],
+    }
+    if segments:
+        summary["segment"] = SONG
+    summary.update({f"proba_{c}": float(r[f"proba_{c}"]) for c in classes})
+    rows.append(summary)
+    return rows
+
+
+def iter_song_rows(spec, items, *, n_jobs=None, backend=None, segments=False):
+    """Yield each song's rows, in input order, judged by ``spec`` (streamed, bounded).
+
+    ``items`` yields ``(path, problem)`` as :func:`collect_inputs` does; a path with a
+    problem gets its error row without being judged.
+    """
+    from joblib import Parallel, delayed, effective_n_jobs, parallel_config
+
+    def one(path, problem):
+        if problem is not None:
+            return delayed(error_rows)(path, problem, segments)
+        return delayed(_judge_in_worker)(spec, path)
+
+    if backend is None and (n_jobs is None or effective_n_jobs(n_jobs) == 1):
+        judge = spec.load()
+        for path, problem in items:
+            yield error_rows(path, problem, segments) if problem is not None else judge(path)
+        return
+    config = {} if backend is None else {"backend": backend}
+    with parallel_config(**config):
+        # pre_dispatch bounds the songs in flight; return_as="generator" hands each song's
+        # rows over in input order as soon as they (and those before) are ready.
+        parallel = Parallel(n_jobs=-1 if n_jobs is None else n_jobs,
+                            return_as="generator", pre_dispatch="2*n_jobs", batch_size=1)
+        yield from parallel(one(path, problem) for path, problem in items)
+
+
+def predict_library(pipeline, paths, *, files_from=None, top_k=3, max_duration=600.0,
+                    screen=True, segments=False, segment_duration=10.0, n_jobs=None,
+                    backend=None):
+    """Judge a music library, song after song: files and folders in, rows out, streamed.
+
+    The paths are collected with :func:`collect_inputs` (folders searched recursively for
+    audio files, hidden ones skipped, sorted) and judged as :func:`predict_songs` does,
+    one song per task; rows are yielded in input order as soon as they are ready, so the
+    memory used does not grow with the number of songs.
+
+    Parameters
+    ----------
+    pipeline : Pipeline
+        A fitted pipeline that :func:`predict_songs` accepts.
+    paths : iterable of str or path-like
+        Files and folders.
+    files_from : str or None, default=None
+        A file listing more paths, one per line (``"-"``: standard input).
+    top_k, max_duration, screen, segments, segment_duration
+        As for :func:`predict_songs`.
+    n_jobs : int or None, default=None
+        Songs judged in parallel, in worker processes that each receive the pipeline once
+        (``None`` or 1: in this process; ``-1``: all cores; with ``backend="dask"``:
+        ``None`` uses every worker of the cluster).
+    backend : str or None, default=None
+        A joblib backend: ``"dask"`` runs the songs on the Dask cluster of the current
+        ``distributed.Client`` (create one first); None uses joblib's default (processes).
+
+    Yields
+    ------
+    row : dict
+        One per song (with ``segments``: one per segment, then the song's, whose
+        ``segment`` is ``"song"``): ``path``, ``top`` (the top genre), ``proba_<genre>``
+        per class, ``seconds`` judged, ``note`` and ``error`` (None, or why the song has
+        no genre), ``n_clips`` and ``top_k`` (the top genres with their probabilities).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np, soundfile as sf
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.pipeline import Pipeline
+    >>> from skgenre import AudioLoader, RandomClip, predict_library
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.abs(np.r_[rng.normal(0, 0.05, (20, 100)), rng.normal(0, 0.3, (20, 100))])
+    >>> y = ["quiet"] * 20 + ["loud"] * 20
+    >>> pipe = Pipeline([("load", AudioLoader(sr=1000)),
+    ...                  ("clip", RandomClip(duration=0.01, sr=1000, random_state=0)),
+    ...                  ("clf", LogisticRegression())]).fit(X, y)
+    >>> d = tempfile.mkdtemp()
+    >>> sf.write(os.path.join(d, "b.wav"), X[0], 1000, subtype="FLOAT")
+    >>> sf.write(os.path.join(d, "a.wav"), X[-1], 1000, subtype="FLOAT")
+    >>> [(os.path.basename(r["path"]), r["top"]) for r in predict_library(pipe, [d])]
+    [('a.wav', 'loud'), ('b.wav', 'quiet')]
+    """
+    spec = PipelineJudge(pipeline, top_k=top_k, max_duration=max_duration, screen=screen,
+                         segments=segments, segment_duration=segment_duration)
+    items = collect_inputs(paths, files_from=files_from)
+    for rows in iter_song_rows(spec, items, n_jobs=n_jobs, backend=backend,
+                               segments=segments):
+        yield from rows

@@ -1,0 +1,357 @@
+"""Music libraries: folders and lists in, rows out to --out, resumable; timelines; Dask."""
+
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import soundfile as sf
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+
+from skgenre import (
+    AudioLoader,
+    MelSpectrogram,
+    RandomClip,
+    RowMeanVectorizer,
+    save_model,
+)
+from skgenre.cli import main
+from skgenre.inference import collect_inputs, predict_library, predict_songs
+
+ROOT = Path(__file__).resolve().parents[1]
+SR = 8000
+
+
+def _tone(freq, seconds=2.0, seed=0):
+    t = np.arange(int(seconds * SR)) / SR
+    noise = np.random.default_rng(seed).normal(0, 0.01, t.size)
+    return (0.3 * np.sin(2 * np.pi * freq * t) + noise).astype(np.float32)
+
+
+def _pipeline():
+    return Pipeline([
+        ("load", AudioLoader(sr=SR)),
+        ("clip", RandomClip(duration=0.5, sr=SR, random_state=0)),
+        ("mel", MelSpectrogram(sr=SR, n_fft=256, hop_length=128, n_mels=16)),
+        ("mean", RowMeanVectorizer()),
+        ("clf", LogisticRegression(max_iter=500)),
+    ])
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    X = [_tone(f, seed=i) for i, f in enumerate([200, 220, 240, 1500, 1600, 1700])]
+    y = ["low"] * 3 + ["high"] * 3
+    pipe = _pipeline()
+    pipe.fit(X, y)
+    return pipe
+
+
+@pytest.fixture(scope="module")
+def model(fitted, tmp_path_factory):
+    path = tmp_path_factory.mktemp("model") / "tones.skgenre"
+    save_model(fitted, path)
+    return path
+
+
+@pytest.fixture
+def library(tmp_path):
+    """lib/ with songs in nested folders, a hidden file and folder, and a text file."""
+    lib = tmp_path / "lib"
+    (lib / "b" / "deep").mkdir(parents=True)
+    (lib / ".hidden").mkdir()
+    sf.write(lib / "b" / "deep" / "low2.wav", _tone(210, seed=7), SR)
+    sf.write(lib / "b" / "high.flac", _tone(1550, seed=8), SR)
+    sf.write(lib / "a_low.wav", _tone(230, seed=9), SR)
+    sf.write(lib / ".hidden" / "x.wav", _tone(230), SR)
+    sf.write(lib / ".dot.wav", _tone(230), SR)
+    (lib / "notes.txt").write_text("not a song")
+    return lib
+
+
+def _run(capsys, argv):
+    code = main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _rows(path):
+    """The song rows of a results file (CSV or JSON Lines), without the header."""
+    text = Path(path).read_bytes()
+    if str(path).endswith(".jsonl"):
+        return [json.loads(line) for line in text.splitlines()[1:]]
+    return pd.read_csv(io.BytesIO(text), skiprows=1, keep_default_na=False).to_dict("records")
+
+
+def test_collect_inputs_recursive_sorted_hidden_skipped(library):
+    found = [(os.path.relpath(p, library), problem) for p, problem in collect_inputs([library])]
+    assert found == [("a_low.wav", None), ("b/deep/low2.wav", None), ("b/high.flac", None)]
+
+
+def test_collect_inputs_reports_symlink_loops(library):
+    os.symlink("..", library / "b" / "up")  # b/up -> lib: a loop
+    os.symlink("self.wav", library / "self.wav")  # a link to itself
+    found = dict(collect_inputs([library]))
+    assert "loop" in found[str(library / "b" / "up")]
+    assert "loop" in found[str(library / "self.wav")]
+    assert sum(problem is None for problem in found.values()) == 3
+
+
+def test_collect_inputs_reports_unreadable_folders(library, monkeypatch):
+    real = os.scandir
+    denied = str(library / "b" / "deep")
+
+    def scandir(path):  # the tests run as root: chmod 000 would not stop them
+        if os.fspath(path) == denied:
+            raise PermissionError(13, "Permission denied", denied)
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    found = list(collect_inputs([library]))
+    assert found[1][0] == denied and "cannot be read (Permission denied)" in found[1][1]
+    assert [p for p, problem in found if problem is None] == [
+        str(library / "a_low.wav"), str(library / "b" / "high.flac")]
+
+
+def test_predict_takes_folders_and_writes_out(capsys, model, library, tmp_path):
+    out = tmp_path / "res.csv"
+    code, stdout, err = _run(capsys, ["predict", str(model), str(library), "--out", str(out)])
+    assert code == 0, err
+    assert stdout == ""
+    rows = _rows(out)
+    assert [os.path.relpath(r["path"], library) for r in rows] == [
+        "a_low.wav", "b/deep/low2.wav", "b/high.flac"]
+    assert [r["top"] for r in rows] == ["low", "low", "high"]
+    for r in rows:
+        assert r["proba_high"] + r["proba_low"] == pytest.approx(1.0)
+        assert r["seconds"] == pytest.approx(2.0)
+    header = out.read_text().splitlines()[0]
+    assert header.startswith("# skgenre results ") and '"classes": ["high", "low"]' in header
+
+
+def test_files_from_and_stdin(capsys, model, library, tmp_path, monkeypatch):
+    listing = tmp_path / "list.txt"
+    listing.write_text(f"{library / 'b'}\n\n# a comment\n{library / 'a_low.wav'}\n")
+    out = tmp_path / "res.jsonl"
+    code, _, err = _run(capsys, ["predict", str(model), "--files-from", str(listing),
+                                 "--out", str(out)])
+    assert code == 0, err
+    names = [os.path.relpath(r["path"], library) for r in _rows(out)]
+    assert names == ["b/deep/low2.wav", "b/high.flac", "a_low.wav"]
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(
+        os.fsencode(library / "b" / "high.flac") + b"\n")))
+    code, stdout, _ = _run(capsys, ["predict", str(model), "--files-from", "-", "--json"])
+    assert code == 0
+    (entry,) = json.loads(stdout)
+    assert entry["file"].endswith("high.flac") and entry["top"][0]["genre"] == "high"
+
+
+def test_bad_files_and_loops_get_error_rows(capsys, model, library, tmp_path):
+    (library / "broken.wav").write_bytes(b"RIFF....WAVEjunk")
+    os.mkfifo(library / "pipe.wav")
+    os.symlink("..", library / "b" / "up")
+    out = tmp_path / "res.csv"
+    code, _, err = _run(capsys, ["predict", str(model), str(library), "--out", str(out)])
+    assert code == 1
+    rows = {os.path.relpath(r["path"], library): r for r in _rows(out)}
+    assert set(rows) == {"a_low.wav", "b/deep/low2.wav", "b/high.flac", "b/up", "broken.wav",
+                         "pipe.wav"}
+    assert "loop" in rows["b/up"]["error"] and "loop" in err
+    assert rows["broken.wav"]["error"] and rows["pipe.wav"]["error"]
+    assert rows["b/high.flac"]["top"] == "high" and rows["b/high.flac"]["error"] == ""
+    assert "3 of 6 file(s)" in err
+
+
+def test_non_utf8_names_round_trip_and_resume(capsys, model, tmp_path):
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    name = os.fsencode(lib) + b"/caf\xe9.wav"  # Latin-1, not UTF-8
+    sf.write(lib / "tmp.wav", _tone(1500), SR)
+    os.rename(os.fsencode(lib / "tmp.wav"), name)
+    for ext in ("csv", "jsonl"):
+        out = tmp_path / f"res.{ext}"
+        assert _run(capsys, ["predict", str(model), str(lib), "--out", str(out)])[0] == 0
+        before = out.read_bytes()
+        code, _, err = _run(capsys, ["predict", str(model), str(lib), "--out", str(out)])
+        assert code == 0 and "1 already in" in err
+        assert out.read_bytes() == before  # skipped, by its exact name
+    assert b"caf\xe9.wav" in (tmp_path / "res.csv").read_bytes()
+    (row,) = _rows(tmp_path / "res.jsonl")
+    assert os.fsencode(row["path"]) == name
+
+
+@pytest.mark.parametrize("where", ["missing", "directory"])
+def test_out_that_cannot_be_written(capsys, model, library, tmp_path, where):
+    out = tmp_path / "nope" / "res.csv" if where == "missing" else tmp_path
+    code, _, err = _run(capsys, ["predict", str(model), str(library), "--out", str(out)])
+    assert code == 2
+    assert err.startswith("skgenre predict: error: cannot write")
+    assert ("does not exist" if where == "missing" else "directory") in err
+
+
+def test_out_of_another_model_is_refused_untouched(capsys, fitted, model, library, tmp_path):
+    out = tmp_path / "res.csv"
+    assert _run(capsys, ["predict", str(model), str(library / "b"), "--out", str(out)])[0] == 0
+    before = out.read_bytes()
+    other = tmp_path / "other.skgenre"
+    save_model(_pipeline().set_params(clip__duration=0.25).fit(
+        [_tone(200), _tone(1500)], ["low", "high"]), other)
+    code, _, err = _run(capsys, ["predict", str(other), str(library), "--out", str(out)])
+    assert code == 2 and "another model" in err
+    assert out.read_bytes() == before
+    # a file that is no results file at all is never replaced either
+    notes = tmp_path / "notes.csv"
+    notes.write_text("a,b\n1,2\n")
+    code, _, err = _run(capsys, ["predict", str(model), str(library), "--out", str(notes)])
+    assert code == 2 and "not a skgenre results file" in err
+    assert notes.read_text() == "a,b\n1,2\n"
+
+
+@pytest.mark.parametrize("ext", ["csv", "jsonl"])
+def test_half_last_line_is_removed_and_the_song_judged_again(capsys, model, library,
+                                                             tmp_path, ext):
+    full = tmp_path / f"full.{ext}"
+    assert _run(capsys, ["predict", str(model), str(library), "--out", str(full)])[0] == 0
+    lines = full.read_bytes().splitlines(keepends=True)
+    cut = tmp_path / f"cut.{ext}"
+    # what kill -9 in the middle of the last write leaves: the rows before, half a row
+    cut.write_bytes(b"".join(lines[:-1]) + lines[-1][: len(lines[-1]) // 2])
+    code, _, err = _run(capsys, ["predict", str(model), str(library), "--out", str(cut)])
+    assert code == 0 and "cut short" in err
+    assert cut.read_bytes() == full.read_bytes()
+
+
+def test_segments_give_each_clip(capsys, fitted, model, library, tmp_path):
+    song = np.r_[_tone(220, 1.0), _tone(1600, 1.0)]
+    res, timeline = predict_songs(fitted, [song], segments=True)
+    assert len(timeline) == res.loc[0, "n_clips"] == 4
+    assert timeline["start"].tolist() == [0.0, 0.5, 1.0, 1.5]
+    assert timeline["end"].tolist() == [0.5, 1.0, 1.5, 2.0]
+    assert timeline["top1_genre"].tolist() == ["low", "low", "high", "high"]
+    np.testing.assert_allclose(timeline[["proba_high", "proba_low"]].mean().to_numpy(),
+                               res.loc[0, ["proba_high", "proba_low"]].to_numpy(dtype=float))
+    out = tmp_path / "seg.csv"
+    code, _, _ = _run(capsys, ["predict", str(model), str(library / "b"), "--segments",
+                               "--out", str(out)])
+    assert code == 0
+    rows = _rows(out)
+    assert [r["segment"] for r in rows] == ["0", "1", "2", "3", "song"] * 2
+
+
+def test_library_rows_equal_predict_songs_and_jobs(fitted, library):
+    paths = [str(p) for p, _ in collect_inputs([library])]
+    expected = predict_songs(fitted, paths)
+    rows = list(predict_library(fitted, [library]))
+    assert [r["path"] for r in rows] == paths
+    np.testing.assert_allclose([r["proba_low"] for r in rows], expected["proba_low"])
+
+
+def test_library_on_a_dask_cluster(fitted, library):
+    distributed = pytest.importorskip("distributed")
+    local = list(predict_library(fitted, [library], segments=True))
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster):
+        remote = list(predict_library(fitted, [library], segments=True, backend="dask"))
+    assert [r["path"] for r in remote] == [r["path"] for r in local]
+    assert [r.get("segment") for r in remote] == [r.get("segment") for r in local]
+    np.testing.assert_allclose([r["proba_low"] for r in remote], [r["proba_low"] for r in local])
+
+
+def _cli(*args):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    return [sys.executable, "-m", "skgenre", *args], env
+
+
+@pytest.mark.slow
+def test_resume_after_kill_9(model, tmp_path):
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    for i in range(12):
+        sf.write(lib / f"song{i:02d}.wav", _tone(200 + 120 * i, seed=i), SR)
+    full = tmp_path / "full.csv"
+    cmd, env = _cli("predict", str(model), str(lib), "--out", str(full), "--quiet")
+    subprocess.run(cmd, env=env, check=True, timeout=600)
+    out = tmp_path / "killed.csv"
+    cmd, env = _cli("predict", str(model), str(lib), "--out", str(out), "--quiet")
+    proc = subprocess.Popen(cmd, env=env, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline and proc.poll() is None:
+        if out.exists() and out.read_bytes().count(b"\n") >= 2 + 4:  # header + 4 songs
+            break
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    n_before = len(_rows(out))
+    assert 4 <= n_before < 12, "the run was not killed mid-way"
+    subprocess.run(cmd, env=env, check=True, timeout=600)
+    rows = _rows(out)
+    assert sorted(r["path"] for r in rows) == sorted({r["path"] for r in rows})
+    assert out.read_bytes() == full.read_bytes()
+
+
+@pytest.mark.slow
+def test_jobs_2_gives_the_rows_of_one(capsys, model, library, tmp_path):
+    one, two = tmp_path / "one.csv", tmp_path / "two.csv"
+    assert _run(capsys, ["predict", str(model), str(library), "--out", str(one)])[0] == 0
+    assert _run(capsys, ["predict", str(model), str(library), "--out", str(two),
+                         "--jobs", "2"])[0] == 0
+    assert one.read_bytes() == two.read_bytes()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", [
+    "feature",
+    # Measured 2026-12-06: the embedding model wins the classical, metal and reggae parts
+    # (5/5 segments each) but calls hiphop.00000 disco (hiphop wins 1/5 segments).
+    pytest.param("embedding", marks=pytest.mark.xfail(
+        strict=True, reason="the embedding model calls the medley's hiphop track disco")),
+])
+def test_medley_timeline_right_genre_wins_each_part(gtzan_dir, musicnn_weights, tmp_path,
+                                                    kind):
+    """The example's check: each 30-s part of the medley is won by its genre in most of its
+    6-s segments, for make_feature_pipeline("tuned", track=True) and
+    make_embedding_pipeline(), trained on the other 96 mini tracks."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT), MPLBACKEND="Agg")
+    env.pop("SKGENRE_EXAMPLE_SMALL", None)
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "plot_genre_timeline.py"), "--model", kind,
+         "--data", str(gtzan_dir / "mini"), "--out", str(tmp_path)],
+        env=env, capture_output=True, text=True, timeout=1800, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    parts = [line for line in proc.stdout.splitlines() if ": part " in line]
+    assert len(parts) == 4, proc.stdout
+    for line in parts:  # "feature: part 1 (classical): classical wins 4/5 segments"
+        wins, total = map(int, line.split(" wins ")[1].split()[0].split("/"))
+        assert wins > total / 2, line
+
+
+def test_tag_takes_folders_writes_out_and_resumes(capsys, musicnn_weights, model, library,
+                                                  tmp_path):
+    out = tmp_path / "tags.jsonl"
+    code, stdout, err = _run(capsys, ["tag", str(library / "b"), "--out", str(out),
+                                      "--max-duration", "1"])
+    assert code == 0 and stdout == "", err
+    rows = _rows(out)
+    assert [os.path.relpath(r["path"], library) for r in rows] == ["b/deep/low2.wav",
+                                                                   "b/high.flac"]
+    assert all(len([k for k in r if k.startswith("proba_")]) == 50 for r in rows)
+    assert all(r["seconds"] == 1.0 and r["error"] is None for r in rows)
+    before = out.read_bytes()
+    code, _, err = _run(capsys, ["tag", str(library / "b"), "--out", str(out),
+                                 "--max-duration", "1"])
+    assert code == 0 and "2 already in" in err and out.read_bytes() == before
+    # a file of predict's is not tag's to append to
+    pred = tmp_path / "pred.jsonl"
+    assert _run(capsys, ["predict", str(model), str(library / "b"), "--out", str(pred)])[0] == 0
+    code, _, err = _run(capsys, ["tag", str(library / "b"), "--out", str(pred)])
+    assert code == 2 and "another model" in err
