@@ -433,7 +433,12 @@ def test_cli_tag_screens_escapes_and_keeps_every_result(capsys, tmp_path):
     text = tmp_path / "notes.mp3"
     text.write_bytes(np.random.default_rng(0).integers(0, 256, 5000, dtype=np.uint8).tobytes())
     files = [good, silence, blip, loud, evil, latin1, str(text)]
-    code = main(["tag", "--top-k", "1", *files])
+    # The content screen calls these 4-s noise files what they are...
+    code = main(["tag", "--top-k", "1", good])
+    out, _ = capsys.readouterr()
+    assert code == 1 and "good.wav\n  FAILED: " in out and "noise" in out
+    # ...and --no-screen judges them, while silence, a blip and unreadable files stay refused.
+    code = main(["tag", "--no-screen", "--top-k", "1", *files])
     out, err = capsys.readouterr()
     assert code == 1 and "3 of 7 file(s) could not be read or judged" in err
     assert "\x1b" not in out and "\x1b" not in err and "MPEG" not in err
@@ -446,7 +451,7 @@ def test_cli_tag_screens_escapes_and_keeps_every_result(capsys, tmp_path):
     assert "evil\\n\\x1b[31mred.wav  (4.0 s, 1 patch(es)" in out
     assert "caf\\xe9_\\xff.flac  (4.0 s, 1 patch(es)" in out
     assert "notes.mp3\n  FAILED: " in out and len(rows) == 5
-    code = main(["tag", "--json", *files])
+    code = main(["tag", "--no-screen", "--json", *files])
     out, err = capsys.readouterr()
     entries = [json.loads(line) for line in out.splitlines()]
     ok = [e["ok"] for e in entries]
@@ -469,7 +474,7 @@ def test_cli_tag_max_duration(capsys, monkeypatch, tmp_path):
         return real(path, **kwargs)
 
     monkeypatch.setattr(skgenre.io, "load_audio", spy)
-    code = main(["tag", long, "--max-duration", "4"])
+    code = main(["tag", long, "--max-duration", "4", "--no-screen"])  # noise as the song
     out, _ = capsys.readouterr()
     assert code == 0 and asked == [4.0]  # decoding stops at the limit
     assert "long.wav  (4.0 s, 1 patch(es)" in out
