@@ -347,42 +347,27 @@ _LAYERS = {
 _SUPPORTED = tuple(sorted(_LAYERS))
 
 
+def _keras_tensors(item):
+    """The config of every Keras tensor in a serialized structure, depth first, in order."""
+    if isinstance(item, dict):
+        if item.get("class_name") == "__keras_tensor__":
+            yield item["config"]
+            return
+        for v in item.values():
+            yield from _keras_tensors(v)
+    elif isinstance(item, (list, tuple)):
+        for v in item:
+            yield from _keras_tensors(v)
+
+
 def _tensor_refs(args):
     """The (layer, node, index) of every Keras tensor in a node's serialized arguments."""
-    refs = []
-
-    def walk(item):
-        if isinstance(item, dict):
-            if item.get("class_name") == "__keras_tensor__":
-                hist = item["config"]["keras_history"]
-                refs.append((hist[0], int(hist[1]), int(hist[2])))
-                return
-            for v in item.values():
-                walk(v)
-        elif isinstance(item, (list, tuple)):
-            for v in item:
-                walk(v)
-
-    walk(args)
-    return refs
+    return [(hist[0], int(hist[1]), int(hist[2]))
+            for hist in (config["keras_history"] for config in _keras_tensors(args))]
 
 
 def _tensor_shapes(node):
-    shapes = []
-
-    def walk(item):
-        if isinstance(item, dict):
-            if item.get("class_name") == "__keras_tensor__":
-                shapes.append(tuple(item["config"].get("shape") or ()))
-                return
-            for v in item.values():
-                walk(v)
-        elif isinstance(item, (list, tuple)):
-            for v in item:
-                walk(v)
-
-    walk(node)
-    return shapes
+    return [tuple(config.get("shape") or ()) for config in _keras_tensors(node)]
 
 
 class NumpyNetwork:
