@@ -363,3 +363,15 @@ def test_tag_takes_folders_writes_out_and_resumes(capsys, musicnn_weights, model
     assert _run(capsys, ["predict", str(model), str(library / "b"), "--out", str(pred)])[0] == 0
     code, _, err = _run(capsys, ["tag", str(library / "b"), "--out", str(pred)])
     assert code == 2 and "another model" in err
+
+
+def test_a_folder_without_songs_gets_an_error_row(tmp_path):
+    """A folder named on the command line that holds no audio file is said, not skipped."""
+    from skgenre.inference import collect_inputs
+
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "readme.txt").write_text("no music here")
+    rows = list(collect_inputs([tmp_path / "empty", tmp_path / "notes"]))
+    assert [p for p, _ in rows] == [str(tmp_path / "empty"), str(tmp_path / "notes")]
+    assert all(problem.startswith("a folder with no audio files") for _, problem in rows)

@@ -93,7 +93,8 @@ def collect_inputs(paths=(), *, files_from=None, stdin=None):
     see ``AUDIO_EXTENSIONS``), in sorted order, with hidden files and folders (names
     starting with ``.``) skipped and symbolic links followed once (a link back to a
     folder already searched is reported, not followed). ``problem`` is ``None`` for a song
-    to judge, else why the path is no song (an unreadable folder, a symbolic link loop);
+    to judge, else why the path is no song (an unreadable folder, a symbolic link loop, a
+    folder with no audio files at all);
     such a path gets an error row and the run goes on. A path that appears twice (on the
     command line and in a folder) is yielded once.
 
@@ -141,12 +142,19 @@ def collect_inputs(paths=(), *, files_from=None, stdin=None):
             found = _walk(given.rstrip(os.sep) or os.sep, seen_dirs)
         else:
             found = [(given, None)]
+        empty = os.path.isdir(given)
         for path, problem in found:
+            empty = False
             if path in seen_files:
                 continue
             # Only names are kept, to drop duplicates: a few MB for 50 000 songs.
             seen_files.add(path)
             yield path, problem
+        if empty:
+            # A folder named on the command line that holds no song is the user's mistake
+            # (a wrong folder, or songs of a format not searched for): said, not skipped.
+            yield given, ("a folder with no audio files in it (searched recursively for "
+                          f"{', '.join(sorted(AUDIO_EXTENSIONS))}); nothing to judge")
 
 
 def count_inputs(paths=(), *, files_from=None):
