@@ -95,7 +95,7 @@ def _keep_at_level(data):
 
 
 class _QuietLoader(importlib.abc.Loader):
-    """The package's own loader, with its module body run under :class:`_FilteredStderr`."""
+    """The package's own loader, with its module body run under :func:`fd2_filtered`."""
 
     def __init__(self, loader):
         self._loader = loader
