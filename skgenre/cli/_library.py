@@ -5,8 +5,9 @@ rows are printed, or appended to ``--out`` (CSV or JSON Lines) as soon as it is 
 and a rerun with the same ``--out`` skips the songs already there.
 """
 
-import hashlib
 import sys
+
+from ..utils._hash import file_sha256
 
 __all__ = ["add_library_options", "file_sha256", "run_library"]
 
@@ -33,15 +34,6 @@ def add_library_options(p, *, what="genre", cls="genre"):
                    help=_OUT_HELP.format(what=what, cls=cls))
     p.add_argument("--quiet", action="store_true",
                    help="no progress bar on stderr (errors and the final count still show)")
-
-
-def file_sha256(path):
-    """The SHA-256 of a file, read in blocks: the identity of a model in a results file."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _check_inputs(args, command):

@@ -12,7 +12,6 @@ file is checked against its published SHA-256, and the variables are read from t
 checkpoint's files directly (no TensorFlow needed).
 """
 
-import hashlib
 import importlib.util
 import threading
 from pathlib import Path
@@ -20,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from .._errors import WeightsMismatchError, WeightsNotFoundError
+from ..utils._hash import file_sha256
 
 __all__ = ["INSTALL_COMMAND", "MODELS", "load_musicnn_weights", "musicnn_weights_dir"]
 
@@ -108,14 +108,6 @@ def musicnn_weights_dir(model="MSD_musicnn", path=None):
     )
 
 
-def _sha256(file):
-    h = hashlib.sha256()
-    with open(file, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _verify(folder, model):
     for name, expected in _SHA256[model].items():
         file = folder / name
@@ -124,7 +116,7 @@ def _verify(folder, model):
         with _lock:
             if _verified.get(key) == expected:
                 continue
-        got = _sha256(file)
+        got = file_sha256(file)
         if got != expected:
             raise WeightsMismatchError(
                 f"{str(file)!r} is not the published musicnn 0.1.0 checkpoint of {model} "
