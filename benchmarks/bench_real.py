@@ -1,9 +1,20 @@
-"""Accuracy on real music: every preset at clip and track level, k-fold by track.
+"""Accuracy on real music: every preset at clip and track level, k-fold by artist or by track.
 
 Runs on a folder of real audio in genre folders (default: the 100-track GTZAN ``mini`` set
-beside the checkout, ``../shared/data/gtzan/mini``). Every track is decoded once; every
-model then gets the same repeated stratified k-fold split *by track*, so no clip of a test
-track is ever trained on. Rows:
+beside the checkout, ``../shared/data/gtzan/mini``; ``--data ../shared/data/emotify`` for
+the 200-track Emotify half). Every track is decoded once; every model then gets the same
+folds:
+
+* ``--cv artist`` (default): :class:`skgenre.evaluation.StratifiedArtistKFold` on the
+  artists of :func:`skgenre.datasets.load_genre_folders` (a ``tracks.csv`` beside the genre
+  folders, or Sturm's index for GTZAN names), so no artist is on both sides of a fold.
+* ``--cv track``: repeated stratified k-fold *by track* (no clip of a test track is ever
+  trained on, but one artist's other songs may be): an upper bound where artists repeat,
+  as in GTZAN mini.
+
+Every printed row and every ``--json`` row names its protocol and collection. When a
+fold's test side holds a genre that its training side lacks (GTZAN mini by artist: blues,
+classical, reggae and rock are one artist each), the header says so. Rows:
 
 * ``<kind> / <preset> / clip``: the paper's protocol, one random 5-s clip per training
   track and one per test track (``make_*_pipeline(preset)``).
@@ -24,12 +35,15 @@ every training clip's values set to zero; prediction still uses the tested rate)
 ``--fit-rate LOW:HIGH`` draws each training clip's fraction uniformly from that range.
 
 ``--screen`` runs the development screen that chose the ``"tuned"`` presets instead: inner
-4-fold cross-validation by track on the training tracks of the first outer fold only
-(repeat 0, fold 0), so the outer test tracks of that fold are never looked at.
+4-fold cross-validation by track on the training tracks of the first outer fold by track
+only (repeat 0, fold 0; ``--cv`` does not apply), so the outer test tracks of that fold are
+never looked at.
 
 Usage::
 
-    python benchmarks/bench_real.py                      # the table of benchmarks/README.md
+    python benchmarks/bench_real.py --data ../shared/data/emotify --presets tuned \\
+        --levels track --models feature,embedding,spec-dense,cnn --repeats 1 # by artist
+    python benchmarks/bench_real.py --cv track           # by track on mini: an upper bound
     python benchmarks/bench_real.py --models cnn --presets tuned --levels track --repeats 1
     python benchmarks/bench_real.py --levels clip --noise --repeats 1   # Table 1
     python benchmarks/bench_real.py --screen
@@ -58,6 +72,8 @@ NOISE_RATES = (0.0, 0.25, 0.5, 0.75)
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder of genre folders")
+    p.add_argument("--cv", choices=("artist", "track"), default="artist",
+                   help="folds grouped by artist (default) or by track")
     p.add_argument("--folds", type=int, default=5)
     p.add_argument("--repeats", type=int, default=2, help="repetitions of the k-fold split")
     p.add_argument("--models", default=",".join(KINDS), help="comma list of model kinds")
@@ -98,14 +114,25 @@ def parse_args(argv=None):
 
 
 def load(data, n_jobs):
-    """Decode every track of ``data`` once: (waveforms, labels, seconds)."""
-    from skgenre import AudioLoader
-    from skgenre.datasets import load_gtzan
+    """Decode every track of ``data`` once.
 
-    ds = load_gtzan(data)
+    Returns the collection (``load_genre_folders``: filenames, target, target_names,
+    artists, layout), the waveforms in the order of its ``filenames`` (so ``target`` and
+    ``artists`` index them), and the decoding seconds.
+    """
+    from skgenre import AudioLoader
+    from skgenre.datasets import load_genre_folders
+
+    ds = load_genre_folders(data, n_jobs=n_jobs)
     start = time.perf_counter()
     waves = AudioLoader(sr=SR, n_jobs=n_jobs).fit_transform(ds.filenames)
-    return waves, np.asarray(ds.target), time.perf_counter() - start
+    return ds, waves, time.perf_counter() - start
+
+
+def collection_name(data, ds):
+    """``GTZAN mini`` for a folder in GTZAN layout and names, else the folder's name."""
+    name = Path(data).resolve().name
+    return f"GTZAN {name}" if ds.layout == "gtzan" else name
 
 
 class NaiveSVC:
@@ -180,7 +207,7 @@ def with_fit_rate(model, fit_rate):
     return model
 
 
-def evaluate(make, waves, y, splits, noise_rates=()):
+def evaluate(make, waves, y, splits, noise_rates=(), label=None):
     """Fit and score one model per split.
 
     Returns the accuracies, the mean fit and predict seconds and, when ``noise_rates`` is
@@ -205,11 +232,22 @@ def evaluate(make, waves, y, splits, noise_rates=()):
                 noisy.append(res["mean_score"].to_numpy())
         fit_s.append(mid - start)
         pred_s.append(end - mid)
+        if label:  # progress on stderr, so a long run can be timed from its log
+            print(f"{label}: fold {i + 1}/{len(splits)} accuracy {accs[-1]:.3f}, fit "
+                  f"{mid - start:.1f} s, predict {end - mid:.1f} s", file=sys.stderr,
+                  flush=True)
     noisy = np.asarray(noisy) if noisy else None
     return np.asarray(accs), float(np.mean(fit_s)), float(np.mean(pred_s)), noisy
 
 
-def outer_splits(y, folds, repeats):
+def outer_splits(y, folds, repeats, artists=None):
+    """``(repeat, fold, train, test)`` by track, or by artist when ``artists`` is given."""
+    if artists is not None:
+        from skgenre.evaluation import StratifiedArtistKFold
+
+        cv = StratifiedArtistKFold(folds, n_repeats=repeats, random_state=0)
+        return [(i // folds, i % folds, tr, te)
+                for i, (tr, te) in enumerate(cv.split(np.zeros(len(y)), y, artists))]
     from sklearn.model_selection import StratifiedKFold
 
     out = []
@@ -217,6 +255,20 @@ def outer_splits(y, folds, repeats):
         cv = StratifiedKFold(folds, shuffle=True, random_state=r)
         out += [(r, f, tr, te) for f, (tr, te) in enumerate(cv.split(np.zeros(len(y)), y))]
     return out
+
+
+def protocol(args, ds, collection):
+    """The protocol and collection, as every row states it."""
+    by = "artist" if args.cv == "artist" else "track"
+    n_artists = len(np.unique(ds.artists)) if ds.artists is not None else None
+    what = f"{len(ds.target)} tracks, {len(ds.target_names)} genres" + (
+        f", {n_artists} artists" if by == "artist" else "")
+    return f"{args.folds}-fold by {by} x{args.repeats}, {collection} ({what})"
+
+
+def unseen_genres(splits, y, names):
+    """Per fold, the genres on its test side that its training side has no track of."""
+    return [sorted(names[g] for g in set(y[te]) - set(y[tr])) for _, _, tr, te in splits]
 
 
 def screen_candidates():
@@ -278,8 +330,12 @@ def run_screen(args, waves, y):
     return rows
 
 
-def run_table(args, waves, y):
-    splits = outer_splits(y, args.folds, args.repeats)
+def run_table(args, ds, waves, collection, json_path=None):
+    y = np.asarray(ds.target)
+    by_artist = args.cv == "artist"
+    splits = outer_splits(y, args.folds, args.repeats, ds.artists if by_artist else None)
+    label = protocol(args, ds, collection)
+    unseen = unseen_genres(splits, y, ds.target_names)
     rows_spec = []
     if not args.no_svc:
         rows_spec.append(("svc-naive26", "-", "clip"))
@@ -289,14 +345,24 @@ def run_table(args, waves, y):
                 continue  # the embedding pipeline has no paper preset
             for level in args.levels:
                 rows_spec.append((kind, preset, level))
-    print(f"{args.repeats} x {args.folds}-fold stratified by track on {len(y)} tracks of "
-          f"{args.data} ({len(np.unique(y))} genres). Accuracy mean ± std over the "
-          f"{len(splits)} test folds; times are means per fold. Training: "
-          f"{'clean' if args.fit_rate is None else f'noise__fit_rate={args.fit_rate}'}.\n")
+    how = ("stratified by artist (StratifiedArtistKFold, random_state=0): no artist on "
+           "both sides of a fold" if by_artist else
+           "stratified by track: one artist's songs may be on both sides of a fold (an "
+           "upper bound where artists repeat)")
+    print(f"{label}: {args.repeats} x {args.folds}-fold {how}; {args.data}. Accuracy mean "
+          f"± std over the {len(splits)} test folds; times are means per fold. Training: "
+          f"{'clean' if args.fit_rate is None else f'noise__fit_rate={args.fit_rate}'}.")
+    for (r, f, _, te), missing in zip(splits, unseen):
+        if missing:
+            print(f"Note: the test side of repeat {r} fold {f} ({len(te)} tracks) holds "
+                  f"{', '.join(missing)}, which its training side has no track of (one "
+                  "artist, or all of the genre's artists, in that fold): those tracks "
+                  "cannot be right.")
+    print()
     rates = NOISE_RATES if args.noise else ()
     noise_cols = "".join(f" {r:.0%} noise |" for r in rates[1:])
-    print(f"| model | preset | level | accuracy |{noise_cols} fit s | predict s |")
-    print("|---" * (6 + len(rates[1:])) + "|")
+    print(f"| model | preset | level | accuracy |{noise_cols} fit s | predict s | protocol |")
+    print("|---" * (7 + len(rates[1:])) + "|")
     rows = []
     for kind, preset, level in rows_spec:
         accs, fit_s, pred_s, noisy = evaluate(
@@ -305,24 +371,40 @@ def run_table(args, waves, y):
                 make_model(kind, preset, level, 100 * splits[i][0] + splits[i][1], args.jobs),
                 args.fit_rate),
             waves, y, [(tr, te) for _, _, tr, te in splits], rates,
+            label=f"{kind} / {preset} / {level}",
         )
         cells = "".join(
             f" {fmt(noisy[:, j]) if noisy is not None else '-'} |" for j in range(1, len(rates))
         )
         print(f"| {kind} | {preset} | {level} | {fmt(accs)} |{cells} {fit_s:.1f} | "
-              f"{pred_s:.1f} |", flush=True)
+              f"{pred_s:.1f} | {label} |", flush=True)
         rows.append({"model": kind, "preset": preset, "level": level,
+                     "protocol": label, "cv": args.cv, "collection": collection,
+                     "data": str(args.data), "folds": args.folds, "repeats": args.repeats,
+                     "n_tracks": len(y), "genres": list(ds.target_names),
+                     "test_genres_unseen_in_training": unseen,
                      "accuracies": accs.tolist(), "fit_s": fit_s, "predict_s": pred_s,
                      "noise_rates": list(rates), "fit_rate": args.fit_rate,
                      "noise_accuracies": None if noisy is None else noisy.tolist()})
+        if json_path:  # after every row, so a run stopped for time keeps what it measured
+            json_path.write_text(json.dumps(rows, indent=1))
     return rows
 
 
 def main(argv=None):
     args = parse_args(argv)
-    waves, y, decode_s = load(args.data, args.jobs)
+    ds, waves, decode_s = load(args.data, args.jobs)
+    y = np.asarray(ds.target)
     print(f"decoded {len(y)} tracks in {decode_s:.1f} s\n", file=sys.stderr)
-    rows = run_screen(args, waves, y) if args.screen else run_table(args, waves, y)
+    if args.screen:
+        rows = run_screen(args, waves, y)
+    else:
+        if args.cv == "artist" and ds.artists is None:
+            print(f"bench_real.py: error: --cv artist needs the artist of every track of "
+                  f"{args.data}: put a tracks.csv (columns file, artist) beside its genre "
+                  "folders, or use --cv track", file=sys.stderr)
+            return 2
+        rows = run_table(args, ds, waves, collection_name(args.data, ds), args.json)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))
     return 0

@@ -148,7 +148,7 @@ def test_bench_real_rows_on_a_toy_genre_tree(tmp_path):
     make_toy_genres(n_per_class=4, n_classes=2, duration=3.0, random_state=0, path=tmp_path)
     root = tmp_path / "genres"
     res = _run("bench_real.py", "--data", root, "--models", "feature", "--presets", "paper",
-               "--folds", "2", "--repeats", "1", "--noise", cwd=tmp_path)
+               "--folds", "2", "--repeats", "1", "--noise", "--cv", "track", cwd=tmp_path)
     assert res.returncode == 0, res.stderr[-2000:]
     header, rows = _table_rows(res.stdout)
     assert header[:4] == ["model", "preset", "level", "accuracy"]
@@ -159,6 +159,32 @@ def test_bench_real_rows_on_a_toy_genre_tree(tmp_path):
     for row in rows:
         mean, std = (float(v) for v in row[3].split("±"))  # "mean ± std" over the folds
         assert std >= 0.0
+        assert row[header.index("protocol")] == (
+            "2-fold by track x1, GTZAN genres (8 tracks, 2 genres)")
+
+
+def test_bench_real_folds_by_artist_by_default(tmp_path):
+    import json
+
+    make_toy_genres(n_per_class=4, n_classes=2, duration=3.0, random_state=0, path=tmp_path)
+    root = tmp_path / "genres"
+    files = sorted(p.relative_to(root).as_posix() for p in root.rglob("*.wav"))
+    # two artists per genre, two songs each: 2 folds can keep every artist on one side
+    (root / "tracks.csv").write_text(
+        "file,artist\n" + "".join(f"{f},artist{i // 2}\n" for i, f in enumerate(files))
+    )
+    res = _run("bench_real.py", "--data", root, "--models", "feature", "--presets", "tuned",
+               "--levels", "clip", "--folds", "2", "--repeats", "1",
+               "--json", tmp_path / "rows.json", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr[-2000:]
+    header, rows = _table_rows(res.stdout)
+    protocol = "2-fold by artist x1, GTZAN genres (8 tracks, 2 genres, 4 artists)"
+    assert [r[:3] + [r[header.index("protocol")]] for r in rows] == [
+        ["svc-naive26", "-", "clip", protocol], ["feature", "tuned", "clip", protocol]
+    ]
+    saved = json.loads((tmp_path / "rows.json").read_text())
+    assert [(r["protocol"], r["cv"]) for r in saved] == [(protocol, "artist")] * 2
+    assert [r["test_genres_unseen_in_training"] for r in saved] == [[[], []]] * 2
 
 
 def test_bench_real_embedding_rows(tmp_path):
@@ -169,7 +195,7 @@ def test_bench_real_embedding_rows(tmp_path):
     make_toy_genres(n_per_class=4, n_classes=2, duration=6.0, random_state=0, path=tmp_path)
     res = _run("bench_real.py", "--data", tmp_path / "genres", "--models", "embedding",
                "--no-svc", "--folds", "2", "--repeats", "1", "--noise", "--fit-rate", "0:0.5",
-               cwd=tmp_path)
+               "--cv", "track", cwd=tmp_path)
     assert res.returncode == 0, res.stderr[-2000:]
     assert "Training: noise__fit_rate=(0.0, 0.5)." in res.stdout
     header, rows = _table_rows(res.stdout)
@@ -185,6 +211,7 @@ def test_bench_real_embedding_rows(tmp_path):
         (["--models", "rnn"], "--models: unknown"),
         (["--levels", ""], "--levels"),
         (["--folds", "1"], "--folds must be >= 2"),
+        (["--cv", "group"], "--cv: invalid choice"),
         (["--fit-rate", "1.5"], "--fit-rate must be a rate in [0, 1]"),
         (["--fit-rate", "0.6:0.2"], "--fit-rate must be a rate in [0, 1]"),
         (["--data", "/nonexistent/mini"], "is not a folder"),
