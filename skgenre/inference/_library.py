@@ -26,29 +26,33 @@ _LOADED = [None, None]
 _WATCHED = []
 
 
-def _watch_parent():
-    """In a joblib (loky) worker: exit when the process that started it dies.
+def _watch_parent(owner):
+    """In a joblib (loky) worker: exit when ``owner``, the process that started it, dies.
 
     After ``kill -9`` of the command, its workers would otherwise idle for minutes with a
-    model loaded (loky's idle timeout), and finish the songs of a run no one writes.
+    model loaded (loky's idle timeout), and finish the songs of a run no one writes. The
+    owner's pid comes with the song, not from ``os.getppid()`` here: a worker gets its
+    first song only after unpickling the model (seconds), and an owner killed meanwhile
+    has already handed the worker to another parent.
     """
     import multiprocessing
 
     if _WATCHED or not multiprocessing.current_process().name.startswith("LokyProcess"):
         return
+    if os.getppid() != owner:
+        os._exit(0)  # the owner died before this worker's first song
     _WATCHED.append(True)
-    parent = os.getppid()
 
     def watch():
-        while os.getppid() == parent:
+        while os.getppid() == owner:
             time.sleep(1.0)
         os._exit(0)
 
     threading.Thread(target=watch, daemon=True, name="skgenre-parent-watch").start()
 
 
-def _loaded(spec):
-    _watch_parent()
+def _loaded(spec, owner):
+    _watch_parent(owner)
     if _LOADED[0] != spec.key:
         _LOADED[0], _LOADED[1] = None, None  # the old model goes before the new one loads
         _LOADED[1] = spec.load()
@@ -56,8 +60,8 @@ def _loaded(spec):
     return _LOADED[1]
 
 
-def _judge_in_worker(spec, path):
-    return _loaded(spec)(path)
+def _judge_in_worker(spec, path, owner):
+    return _loaded(spec, owner)(path)
 
 
 def error_rows(path, message, segments=False):
@@ -161,10 +165,12 @@ def iter_song_rows(spec, items, *, n_jobs=None, backend=None, segments=False):
     """
     from joblib import Parallel, delayed, effective_n_jobs, parallel_config
 
+    owner = os.getpid()
+
     def one(path, problem):
         if problem is not None:
             return delayed(error_rows)(path, problem, segments)
-        return delayed(_judge_in_worker)(spec, path)
+        return delayed(_judge_in_worker)(spec, path, owner)
 
     if backend is None and (n_jobs is None or effective_n_jobs(n_jobs) == 1):
         judge = spec.load()
