@@ -107,6 +107,7 @@ TRUSTED_TYPES = (
     "skgenre.models._classifier.GenreClassifier",
     "skgenre.models._target.LabelIndexEncoder",
     "skgenre.models._open_set.OpenSetClassifier",
+    "skgenre.models._tag_prior.TagPriorClassifier",
     "skgenre.models._track.TrackClassifier",
     "skgenre.models._zero_shot.ZeroShotGenreClassifier",
     "skgenre.preprocessing._clip.RandomClip",

@@ -36,6 +36,7 @@ from sklearn.preprocessing import StandardScaler
 __all__ = [
     "MODEL_KINDS",
     "make_cnn_pipeline",
+    "make_combined_pipeline",
     "make_embedding_pipeline",
     "make_feature_pipeline",
     "make_spectrogram_dense_pipeline",
@@ -411,6 +412,76 @@ def make_zero_shot_pipeline(
         # MUSICNN_TAG_COLUMNS' order: MSD's 50 tags, then MTT's
         ("tags", FeatureUnion([("MSD", tagger("MSD_musicnn")), ("MTT", tagger("MTT_musicnn"))])),
         ("classifier", ZeroShotGenreClassifier(genres, calibrate=calibrate, **classifier_params)),
+    ]
+    return Pipeline(steps, memory=memory)
+
+
+def make_combined_pipeline(
+    genres="gtzan", *, prior_weight=0.5, sr=22050, memory=None, n_jobs=None, **classifier_params
+):
+    """Pipeline: audio files -> pretrained tags and embedding -> trained genre with a tag prior.
+
+    Few labelled tracks, more knowledge: a logistic regression is trained on the
+    pretrained musicnn embedding (as in :func:`make_embedding_pipeline`), and its
+    probabilities are multiplied by the zero-shot genre probabilities of the pretrained
+    tags (as in :func:`make_zero_shot_pipeline`) raised to ``prior_weight``, by a
+    :class:`~skgenre.TagPriorClassifier`. A genre that the mapping lacks is learnt from
+    the embedding alone. Needs the pretrained weights (``pip install --no-deps
+    musicnn==0.1.0``).
+
+    Parameters
+    ----------
+    genres : {"gtzan", "emotify"} or dict, default="gtzan"
+        The genre -> tags mapping of the zero-shot prior (see
+        :class:`~skgenre.ZeroShotGenreClassifier`).
+    prior_weight : float, default=0.5
+        Weight of the zero-shot prior (0: the embedding pipeline's head alone). 0.5 was
+        chosen by 5-fold cross-validation grouped by artist on GTZAN mini and Emotify
+        together (``benchmarks/README.md``).
+    sr : int, default=22050
+        Sample rate the audio is decoded at; the networks resample it to 16 kHz.
+    memory : str, joblib.Memory or None, default=None
+        Cache of the fitted transformer steps (see :class:`~sklearn.pipeline.Pipeline`).
+    n_jobs : int or None, default=None
+        Parallel jobs for decoding and the networks.
+    **classifier_params : dict
+        Other parameters of the :class:`~skgenre.TagPriorClassifier` (e.g. ``estimator=``).
+
+    Returns
+    -------
+    pipeline : Pipeline
+        Steps ``load`` (a lazy :class:`~skgenre.AudioLoader`), ``features`` (a
+        :class:`~sklearn.pipeline.FeatureUnion` of ``MTT``, the MTT network's 50 tags, and
+        ``MSD``, the MSD network's 50 tags and 200 penultimate units from one run; each the
+        mean over the track's 3-s patches) and ``classifier``.
+
+    Examples
+    --------
+    >>> from skgenre import make_combined_pipeline
+    >>> pipe = make_combined_pipeline("emotify")
+    >>> list(pipe.named_steps)
+    ['load', 'features', 'classifier']
+    >>> pipe.named_steps["features"].transformer_list[1][1].layer
+    ('taggram', 'penultimate')
+    """
+    from sklearn.pipeline import FeatureUnion
+
+    from .embeddings import MusicnnEmbedding
+    from .embeddings._tags import MSD_TAGS, MTT_TAGS
+    from .io import AudioLoader
+    from .models import TagPriorClassifier
+
+    def net(model, layer):
+        return MusicnnEmbedding(model=model, layer=layer, stats="mean", sr=sr, n_jobs=n_jobs)
+
+    # The tag columns lead (the classifier's tags=); MSD's run also gives the embedding.
+    tags = [f"MTT:{t}" for t in MTT_TAGS] + [f"MSD:{t}" for t in MSD_TAGS]
+    steps = [
+        ("load", AudioLoader(sr=sr, n_jobs=n_jobs, lazy=True)),
+        ("features", FeatureUnion([("MTT", net("MTT_musicnn", "taggram")),
+                                   ("MSD", net("MSD_musicnn", ("taggram", "penultimate")))])),
+        ("classifier", TagPriorClassifier(mapping=genres, tags=tags, prior_weight=prior_weight,
+                                          **classifier_params)),
     ]
     return Pipeline(steps, memory=memory)
 
