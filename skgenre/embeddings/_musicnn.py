@@ -154,6 +154,18 @@ def _pool(outputs, stats):
     return np.concatenate(parts).astype(np.float32)
 
 
+def _distinct_options(name, value, allowed):
+    """``value`` (one option or a sequence of distinct ones) as a tuple, or a ValueError."""
+    chosen = (value,) if isinstance(value, str) else tuple(value)
+    bad = [v for v in chosen if v not in allowed]
+    if not chosen or bad or len(set(chosen)) != len(chosen):
+        raise ValueError(
+            f"{name} must be one of {list(allowed)} or a sequence of distinct ones; got "
+            f"{value!r}."
+        )
+    return chosen
+
+
 class MusicnnEmbedding(
     _FeatureNamesMixin, _WaveformTransformerMixin, TransformerMixin, BaseEstimator
 ):
@@ -281,24 +293,10 @@ class MusicnnEmbedding(
         self.weights_dir = weights_dir
 
     def _stats(self):
-        stats = (self.stats,) if isinstance(self.stats, str) else tuple(self.stats)
-        bad = [s for s in stats if s not in _STATS]
-        if not stats or bad or len(set(stats)) != len(stats):
-            raise ValueError(
-                f"stats must be one of {list(_STATS)} or a sequence of distinct ones; got "
-                f"{self.stats!r}."
-            )
-        return stats
+        return _distinct_options("stats", self.stats, _STATS)
 
     def _layers(self):
-        layers = (self.layer,) if isinstance(self.layer, str) else tuple(self.layer)
-        bad = [la for la in layers if la not in MUSICNN_LAYERS]
-        if not layers or bad or len(set(layers)) != len(layers):
-            raise ValueError(
-                f"layer must be one of {list(MUSICNN_LAYERS)} or a sequence of distinct "
-                f"ones; got {self.layer!r}."
-            )
-        return layers
+        return _distinct_options("layer", self.layer, MUSICNN_LAYERS)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
