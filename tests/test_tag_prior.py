@@ -122,3 +122,25 @@ def test_layers_side_by_side_equal_each_layer_alone():
     for bad in ([], ("taggram", "taggram"), ("taggram", "logits")):
         with pytest.raises(ValueError, match="layer must be one of"):
             MusicnnEmbedding(layer=bad, sr=16000).fit(waves)
+
+
+@pytest.mark.slow  # two networks on six whole tracks: about a minute on 2 busy cores
+@pytest.mark.usefixtures("musicnn_weights")
+def test_combined_pipeline_on_real_tracks(gtzan_sample_files):
+    from skgenre import make_embedding_pipeline, make_zero_shot_pipeline
+
+    files = [str(f) for f in gtzan_sample_files if f.suffix == ".wav"]  # 3 blues, 3 classical
+    genres = ["blues"] * 3 + ["classical"] * 3
+    train = [0, 1, 3, 4]
+    pipe = make_combined_pipeline("gtzan").fit([files[i] for i in train],
+                                                [genres[i] for i in train])
+    assert pipe.predict(files[2::3]).tolist() == ["blues", "classical"]
+    # the features are the zero-shot pipeline's tags and the embedding pipeline's embedding
+    X = pipe[:-1].transform(files[2::3])
+    tags = make_zero_shot_pipeline()[:-1].fit(files[:1]).transform(files[2::3])
+    emb = make_embedding_pipeline()[:4].fit(files[:1]).transform(files[2::3])
+    order = list(pipe[-1].tags)
+    from skgenre.models import MUSICNN_TAG_COLUMNS
+    assert_allclose(X[:, :100], tags[:, [list(MUSICNN_TAG_COLUMNS).index(t) for t in order]],
+                    rtol=0, atol=1e-6)
+    assert_allclose(X[:, 100:], emb, rtol=0, atol=1e-6)
