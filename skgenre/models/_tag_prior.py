@@ -27,15 +27,15 @@ from ._zero_shot import MUSICNN_TAG_COLUMNS, ZERO_SHOT_MAPPINGS, ZeroShotGenreCl
 __all__ = ["TagPriorClassifier"]
 
 
-def default_head(random_state=None):
+def default_head():
     """The supervised head of :func:`~skgenre.make_embedding_pipeline`'s tuned preset."""
-    from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    return make_pipeline(
-        StandardScaler(), LogisticRegression(C=0.01, max_iter=5000, random_state=random_state)
-    )
+    from ..pipelines import _EMBEDDING_PRESETS, _embedding_classifier
+
+    kind, params = _EMBEDDING_PRESETS["tuned"]["classifier"]
+    return make_pipeline(StandardScaler(), _embedding_classifier(kind, params, None))
 
 
 def _log_softmax(z):
