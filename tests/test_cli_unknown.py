@@ -95,15 +95,15 @@ def test_timeline_and_library_rows_say_unknown(open_set, songs):
     assert [r["unknown_score"] for r in rows] == pytest.approx(list(res["unknown_score"]))
     assert rows[1]["top_k"][0] == ("unknown", None)  # no probability: None, not NaN
     assert rows[1]["unknown_threshold"] == open_set[-1].threshold_
-
-
-def test_plain_models_get_no_unknown_column(songs):
+    # a plain classifier's results keep their columns
     X = [_tone(f, seed=i) for i, f in enumerate(LOW + HIGH)]
-    y = ["low"] * len(LOW) + ["high"] * len(HIGH)
-    pipe = _pipeline(LogisticRegression(max_iter=500)).fit(X, y)
-    res, timeline = predict_songs(pipe, songs, screen=False, segments=True)
+    plain = _pipeline(LogisticRegression(max_iter=500)).fit(X, ["low"] * 6 + ["high"] * 6)
+    res, timeline = predict_songs(plain, songs, screen=False, segments=True)
     assert "unknown_score" not in res.columns and "unknown_score" not in timeline.columns
     assert "unknown_threshold" not in res.attrs
+    assert "unknown_score" not in next(iter(predict_library(plain, songs, screen=False)))
+
+
 
 
 def test_predict_prints_unknown_with_its_score(capsys, open_set, songs, tmp_path):
