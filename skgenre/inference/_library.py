@@ -115,6 +115,11 @@ class PipelineJudge:
         )
 
 
+def _number(value):
+    value = float(value)
+    return None if np.isnan(value) else value
+
+
 def pipeline_rows(model, path, *, top_k=3, max_duration=600.0, screen=True, segments=False,
                   segment_duration=10.0):
     """One song's rows (its segments, then its summary) judged by ``model``."""
@@ -131,6 +136,7 @@ def pipeline_rows(model, path, *, top_k=3, max_duration=600.0, screen=True, segm
     if not ok:
         return error_rows(path, r["error"], segments)
     k = min(top_k, len(classes))
+    open_set = "unknown_score" in res.columns
     rows = []
     if timeline is not None:
         for _, t in timeline.iterrows():
@@ -138,6 +144,8 @@ def pipeline_rows(model, path, *, top_k=3, max_duration=600.0, screen=True, segm
                    "end": float(t["end"]), "top": str(t["top1_genre"]), "seconds": None,
                    "note": None, "error": None}
             row.update({f"proba_{c}": float(t[f"proba_{c}"]) for c in classes})
+            if open_set:
+                row["unknown_score"] = float(t["unknown_score"])
             rows.append(row)
     warning = r.get("warning")
     summary = {
@@ -148,11 +156,16 @@ def pipeline_rows(model, path, *, top_k=3, max_duration=600.0, screen=True, segm
         else str(warning),
         "error": None,
         "n_clips": int(r["n_clips"]),
-        "top_k": [(str(r[f"top{i}_genre"]), float(r[f"top{i}_proba"])) for i in range(1, k + 1)],
+        # "unknown" has no probability: None (JSON's null), not NaN
+        "top_k": [(str(r[f"top{i}_genre"]), _number(r[f"top{i}_proba"]))
+                  for i in range(1, k + 1)],
     }
     if segments:
         summary["segment"] = SONG
     summary.update({f"proba_{c}": float(r[f"proba_{c}"]) for c in classes})
+    if open_set:
+        summary["unknown_score"] = float(r["unknown_score"])
+        summary["unknown_threshold"] = res.attrs["unknown_threshold"]
     rows.append(summary)
     return rows
 
@@ -221,6 +234,9 @@ def predict_library(pipeline, paths, *, files_from=None, top_k=3, max_duration=6
         ``segment`` is ``"song"``): ``path``, ``top`` (the top genre), ``proba_<genre>``
         per class, ``seconds`` judged, ``note`` and ``error`` (None, or why the song has
         no genre), ``n_clips`` and ``top_k`` (the top genres with their probabilities).
+        For a pipeline whose final step is an :class:`~skgenre.OpenSetClassifier`, also
+        ``unknown_score`` (and ``unknown_threshold`` in a song's row); ``top`` is then
+        ``"unknown"`` where the score is above the threshold, as in :func:`predict_songs`.
 
     Examples
     --------
