@@ -323,7 +323,8 @@ def summarise(y, per_variant):
     for v, probas in per_variant.items():
         acc = [np.mean(classes[p.argmax(1)] == y) for p in probas]
         ece = [expected_calibration_error(y, p, n_bins=N_BINS, labels=classes) for p in probas]
-        rows[v] = {"accuracy": acc, "ece": ece, "ece_floor": [ece_floor(p) for p in probas]}
+        rows[v] = {"accuracy": acc, "confidence": [float(p.max(1).mean()) for p in probas],
+                   "ece": ece, "ece_floor": [ece_floor(p) for p in probas]}
     return rows
 
 
@@ -342,7 +343,7 @@ def plot(path, y, before, after, title, label):
 
     classes = np.unique(y)
     yy = np.concatenate([y] * len(before))
-    fig, axes = plt.subplots(1, 2, figsize=(7.2, 3.3), sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(7.2, 3.6), sharey=True)
     for ax, probas, name in ((axes[0], before, "uncalibrated"), (axes[1], after, label)):
         p = np.concatenate(probas)
         curve = reliability_curve(yy, p, n_bins=N_BINS, labels=classes)
@@ -353,10 +354,10 @@ def plot(path, y, before, after, title, label):
                color="#4c72b0", label="accuracy")
         ax.plot([0, 1], [0, 1], "--", color="gray", label="calibrated")
         ax.plot(curve.confidence[filled], curve.accuracy[filled], "o", color="#dd8452",
-                ms=4, label="mean confidence")
+                ms=4, label="accuracy at the bin's\nmean confidence")
         for x, c in zip(mids[filled], curve.count[filled]):
             ax.text(x, 0.02, str(c), ha="center", va="bottom", fontsize=6, color="white")
-        ax.set_title(f"{name}: ECE {ece:.3f}", fontsize=9)
+        ax.set_title(f"{name}: pooled ECE {ece:.3f}", fontsize=9)
         ax.set_xlabel("confidence (top probability)", fontsize=8)
         ax.set_xlim(0, 1)
         ax.set_ylim(0, 1)
@@ -412,11 +413,11 @@ def main(argv=None):
             results[f"{name}/{pipeline}"] = summarise(y, out)
             print(f"\n{name}, {pipeline} ({len(y)} tracks, {len(set(artists))} artists), "
                   f"5 folds by artist x {args.repeats}:")
-            print("| calibration | accuracy | ECE (10 bins) | ECE if calibrated |\n"
-                  "| --- | ---: | ---: | ---: |")
+            print("| calibration | accuracy | mean confidence | ECE (10 bins) | "
+                  "ECE if calibrated |\n| --- | ---: | ---: | ---: | ---: |")
             for v, row in results[f"{name}/{pipeline}"].items():
-                print(f"| {v} | {_pm(row['accuracy'])} | {_pm(row['ece'])} | "
-                      f"{np.mean(row['ece_floor']):.3f} |", flush=True)
+                print(f"| {v} | {_pm(row['accuracy'])} | {np.mean(row['confidence']):.3f} | "
+                      f"{_pm(row['ece'])} | {np.mean(row['ece_floor']):.3f} |", flush=True)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1))
     emotify = [p for n, p in probas if n == "emotify"]
@@ -428,7 +429,8 @@ def main(argv=None):
         best = min(methods, key=lambda m: np.mean(rows[m]["ece"]))
         plot(args.plot, data["emotify"][1], probas["emotify", pipeline]["none"],
              probas["emotify", pipeline][best],
-             f"{pipeline} pipeline, Emotify, 5 folds by artist x {args.repeats} (pooled)",
+             f"{pipeline} pipeline, Emotify, 5 folds by artist x {args.repeats}\n"
+             "out-of-fold predictions of all repeats pooled; numbers: predictions per bin",
              f"{best} (3 folds by artist)")
         print(f"\nwrote {args.plot}", file=sys.stderr)
 
