@@ -45,7 +45,10 @@ after them on the cached rows:
 Run (from the checkout root)::
 
     python benchmarks/bench_calibration.py --embeddings-from /tmp/skgenre-open-set \\
-        --plot docs/img/reliability.png --json /tmp/calibration.json
+        --json /tmp/calibration.json
+
+The reliability diagram of the documentation is drawn by ``examples/plot_reliability.py``
+(the same folds and heads; ``--cache`` takes this script's ``embedding_emotify.npy``).
 """
 
 import argparse
@@ -305,7 +308,6 @@ def ece_floor(proba, n_sims=200, seed=0):
     conf = proba.max(axis=1)
     edges = np.linspace(0.0, 1.0, N_BINS + 1)
     which = np.clip(np.searchsorted(edges, conf, side="left") - 1, 0, N_BINS - 1)
-    count = np.bincount(which, minlength=N_BINS)
     conf_sum = np.bincount(which, weights=conf, minlength=N_BINS)
     rng = np.random.default_rng(seed)
     out = []
@@ -332,44 +334,6 @@ def _pm(values):
     return f"{np.mean(values):.3f} ± {np.std(values):.3f}"
 
 
-def plot(path, y, before, after, title, label):
-    """Reliability diagram: accuracy per confidence bin, before and after calibration."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from skgenre.evaluation import expected_calibration_error, reliability_curve
-
-    classes = np.unique(y)
-    yy = np.concatenate([y] * len(before))
-    fig, axes = plt.subplots(1, 2, figsize=(7.2, 3.6), sharey=True)
-    for ax, probas, name in ((axes[0], before, "uncalibrated"), (axes[1], after, label)):
-        p = np.concatenate(probas)
-        curve = reliability_curve(yy, p, n_bins=N_BINS, labels=classes)
-        ece = expected_calibration_error(yy, p, n_bins=N_BINS, labels=classes)
-        mids = (curve.bin_edges[:-1] + curve.bin_edges[1:]) / 2
-        filled = curve.count > 0
-        ax.bar(mids[filled], curve.accuracy[filled], width=0.1, edgecolor="k",
-               color="#4c72b0", label="accuracy")
-        ax.plot([0, 1], [0, 1], "--", color="gray", label="calibrated")
-        ax.plot(curve.confidence[filled], curve.accuracy[filled], "o", color="#dd8452",
-                ms=4, label="accuracy at the bin's\nmean confidence")
-        for x, c in zip(mids[filled], curve.count[filled]):
-            ax.text(x, 0.02, str(c), ha="center", va="bottom", fontsize=6, color="white")
-        ax.set_title(f"{name}: pooled ECE {ece:.3f}", fontsize=9)
-        ax.set_xlabel("confidence (top probability)", fontsize=8)
-        ax.set_xlim(0, 1)
-        ax.set_ylim(0, 1)
-        ax.tick_params(labelsize=7)
-    axes[0].set_ylabel("accuracy", fontsize=8)
-    axes[0].legend(fontsize=6, loc="upper left")
-    fig.suptitle(title, fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cache", default="/tmp/skgenre-calibration")
@@ -382,10 +346,6 @@ def main(argv=None):
                         choices=["emotify", "mini"])
     parser.add_argument("--cache-only", action="store_true",
                         help="compute the caches and stop")
-    parser.add_argument("--plot", default=None, help="PNG of the reliability diagram")
-    parser.add_argument("--plot-pipeline", default=None, choices=["embedding", "feature"],
-                        help="pipeline of the diagram (default: the run's most accurate "
-                        "on Emotify, uncalibrated)")
     parser.add_argument("--json", default=None)
     args = parser.parse_args(argv)
 
@@ -420,19 +380,6 @@ def main(argv=None):
                       f"{_pm(row['ece'])} | {np.mean(row['ece_floor']):.3f} |", flush=True)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1))
-    emotify = [p for n, p in probas if n == "emotify"]
-    if args.plot and emotify:
-        # the best pipeline on Emotify (uncalibrated accuracy), with its best calibration
-        pipeline = args.plot_pipeline or max(
-            emotify, key=lambda p: np.mean(results[f"emotify/{p}"]["none"]["accuracy"]))
-        rows = results[f"emotify/{pipeline}"]
-        best = min(methods, key=lambda m: np.mean(rows[m]["ece"]))
-        plot(args.plot, data["emotify"][1], probas["emotify", pipeline]["none"],
-             probas["emotify", pipeline][best],
-             f"{pipeline} pipeline, Emotify, 5 folds by artist x {args.repeats}\n"
-             "out-of-fold predictions of all repeats pooled; numbers: predictions per bin",
-             f"{best} (3 folds by artist)")
-        print(f"\nwrote {args.plot}", file=sys.stderr)
 
 if __name__ == "__main__":
     main()
