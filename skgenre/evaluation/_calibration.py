@@ -153,17 +153,16 @@ def expected_calibration_error(y_true, y_proba, *, n_bins=10, labels=None):
     """Top-label expected calibration error (ECE) with equal-width bins.
 
     Each sample's confidence is its highest predicted probability and its prediction the
-    label of that column. With the samples grouped into ``n_bins`` equal-width confidence
-    bins :math:`B_1, \\dots, B_M` over [0, 1] (see :func:`reliability_curve`),
+    label of that column. With the ``n`` samples grouped into ``M = n_bins`` equal-width
+    confidence bins over [0, 1] (see :func:`reliability_curve`)::
 
-    .. math::
+        ECE = sum over bins m of  (n_m / n) * |acc_m - conf_m|
 
-        \\mathrm{ECE} = \\sum_{m=1}^{M} \\frac{|B_m|}{n}
-        \\left| \\mathrm{acc}(B_m) - \\mathrm{conf}(B_m) \\right|
-
-    where :math:`\\mathrm{acc}(B_m)` is the share of right predictions in bin :math:`m`
-    and :math:`\\mathrm{conf}(B_m)` its mean confidence (Guo et al. 2017). It is 0 for a
-    perfectly calibrated classifier and at most 1; lower is better.
+    where ``n_m`` is the number of samples in bin ``m``, ``acc_m`` the share of them
+    predicted right and ``conf_m`` their mean confidence (Guo et al. 2017); empty bins
+    add nothing. It is 0 for a perfectly calibrated classifier and at most 1; lower is
+    better. On a few hundred samples even a calibrated classifier measures a few hundredths
+    (each bin's accuracy is estimated from its few samples).
 
     Parameters
     ----------
