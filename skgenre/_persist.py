@@ -90,7 +90,8 @@ _DISTRIBUTIONS = {
 # Types that a safe model file may hold besides scikit-learn's own (which skops trusts by
 # itself): skgenre's estimators, the target encoders (skgenre's; scikeras' in older files),
 # the network placeholder, and helper types of the scikit-learn estimators skgenre uses
-# (the ensembles' calibrated SVC, VotingClassifier's named_estimators_, the stacking
+# (CalibratedClassifierCV's calibrators: the ensembles' calibrated SVC and the calibrate=
+# option of make_embedding_pipeline, VotingClassifier's named_estimators_, the stacking
 # ensemble's splitter). Names are where the classes live; tests/test_persist.py checks that
 # each still resolves, so that a class moved to another module is noticed (keep the old
 # name too: old files use it).
@@ -119,6 +120,8 @@ TRUSTED_TYPES = (
     "skgenre.preprocessing._standardize.SpectrogramStandardizer",
     "sklearn.calibration._CalibratedClassifier",
     "sklearn.calibration._SigmoidCalibration",
+    # CalibratedClassifierCV(method="temperature"), scikit-learn >= 1.8 only
+    "sklearn.calibration._TemperatureScaling",
     "sklearn.model_selection._split.KFold",
     "sklearn.model_selection._split.StratifiedKFold",
     "sklearn.utils._bunch.Bunch",

@@ -256,9 +256,35 @@ def _embedding_classifier(kind, params, random_state):
     return LogisticRegression(**{"max_iter": 5000, "random_state": random_state, **params})
 
 
+def _calibrated(classifier, calibrate, cv):
+    """``classifier``, or a CalibratedClassifierCV around it for ``calibrate`` (a method)."""
+    if calibrate is None:
+        return classifier
+    methods = ("isotonic", "sigmoid", "temperature")
+    if calibrate not in methods:
+        raise ValueError(
+            f"calibrate must be None or one of {list(methods)}, got {calibrate!r}."
+        )
+    from sklearn.calibration import CalibratedClassifierCV
+
+    if calibrate == "temperature" and "temperature" not in (
+        CalibratedClassifierCV._parameter_constraints["method"][0].options
+    ):
+        import sklearn
+
+        raise ValueError(
+            f"calibrate='temperature' needs scikit-learn >= 1.8 (CalibratedClassifierCV's "
+            f"method='temperature'); this is scikit-learn {sklearn.__version__}. Use "
+            "'sigmoid' or 'isotonic'."
+        )
+    return CalibratedClassifierCV(classifier, method=calibrate, cv=cv)
+
+
 def make_embedding_pipeline(
     preset="tuned",
     *,
+    calibrate=None,
+    calibration_cv=5,
     duration=None,
     sr=22050,
     random_state=None,
@@ -279,6 +305,19 @@ def make_embedding_pipeline(
     preset : {"tuned"}, default="tuned"
         The embedding settings and classifier chosen by repeated 5-fold cross-validation by
         track on 100 real GTZAN tracks (``benchmarks/README.md``).
+    calibrate : {None, "sigmoid", "isotonic", "temperature"}, default=None
+        ``None``: the classifier's own probabilities. A method: the ``classifier`` step is
+        a :class:`~sklearn.calibration.CalibratedClassifierCV` with that method around the
+        logistic regression (``"temperature"`` needs scikit-learn >= 1.8); its parameters
+        are then reached as ``classifier__estimator__<parameter>``. See
+        ``docs/guide/trust.md`` for what each method measured.
+    calibration_cv : int, cross-validation generator or iterable, default=5
+        The ``cv`` of the calibration: the folds whose held-out tracks fit the calibrator
+        (an int: stratified folds by track). For folds by artist pass
+        ``StratifiedArtistKFold(...)``, turn on scikit-learn's metadata routing
+        (``sklearn.set_config(enable_metadata_routing=True)``) and fit with
+        ``fit(files, y, groups=artists)``: CalibratedClassifierCV passes ``groups`` to its
+        splitter only through the routing.
     duration : float or None, default=None
         ``None`` embeds whole tracks (the ``clip`` step is ``"passthrough"``); a number
         cuts one clip of that many seconds per track first (a centred clip, or a random one
@@ -312,6 +351,9 @@ def make_embedding_pipeline(
     ['load', 'clip', 'noise', 'embed', 'scale', 'classifier']
     >>> pipe.named_steps["embed"].layer
     'penultimate'
+    >>> pipe = make_embedding_pipeline(calibrate="sigmoid")
+    >>> type(pipe.named_steps["classifier"]).__name__, pipe.get_params()["classifier__estimator__C"]
+    ('CalibratedClassifierCV', 0.01)
     """
     from .embeddings import MusicnnEmbedding
     from .io import AudioLoader
@@ -339,7 +381,10 @@ def make_embedding_pipeline(
         ("noise", PixelDropoutNoise(random_state=random_state)),
         ("embed", MusicnnEmbedding(**p["embed"], sr=sr, n_jobs=n_jobs)),
         ("scale", StandardScaler()),
-        ("classifier", _embedding_classifier(kind, {**params, **classifier_params}, random_state)),
+        ("classifier", _calibrated(
+            _embedding_classifier(kind, {**params, **classifier_params}, random_state),
+            calibrate, calibration_cv,
+        )),
     ]
     return Pipeline(steps, memory=memory)
 
