@@ -12,8 +12,10 @@ Run::
     python examples/plot_genre_timeline.py --model embedding feature
     python examples/plot_genre_timeline.py --small                # SYNTHETIC toy, seconds
 
-``--model``: ``embedding`` (``make_embedding_pipeline()``, needs the musicnn weights) and/or
-``feature`` (``make_feature_pipeline("tuned", track=True)``). Writes ``genre_timeline.png``
+``--model``: ``embedding`` (``make_embedding_pipeline()``, needs the musicnn weights),
+``combined`` (``make_combined_pipeline("gtzan")``: the embedding's classifier times the
+zero-shot genres of the pretrained tags, needs the weights) and/or ``feature``
+(``make_feature_pipeline("tuned", track=True)``). Writes ``genre_timeline.png``
 into ``--out`` (default: the current folder).
 """
 
@@ -66,10 +68,12 @@ def _medley_files(data, small):
 
 
 def _model(kind, small):
-    from skgenre import make_embedding_pipeline, make_feature_pipeline
+    from skgenre import make_combined_pipeline, make_embedding_pipeline, make_feature_pipeline
 
     if kind == "embedding":
         return make_embedding_pipeline(random_state=0)
+    if kind == "combined":
+        return make_combined_pipeline("gtzan")
     pipe = make_feature_pipeline("tuned", track=True, random_state=0)
     if small:
         pipe.set_params(track__clip_duration=1.0, track__estimator__classifier__epochs=3,
@@ -79,7 +83,7 @@ def _model(kind, small):
 
 def main(argv=None):
     parser = make_parser(__doc__, gtzan_data=True)
-    parser.add_argument("--model", nargs="+", choices=["embedding", "feature"],
+    parser.add_argument("--model", nargs="+", choices=["embedding", "combined", "feature"],
                         default=["feature"], help="which models to train and draw")
     args, plt = parse_plot_args(parser, argv, small_help="tiny synthetic data instead")
     from skgenre.inference import predict_songs

@@ -50,6 +50,15 @@ import zipfile
 from pathlib import Path
 
 from ._errors import ModelFileError, VersionMismatchWarning
+from ._model_zip import (
+    RAISE_BOUND,
+    Budget,
+    check_inner_zip,
+    open_zip,
+    parse_json,
+    read_member,
+    zip_end_problem,
+)
 from ._version import __version__
 
 __all__ = ["MAX_MODEL_SIZE", "TRUSTED_TYPES", "load_model", "save_model"]
@@ -68,12 +77,6 @@ MAX_MODEL_SIZE = 1 << 30
 # A manifest is a few hundred bytes, two levels deep.
 _MAX_MANIFEST_BYTES = 1 << 20
 _MAX_MANIFEST_DEPTH = 16
-# JSON nesting of skops' schema and Keras' config: skgenre's deepest model reaches 36
-# (a pipeline inside TrackClassifier); deeper structure is refused before skops or Keras
-# walk it recursively (Python's recursion limit is about 1000 frames).
-_MAX_NESTING = 256
-_ZIP_END = b"PK\x05\x06"
-_READABLE_COMPRESSION = frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED})
 
 # envelope key -> distributions that provide it (the first one installed wins)
 _DISTRIBUTIONS = {
@@ -87,7 +90,8 @@ _DISTRIBUTIONS = {
 # Types that a safe model file may hold besides scikit-learn's own (which skops trusts by
 # itself): skgenre's estimators, the target encoders (skgenre's; scikeras' in older files),
 # the network placeholder, and helper types of the scikit-learn estimators skgenre uses
-# (the ensembles' calibrated SVC, VotingClassifier's named_estimators_, the stacking
+# (CalibratedClassifierCV's calibrators: the ensembles' calibrated SVC and the calibrate=
+# option of make_embedding_pipeline, VotingClassifier's named_estimators_, the stacking
 # ensemble's splitter). Names are where the classes live; tests/test_persist.py checks that
 # each still resolves, so that a class moved to another module is noticed (keep the old
 # name too: old files use it).
@@ -107,6 +111,7 @@ TRUSTED_TYPES = (
     "skgenre.models._classifier.GenreClassifier",
     "skgenre.models._target.LabelIndexEncoder",
     "skgenre.models._open_set.OpenSetClassifier",
+    "skgenre.models._tag_prior.TagPriorClassifier",
     "skgenre.models._track.TrackClassifier",
     "skgenre.models._zero_shot.ZeroShotGenreClassifier",
     "skgenre.preprocessing._clip.RandomClip",
@@ -115,6 +120,8 @@ TRUSTED_TYPES = (
     "skgenre.preprocessing._standardize.SpectrogramStandardizer",
     "sklearn.calibration._CalibratedClassifier",
     "sklearn.calibration._SigmoidCalibration",
+    # CalibratedClassifierCV(method="temperature"), scikit-learn >= 1.8 only
+    "sklearn.calibration._TemperatureScaling",
     "sklearn.model_selection._split.KFold",
     "sklearn.model_selection._split.StratifiedKFold",
     "sklearn.utils._bunch.Bunch",
@@ -544,7 +551,7 @@ def _read_model_bytes(path, max_size=None):
     if max_size is not None and st.st_size > max_size:
         raise ModelFileError(
             f"model file {str(path)!r} has {st.st_size} bytes, more than max_size="
-            f"{max_size}; it was not read. {_RAISE_BOUND}"
+            f"{max_size}; it was not read. {RAISE_BOUND}"
         )
     try:
         with open(path, "rb") as f:
@@ -729,165 +736,16 @@ def _load_pickle(path, data):
     )
 
 
-_RAISE_BOUND = (
-    "If you trust the file and it holds a model that big, load it with "
-    "load_model(path, max_size=...)."
-)
-
-
-def _zip_end_problem(data):
-    """Why ``data`` does not end with a zip directory's end record, or None.
-
-    zipfile looks for the end record anywhere in the last 64 KiB; in a file cut short it
-    can find the record of a zip stored inside (a ``.keras`` network) and read that one
-    as the file's own. A whole file ends with the record (and its comment, if any).
-    """
-    low = max(0, len(data) - (1 << 16) - 22)
-    at = data.rfind(_ZIP_END, low)
-    if at < 0:
-        return "its zip directory, at the end of the file, is missing"
-    while at >= 0:
-        if at + 22 + int.from_bytes(data[at + 20:at + 22], "little") == len(data):
-            return None
-        at = data.rfind(_ZIP_END, low, at)
-    return "its zip directory does not end the file"
-
-
-class _Budget:
-    """The bytes a model file may still make load_model decompress."""
-
-    def __init__(self, name, max_size):
-        self.name, self.max_size, self.used = name, max_size, 0
-
-    def check(self, zf, where):
-        """Check the directory of ``zf`` (the file's own, or a zip inside it) and count it.
-
-        Nothing is decompressed here: the sizes are those the directory declares.
-        """
-        for info in zf.infolist():
-            what = f"member {info.filename!r}{where}"
-            if info.flag_bits & 0x1:
-                raise ModelFileError(
-                    f"model file {self.name!r} is damaged: {what} is encrypted (skgenre "
-                    "never writes encrypted members)."
-                )
-            if info.compress_type not in _READABLE_COMPRESSION:
-                raise ModelFileError(
-                    f"model file {self.name!r} is damaged: {what} uses compression method "
-                    f"{info.compress_type} (skgenre writes only stored or deflated members)."
-                )
-            self.used += info.file_size
-            if self.used > self.max_size:
-                raise ModelFileError(
-                    f"model file {self.name!r} was refused before it was decompressed: its "
-                    f"zip directories declare more than max_size={self.max_size} bytes "
-                    f"uncompressed ({what} alone declares {info.file_size}); a zip bomb, or "
-                    f"a model far bigger than skgenre's. {_RAISE_BOUND}"
-                )
-
-
-def _cause(exc):
-    """``zlib.error: ...`` rather than ``error: ...``: the type says where it came from."""
-    kind = type(exc)
-    module = "" if kind.__module__ == "builtins" else f"{kind.__module__}."
-    return f"{module}{kind.__qualname__}: {exc}"
-
-
-def _open_zip(name, data, where):
-    try:
-        return zipfile.ZipFile(io.BytesIO(data))
-    except Exception as exc:  # a hostile directory can fail the parser in many ways
-        raise ModelFileError(
-            f"model file {name!r} is damaged: the zip{where} cannot be read ({_cause(exc)})."
-        ) from None
-
-
-def _read_member(zf, member, name, where=""):
-    """The bytes of ``member``, read to its declared size and no further.
-
-    A member that decompresses to more or less than its directory says, or whose CRC
-    does not match, is damaged; so is one whose compressed stream is corrupt
-    (``zlib.error``) or cut short (``EOFError``).
-    """
-    info = zf.getinfo(member)
-    try:
-        with zf.open(info) as f:
-            # One byte more than declared shows a stream that lies; zipfile checks the
-            # CRC when the declared size is reached.
-            data = f.read(info.file_size + 1)
-    except Exception as exc:  # zlib.error, EOFError, BadZipFile (bad CRC), OSError, ...
-        raise ModelFileError(
-            f"model file {name!r} is damaged: member {member!r}{where} cannot be read "
-            f"({_cause(exc)})."
-        ) from None
-    if len(data) != info.file_size:
-        raise ModelFileError(
-            f"model file {name!r} is damaged: member {member!r}{where} holds "
-            f"{'more' if len(data) > info.file_size else 'fewer'} bytes than the "
-            f"{info.file_size} its zip directory declares."
-        )
-    return data
-
-
-def _json_depth(obj, limit):
-    """How deep ``obj`` nests (lists and dicts), counting no further than ``limit + 1``."""
-    deepest, stack = 0, [(obj, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, (list, dict)):
-            deepest = max(deepest, depth)
-            if deepest > limit:
-                break
-            stack.extend((v, depth + 1) for v in (item.values() if isinstance(item, dict) else item))
-    return deepest
-
-
-def _parse_json(raw, name, what, limit):
-    """``raw`` (bytes) parsed as JSON nested at most ``limit`` deep, or ModelFileError."""
-    try:
-        obj = json.loads(raw.decode("utf-8"))
-    except RecursionError:
-        raise ModelFileError(
-            f"model file {name!r} is damaged: {what} is nested too deeply to be read "
-            f"(more than {limit} levels, deeper than any model skgenre writes)."
-        ) from None
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ModelFileError(f"model file {name!r} has a damaged {what} ({exc}).") from None
-    if _json_depth(obj, limit) > limit:
-        raise ModelFileError(
-            f"model file {name!r} is damaged: {what} is nested more than {limit} levels "
-            "deep, deeper than any model skgenre writes."
-        )
-    return obj
-
-
-def _check_inner_zip(data, name, member, budget, json_members):
-    """Check the zip stored as ``member`` (skops' file, a ``.keras`` network).
-
-    Its directory counts against the budget before skops or Keras decompress anything,
-    and its JSON members ``json_members`` (which they walk recursively) must not nest
-    deeper than skgenre's models do.
-    """
-    where = f" of {member!r}"
-    zf = _open_zip(name, data, where)
-    with zf:
-        budget.check(zf, where)
-        for json_member in json_members:
-            if json_member in zf.namelist():
-                raw = _read_member(zf, json_member, name, where)
-                _parse_json(raw, name, f"{json_member!r}{where}", _MAX_NESTING)
-
-
 def _load_safe(path, data, trusted_types, max_size=MAX_MODEL_SIZE, engine="keras"):
     name = str(path)
-    problem = _zip_end_problem(data)
+    problem = zip_end_problem(data)
     if problem is not None:
         raise ModelFileError(
             f"model file {name!r} is truncated or damaged: {problem} (was it cut short, "
             "e.g. by an interrupted copy or download?)."
         )
-    zf = _open_zip(name, data, "")
-    budget = _Budget(name, max_size)
+    zf = open_zip(name, data, "")
+    budget = Budget(name, max_size)
     with zf:
         members = set(zf.namelist())
         if _MANIFEST not in members:
@@ -904,8 +762,8 @@ def _load_safe(path, data, trusted_types, max_size=MAX_MODEL_SIZE, engine="keras
                 f"model file {name!r} is damaged: its manifest declares "
                 f"{zf.getinfo(_MANIFEST).file_size} bytes (skgenre writes a few hundred)."
             )
-        manifest = _parse_json(
-            _read_member(zf, _MANIFEST, name), name, "manifest", _MAX_MANIFEST_DEPTH
+        manifest = parse_json(
+            read_member(zf, _MANIFEST, name), name, "manifest", _MAX_MANIFEST_DEPTH
         )
         if not isinstance(manifest, dict) or manifest.get("magic") != _MAGIC:
             raise ModelFileError(f"{name!r} is not a skgenre model file: wrong manifest.")
@@ -926,12 +784,12 @@ def _load_safe(path, data, trusted_types, max_size=MAX_MODEL_SIZE, engine="keras
             raise ModelFileError(
                 f"model file {name!r} is damaged: its manifest names missing members."
             )
-        skops_bytes = _read_member(zf, est_member, name)
-        _check_inner_zip(skops_bytes, name, est_member, budget, ["schema.json"])
+        skops_bytes = read_member(zf, est_member, name)
+        check_inner_zip(skops_bytes, name, est_member, budget, ["schema.json"])
         net_bytes = []
         for n in nets:
-            net_bytes.append(_read_member(zf, n, name))
-            _check_inner_zip(net_bytes[-1], name, n, budget, ["config.json", "metadata.json"])
+            net_bytes.append(read_member(zf, n, name))
+            check_inner_zip(net_bytes[-1], name, n, budget, ["config.json", "metadata.json"])
 
     import skops.io as sio
 

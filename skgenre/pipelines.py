@@ -36,6 +36,7 @@ from sklearn.preprocessing import StandardScaler
 __all__ = [
     "MODEL_KINDS",
     "make_cnn_pipeline",
+    "make_combined_pipeline",
     "make_embedding_pipeline",
     "make_feature_pipeline",
     "make_spectrogram_dense_pipeline",
@@ -255,9 +256,35 @@ def _embedding_classifier(kind, params, random_state):
     return LogisticRegression(**{"max_iter": 5000, "random_state": random_state, **params})
 
 
+def _calibrated(classifier, calibrate, cv):
+    """``classifier``, or a CalibratedClassifierCV around it for ``calibrate`` (a method)."""
+    if calibrate is None:
+        return classifier
+    methods = ("isotonic", "sigmoid", "temperature")
+    if calibrate not in methods:
+        raise ValueError(
+            f"calibrate must be None or one of {list(methods)}, got {calibrate!r}."
+        )
+    from sklearn.calibration import CalibratedClassifierCV
+
+    if calibrate == "temperature" and "temperature" not in (
+        CalibratedClassifierCV._parameter_constraints["method"][0].options
+    ):
+        import sklearn
+
+        raise ValueError(
+            f"calibrate='temperature' needs scikit-learn >= 1.8 (CalibratedClassifierCV's "
+            f"method='temperature'); this is scikit-learn {sklearn.__version__}. Use "
+            "'sigmoid' or 'isotonic'."
+        )
+    return CalibratedClassifierCV(classifier, method=calibrate, cv=cv)
+
+
 def make_embedding_pipeline(
     preset="tuned",
     *,
+    calibrate=None,
+    calibration_cv=5,
     duration=None,
     sr=22050,
     random_state=None,
@@ -278,6 +305,19 @@ def make_embedding_pipeline(
     preset : {"tuned"}, default="tuned"
         The embedding settings and classifier chosen by repeated 5-fold cross-validation by
         track on 100 real GTZAN tracks (``benchmarks/README.md``).
+    calibrate : {None, "sigmoid", "isotonic", "temperature"}, default=None
+        ``None``: the classifier's own probabilities. A method: the ``classifier`` step is
+        a :class:`~sklearn.calibration.CalibratedClassifierCV` with that method around the
+        logistic regression (``"temperature"`` needs scikit-learn >= 1.8); its parameters
+        are then reached as ``classifier__estimator__<parameter>``. See
+        ``docs/guide/trust.md`` for what each method measured.
+    calibration_cv : int, cross-validation generator or iterable, default=5
+        The ``cv`` of the calibration: the folds whose held-out tracks fit the calibrator
+        (an int: stratified folds by track). For folds by artist pass
+        ``StratifiedArtistKFold(...)``, turn on scikit-learn's metadata routing
+        (``sklearn.set_config(enable_metadata_routing=True)``) and fit with
+        ``fit(files, y, groups=artists)``: CalibratedClassifierCV passes ``groups`` to its
+        splitter only through the routing.
     duration : float or None, default=None
         ``None`` embeds whole tracks (the ``clip`` step is ``"passthrough"``); a number
         cuts one clip of that many seconds per track first (a centred clip, or a random one
@@ -311,6 +351,9 @@ def make_embedding_pipeline(
     ['load', 'clip', 'noise', 'embed', 'scale', 'classifier']
     >>> pipe.named_steps["embed"].layer
     'penultimate'
+    >>> pipe = make_embedding_pipeline(calibrate="sigmoid")
+    >>> type(pipe.named_steps["classifier"]).__name__, pipe.get_params()["classifier__estimator__C"]
+    ('CalibratedClassifierCV', 0.01)
     """
     from .embeddings import MusicnnEmbedding
     from .io import AudioLoader
@@ -338,7 +381,10 @@ def make_embedding_pipeline(
         ("noise", PixelDropoutNoise(random_state=random_state)),
         ("embed", MusicnnEmbedding(**p["embed"], sr=sr, n_jobs=n_jobs)),
         ("scale", StandardScaler()),
-        ("classifier", _embedding_classifier(kind, {**params, **classifier_params}, random_state)),
+        ("classifier", _calibrated(
+            _embedding_classifier(kind, {**params, **classifier_params}, random_state),
+            calibrate, calibration_cv,
+        )),
     ]
     return Pipeline(steps, memory=memory)
 
@@ -411,6 +457,76 @@ def make_zero_shot_pipeline(
         # MUSICNN_TAG_COLUMNS' order: MSD's 50 tags, then MTT's
         ("tags", FeatureUnion([("MSD", tagger("MSD_musicnn")), ("MTT", tagger("MTT_musicnn"))])),
         ("classifier", ZeroShotGenreClassifier(genres, calibrate=calibrate, **classifier_params)),
+    ]
+    return Pipeline(steps, memory=memory)
+
+
+def make_combined_pipeline(
+    genres="gtzan", *, prior_weight=0.5, sr=22050, memory=None, n_jobs=None, **classifier_params
+):
+    """Pipeline: audio files -> pretrained tags and embedding -> trained genre with a tag prior.
+
+    Few labelled tracks, more knowledge: a logistic regression is trained on the
+    pretrained musicnn embedding (as in :func:`make_embedding_pipeline`), and its
+    probabilities are multiplied by the zero-shot genre probabilities of the pretrained
+    tags (as in :func:`make_zero_shot_pipeline`) raised to ``prior_weight``, by a
+    :class:`~skgenre.TagPriorClassifier`. A genre that the mapping lacks is learnt from
+    the embedding alone. Needs the pretrained weights (``pip install --no-deps
+    musicnn==0.1.0``).
+
+    Parameters
+    ----------
+    genres : {"gtzan", "emotify"} or dict, default="gtzan"
+        The genre -> tags mapping of the zero-shot prior (see
+        :class:`~skgenre.ZeroShotGenreClassifier`).
+    prior_weight : float, default=0.5
+        Weight of the zero-shot prior (0: the embedding pipeline's head alone). 0.5 was
+        chosen by 5-fold cross-validation grouped by artist on GTZAN mini and Emotify
+        together (``benchmarks/README.md``).
+    sr : int, default=22050
+        Sample rate the audio is decoded at; the networks resample it to 16 kHz.
+    memory : str, joblib.Memory or None, default=None
+        Cache of the fitted transformer steps (see :class:`~sklearn.pipeline.Pipeline`).
+    n_jobs : int or None, default=None
+        Parallel jobs for decoding and the networks.
+    **classifier_params : dict
+        Other parameters of the :class:`~skgenre.TagPriorClassifier` (e.g. ``estimator=``).
+
+    Returns
+    -------
+    pipeline : Pipeline
+        Steps ``load`` (a lazy :class:`~skgenre.AudioLoader`), ``features`` (a
+        :class:`~sklearn.pipeline.FeatureUnion` of ``MTT``, the MTT network's 50 tags, and
+        ``MSD``, the MSD network's 50 tags and 200 penultimate units from one run; each the
+        mean over the track's 3-s patches) and ``classifier``.
+
+    Examples
+    --------
+    >>> from skgenre import make_combined_pipeline
+    >>> pipe = make_combined_pipeline("emotify")
+    >>> list(pipe.named_steps)
+    ['load', 'features', 'classifier']
+    >>> pipe.named_steps["features"].transformer_list[1][1].layer
+    ('taggram', 'penultimate')
+    """
+    from sklearn.pipeline import FeatureUnion
+
+    from .embeddings import MusicnnEmbedding
+    from .embeddings._tags import MSD_TAGS, MTT_TAGS
+    from .io import AudioLoader
+    from .models import TagPriorClassifier
+
+    def net(model, layer):
+        return MusicnnEmbedding(model=model, layer=layer, stats="mean", sr=sr, n_jobs=n_jobs)
+
+    # The tag columns lead (the classifier's tags=); MSD's run also gives the embedding.
+    tags = [f"MTT:{t}" for t in MTT_TAGS] + [f"MSD:{t}" for t in MSD_TAGS]
+    steps = [
+        ("load", AudioLoader(sr=sr, n_jobs=n_jobs, lazy=True)),
+        ("features", FeatureUnion([("MTT", net("MTT_musicnn", "taggram")),
+                                   ("MSD", net("MSD_musicnn", ("taggram", "penultimate")))])),
+        ("classifier", TagPriorClassifier(mapping=genres, tags=tags, prior_weight=prior_weight,
+                                          **classifier_params)),
     ]
     return Pipeline(steps, memory=memory)
 

@@ -59,6 +59,14 @@ def _instances():
         "ZeroShotGenreClassifier": lambda cls: cls(
             mapping={"a": ["x0"], "b": ["x1"]}, tags=None, link="identity", calibrate=True
         ),
+        # The first column is the "tag" (generic scores: link="identity"), mapped to the
+        # classes the checks use; the estimator learns from the other columns (unlike
+        # the default head's C=0.01, well enough for the checks' accuracy bar).
+        "TagPriorClassifier": lambda cls: cls(
+            LogisticRegression(),
+            mapping={str(c): ["t"] for c in (0, 1, 2, 0.0, 1.0, "one", "two", "three")},
+            tags=["t"], link="identity",
+        ),
     }
     out = []
     for cls in _public_estimator_classes():
@@ -103,6 +111,14 @@ EXPECTED_FAILED_CHECKS = {
             "where the check wants classes_[argmax(predict_proba)]. test_open_set.py "
             "checks that predict is the wrapped classifier's everywhere at or below the "
             "threshold"
+        ),
+    },
+    "TagPriorClassifier": {
+        "check_classifiers_train": (
+            "the check's blobs have 2 features: the first is this instance's tag column "
+            "(mapped to every class, so its prior is flat) and the estimator learns from "
+            "the second alone, below the check's 0.83 training accuracy. "
+            "test_tag_prior.py checks the combination on data with feature columns"
         ),
     },
 }
@@ -189,6 +205,7 @@ def test_every_public_estimator_is_checked():
         "RandomClip",
         "RowMeanVectorizer",
         "SpectrogramStandardizer",
+        "TagPriorClassifier",
     ):
         assert expected in names
 

@@ -26,6 +26,7 @@ EXPECTED_OUTPUTS = {
     "plot_predict_songs.py": ["predict_songs.png"],
     "plot_quickstart.py": ["quickstart_confusion.png"],
     "plot_real_audio_run.py": ["real_audio_run.png"],
+    "plot_reliability.py": ["reliability.png"],
     "plot_spectrogram_dropout.py": ["spectrogram_dropout.png"],
 }
 

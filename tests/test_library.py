@@ -375,3 +375,27 @@ def test_a_folder_without_songs_gets_an_error_row(tmp_path):
     rows = list(collect_inputs([tmp_path / "empty", tmp_path / "notes"]))
     assert [p for p, _ in rows] == [str(tmp_path / "empty"), str(tmp_path / "notes")]
     assert all(problem.startswith("a folder with no audio files") for _, problem in rows)
+
+
+def _worker_watching(owner, started):
+    from skgenre.inference._library import _watch_parent
+
+    _watch_parent(owner)
+    started.set()  # only reached while the owner is alive
+
+
+@pytest.mark.parametrize("owner_alive", [True, False])
+def test_a_worker_whose_owner_died_before_its_first_song_exits(owner_alive):
+    # A loky worker gets its first song only after unpickling the model; if the command
+    # was killed meanwhile, the worker must not adopt its new parent as the one to watch
+    # (it idled for minutes with the model loaded after a kill -9 early in a run).
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    started = ctx.Event()
+    owner = os.getpid() if owner_alive else os.getpid() + 10**6  # a pid that is not its parent
+    proc = ctx.Process(target=_worker_watching, args=(owner, started), name="LokyProcess-t")
+    proc.start()
+    proc.join(60)
+    assert proc.exitcode == 0
+    assert started.is_set() == owner_alive

@@ -145,6 +145,10 @@ def test_keras_classifier_roundtrip_safe(tmp_path):
     assert clf.model_ is not None and clf.predict(X[:2]).shape == (2,)
 
 
+# Trusted types that only newer scikit-learn releases than the oldest supported one have.
+_NEWER_SKLEARN_TYPES = {"sklearn.calibration._TemperatureScaling"}
+
+
 def test_trusted_types_resolve_and_cover_every_estimator():
     import importlib
     import inspect
@@ -154,6 +158,8 @@ def test_trusted_types_resolve_and_cover_every_estimator():
     names = set(_persist.TRUSTED_TYPES)
     for name in names:
         module, _, attr = name.rpartition(".")
+        if name in _NEWER_SKLEARN_TYPES and not hasattr(importlib.import_module(module), attr):
+            continue  # an older scikit-learn than the one that has it
         assert inspect.isclass(getattr(importlib.import_module(module), attr)), name
     estimators = {
         f"{cls.__module__}.{cls.__qualname__}"

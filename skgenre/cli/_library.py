@@ -13,11 +13,12 @@ __all__ = ["add_library_options", "file_sha256", "run_library"]
 
 _OUT_HELP = (
     "write one row per song to this file as it is judged (CSV, or JSON Lines for a name "
-    "ending in .jsonl): path, top {what}, one probability column per {cls}, seconds judged, "
-    "note, error. Each row is synced to disk at once: an interrupted run (Ctrl-C, kill -9) "
-    "keeps every row written, and a rerun with the same --out skips the songs already in "
-    "it. A file written by another model or with other settings is refused (exit 2). "
-    "Progress goes to stderr as a bar with ETA"
+    "ending in .jsonl): path, top {what}, one probability column per {cls}, (for a model "
+    "of `skgenre train --unknown`: unknown_score), seconds judged, note, error. Each row "
+    "is synced to disk at once: an interrupted run (Ctrl-C, kill -9) keeps every row "
+    "written, and a rerun with the same --out skips the songs already in it. A file "
+    "written by another model or with other settings is refused (exit 2). Progress goes "
+    "to stderr as a bar with ETA"
 )
 
 
@@ -52,10 +53,12 @@ def _check_inputs(args, command):
     return None
 
 
-def run_library(args, command, spec, identity, classes, show, *, segments=False, n_jobs=None):
+def run_library(args, command, spec, identity, classes, show, *, segments=False, n_jobs=None,
+                unknown=False):
     """Judge every song of ``args``' inputs; return the exit status (0, or 1 if any failed).
 
-    ``show(rows)`` prints a song's rows on stdout (without ``--out``). Raises
+    ``show(rows)`` prints a song's rows on stdout (without ``--out``); ``unknown``: the
+    rows have an open-set model's ``unknown_score`` (a column of ``--out``). Raises
     :class:`~skgenre.OutputError` for an ``--out`` that cannot be used (exit 2 in main).
     """
     from ..inference._inputs import collect_inputs, count_inputs
@@ -68,7 +71,8 @@ def run_library(args, command, spec, identity, classes, show, *, segments=False,
         return status
     results = None
     if args.out is not None:
-        results = ResultsFile(args.out, identity, classes, segments=segments).open()
+        results = ResultsFile(args.out, identity, classes, segments=segments,
+                              unknown=unknown).open()
     try:
         done = results.done if results is not None else set()
         if results is not None and results.n_dropped:

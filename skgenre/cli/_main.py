@@ -47,6 +47,17 @@ def _jobs(text):
     return value
 
 
+def _share(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a share in (0, 1], got {text!r}") from None
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(
+            f"expected a share in (0, 1] (e.g. 0.95: 95 % of known songs kept), got {value:g}")
+    return value
+
+
 def _data_dir(text):
     if not os.path.isdir(text):
         raise argparse.ArgumentTypeError(f"{text!r} is not a directory")
@@ -119,6 +130,13 @@ def build_parser():
     tr.add_argument("--out", metavar="FILE", required=True,
                     help="model file to write (e.g. model.skgenre); checked before training, "
                          "written atomically in skgenre's safe model format")
+    tr.add_argument("--unknown", nargs="?", type=_share, const=0.95, default=None,
+                    metavar="SHARE",
+                    help="also learn to answer 'unknown' for songs unlike the training "
+                         "songs: the classifier is wrapped in skgenre.OpenSetClassifier, "
+                         "whose threshold keeps SHARE of the training songs, scored out of "
+                         "fold, as known (default SHARE: 0.95). `skgenre predict` then "
+                         "prints each song's unknown score. Not for --model cnn")
 
     pr = sub.add_parser(
         "predict", help="predict the genre of whole songs",

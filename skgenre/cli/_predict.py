@@ -25,23 +25,40 @@ def _entry(rows, classes):
         "warning": row.get("note"),
         "error": row.get("error"),
     }
+    open_set = "unknown_threshold" in row
+    if open_set:  # an open-set model: the score of every song, and the line it is held to
+        entry["unknown_score"] = row["unknown_score"]
+        entry["unknown_threshold"] = row["unknown_threshold"]
     if len(rows) > 1 or "segment" in row:
         entry["segments"] = [
             {"start": r["start"], "end": r["end"], "top": r["top"],
-             "probabilities": {str(c): r[f"proba_{c}"] for c in classes}}
+             "probabilities": {str(c): r[f"proba_{c}"] for c in classes},
+             **({"unknown_score": r.get("unknown_score")} if open_set else {})}
             for r in rows[:-1]
         ]
     return entry
 
 
-def _printer(args, classes, out):
-    """``show(rows)`` for stdout: the table, or the JSON array streamed song by song."""
+def _score_note(e):
+    """``score 4.2 > threshold 3.1``: why an open-set model said "unknown", or did not."""
+    score, threshold = e["unknown_score"], e["unknown_threshold"]
+    return f"score {score:.2f} {'>' if score > threshold else '<='} threshold {threshold:.2f}"
+
+
+def _printer(args, classes, out, *, json_lines=False, detail=None):
+    """``show(rows)`` for stdout: the table, or the JSON array streamed song by song
+    (``json_lines``: one JSON object per line, as ``skgenre tag`` prints them);
+    ``detail`` replaces the count of clips in a song's heading."""
     width = max(len(str(c)) for c in classes)
     state = {"first": True}
 
     def show(rows):
         e = _entry(rows, classes)
-        if args.json:
+        if args.json and json_lines:
+            if not e["ok"]:  # JSON is for programs: say it on stderr too
+                print(f"skgenre tag: error: {e['error']}", file=sys.stderr)
+            out(json.dumps(e))  # ensure_ascii: any name is printable, on one line
+        elif args.json:
             text = json.dumps(e, indent=2).replace("\n", "\n  ")
             out(("[\n  " if state["first"] else ",\n  ") + text, end="")
             state["first"] = False
@@ -50,22 +67,30 @@ def _printer(args, classes, out):
             if not e["ok"]:
                 out(f"{name}\n  FAILED: {e['error']}")
             else:
-                out(f"{name}  ({e['duration_s']:.1f} s, {e['n_clips']} clip(s))")
+                known = ""
+                if "unknown_score" in e and e["top"] and e["top"][0]["probability"] is not None:
+                    known = f"; unknown {_score_note(e)}"
+                shown = detail or f"{e['n_clips']} clip(s)"
+                out(f"{name}  ({e['duration_s']:.1f} s, {shown}{known})")
                 if e["warning"]:
                     out(f"  note: {e['warning']}")
                 for rank, t in enumerate(e["top"], 1):
+                    if t["probability"] is None:  # "unknown": a score, not a probability
+                        out(f"  {rank:>2}. {t['genre']}  ({_score_note(e)})")
+                        continue
                     bar = "#" * int(math.floor(t["probability"] * 20 + 0.5))
                     out(f"  {rank:>2}. {t['genre']:<{width}}  {t['probability']:.3f}  {bar}")
                 for s in e.get("segments", ()):
-                    p = s["probabilities"][s["top"]]
-                    out(f"     {s['start']:7.1f}-{s['end']:7.1f} s  {s['top']:<{width}}  {p:.3f}")
+                    p = s["probabilities"].get(s["top"])
+                    shown = f"{p:.3f}" if p is not None else f"score {s['unknown_score']:.2f}"
+                    out(f"     {s['start']:7.1f}-{s['end']:7.1f} s  {s['top']:<{width}}  {shown}")
         try:
             sys.stdout.flush()  # each result reaches a pipe or file as soon as it is printed
         except (OSError, ValueError):
             pass
 
     def close():
-        if args.json:
+        if args.json and not json_lines:
             out("[]" if state["first"] else "\n]")
 
     return show, close
@@ -107,9 +132,11 @@ def run_predict(args, out=print):
                     "classes": classes, "max_duration": max_duration, "segments": segments,
                     "screen": screen}
     show, close = _printer(args, classes, out)
+    # an open-set model (`skgenre train --unknown`): its rows have an unknown_score
+    unknown = hasattr(model.steps[-1][1], "unknown_score")
     try:
         status = run_library(args, "predict", spec, identity, classes, show,
-                             segments=segments, n_jobs=args.jobs)
+                             segments=segments, n_jobs=args.jobs, unknown=unknown)
     except LimitTooShortError as exc:  # the option is at fault, not the songs: a usage error
         print(f"skgenre predict: error: {max_duration_error(exc)}", file=sys.stderr)
         return 2

@@ -28,21 +28,27 @@ def add_tag_parser(sub, positive_int, jobs):
     p = sub.add_parser(
         "tag", help="print the top musicnn tags of songs (no training set needed)",
         description="Tag each song with a pretrained musicnn network: the mean over its "
-                    "3-s patches of the 50 tag probabilities, top K printed. Each file's "
+                    "3-s patches of the 50 tag probabilities, top K printed; or, with "
+                    "--genres, its genre from those tags (zero-shot). Each file's "
                     "result is printed as soon as it is judged (--json: one JSON object per "
                     "line). Files are screened as by `skgenre predict`: silence, audio "
                     "shorter than 0.3 s, samples far outside [-1, 1] and implausible "
                     "headers get an error instead of tags. Needs the weights: pip install "
                     "--no-deps musicnn==0.1.0. Exit status: 0 all files tagged, 1 some file "
-                    "could not be read or judged, 2 the weights are missing or an option is "
-                    "invalid.",
+                    "could not be read or judged, 2 the weights are missing, an option is "
+                    "invalid (a --genres file that cannot be read or is no valid mapping, "
+                    "--genres with --taxonomy) or --out cannot be used.",
     )
     from ._library import add_library_options
 
     add_library_options(p, what="tag", cls="tag")
-    p.add_argument("--taxonomy", choices=sorted(_TAXONOMIES), default="msd",
+    p.add_argument("--taxonomy", choices=sorted(_TAXONOMIES), default=None,
                    help="tag set: the Million Song Dataset's (genres, eras, moods) or "
-                        "MagnaTagATune's (instruments, voice, moods) (default: %(default)s)")
+                        "MagnaTagATune's (instruments, voice, moods) (default: msd)")
+    from ._genres import GENRES_HELP
+
+    p.add_argument("--genres", metavar="{gtzan,emotify,FILE.json}", default=None,
+                   help=GENRES_HELP)
     p.add_argument("--top-k", type=positive_int, default=5, metavar="K",
                    help="tags listed per file (default: %(default)s)")
     p.add_argument("--json", action="store_true",
@@ -163,7 +169,15 @@ def run_tag(args, out=print):
     except LimitTooShortError as exc:  # the option is at fault, not the songs
         print(f"skgenre tag: error: {max_duration_error(exc)}", file=sys.stderr)
         return 2
-    model = _TAXONOMIES[args.taxonomy]
+    if getattr(args, "genres", None) is not None:
+        if args.taxonomy is not None:  # genres come from both networks' tags
+            print("skgenre tag: error: --genres and --taxonomy do not go together: the "
+                  "genres are named from the tags of both networks", file=sys.stderr)
+            return 2
+        from ._genres import run_tag_genres
+
+        return run_tag_genres(args, out)
+    model = _TAXONOMIES[args.taxonomy or "msd"]
     tags = musicnn_tags(model)
     k = min(args.top_k, len(tags))
     try:

@@ -1,14 +1,49 @@
 """``skgenre train``: fit one model on a data set and save it."""
 
+import sys
+
+import numpy as np
+
 from .._persist import save_model
 from ..utils import check_writable
 from ._common import Console, build_pipeline, get_dataset, keras_output
 
 __all__ = ["run_train"]
 
+# Model kinds whose classifier cannot be wrapped by --unknown, and why.
+_NO_UNKNOWN = {
+    "cnn": "its classifier's input is a whole mel spectrogram per clip (a 2-D image, "
+           "tens of thousands of values), not the vector of a few hundred numbers whose "
+           "covariance the unknown score needs",
+}
+_UNKNOWN_FOLDS = 5
+
+
+def _open_set(pipe, share, y):
+    """The pipeline with its final classifier wrapped in an OpenSetClassifier.
+
+    The threshold's cross-validation has 5 folds, fewer when a genre has fewer songs (at
+    least 2: a fold's covariance needs songs of each genre to train on).
+    """
+    from ..models import OpenSetClassifier
+
+    name, clf = pipe.steps[-1]
+    smallest = int(np.unique(y, return_counts=True)[1].min())
+    cv = max(2, min(_UNKNOWN_FOLDS, smallest))
+    pipe.steps[-1] = (name, OpenSetClassifier(clf, known_rate=share, cv=cv))
+    return pipe
+
 
 def run_train(args, out=print):
-    """Train ``args.model`` with ``pipe.fit`` and save it to ``args.out``; return 0."""
+    """Train ``args.model`` with ``pipe.fit`` and save it to ``args.out``; return 0 (2 for
+    ``--unknown`` with a model kind it cannot wrap)."""
+    share = getattr(args, "unknown", None)
+    if share is not None and args.model in _NO_UNKNOWN:
+        print(f"skgenre train: error: --unknown cannot wrap the {args.model} model: "
+              f"{_NO_UNKNOWN[args.model]}; use --model "
+              f"{' or '.join(k for k in ('feature', 'spec-dense', 'embedding'))}",
+              file=sys.stderr)
+        return 2
     # Before hours of training: a model that cannot be saved would be lost.
     check_writable(args.out, what="model file")
     console = Console(quiet=args.quiet, verbose=args.verbose)
@@ -23,6 +58,8 @@ def run_train(args, out=print):
             "set; it has not learned real music genres."
         )
     pipe = build_pipeline(args.model, args, console)
+    if share is not None:
+        pipe = _open_set(pipe, share, y)
     with console.stage("fit", f"training the {args.model} model on {len(y)} songs"), keras_output():
         pipe.fit(X, y)
     path = save_model(pipe, args.out)
@@ -31,5 +68,12 @@ def run_train(args, out=print):
         f"Trained {args.model} ({args.preset}) on {len(y)} songs"
         f"{' of SYNTHETIC toy data' if synthetic else ''}; classes: {classes}"
     )
+    if share is not None:
+        head = pipe.steps[-1][1]
+        out(
+            f"Unknown: a song whose unknown score is above {head.threshold_:.3f} is "
+            f"'{head.unknown_label}' (the threshold keeps {share:.0%} of the training "
+            f"songs as known, scored out of fold, {head.cv}-fold cross-validation)"
+        )
     out(f"Saved to {path}")
     return 0

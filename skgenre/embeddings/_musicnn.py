@@ -154,6 +154,18 @@ def _pool(outputs, stats):
     return np.concatenate(parts).astype(np.float32)
 
 
+def _distinct_options(name, value, allowed):
+    """``value`` (one option or a sequence of distinct ones) as a tuple, or a ValueError."""
+    chosen = (value,) if isinstance(value, str) else tuple(value)
+    bad = [v for v in chosen if v not in allowed]
+    if not chosen or bad or len(set(chosen)) != len(chosen):
+        raise ValueError(
+            f"{name} must be one of {list(allowed)} or a sequence of distinct ones; got "
+            f"{value!r}."
+        )
+    return chosen
+
+
 class MusicnnEmbedding(
     _FeatureNamesMixin, _WaveformTransformerMixin, TransformerMixin, BaseEstimator
 ):
@@ -177,11 +189,13 @@ class MusicnnEmbedding(
     model : {"MSD_musicnn", "MTT_musicnn"}, default="MSD_musicnn"
         The pretrained network: trained on the Million Song Dataset's or MagnaTagATune's
         tags.
-    layer : {"penultimate", "pool", "taggram"}, default="penultimate"
+    layer : {"penultimate", "pool", "taggram"} or sequence of them, default="penultimate"
         What each patch gives: ``"penultimate"``, the 200 units before the tag layer;
         ``"pool"``, the 1506 values of the back end's temporal pooling (the maximum, then
         the mean, over the patch of each of 753 mid-end channels); ``"taggram"``, the 50
-        tag probabilities (names in ``tags_``).
+        tag probabilities (names in ``tags_``). A sequence of distinct layers gives them
+        side by side, in its order, from one run of the network (e.g. ``("taggram",
+        "penultimate")``: tags and embedding for the cost of one).
     stats : str or sequence of str, default="mean"
         Statistics over an input's patches, each giving one block of features, in the
         order given: any of ``"mean"``, ``"std"``, ``"max"``, ``"min"``.
@@ -204,7 +218,8 @@ class MusicnnEmbedding(
     n_features_out_ : int
         Width of the output. Its columns (:meth:`get_feature_names_out`) are named
         ``<unit>_<stat>``, one block per statistic, with units ``penultimate_<i>``,
-        ``pool_max_<i>`` and ``pool_mean_<i>``, or ``tag_<tag name>``.
+        ``pool_max_<i>`` and ``pool_mean_<i>``, or ``tag_<tag name>`` (the layers' units
+        in ``layer``'s order within each block).
     tags_ : list of str
         The network's 50 tags, in the order of the ``taggram`` layer.
     n_features_in_ : int
@@ -250,7 +265,7 @@ class MusicnnEmbedding(
 
     _parameter_constraints = {
         "model": [StrOptions(set(MODELS))],
-        "layer": [StrOptions(set(MUSICNN_LAYERS))],
+        "layer": [StrOptions(set(MUSICNN_LAYERS)), list, tuple],
         "stats": [StrOptions(set(_STATS)), list, tuple],
         "sr": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
@@ -278,14 +293,10 @@ class MusicnnEmbedding(
         self.weights_dir = weights_dir
 
     def _stats(self):
-        stats = (self.stats,) if isinstance(self.stats, str) else tuple(self.stats)
-        bad = [s for s in stats if s not in _STATS]
-        if not stats or bad or len(set(stats)) != len(stats):
-            raise ValueError(
-                f"stats must be one of {list(_STATS)} or a sequence of distinct ones; got "
-                f"{self.stats!r}."
-            )
-        return stats
+        return _distinct_options("stats", self.stats, _STATS)
+
+    def _layers(self):
+        return _distinct_options("layer", self.layer, MUSICNN_LAYERS)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -309,9 +320,10 @@ class MusicnnEmbedding(
         """
         self._check_fit_input(X)
         stats = self._stats()
+        width = sum(MUSICNN_LAYERS[la] for la in self._layers())
         _engine(self.model, self.weights_dir)  # fail here, not in the middle of a transform
         self.tags_ = musicnn_tags(self.model)
-        self.n_features_out_ = MUSICNN_LAYERS[self.layer] * len(stats)
+        self.n_features_out_ = width * len(stats)
         return self
 
     def transform(self, X):
@@ -389,11 +401,18 @@ class MusicnnEmbedding(
         outputs.
         """
         engine = _engine(self.model, self.weights_dir)
-        layer, size = self.layer, int(self.batch_size)
+        layers, size = self._layers(), int(self.batch_size)
+
+        def run(batch):
+            out = engine(batch)
+            if len(layers) == 1:
+                return out[layers[0]]
+            return np.concatenate([out[la] for la in layers], axis=1)
+
         results = []
         for w in waves:
             patches = musicnn_patches(musicnn_logmel(w, self.sr))
-            out = [engine(patches[i : i + size])[layer] for i in range(0, len(patches), size)]
+            out = [run(patches[i : i + size]) for i in range(0, len(patches), size)]
             results.append(reduce(out[0] if len(out) == 1 else np.concatenate(out)))
         return results
 
@@ -414,11 +433,14 @@ class MusicnnEmbedding(
         return check_waveforms(arr)
 
     def _feature_names(self):
-        if self.layer == "penultimate":
-            units = [f"penultimate_{i}" for i in range(MUSICNN_LAYERS["penultimate"])]
-        elif self.layer == "pool":
-            half = MUSICNN_LAYERS["pool"] // 2
-            units = [f"pool_max_{i}" for i in range(half)] + [f"pool_mean_{i}" for i in range(half)]
-        else:
-            units = [f"tag_{t}" for t in self.tags_]
+        units = []
+        for layer in self._layers():
+            if layer == "penultimate":
+                units += [f"penultimate_{i}" for i in range(MUSICNN_LAYERS["penultimate"])]
+            elif layer == "pool":
+                half = MUSICNN_LAYERS["pool"] // 2
+                units += [f"pool_max_{i}" for i in range(half)]
+                units += [f"pool_mean_{i}" for i in range(half)]
+            else:
+                units += [f"tag_{t}" for t in self.tags_]
         return [f"{u}_{s}" for s in self._stats() for u in units]

@@ -1,9 +1,12 @@
-"""Evaluation protocols and the noise-robustness evaluation."""
+"""Evaluation protocols, the noise-robustness evaluation and calibration measures."""
 
 from .._lazy import attach as _attach
 
 _LAZY = {
+    "expected_calibration_error": "skgenre.evaluation._calibration",
+    "make_ece_scorer": "skgenre.evaluation._calibration",
     "noise_robustness": "skgenre.evaluation._noise",
+    "reliability_curve": "skgenre.evaluation._calibration",
     "StratifiedArtistKFold": "skgenre.evaluation._artist_folds",
     "StratifiedTrackKFold": "skgenre.evaluation._protocols",
     "filtered_split": "skgenre.evaluation._protocols",

@@ -30,7 +30,11 @@ class StratifiedArtistKFold(GroupsConsumerMixin, BaseCrossValidator):
     The artists are not carried by the splitter: pass them as ``groups`` to
     :meth:`split`, to :func:`~sklearn.model_selection.cross_val_score` /
     :func:`~sklearn.model_selection.cross_validate` (``groups=artists``), or to
-    ``GridSearchCV(..., cv=StratifiedArtistKFold()).fit(X, y, groups=artists)``. The
+    ``GridSearchCV(..., cv=StratifiedArtistKFold()).fit(X, y, groups=artists)``.
+    :class:`~sklearn.calibration.CalibratedClassifierCV` passes them to its ``cv`` only
+    with scikit-learn's metadata routing turned on
+    (``sklearn.set_config(enable_metadata_routing=True)``, then
+    ``fit(X, y, groups=artists)``). The
     loaders give them: ``load_gtzan(...).artists``, ``load_genre_folders(...).artists``.
     Rows may be whole tracks or clips (clips of a track share its artist, so they follow
     it).
@@ -137,7 +141,9 @@ class StratifiedArtistKFold(GroupsConsumerMixin, BaseCrossValidator):
             raise ValueError(
                 "StratifiedArtistKFold needs the artist of every row: pass groups=artists "
                 "(e.g. load_genre_folders(...).artists) to split, cross_val_score or "
-                "GridSearchCV.fit."
+                "GridSearchCV.fit. As the cv of CalibratedClassifierCV it gets them only "
+                "through metadata routing: sklearn.set_config(enable_metadata_routing=True), "
+                "then fit(X, y, groups=artists)."
             )
         if y is None:
             raise ValueError("StratifiedArtistKFold needs y to stratify; got y=None.")

@@ -26,29 +26,33 @@ _LOADED = [None, None]
 _WATCHED = []
 
 
-def _watch_parent():
-    """In a joblib (loky) worker: exit when the process that started it dies.
+def _watch_parent(owner):
+    """In a joblib (loky) worker: exit when ``owner``, the process that started it, dies.
 
     After ``kill -9`` of the command, its workers would otherwise idle for minutes with a
-    model loaded (loky's idle timeout), and finish the songs of a run no one writes.
+    model loaded (loky's idle timeout), and finish the songs of a run no one writes. The
+    owner's pid comes with the song, not from ``os.getppid()`` here: a worker gets its
+    first song only after unpickling the model (seconds), and an owner killed meanwhile
+    has already handed the worker to another parent.
     """
     import multiprocessing
 
     if _WATCHED or not multiprocessing.current_process().name.startswith("LokyProcess"):
         return
+    if os.getppid() != owner:
+        os._exit(0)  # the owner died before this worker's first song
     _WATCHED.append(True)
-    parent = os.getppid()
 
     def watch():
-        while os.getppid() == parent:
+        while os.getppid() == owner:
             time.sleep(1.0)
         os._exit(0)
 
     threading.Thread(target=watch, daemon=True, name="skgenre-parent-watch").start()
 
 
-def _loaded(spec):
-    _watch_parent()
+def _loaded(spec, owner):
+    _watch_parent(owner)
     if _LOADED[0] != spec.key:
         _LOADED[0], _LOADED[1] = None, None  # the old model goes before the new one loads
         _LOADED[1] = spec.load()
@@ -56,8 +60,8 @@ def _loaded(spec):
     return _LOADED[1]
 
 
-def _judge_in_worker(spec, path):
-    return _loaded(spec)(path)
+def _judge_in_worker(spec, path, owner):
+    return _loaded(spec, owner)(path)
 
 
 def error_rows(path, message, segments=False):
@@ -111,6 +115,11 @@ class PipelineJudge:
         )
 
 
+def _number(value):
+    value = float(value)
+    return None if np.isnan(value) else value
+
+
 def pipeline_rows(model, path, *, top_k=3, max_duration=600.0, screen=True, segments=False,
                   segment_duration=10.0):
     """One song's rows (its segments, then its summary) judged by ``model``."""
@@ -127,6 +136,7 @@ def pipeline_rows(model, path, *, top_k=3, max_duration=600.0, screen=True, segm
     if not ok:
         return error_rows(path, r["error"], segments)
     k = min(top_k, len(classes))
+    open_set = "unknown_score" in res.columns
     rows = []
     if timeline is not None:
         for _, t in timeline.iterrows():
@@ -134,6 +144,8 @@ def pipeline_rows(model, path, *, top_k=3, max_duration=600.0, screen=True, segm
                    "end": float(t["end"]), "top": str(t["top1_genre"]), "seconds": None,
                    "note": None, "error": None}
             row.update({f"proba_{c}": float(t[f"proba_{c}"]) for c in classes})
+            if open_set:
+                row["unknown_score"] = float(t["unknown_score"])
             rows.append(row)
     warning = r.get("warning")
     summary = {
@@ -144,11 +156,16 @@ def pipeline_rows(model, path, *, top_k=3, max_duration=600.0, screen=True, segm
         else str(warning),
         "error": None,
         "n_clips": int(r["n_clips"]),
-        "top_k": [(str(r[f"top{i}_genre"]), float(r[f"top{i}_proba"])) for i in range(1, k + 1)],
+        # "unknown" has no probability: None (JSON's null), not NaN
+        "top_k": [(str(r[f"top{i}_genre"]), _number(r[f"top{i}_proba"]))
+                  for i in range(1, k + 1)],
     }
     if segments:
         summary["segment"] = SONG
     summary.update({f"proba_{c}": float(r[f"proba_{c}"]) for c in classes})
+    if open_set:
+        summary["unknown_score"] = float(r["unknown_score"])
+        summary["unknown_threshold"] = res.attrs["unknown_threshold"]
     rows.append(summary)
     return rows
 
@@ -161,10 +178,12 @@ def iter_song_rows(spec, items, *, n_jobs=None, backend=None, segments=False):
     """
     from joblib import Parallel, delayed, effective_n_jobs, parallel_config
 
+    owner = os.getpid()
+
     def one(path, problem):
         if problem is not None:
             return delayed(error_rows)(path, problem, segments)
-        return delayed(_judge_in_worker)(spec, path)
+        return delayed(_judge_in_worker)(spec, path, owner)
 
     if backend is None and (n_jobs is None or effective_n_jobs(n_jobs) == 1):
         judge = spec.load()
@@ -215,6 +234,9 @@ def predict_library(pipeline, paths, *, files_from=None, top_k=3, max_duration=6
         ``segment`` is ``"song"``): ``path``, ``top`` (the top genre), ``proba_<genre>``
         per class, ``seconds`` judged, ``note`` and ``error`` (None, or why the song has
         no genre), ``n_clips`` and ``top_k`` (the top genres with their probabilities).
+        For a pipeline whose final step is an :class:`~skgenre.OpenSetClassifier`, also
+        ``unknown_score`` (and ``unknown_threshold`` in a song's row); ``top`` is then
+        ``"unknown"`` where the score is above the threshold, as in :func:`predict_songs`.
 
     Examples
     --------

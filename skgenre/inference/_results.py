@@ -26,13 +26,16 @@ _JSON_KEY = "skgenre_results"
 SONG = "song"  # the ``segment`` of a song's summary record
 
 
-def result_columns(classes, segments=False):
-    """The columns of a results file: path, [segment, start, end,] top, probabilities, ..."""
+def result_columns(classes, segments=False, unknown=False):
+    """The columns of a results file: path, [segment, start, end,] top, probabilities,
+    [unknown_score (an open-set model's),] seconds, note, error."""
     cols = ["path"]
     if segments:
         cols += ["segment", "start", "end"]
-    cols += ["top"] + [f"proba_{c}" for c in classes] + ["seconds", "note", "error"]
-    return cols
+    cols += ["top"] + [f"proba_{c}" for c in classes]
+    if unknown:
+        cols.append("unknown_score")
+    return cols + ["seconds", "note", "error"]
 
 
 def _fmt(value):
@@ -57,6 +60,8 @@ class ResultsFile:
         One probability column per class, in this order.
     segments : bool, default=False
         Whether records are segments followed by the song's summary.
+    unknown : bool, default=False
+        Whether records have an ``unknown_score`` column (an open-set model's).
 
     Attributes
     ----------
@@ -66,12 +71,12 @@ class ResultsFile:
         Bytes of an incomplete last song removed when the file was opened.
     """
 
-    def __init__(self, path, identity, classes, *, segments=False):
+    def __init__(self, path, identity, classes, *, segments=False, unknown=False):
         self.path = os.fspath(path)
         self.identity = dict(identity)
         self.classes = [str(c) for c in classes]
         self.segments = bool(segments)
-        self.columns = result_columns(self.classes, self.segments)
+        self.columns = result_columns(self.classes, self.segments, unknown)
         name = self.path.lower()
         self.jsonl = name.endswith((".jsonl", ".ndjson", ".json"))
         self.done = set()
@@ -111,7 +116,7 @@ class ResultsFile:
         if found != self.identity:
             keys = sorted(k for k in set(found) | set(self.identity)
                           if found.get(k) != self.identity.get(k))
-            what = "another model" if any(k in keys for k in ("model", "model_sha256", "classes")) \
+            what = "another model" if any(k in keys for k in ("model", "model_sha256", "classes", "genres")) \
                 else "other settings"
             raise self._foreign(
                 f"it holds results of {what} (differing: {', '.join(keys)})"

@@ -155,6 +155,39 @@ def _load_one(loader, item, index):
     return np.asarray(out[0], dtype=np.float32), None
 
 
+def _open_set_head(tail):
+    """The final step when it answers "unknown" (an OpenSetClassifier, fitted), else None."""
+    head = tail.steps[-1][1]
+    if hasattr(head, "unknown_score") and hasattr(head, "threshold_"):
+        return head
+    return None
+
+
+def _scorer(tail, head):
+    """``score(clips)``: the class probabilities, and for an open-set model the unknown
+    score as one more column (the representation is computed once for both)."""
+    if head is None:
+        return tail.predict_proba
+    prefix = tail[:-1] if len(tail.steps) > 1 else None
+
+    def score(clips):
+        Z = clips if prefix is None else prefix.transform(clips)
+        return np.column_stack([head.predict_proba(Z), head.unknown_score(Z)])
+
+    return score
+
+
+def _ranked(p, score, classes, k, head):
+    """The top ``k`` (genre, probability) of one song or segment; an open-set model's
+    ``unknown_label`` comes first, with no probability, where its score is above the
+    threshold (the known genres follow)."""
+    order = np.argsort(-p, kind="stable")
+    ranked = [(classes[i], float(p[i])) for i in order]
+    if head is not None and score > head.threshold_:
+        ranked.insert(0, (head.unknown_label, np.nan))
+    return ranked[:k]
+
+
 def _model_error(source, is_file, exc):
     if isinstance(exc, FloatingPointError):
         return _error(source, is_file, "the model gave non-finite probabilities for this song")
@@ -203,6 +236,13 @@ def predict_songs(
     offset or near silence; the error names what it sounds like. Every fault of one song, in decoding, in
     the features or in the classifier, is that song's error; the other songs still get
     their result.
+
+    "Unknown": when the pipeline's final step is a fitted
+    :class:`~skgenre.OpenSetClassifier` (e.g. from ``skgenre train --unknown``), each song
+    also gets an ``unknown_score``, the mean of its clips' scores (one clip for a
+    whole-track model), and where that is above the classifier's ``threshold_`` the
+    song's top genre is its ``unknown_label`` (with no probability; the known genres
+    follow it in the ranking, and their probabilities are all still given).
 
     Parameters
     ----------
@@ -254,7 +294,11 @@ def predict_songs(
         that it was padded, else missing) and ``error``, the message for a source that
         could not be read or judged. For a source that was read ``error`` is missing (test with
         ``result["error"].isna()``); for one that was not, the genres and probabilities are
-        missing. ``result.attrs["classes"]`` lists the classes in column order.
+        missing. ``result.attrs["classes"]`` lists the classes in column order. With an
+        open-set final step, an ``unknown_score`` column follows the probabilities
+        (segments have theirs too), ``top1_genre`` is the ``unknown_label`` where the
+        score is above the threshold (``top1_proba`` is then missing), and
+        ``result.attrs`` also holds ``unknown_threshold`` and ``unknown_label``.
 
     Raises
     ------
@@ -323,6 +367,8 @@ def predict_songs(
         raise ValueError("predict_songs needs a classifier with predict_proba at the end.")
     classes = np.asarray(pipeline.classes_)
     k = min(int(top_k), len(classes))
+    head = _open_set_head(tail)
+    score_clips = _scorer(tail, head)
 
     check_max_duration(max_duration, sr, n_samples)  # the limit, not the songs, is at fault
     load_idx = names.index("load") if "load" in names[:clip_idx] else None
@@ -370,7 +416,7 @@ def predict_songs(
         if good:
             # One song's failure in the model (features, classifier) is that song's error only.
             means, counts, model_errors = clip_and_average(
-                [loaded[i][0] for i in good], tail.predict_proba,
+                [loaded[i][0] for i in good], score_clips,
                 None if whole else n_samples, hop=None if whole else hop_samples,
                 pad_mode="constant" if whole else pad_mode, isolate=True,
             )
@@ -381,7 +427,7 @@ def predict_songs(
                     continue
                 try:
                     seg_rows = _timeline(
-                        loaded[j][0], tail, sr, classes,
+                        loaded[j][0], score_clips, head, sr, classes,
                         None if whole else n_samples,
                         hop_samples if not whole else None, pad_mode if not whole else "constant",
                         int(round(segment_duration * sr)),
@@ -403,33 +449,43 @@ def predict_songs(
                     raise model_err
                 err = model_err
             row = {"source": source}
+            score = np.nan
             if err is not None:
                 p = np.full(len(classes), np.nan)
                 row.update(n_clips=0, duration=np.nan)
-                order = None
+                ranked = [(None, np.nan)] * k
             else:
+                if head is not None:
+                    p, score = p[:-1], float(p[-1])
                 row.update(n_clips=int(n_clips), duration=len(wave) / sr)
-                order = np.argsort(-p, kind="stable")[:k]
-            for rank in range(k):
-                row[f"top{rank + 1}_genre"] = None if order is None else classes[order[rank]]
-                row[f"top{rank + 1}_proba"] = np.nan if order is None else float(p[order[rank]])
+                ranked = _ranked(p, score, classes, k, head)
+            for rank, (genre, proba) in enumerate(ranked, 1):
+                row[f"top{rank}_genre"] = genre
+                row[f"top{rank}_proba"] = proba
             for c, pc in zip(classes, p):
                 row[f"proba_{c}"] = float(pc)
+            if head is not None:
+                row["unknown_score"] = score
             row["warning"] = "; ".join(warn) if warn else None
             row["error"] = None if err is None else str(err)
             rows.append(row)
 
     result = pd.DataFrame(rows)
-    result.attrs["classes"] = classes.tolist()
+    attrs = {"classes": classes.tolist()}
+    if head is not None:
+        attrs.update(unknown_threshold=float(head.threshold_), unknown_label=head.unknown_label)
+    result.attrs.update(attrs)
     if not segments:
         return result
     cols = ["source", "segment", "start", "end", "top1_genre", "top1_proba"]
-    timeline = pd.DataFrame(timeline_rows, columns=cols + [f"proba_{c}" for c in classes])
-    timeline.attrs["classes"] = classes.tolist()
+    cols += [f"proba_{c}" for c in classes] + (["unknown_score"] if head is not None else [])
+    timeline = pd.DataFrame(timeline_rows, columns=cols)
+    timeline.attrs.update(attrs)
     return result, timeline
 
 
-def _timeline(wave, tail, sr, classes, n_samples, hop, pad_mode, segment_samples):
+def _timeline(wave, score_clips, head, sr, classes, n_samples, hop, pad_mode,
+              segment_samples):
     """The rows of one song's segments: its clips, or pieces judged as whole tracks."""
     if n_samples is None:  # a whole-track model: pieces of segment_samples, each a track
         pieces = consecutive_clips(wave, segment_samples)
@@ -439,17 +495,22 @@ def _timeline(wave, tail, sr, classes, n_samples, hop, pad_mode, segment_samples
     else:
         items = consecutive_clips(wave, n_samples, hop=hop, pad_mode=pad_mode)
         length, step = n_samples, (n_samples if hop is None else hop)
-    proba = np.asarray(tail.predict_proba(items), dtype=np.float64)
+    proba = np.asarray(score_clips(items), dtype=np.float64)
     if not np.all(np.isfinite(proba)):
         raise FloatingPointError("non-finite probabilities")
+    scores = np.full(len(proba), np.nan)
+    if head is not None:
+        proba, scores = proba[:, :-1], proba[:, -1]
     rows = []
-    for i, p in enumerate(proba):
-        best = int(np.argmax(p))
+    for i, (p, score) in enumerate(zip(proba, scores)):
+        ((top, top_p),) = _ranked(p, score, classes, 1, head)
         start = i * step / sr
         # a song shorter than one segment is one segment, as long as the song
         end = min(start + length / sr, max(len(wave), 1) / sr) if len(proba) == 1 else start + length / sr
         row = {"segment": i, "start": round(start, 6), "end": round(end, 6),
-               "top1_genre": classes[best], "top1_proba": float(p[best])}
+               "top1_genre": top, "top1_proba": top_p}
         row.update({f"proba_{c}": float(pc) for c, pc in zip(classes, p)})
+        if head is not None:
+            row["unknown_score"] = float(score)
         rows.append(row)
     return rows

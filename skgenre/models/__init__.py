@@ -12,6 +12,7 @@ _LAZY = {
     "NumpyNetwork": "skgenre.models._numpy_net",
     "OpenSetClassifier": "skgenre.models._open_set",
     "PRESETS": "skgenre.models._presets",
+    "TagPriorClassifier": "skgenre.models._tag_prior",
     "TrackClassifier": "skgenre.models._track",
     "ZERO_SHOT_MAPPINGS": "skgenre.models._zero_shot",
     "ZeroShotGenreClassifier": "skgenre.models._zero_shot",

@@ -1,0 +1,138 @@
+"""``skgenre tag --genres``: each song's genre from the zero-shot classifier, no training.
+
+The songs go through the library machinery of ``skgenre predict`` (streaming, ``--out``,
+``--jobs``, ``--files-from``, screening); the model is
+:func:`~skgenre.make_zero_shot_pipeline` with a built-in genre -> tags mapping or one read
+from a JSON file.
+"""
+
+import json
+import os
+import sys
+
+import numpy as np
+
+__all__ = ["GENRES_HELP", "read_genre_mapping", "run_tag_genres"]
+
+GENRES_HELP = (
+    "instead of the tags, name each song's genre with the zero-shot classifier "
+    "(skgenre.ZeroShotGenreClassifier: the tags of both musicnn networks mapped to genres; "
+    "no training data): 'gtzan' (GTZAN's ten genres), 'emotify' (classical, electronic, "
+    "pop, rock), or a JSON file of your own mapping, {\"genre\": [\"MSD:tag\", ...] or "
+    "\"tag\", ...}. Prints the top genres and every genre's probability. Not with "
+    "--taxonomy"
+)
+
+
+class GenreMappingError(ValueError):
+    """A ``--genres`` value that names no built-in mapping and no valid mapping file."""
+
+
+def _check_structure(mapping, where):
+    if not isinstance(mapping, dict):
+        raise GenreMappingError(
+            f"{where} holds a JSON {type(mapping).__name__}, not an object mapping each "
+            'genre to its tag(s): {"rock": ["MSD:rock", "MTT:rock"], "jazz": "jazz"}'
+        )
+    for genre, tags in mapping.items():
+        if isinstance(tags, str):
+            continue
+        if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+            raise GenreMappingError(
+                f"{where} maps genre {genre!r} to {json.dumps(tags)}; give a tag name or a "
+                "list of tag names"
+            )
+
+
+def read_genre_mapping(value):
+    """The ``mapping`` of a ``--genres`` value: a built-in name, or a JSON file's dict.
+
+    The mapping is checked against the tags of the networks (the classifier's own
+    validation, on a dummy row of tag probabilities: no network runs).
+
+    Parameters
+    ----------
+    value : str
+        ``"gtzan"``, ``"emotify"`` or the path of a JSON file.
+
+    Returns
+    -------
+    mapping : str or dict
+        What :func:`~skgenre.make_zero_shot_pipeline` takes as ``genres``.
+
+    Raises
+    ------
+    GenreMappingError
+        The file cannot be read, is not JSON, is not an object of genre -> tag(s), is
+        empty, or names a tag that no network has; the message names the file and why.
+
+    Examples
+    --------
+    >>> from skgenre.cli._genres import read_genre_mapping
+    >>> read_genre_mapping("gtzan")
+    'gtzan'
+    >>> read_genre_mapping("no-such-mapping.json")
+    Traceback (most recent call last):
+    ...
+    skgenre.cli._genres.GenreMappingError: cannot read --genres file 'no-such-mapping.json' ...
+    """
+    from ..models import ZERO_SHOT_MAPPINGS, ZeroShotGenreClassifier
+
+    if value in ZERO_SHOT_MAPPINGS:
+        return value
+    where = f"--genres file {value!r}"
+    try:
+        with open(value, "rb") as f:
+            raw = f.read()
+    except OSError as exc:
+        builtin = ", ".join(sorted(ZERO_SHOT_MAPPINGS))
+        raise GenreMappingError(
+            f"cannot read {where} ({exc.strerror or exc}); give a built-in mapping "
+            f"({builtin}) or a JSON file"
+        ) from None
+    try:
+        mapping = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise GenreMappingError(f"{where} is not JSON ({exc})") from None
+    _check_structure(mapping, where)
+    try:
+        # The classifier's own checks: an empty mapping, a genre with no tag, a tag that
+        # no network has (its message lists the valid ones).
+        ZeroShotGenreClassifier(mapping).fit(np.full((1, 100), 0.5))
+    except ValueError as exc:
+        raise GenreMappingError(f"{where}: {exc}") from None
+    return mapping
+
+
+def run_tag_genres(args, out=print, *, sr=16000):
+    """``skgenre tag --genres``: genres of every file; exit 1 if any failed, 2 for a bad
+    mapping, missing weights or an unusable --out."""
+    from .._errors import WeightsMismatchError, WeightsNotFoundError
+    from ..inference._library import PipelineJudge
+    from ..pipelines import make_zero_shot_pipeline
+    from ._library import run_library
+    from ._predict import _printer
+
+    try:
+        mapping = read_genre_mapping(args.genres)
+    except GenreMappingError as exc:
+        print(f"skgenre tag: error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        # Fitted (nothing is learnt) before any file is read: without the weights nothing
+        # can be judged. 16 kHz: the networks' rate, so no song is resampled twice.
+        model = make_zero_shot_pipeline(mapping, sr=sr).fit([np.zeros(3 * sr, np.float32)])
+    except (WeightsNotFoundError, WeightsMismatchError) as exc:
+        print(f"skgenre tag: error: {exc}", file=sys.stderr)
+        return 2
+    classes = [str(c) for c in model.classes_]
+    max_duration = getattr(args, "max_duration", 600.0)
+    screen = getattr(args, "screen", True)
+    spec = PipelineJudge(model, top_k=args.top_k, max_duration=max_duration, screen=screen)
+    # The mapping itself, not its name or file name: a rerun with another mapping is refused.
+    identity = {"command": "tag", "genres": model.named_steps["classifier"].genre_tags_,
+                "classes": classes, "max_duration": max_duration, "screen": screen}
+    name = args.genres if mapping is args.genres else os.path.basename(args.genres)
+    show, _ = _printer(args, classes, out, json_lines=True,
+                       detail=f"zero-shot {name} genres")
+    return run_library(args, "tag", spec, identity, classes, show, n_jobs=args.jobs)

@@ -1,0 +1,146 @@
+"""TagPriorClassifier and make_combined_pipeline: a trained head times the zero-shot prior."""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV
+
+from skgenre import TagPriorClassifier, load_model, make_combined_pipeline, save_model
+from skgenre.models import ZeroShotGenreClassifier
+
+TAGS = ["guitar", "synth", "strings"]
+MAPPING = {"rock": "guitar", "electronic": "synth", "classical": "strings"}
+
+
+def _data(rng, n=60):
+    """Tag probabilities that name the genre, and features that carry a weaker signal."""
+    genres = np.array(["classical", "electronic", "rock"])
+    k = rng.integers(0, 3, n)
+    tags = rng.uniform(0.05, 0.4, size=(n, 3))
+    tags[np.arange(n), [TAGS.index(MAPPING[g]) for g in genres[k]]] = rng.uniform(0.5, 0.9, n)
+    feats = rng.normal(size=(n, 4))
+    feats[:, 0] += k  # a noisy hint of the genre
+    return np.hstack([tags, feats]), genres[k]
+
+
+def test_the_product_of_experts_by_hand(rng):
+    X, y = _data(rng)
+    clf = TagPriorClassifier(LogisticRegression(), mapping=MAPPING, tags=TAGS,
+                             prior_weight=0.7).fit(X, y)
+    head = LogisticRegression().fit(X[:, 3:], y)
+    zs = ZeroShotGenreClassifier(MAPPING, tags=TAGS).fit(X[:, :3], y)
+    assert clf.classes_.tolist() == head.classes_.tolist() == zs.classes_.tolist()
+    want = head.predict_proba(X[:, 3:]) * zs.predict_proba(X[:, :3]) ** 0.7
+    want /= want.sum(axis=1, keepdims=True)
+    assert_allclose(clf.predict_proba(X), want, rtol=1e-10)
+    assert_array_equal(clf.predict(X), clf.classes_[want.argmax(axis=1)])
+    assert clf.prior_classes_.all()
+
+
+def test_weight_zero_is_the_estimator_and_the_prior_helps(rng):
+    X, y = _data(rng, 200)
+    alone = TagPriorClassifier(mapping=MAPPING, tags=TAGS, prior_weight=0).fit(X[:100], y[:100])
+    head = alone.estimator_
+    assert_allclose(alone.predict_proba(X), head.predict_proba(X[:, 3:]), rtol=1e-10)
+    both = TagPriorClassifier(mapping=MAPPING, tags=TAGS, prior_weight=1).fit(X[:100], y[:100])
+    acc_alone = np.mean(alone.predict(X[100:]) == y[100:])
+    acc_both = np.mean(both.predict(X[100:]) == y[100:])
+    assert acc_both > acc_alone + 0.2
+
+
+def test_a_class_without_tags_gets_no_prior(rng):
+    X, y = _data(rng)
+    y = np.where(y == "classical", "baroque", y)  # not a genre of the mapping
+    clf = TagPriorClassifier(LogisticRegression(), mapping=MAPPING, tags=TAGS,
+                             prior_weight=1.0).fit(X, y)
+    assert clf.classes_.tolist() == ["baroque", "electronic", "rock"]
+    assert clf.prior_classes_.tolist() == [False, True, True]
+    logq = np.log(ZeroShotGenreClassifier(MAPPING, tags=TAGS)
+                  .fit(X[:2, :3], ["electronic", "rock"]).predict_proba(X[:, :3]))
+    z = np.log(clf.estimator_.predict_proba(X[:, 3:]))
+    z += np.column_stack([logq.mean(axis=1), logq])  # baroque: the mean of the others
+    want = np.exp(z - z.max(axis=1, keepdims=True))
+    assert_allclose(clf.predict_proba(X), want / want.sum(axis=1, keepdims=True), rtol=1e-10)
+
+
+def test_bad_input_says_what_to_change(rng):
+    X, y = _data(rng)
+    with pytest.raises(ValueError, match="needs the 3 tag column"):
+        TagPriorClassifier(mapping=MAPPING, tags=TAGS).fit(X[:, :3], y)
+    with pytest.raises(ValueError, match="no class of y"):
+        TagPriorClassifier(mapping=MAPPING, tags=TAGS).fit(X, np.where(y == y[0], "a", "b"))
+    with pytest.raises(ValueError, match="which no column of X has"):
+        TagPriorClassifier(mapping={"rock": "banjo"}, tags=TAGS).fit(X, y)
+    with pytest.raises(ValueError, match="mapping is empty"):
+        TagPriorClassifier(mapping={}, tags=TAGS).fit(X, y)
+    with pytest.raises(ValueError, match="probabilities in"):
+        TagPriorClassifier(mapping=MAPPING, tags=TAGS).fit(X * 3, y).predict(X * 3)
+    with pytest.raises(ValueError, match="prior_weight"):
+        TagPriorClassifier(mapping=MAPPING, tags=TAGS, prior_weight=-1).fit(X, y)
+
+
+def test_grid_search_and_safe_file(rng, tmp_path):
+    X, y = _data(rng, 90)
+    grid = GridSearchCV(TagPriorClassifier(mapping=MAPPING, tags=TAGS),
+                        {"prior_weight": [0.0, 1.0]}, cv=3).fit(X, y)
+    assert grid.best_params_ == {"prior_weight": 1.0}
+    save_model(grid.best_estimator_, tmp_path / "m.skgenre")
+    back = load_model(tmp_path / "m.skgenre")
+    assert_array_equal(back.predict_proba(X), grid.best_estimator_.predict_proba(X))
+
+
+def test_combined_pipeline_steps():
+    pipe = make_combined_pipeline("emotify", prior_weight=2.0)
+    assert list(pipe.named_steps) == ["load", "features", "classifier"]
+    (n1, mtt), (n2, msd) = pipe.named_steps["features"].transformer_list
+    assert (n1, mtt.model, mtt.layer) == ("MTT", "MTT_musicnn", "taggram")
+    assert (n2, msd.model, msd.layer) == ("MSD", "MSD_musicnn", ("taggram", "penultimate"))
+    clf = pipe.named_steps["classifier"]
+    assert clf.mapping == "emotify" and clf.prior_weight == 2.0
+    assert clf.tags[:2] == ["MTT:guitar", "MTT:classical"] and clf.tags[50] == "MSD:rock"
+
+
+@pytest.mark.usefixtures("musicnn_weights")
+def test_layers_side_by_side_equal_each_layer_alone():
+    from skgenre import MusicnnEmbedding
+
+    rng = np.random.default_rng(0)
+    waves = [rng.normal(0, 0.1, 16000 * 4).astype(np.float32)]
+    both = MusicnnEmbedding(layer=("taggram", "penultimate"), stats=("mean", "max"),
+                            sr=16000).fit(waves)
+    parts = [MusicnnEmbedding(layer=la, stats=("mean", "max"), sr=16000).fit(waves)
+             for la in ("taggram", "penultimate")]
+    X = both.transform(waves)
+    assert X.shape == (1, 500) == (1, both.n_features_out_)
+    mean = np.hstack([p.transform(waves)[:, :p.n_features_out_ // 2] for p in parts])
+    top = np.hstack([p.transform(waves)[:, p.n_features_out_ // 2:] for p in parts])
+    assert_array_equal(X, np.hstack([mean, top]))
+    names = both.get_feature_names_out()
+    assert names[0] == "tag_rock_mean" and names[50] == "penultimate_0_mean"
+    assert names[250] == "tag_rock_max"
+    for bad in ([], ("taggram", "taggram"), ("taggram", "logits")):
+        with pytest.raises(ValueError, match="layer must be one of"):
+            MusicnnEmbedding(layer=bad, sr=16000).fit(waves)
+
+
+@pytest.mark.slow  # two networks on six whole tracks: about a minute on 2 busy cores
+@pytest.mark.usefixtures("musicnn_weights")
+def test_combined_pipeline_on_real_tracks(gtzan_sample_files):
+    from skgenre import make_embedding_pipeline, make_zero_shot_pipeline
+
+    files = [str(f) for f in gtzan_sample_files if f.suffix == ".wav"]  # 3 blues, 3 classical
+    genres = ["blues"] * 3 + ["classical"] * 3
+    train = [0, 1, 3, 4]
+    pipe = make_combined_pipeline("gtzan").fit([files[i] for i in train],
+                                                [genres[i] for i in train])
+    assert pipe.predict(files[2::3]).tolist() == ["blues", "classical"]
+    # the features are the zero-shot pipeline's tags and the embedding pipeline's embedding
+    X = pipe[:-1].transform(files[2::3])
+    tags = make_zero_shot_pipeline()[:-1].fit(files[:1]).transform(files[2::3])
+    emb = make_embedding_pipeline()[:4].fit(files[:1]).transform(files[2::3])
+    order = list(pipe[-1].tags)
+    from skgenre.models import MUSICNN_TAG_COLUMNS
+    assert_allclose(X[:, :100], tags[:, [list(MUSICNN_TAG_COLUMNS).index(t) for t in order]],
+                    rtol=0, atol=1e-6)
+    assert_allclose(X[:, 100:], emb, rtol=0, atol=1e-6)
