@@ -12,6 +12,8 @@ import sys
 
 import numpy as np
 
+from .._errors import SkgenreError
+
 __all__ = ["GENRES_HELP", "read_genre_mapping", "run_tag_genres"]
 
 GENRES_HELP = (
@@ -24,8 +26,12 @@ GENRES_HELP = (
 )
 
 
-class GenreMappingError(ValueError):
-    """A ``--genres`` value that names no built-in mapping and no valid mapping file."""
+class GenreMappingError(SkgenreError, ValueError):
+    """A ``--genres`` value that names no built-in mapping and no valid mapping file.
+
+    Internal to the command (it exits 2 with the message); in the library's one exception
+    family all the same.
+    """
 
 
 def _check_structure(mapping, where):
