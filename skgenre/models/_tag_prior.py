@@ -11,6 +11,7 @@ about other music.
 from numbers import Real
 
 import numpy as np
+from scipy.special import log_softmax
 from sklearn.base import (
     BaseEstimator,
     ClassifierMixin,
@@ -36,11 +37,6 @@ def default_head():
 
     kind, params = _EMBEDDING_PRESETS["tuned"]["classifier"]
     return make_pipeline(StandardScaler(), _embedding_classifier(kind, params, None))
-
-
-def _log_softmax(z):
-    z = z - z.max(axis=1, keepdims=True)
-    return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
 
 
 class TagPriorClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
@@ -190,7 +186,7 @@ class TagPriorClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     def _log_prior(self, T):
         """``log q`` of every class (unmapped classes: the row's mean over mapped ones)."""
         scores = self.zero_shot_._scores(T)[:, self._genre_cols_]
-        logq = _log_softmax(scores)
+        logq = log_softmax(scores, axis=1)
         out = np.empty((len(T), len(self.classes_)))
         out[:, self.prior_classes_] = logq
         out[:, ~self.prior_classes_] = logq.mean(axis=1, keepdims=True)
@@ -214,7 +210,7 @@ class TagPriorClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         z = np.log(np.clip(proba, 1e-300, None))
         if self.prior_weight:
             z = z + float(self.prior_weight) * self._log_prior(X[:, :n_tags])
-        return _log_softmax(z)
+        return log_softmax(z, axis=1)
 
     def predict_proba(self, X):
         """Probability of each class for each track.

@@ -9,6 +9,7 @@ classifier that has seen no labelled track of the collection it classifies.
 from numbers import Real
 
 import numpy as np
+from scipy.special import softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
@@ -51,12 +52,6 @@ ZERO_SHOT_MAPPINGS = {
 }
 
 _EPS = 1e-6
-
-
-def _softmax(z):
-    z = z - z.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
 
 
 class ZeroShotGenreClassifier(ClassifierMixin, BaseEstimator):
@@ -304,7 +299,7 @@ class ZeroShotGenreClassifier(ClassifierMixin, BaseEstimator):
         s = self._scores(X)
         if self.calibrator_ is not None:
             return self.calibrator_.predict_proba(s)
-        return _softmax(s[:, self._class_cols_])
+        return softmax(s[:, self._class_cols_], axis=1)
 
     def predict(self, X):
         """The genre of each track.
