@@ -1,7 +1,8 @@
 """Calibration: ECE (10 bins) and accuracy out of fold, by artist, before and after calibrating.
 
-For the embedding pipeline (``make_embedding_pipeline()``) and the tuned feature pipeline
-(``make_feature_pipeline("tuned", track=True)``), on Emotify (200 tracks, 4 genres) and on
+For the embedding pipeline (``make_embedding_pipeline()``), the tuned feature pipeline
+(``make_feature_pipeline("tuned", track=True)``) and, with ``--pipelines combined``, the
+combined pipeline (``make_combined_pipeline()``: embedding head times tag prior), on Emotify (200 tracks, 4 genres) and on
 GTZAN mini, both in 5 folds by artist (:class:`~skgenre.evaluation.StratifiedArtistKFold`,
 repeated ``--repeats`` times with seeds 0, 1, ...): the accuracy and the top-label ECE (10
 equal-width bins, :func:`~skgenre.evaluation.expected_calibration_error`) of the pooled
@@ -32,6 +33,11 @@ after them on the cached rows:
   option exactly. With ``--embeddings-from DIR`` the rows come from the cache of
   ``bench_open_set.py`` (the first half, the means, of its penultimate mean+std rows),
   checked against the pipeline on two tracks first.
+* combined: the tag means and the embedding of ``bench_zero_shot.py``'s cache
+  (``--zero-shot-cache``), side by side as ``make_combined_pipeline()[:-1]`` gives them;
+  the head is the factory's ``classifier`` step (a ``TagPriorClassifier``, the mapping of
+  the collection: ``"emotify"`` or ``"gtzan"``), alone or inside scikit-learn's
+  ``CalibratedClassifierCV`` with the same folds as the embedding head's.
 * feature: the ``track`` step's clips are cut once per track: its 10 random training
   clips (one draw, seed 0; the pipeline draws new offsets at each fit) and its consecutive
   5-s clips for prediction; the ``noise, features`` steps (no fitted state) give each
@@ -169,8 +175,38 @@ def _embedding_head(method, cv, seed):
     return make_embedding_pipeline(calibrate=method, calibration_cv=cv, random_state=seed)[-2:]
 
 
-def run_embedding(X, y, artists, methods, repeats):
-    """``{variant: [oof proba of repeat r]}`` for the embedding head."""
+def combined_rows(name, files, cache):
+    """Each track's tags then embedding (the combined pipeline's features), cached.
+
+    The cache is ``bench_zero_shot.py``'s (``--zero-shot-cache``): the MTT and MSD tag
+    means (``make_zero_shot_pipeline()[:-1]``) and the MSD penultimate mean
+    (``make_embedding_pipeline()[:4]``), computed there if missing; side by side they are
+    ``make_combined_pipeline()[:-1]``'s output (``TagPriorClassifier``'s columns).
+    """
+    import bench_zero_shot as zs
+
+    key = {"emotify": "emotify", "mini": "gtzan-mini"}[name]
+    files = [str(f) for f in files]
+    return np.hstack([zs.cached(cache, f"tags_{key}", files, zs.tag_scores),
+                      zs.cached(cache, f"embed_{key}", files, zs.embeddings)])
+
+
+def _combined_head(mapping):
+    """``make_combined_pipeline(mapping)``'s classifier, calibrated as asked."""
+
+    def make(method, cv, seed):
+        from sklearn.calibration import CalibratedClassifierCV
+
+        from skgenre import make_combined_pipeline
+
+        clf = make_combined_pipeline(mapping).named_steps["classifier"]
+        return clf if method is None else CalibratedClassifierCV(clf, method=method, cv=cv)
+
+    return make
+
+
+def run_embedding(X, y, artists, methods, repeats, make_head=_embedding_head):
+    """``{variant: [oof proba of repeat r]}`` for the embedding (or another cached) head."""
     import sklearn
 
     from skgenre.evaluation import StratifiedArtistKFold
@@ -193,7 +229,7 @@ def run_embedding(X, y, artists, methods, repeats):
                     folds == "artist") else folds
                 if probas[v] is None:
                     continue
-                head = _embedding_head(method, cv, r)
+                head = make_head(method, cv, r)
                 with sklearn.config_context(enable_metadata_routing=True):
                     # only the folds by artist take groups (routing refuses unused ones)
                     meta = {"groups": artists[train]} if folds == "artist" else {}
@@ -350,7 +386,9 @@ def main(argv=None):
                         help="folder of bench_open_set.py's cache (MSD_musicnn.npz)")
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--pipelines", nargs="+", default=["embedding", "feature"],
-                        choices=["embedding", "feature"])
+                        choices=["embedding", "feature", "combined"])
+    parser.add_argument("--zero-shot-cache", default="/tmp/skgenre_zero_shot_cache.npz",
+                        help="bench_zero_shot.py's cache of tags and embeddings (combined)")
     parser.add_argument("--datasets", nargs="+", default=["emotify", "mini"],
                         choices=["emotify", "mini"])
     parser.add_argument("--cache-only", action="store_true",
@@ -373,6 +411,13 @@ def main(argv=None):
                 if args.cache_only:
                     continue
                 out = run_embedding(X, y, artists, methods, args.repeats)
+            elif pipeline == "combined":
+                X = combined_rows(name, files, args.zero_shot_cache)
+                if args.cache_only:
+                    continue
+                mapping = "emotify" if name == "emotify" else "gtzan"
+                out = run_embedding(X, y, artists, methods, args.repeats,
+                                    _combined_head(mapping))
             else:
                 cached = features(name, files, args.cache)
                 if args.cache_only:

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
 
@@ -144,3 +145,23 @@ def test_combined_pipeline_on_real_tracks(gtzan_sample_files):
     assert_allclose(X[:, :100], tags[:, [list(MUSICNN_TAG_COLUMNS).index(t) for t in order]],
                     rtol=0, atol=1e-6)
     assert_allclose(X[:, 100:], emb, rtol=0, atol=1e-6)
+
+
+def test_calibration_with_genre_names(rng):
+    """Temperature scaling refits on integer codes (an error says so); the others work."""
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.frozen import FrozenEstimator
+
+    X, y = _data(rng, 90)
+    clf = TagPriorClassifier(mapping=MAPPING, tags=TAGS)
+    cal = CalibratedClassifierCV(clf, method="isotonic", cv=3).fit(X, y)
+    assert cal.classes_.tolist() == ["classical", "electronic", "rock"]
+    if "temperature" in CalibratedClassifierCV._parameter_constraints["method"][0].options:
+        with pytest.raises(ValueError, match=r"integer codes.*method='temperature'"):
+            CalibratedClassifierCV(clf, method="temperature", cv=3).fit(X, y)
+        frozen = FrozenEstimator(clone(clf).fit(X[:60], y[:60]))
+        cal = CalibratedClassifierCV(frozen, method="temperature").fit(X[60:], y[60:])
+        assert cal.predict_proba(X).shape == (90, 3)
+    with pytest.raises(ValueError, match="integer codes"):
+        codes = np.unique(y, return_inverse=True)[1]
+        ZeroShotGenreClassifier(MAPPING, tags=TAGS).fit(X[:, :3], codes)

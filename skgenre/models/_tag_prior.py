@@ -23,7 +23,12 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._zero_shot import MUSICNN_TAG_COLUMNS, ZERO_SHOT_MAPPINGS, ZeroShotGenreClassifier
+from ._zero_shot import (
+    MUSICNN_TAG_COLUMNS,
+    ZERO_SHOT_MAPPINGS,
+    ZeroShotGenreClassifier,
+    integer_labels_hint,
+)
 
 __all__ = ["TagPriorClassifier"]
 
@@ -176,7 +181,7 @@ class TagPriorClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             raise ValueError(
                 f"no class of y ({self.classes_.tolist()}) is a genre of the mapping "
                 f"({sorted(genres)}): the tags would add nothing. Map the classes to tags, "
-                "or use the estimator alone."
+                "or use the estimator alone." + integer_labels_hint(self.classes_)
             )
         self._genre_cols_ = np.array(
             [genres.index(str(c)) for c in self.classes_[self.prior_classes_]]

@@ -54,6 +54,23 @@ ZERO_SHOT_MAPPINGS = {
 _EPS = 1e-6
 
 
+def integer_labels_hint(classes):
+    """A hint for an error about ``classes``: empty unless they are integer codes.
+
+    scikit-learn's ``CalibratedClassifierCV(method="temperature")`` encodes string labels
+    as integers before it fits its estimator, so a classifier that reads genre names sees
+    0, 1, ... instead: say so, and what works.
+    """
+    if not np.issubdtype(np.asarray(classes).dtype, np.integer):
+        return ""
+    return (
+        " y holds integer codes, not genre names: pass the names. (scikit-learn's "
+        "CalibratedClassifierCV(method='temperature') encodes string labels as integers "
+        "before it fits its estimator: use method='isotonic' or 'sigmoid', or calibrate a "
+        "fitted model wrapped in sklearn.frozen.FrozenEstimator.)"
+    )
+
+
 class ZeroShotGenreClassifier(ClassifierMixin, BaseEstimator):
     """Genres from pretrained tag probabilities through a genre -> tags mapping.
 
@@ -265,6 +282,7 @@ class ZeroShotGenreClassifier(ClassifierMixin, BaseEstimator):
                         f"y holds genre(s) {unknown} that the mapping does not name; the "
                         f"mapping's genres are {sorted(genres)}. Add them to the mapping, or "
                         "use calibrate=True to learn them from the tag scores."
+                        + integer_labels_hint(classes)
                     )
                 self.classes_ = classes
             self._class_cols_ = np.array([genres.index(c) for c in self.classes_.tolist()])
