@@ -27,6 +27,9 @@ classical, reggae and rock are one artist each), the header says so. Rows:
   random 5-s clip per training and per test track (the paper's protocol), or on whole
   tracks. Its noise step is the feature pipeline's: STFT bins of each clip (or whole
   track) set to 0 before the embedding.
+* ``combined / tuned / track`` (``--models combined``): :func:`skgenre.make_combined_pipeline`
+  on whole tracks, with the built-in zero-shot mapping that names the training genres
+  (``"gtzan"`` for GTZAN mini, ``"emotify"`` for Emotify). It has no noise step.
 
 ``--noise`` also scores every fitted pipeline with 25, 50 and 75 % of its noise step's
 values set to zero (the paper's Table 1 protocol: trained clean, tested noisy).
@@ -79,6 +82,7 @@ DEFAULT_DATA = GTZAN / "mini"  # ../shared beside the checkout, or $SKGENRE_SHAR
 EMOTIFY = SHARED / "data" / "emotify"
 KINDS = ("feature", "spec-dense", "cnn")
 EMBEDDING = "embedding"  # pretrained musicnn + logistic regression; tuned preset only
+COMBINED = "combined"  # the embedding head times the zero-shot tag prior; whole tracks only
 SR = 22050
 CLIP = 5.0
 NOISE_RATES = (0.0, 0.25, 0.5, 0.75)
@@ -109,7 +113,7 @@ def parse_args(argv=None):
                         "--data also has (one fit per repeat, seed = repeat)")
     p.add_argument("--json", type=Path, help="also write the rows as JSON here")
     args = p.parse_args(argv)
-    for name, allowed in (("models", (*KINDS, EMBEDDING)), ("presets", ("paper", "tuned")),
+    for name, allowed in (("models", (*KINDS, EMBEDDING, COMBINED)), ("presets", ("paper", "tuned")),
                           ("levels", ("clip", "track"))):
         values = [v for v in getattr(args, name).split(",") if v]
         bad = sorted(set(values) - set(allowed))
@@ -192,9 +196,24 @@ class NaiveSVC:
         return self.model.score(self.features(waves), y)
 
 
-def make_model(kind, preset, level, seed, n_jobs, **overrides):
+def builtin_mapping(genres):
+    """The built-in zero-shot mapping that names every genre of ``genres``."""
+    from skgenre.models import ZERO_SHOT_MAPPINGS
+
+    for name, mapping in ZERO_SHOT_MAPPINGS.items():
+        if set(genres) <= set(mapping):
+            return name
+    raise SystemExit(f"bench_real.py: error: no built-in zero-shot mapping names all of "
+                     f"{sorted(genres)}: the combined model needs one")
+
+
+def make_model(kind, preset, level, seed, n_jobs, genres=None, **overrides):
     if kind == "svc-naive26":
         return NaiveSVC(seed)
+    if kind == COMBINED:  # no seed: the head is a deterministic logistic regression
+        from skgenre import make_combined_pipeline
+
+        return make_combined_pipeline(builtin_mapping(genres), n_jobs=n_jobs)
     if kind == EMBEDDING:
         from skgenre import make_embedding_pipeline
 
@@ -295,9 +314,9 @@ def protocol(args, ds, collection):
     return f"{args.folds}-fold by {by} x{args.repeats}, {collection} ({what})"
 
 
-def unseen_genres(splits, y, names):
+def unseen_genres(splits, y):
     """Per fold, the genres on its test side that its training side has no track of."""
-    return [sorted(names[g] for g in set(y[te]) - set(y[tr])) for _, _, tr, te in splits]
+    return [sorted(set(y[te]) - set(y[tr])) for _, _, tr, te in splits]
 
 
 def screen_candidates():
@@ -430,7 +449,7 @@ def run_artist_screen(args):
           "folds where the candidate beats the kind's tuned preset.\n")
     print(f"| candidate | {' | '.join(names)} | mean of the two | folds won "
           f"({', '.join(names)}) | fit s |")
-    print("|---" * 5 + "|")
+    print("|---" * 6 + "|")
     rows, reference = [], {}
     for name, kind, overrides in artist_screen_candidates(args.models):
         accs, fit_s = {}, []
@@ -487,18 +506,20 @@ def run_screen(args, waves, y):
 
 
 def run_table(args, ds, waves, collection, json_path=None):
-    y = np.asarray(ds.target)
+    y = np.asarray(ds.target_names)[ds.target]  # names: the combined model reads them
     by_artist = args.cv == "artist"
     splits = outer_splits(y, args.folds, args.repeats, ds.artists if by_artist else None)
     label = protocol(args, ds, collection)
-    unseen = unseen_genres(splits, y, ds.target_names)
+    unseen = unseen_genres(splits, y)
     rows_spec = []
     if not args.no_svc:
         rows_spec.append(("svc-naive26", "-", "clip"))
     for kind in args.models:
         for preset in args.presets:
-            if kind == EMBEDDING and preset != "tuned":
-                continue  # the embedding pipeline has no paper preset
+            if kind in (EMBEDDING, COMBINED) and preset != "tuned":
+                continue  # the pretrained pipelines have no paper preset
+            if kind == COMBINED and level != "track":
+                continue  # it judges whole tracks
             for level in args.levels:
                 rows_spec.append((kind, preset, level))
     how = ("stratified by artist (StratifiedArtistKFold, random_state=0): no artist on "
@@ -524,7 +545,8 @@ def run_table(args, ds, waves, collection, json_path=None):
         accs, fit_s, pred_s, noisy = evaluate(
             # One seed per fold, shared by every model: the same clips where they coincide.
             lambda i: with_fit_rate(
-                make_model(kind, preset, level, 100 * splits[i][0] + splits[i][1], args.jobs),
+                make_model(kind, preset, level, 100 * splits[i][0] + splits[i][1], args.jobs,
+                           genres=ds.target_names),
                 args.fit_rate),
             waves, y, [(tr, te) for _, _, tr, te in splits], rates,
             label=f"{kind} / {preset} / {level}",
@@ -569,13 +591,14 @@ def run_across(args, ds, waves, collection):
     print("|---" * (6 + len(shared)) + "|")
     rows_spec = [] if args.no_svc else [("svc-naive26", "-", "clip")]
     rows_spec += [(k, p, lv) for k in args.models for p in args.presets for lv in args.levels
-                  if not (k == EMBEDDING and p != "tuned")]
+                  if not (k in (EMBEDDING, COMBINED) and p != "tuned")
+                  and not (k == COMBINED and lv != "track")]
     rows = []
     for kind, preset, level in rows_spec:
         accs, per, fit_s = [], [], []
         for seed in range(args.repeats):
-            model = with_fit_rate(make_model(kind, preset, level, seed, args.jobs),
-                                  args.fit_rate)
+            model = with_fit_rate(make_model(kind, preset, level, seed, args.jobs,
+                                             genres=names), args.fit_rate)
             start = time.perf_counter()
             with contextlib.redirect_stdout(sys.stderr):
                 model.fit(waves, y)
