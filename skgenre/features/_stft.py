@@ -402,14 +402,39 @@ def spectral_bandwidth(spectra, centroid=None):
     return np.sqrt(var).astype(np.float32)
 
 
+# Bins per block of the roll-off's two-level cumulative sum.
+_ROLLOFF_BLOCK = 32
+
+
 def spectral_rolloff(spectra, roll_percent=0.85):
-    """``(n, n_frames)`` as librosa.feature.spectral_rolloff(S=|STFT|, roll_percent=0.85)."""
+    """``(n, n_frames)`` as librosa.feature.spectral_rolloff(S=|STFT|, roll_percent=0.85).
+
+    The roll-off bin is the number of bins whose cumulative magnitude is still below
+    ``roll_percent`` of the frame's total (the cumulative sum never decreases). A cumulative
+    sum along 1025 bins is a slow sequential loop in NumPy, so it runs in two levels: the
+    sums of blocks of 32 bins, their cumulative sum, which finds the block that crosses the
+    threshold (every block before it is entirely below), and the cumulative sum inside that
+    one block. The count is the same as the flat sum's, up to the rounding of float32
+    sums: of the frames of 18 GTZAN clips, 0.03 % moved by one bin (10.8 Hz).
+    """
     freq = fft_frequencies(spectra.sr, spectra.n_fft)
-    cum = np.cumsum(spectra.S_tf, axis=-1)
+    S = spectra.S_tf
+    n_bins, size = S.shape[-1], _ROLLOFF_BLOCK
+    n_full = n_bins // size
+    blocks = S[..., : n_full * size].reshape(*S.shape[:-1], n_full, size).sum(axis=-1)
+    if n_full * size < n_bins:
+        tail = S[..., n_full * size :].sum(axis=-1)
+        blocks = np.concatenate([blocks, tail[..., None]], axis=-1)
+    cum = np.cumsum(blocks, axis=-1, dtype=np.float64)
     threshold = roll_percent * cum[..., -1:]
-    # cum is non-decreasing: the roll-off bin is the number of bins still below threshold
-    idx = np.count_nonzero(cum < threshold, axis=-1)
-    return freq[np.minimum(idx, len(freq) - 1)].astype(np.float32)
+    k = np.count_nonzero(cum < threshold, axis=-1)  # blocks wholly below: the crossing one
+    before = np.concatenate([np.zeros_like(cum[..., :1]), cum], axis=-1)
+    before = np.take_along_axis(before, k[..., None], axis=-1)
+    idx = k[..., None] * size + np.arange(size)
+    inside = np.take_along_axis(S, np.minimum(idx, n_bins - 1), axis=-1).astype(np.float64)
+    inside[idx >= n_bins] = np.inf  # past the last bin: never below the threshold
+    below = np.count_nonzero(before + np.cumsum(inside, axis=-1) < threshold, axis=-1)
+    return freq[np.minimum(k * size + below, len(freq) - 1)].astype(np.float32)
 
 
 def spectral_flatness(spectra, amin=AMIN):

@@ -199,12 +199,11 @@ def content_features(wave, sr):
     freqs = np.log2(np.arange(lo, hi) * sr / n_fft)
     feats["slope_db"] = float(np.polyfit(freqs, 10 * np.log10(m), 1)[0])  # dB per octave
     # share of a frame's energy outside the PEAK_BINS bins around its strongest bin
-    c = np.concatenate([np.zeros((len(P), PEAK_BINS), np.float64),
-                        np.cumsum(P, axis=-1, dtype=np.float64),
-                        np.repeat(frame_power[:, None], PEAK_BINS, axis=1)], axis=1)
-    rows, j = np.arange(len(P)), np.argmax(P, axis=-1)
-    # c[PEAK_BINS + i] sums the bins up to i: the window holds bins j - 3 ... j + 4
-    near = c[rows, j + PEAK_BINS + PEAK_BINS // 2] - c[rows, j + PEAK_BINS // 2]
+    # the window holds bins j - 3 ... j + 4 (PEAK_BINS = 8), those inside the spectrum
+    cols = np.argmax(P, axis=-1)[:, None] + np.arange(1 - PEAK_BINS // 2, PEAK_BINS // 2 + 1)
+    inside = (cols >= 0) & (cols < P.shape[1])
+    window = np.take_along_axis(P, np.clip(cols, 0, P.shape[1] - 1), axis=-1)
+    near = np.where(inside, window, 0).sum(axis=-1, dtype=np.float64)
     rest = 1.0 - near / np.maximum(frame_power, _TINY)
     feats["sweep_residual"] = float(np.percentile(rest, 90))
     return feats
