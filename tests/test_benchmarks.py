@@ -187,6 +187,56 @@ def test_bench_real_folds_by_artist_by_default(tmp_path):
     assert [r["test_genres_unseen_in_training"] for r in saved] == [[[], []]] * 2
 
 
+def test_bench_real_across_collections(tmp_path):
+    import json
+
+    make_toy_genres(n_per_class=4, n_classes=2, duration=3.0, random_state=0,
+                    path=tmp_path / "a")
+    make_toy_genres(n_per_class=3, n_classes=3, duration=3.0, random_state=1,
+                    path=tmp_path / "b")
+    res = _run("bench_real.py", "--data", tmp_path / "a" / "genres", "--across",
+               tmp_path / "b" / "genres", "--models", "feature", "--presets", "paper",
+               "--levels", "clip", "--repeats", "2", "--json", tmp_path / "rows.json",
+               cwd=tmp_path)
+    assert res.returncode == 0, res.stderr[-2000:]
+    header, rows = _table_rows(res.stdout)
+    # only the genres the training collection has are tested: blues and classical, not country
+    assert header[:6] == ["model", "preset", "level", "accuracy", "blues", "classical"]
+    assert [r[:3] for r in rows] == [["svc-naive26", "-", "clip"], ["feature", "paper", "clip"]]
+    saved = json.loads((tmp_path / "rows.json").read_text())
+    assert [r["cv"] for r in saved] == ["across", "across"]
+    assert all(len(r["accuracies"]) == 2 and r["genres"] == ["blues", "classical"]
+               for r in saved)
+    assert "tested on GTZAN genres's blues, classical (6 tracks)" in saved[0]["protocol"]
+
+
+def test_bench_real_memo_computes_each_clip_once():
+    import numpy as np
+    from sklearn.base import clone
+
+    sys.path.insert(0, str(BENCH))
+    try:
+        from bench_real import Memo
+    finally:
+        sys.path.remove(str(BENCH))
+    from skgenre import MelSpectrogram
+
+    calls = []
+
+    class Counting(MelSpectrogram):
+        def transform(self, X):
+            calls.append(len(X))
+            return super().transform(X)
+
+    X = np.random.default_rng(0).normal(size=(3, 4410)).astype(np.float32)
+    step = Counting(sr=22050, n_mels=16)
+    first = clone(Memo(step, "test-memo")).fit_transform(X[:2])
+    again = clone(Memo(step, "test-memo")).fit_transform(X)  # a clone shares the store
+    assert calls == [2, 1]  # the first memo: both clips; the clone: X[2] only
+    np.testing.assert_array_equal(again, MelSpectrogram(sr=22050, n_mels=16).fit_transform(X))
+    np.testing.assert_array_equal(first, again[:2])
+
+
 def test_bench_real_embedding_rows(tmp_path):
     from conftest import musicnn_weights_installed
 
@@ -215,6 +265,7 @@ def test_bench_real_embedding_rows(tmp_path):
         (["--fit-rate", "1.5"], "--fit-rate must be a rate in [0, 1]"),
         (["--fit-rate", "0.6:0.2"], "--fit-rate must be a rate in [0, 1]"),
         (["--data", "/nonexistent/mini"], "is not a folder"),
+        (["--across", "/nonexistent/emotify"], "is not a folder of genre folders"),
     ],
 )
 def test_bench_real_refuses_bad_arguments(args, message, tmp_path):
