@@ -44,10 +44,20 @@ collections, so no artist is on both sides; there are no folds, so ``--repeats``
 with seeds 0, 1, ... and the spread is over training seeds only (the test tracks are
 fixed).
 
-``--screen`` runs the development screen that chose the ``"tuned"`` presets instead: inner
-4-fold cross-validation by track on the training tracks of the first outer fold by track
-only (repeat 0, fold 0; ``--cv`` does not apply), so the outer test tracks of that fold are
-never looked at.
+``--screen`` (``--screen artist``) screens the ``"tuned"`` presets on both collections
+together, as issue 22 asks: GTZAN mini and Emotify (``../shared/data``), each in
+``--folds`` folds by artist x ``--repeats`` (``StratifiedArtistKFold(random_state=1)``,
+another partition than the tables' ``random_state=0``), track level, for each model kind
+of ``--models`` the tuned preset and one-change alternatives (fewer epochs, a smaller
+network, more input dropout, a stronger L2, and for the feature kind the paper's 26
+features). Every candidate of a kind gets the same seeds, so the same training clips; their
+features or spectrograms are computed once (``Memo``). A row reports both collections and
+the folds it wins against the tuned preset on each.
+
+``--screen track`` runs the first development screen, the one that chose the ``"tuned"``
+presets: inner 4-fold cross-validation by track on the training tracks of the first outer
+fold by track of mini only (repeat 0, fold 0; ``--cv`` does not apply), so the outer test
+tracks of that fold are never looked at.
 
 Usage::
 
@@ -58,7 +68,8 @@ Usage::
     python benchmarks/bench_real.py --levels clip --noise --repeats 1   # Table 1
     python benchmarks/bench_real.py --presets tuned --levels track \
         --models feature,embedding,spec-dense,cnn --across ../shared/data/emotify --repeats 3
-    python benchmarks/bench_real.py --screen
+    python benchmarks/bench_real.py --screen --models feature,spec-dense --repeats 1
+    python benchmarks/bench_real.py --screen track
     python benchmarks/bench_real.py --models embedding --presets tuned --no-svc
 """
 
