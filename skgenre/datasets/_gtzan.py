@@ -136,7 +136,7 @@ def _find_layout(root):
 
 def _unreadable_reason(path):
     """Why ``path`` cannot be read, or None; reads the header only, not the audio."""
-    from ..io._loader import _load
+    from ..io._decode import _load
 
     try:
         size = os.path.getsize(path)
@@ -182,7 +182,7 @@ def _undecodable_reason(path):
         return reason
     import soundfile as sf
 
-    from ..io._loader import _MIN_FILE_SR, _load
+    from ..io._decode import _MIN_FILE_SR, _load
 
     try:
         with sf.SoundFile(path) as f:

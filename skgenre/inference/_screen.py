@@ -145,8 +145,8 @@ def _header(path):
     The name is handed over as its bytes (names that are not UTF-8 open too), and
     libmpg123's notes about a file that is not MP3 stay off the terminal.
     """
+    from ..io._decode import soundfile_path
     from ..io._decoder_noise import decoder_stderr_filtered
-    from ..io._loader import soundfile_path
 
     try:
         import soundfile as sf
