@@ -3,8 +3,9 @@
 The GTZAN mini set (100 real 30-s tracks) is tiled to N files by symbolic links in a
 temporary folder (never in the repository), and ``skgenre predict MODEL FOLDER --out
 results.csv --jobs J --quiet`` is run on it in a subprocess. Reported per model and N: wall
-time, songs per second, and the peak of the summed resident memory of the command and its
-worker processes (sampled every 0.1 s with psutil).
+time, songs per second, when the first song's row reached the file (start-up: imports,
+model loads, workers), the songs per second after it, and the peak of the summed resident
+memory of the command and its worker processes (sampled every 0.1 s with psutil).
 
 ``--kills K`` then checks resuming on the largest N: a fresh run into a new ``--out`` is
 killed with ``kill -9`` (the command's process only, as a user would; its workers notice
@@ -50,14 +51,27 @@ def _tile(folder, n):
         os.symlink(songs[i % len(songs)], sub / f"song{i:05d}.flac")
 
 
-def _run(cmd, env, *, kill_after=None):
+def _has_a_row(path):
+    """Whether the results file holds its first song's row (after its header lines)."""
+    try:
+        with open(path, "rb") as f:
+            lines = [line for line in f.read().splitlines() if not line.startswith(b"#")]
+    except OSError:
+        return False
+    return len(lines) > 1
+
+
+def _run(cmd, env, *, kill_after=None, out=None):
+    """Run ``cmd``: exit code, wall, peak RSS, stderr, and when ``out`` got its first row."""
     import psutil
 
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     ps = psutil.Process(proc.pid)
-    peak = 0
+    peak, first = 0, None
     while proc.poll() is None:
+        if out is not None and first is None and _has_a_row(out):
+            first = time.perf_counter() - start
         try:
             procs = [ps, *ps.children(recursive=True)]
             peak = max(peak, sum(p.memory_info().rss for p in procs if p.is_running()))
@@ -76,6 +90,8 @@ def _run(cmd, env, *, kill_after=None):
         time.sleep(0.1)
     wall = time.perf_counter() - start
     err = proc.stderr.read().decode(errors="replace")
+    if out is not None:
+        return proc.returncode, wall, peak, err, first
     return proc.returncode, wall, peak, err
 
 
@@ -163,8 +179,9 @@ def main(argv=None):
             _tile(libs[n], n)
         print(f"--jobs {args.jobs}; {os.cpu_count()} cores; "
               f"load average {os.getloadavg()[0]:.1f}")
-        print("| model | songs | wall (s) | songs/s | peak RSS, all processes (MB) |")
-        print("| --- | ---: | ---: | ---: | ---: |")
+        print("| model | songs | wall (s) | songs/s | first row at (s) | songs/s after it | "
+              "peak RSS, all processes (MB) |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
         walls = {}
         for name, model in models.items():
             for n in args.sizes:
@@ -173,14 +190,17 @@ def main(argv=None):
                        "--out", str(out), "--jobs", str(args.jobs), "--quiet"]
                 if args.max_duration is not None:
                     cmd += ["--max-duration", args.max_duration]
-                code, wall, peak, err = _run(cmd, env)
+                code, wall, peak, err, first = _run(cmd, env, out=out)
                 if code != 0:
                     sys.exit(f"predict exited with {code}:\n{err[-3000:]}")
                 rows = len(_rows(out))
                 assert rows == n, (rows, n)
                 walls[name, n] = wall
-                print(f"| {name} | {n} | {wall:.1f} | {n / wall:.2f} | {peak / 2**20:.0f} |",
-                      flush=True)
+                # start-up (imports, model loads, workers) against the rate once running
+                first = wall if first is None else first
+                after = (n - 1) / (wall - first) if wall > first else float("nan")
+                print(f"| {name} | {n} | {wall:.1f} | {n / wall:.2f} | {first:.1f} | "
+                      f"{after:.2f} | {peak / 2**20:.0f} |", flush=True)
         print(f"load average after: {os.getloadavg()[0]:.1f}")
         if args.kills:
             name, model = next(iter(models.items()))
