@@ -65,7 +65,9 @@ def run_library(args, command, spec, identity, classes, show, *, segments=False,
     from ..inference._library import iter_song_rows
     from ..inference._results import ResultsFile
     from ..utils import progress_bar
+    from ..utils._malloc import retain_freed_memory
 
+    retain_freed_memory()  # this process is ours (it judges the songs itself at --jobs 1)
     status = _check_inputs(args, command)
     if status is not None:
         return status

@@ -26,6 +26,13 @@ _LOADED = [None, None]
 _WATCHED = []
 
 
+def _in_loky_worker():
+    """Whether this process is a joblib (loky) worker: one that joblib started for us."""
+    import multiprocessing
+
+    return multiprocessing.current_process().name.startswith("LokyProcess")
+
+
 def _watch_parent(owner):
     """In a joblib (loky) worker: exit when ``owner``, the process that started it, dies.
 
@@ -35,9 +42,7 @@ def _watch_parent(owner):
     first song only after unpickling the model (seconds), and an owner killed meanwhile
     has already handed the worker to another parent.
     """
-    import multiprocessing
-
-    if _WATCHED or not multiprocessing.current_process().name.startswith("LokyProcess"):
+    if _WATCHED or not _in_loky_worker():
         return
     if os.getppid() != owner:
         os._exit(0)  # the owner died before this worker's first song
@@ -53,6 +58,12 @@ def _watch_parent(owner):
 
 def _loaded(spec, owner):
     _watch_parent(owner)
+    if _in_loky_worker():
+        from ..utils._malloc import retain_freed_memory
+
+        # A worker judges song after song: keep freed memory for the next song instead of
+        # faulting it in again (a Dask worker is the cluster's, and is left as it is).
+        retain_freed_memory()
     if _LOADED[0] != spec.key:
         _LOADED[0], _LOADED[1] = None, None  # the old model goes before the new one loads
         _LOADED[1] = spec.load()
