@@ -51,6 +51,7 @@ TRUSTED_TYPES = (
     "sklearn.utils._bunch.Bunch",
 )
 
+
 def _trusted_types(extra=()):
     return sorted(set(TRUSTED_TYPES) | set(extra or ()))
 
