@@ -720,8 +720,11 @@ def test_sigint_while_saving_leaves_a_whole_model(tmp_path, fitted):
 
 _HOLDER = textwrap.dedent(
     """
-    import sys, threading, time
+    import signal, sys, threading, time
     from skgenre.utils._atomic import _signals_held
+    # Python's own SIGINT handler, as in a terminal: a test run started in the background
+    # (no job control) hands its children SIGINT ignored, which _signals_held leaves alone.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     # A second thread that does not block SIGINT: the kernel hands it a signal sent to the
     # process while the main thread holds it (numpy's BLAS threads are such threads).
     threading.Thread(target=time.sleep, args=(30,), daemon=True).start()
