@@ -325,6 +325,18 @@ def protocol(args, ds, collection):
     return f"{args.folds}-fold by {by} x{args.repeats}, {collection} ({what})"
 
 
+def row_specs(args):
+    """The rows ``(kind, preset, level)`` that ``args`` asks for, the naive SVC first."""
+    rows = [] if args.no_svc else [("svc-naive26", "-", "clip")]
+    for kind in args.models:
+        for preset in args.presets:
+            if kind in (EMBEDDING, COMBINED) and preset != "tuned":
+                continue  # the pretrained pipelines have no paper preset
+            rows += [(kind, preset, level) for level in args.levels
+                     if not (kind == COMBINED and level != "track")]  # it judges whole tracks
+    return rows
+
+
 def unseen_genres(splits, y):
     """Per fold, the genres on its test side that its training side has no track of."""
     return [sorted(set(y[te]) - set(y[tr])) for _, _, tr, te in splits]
@@ -522,17 +534,7 @@ def run_table(args, ds, waves, collection, json_path=None):
     splits = outer_splits(y, args.folds, args.repeats, ds.artists if by_artist else None)
     label = protocol(args, ds, collection)
     unseen = unseen_genres(splits, y)
-    rows_spec = []
-    if not args.no_svc:
-        rows_spec.append(("svc-naive26", "-", "clip"))
-    for kind in args.models:
-        for preset in args.presets:
-            if kind in (EMBEDDING, COMBINED) and preset != "tuned":
-                continue  # the pretrained pipelines have no paper preset
-            if kind == COMBINED and level != "track":
-                continue  # it judges whole tracks
-            for level in args.levels:
-                rows_spec.append((kind, preset, level))
+    rows_spec = row_specs(args)
     how = ("stratified by artist (StratifiedArtistKFold, random_state=0): no artist on "
            "both sides of a fold" if by_artist else
            "stratified by track: one artist's songs may be on both sides of a fold (an "
@@ -600,10 +602,7 @@ def run_across(args, ds, waves, collection):
           f"{collection} is wrong.\n")
     print(f"| model | preset | level | accuracy | {' | '.join(shared)} | fit s | protocol |")
     print("|---" * (6 + len(shared)) + "|")
-    rows_spec = [] if args.no_svc else [("svc-naive26", "-", "clip")]
-    rows_spec += [(k, p, lv) for k in args.models for p in args.presets for lv in args.levels
-                  if not (k in (EMBEDDING, COMBINED) and p != "tuned")
-                  and not (k == COMBINED and lv != "track")]
+    rows_spec = row_specs(args)
     rows = []
     for kind, preset, level in rows_spec:
         accs, per, fit_s = [], [], []
