@@ -2,10 +2,17 @@
 
 Every spectral quantity of a batch of clips comes from one batched STFT
 (``skgenre.features._stft``); nothing downstream recomputes it.
+
+Names resolve lazily (PEP 562): each costs only its own module's imports.
 """
 
-from ._extended import FeatureExtractor
-from ._mel import MelSpectrogram, RowMeanVectorizer
-from ._paper26 import FeatureExtractor26
+from .._lazy import attach as _attach
 
-__all__ = ["FeatureExtractor", "FeatureExtractor26", "MelSpectrogram", "RowMeanVectorizer"]
+_LAZY = {
+    "FeatureExtractor": "skgenre.features._extended",
+    "FeatureExtractor26": "skgenre.features._paper26",
+    "MelSpectrogram": "skgenre.features._mel",
+    "RowMeanVectorizer": "skgenre.features._mel",
+}
+
+__getattr__, __dir__, __all__ = _attach(__name__, _LAZY)

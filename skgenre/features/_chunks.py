@@ -1,17 +1,24 @@
 """Chunks of clips for a transform: bounded memory, work for every joblib job, progress."""
 
 import numpy as np
-from joblib import Parallel, delayed, effective_n_jobs
 
-from ..utils import progress_bar
+from ..utils._progress import progress_bar
 
-__all__ = ["iter_chunks", "resolve_chunks", "run_chunks"]
+__all__ = ["chunk_length", "iter_chunks", "resolve_chunks", "run_chunks"]
 
 
 def iter_chunks(n, chunk_size):
     """Slices ``[start, stop)`` that cover ``range(n)`` in chunks of at most ``chunk_size``."""
     chunk_size = max(1, int(chunk_size))
     return [slice(i, min(i + chunk_size, n)) for i in range(0, n, chunk_size)]
+
+
+def chunk_length(n_frames, chunk_size):
+    """Clips per chunk before the split among jobs: ``"auto"`` bounds a chunk at about 8192
+    STFT frames of ``n_frames`` each."""
+    if chunk_size == "auto":
+        return max(1, 8192 // max(1, n_frames))
+    return int(chunk_size)
 
 
 def resolve_chunks(n_clips, n_frames, chunk_size, n_jobs):
@@ -21,10 +28,9 @@ def resolve_chunks(n_clips, n_frames, chunk_size, n_jobs):
     6 30-s clips, about 250 MB of transient arrays), then splits further so that ``n_jobs``
     workers each get a chunk.
     """
-    if chunk_size == "auto":
-        size = max(1, 8192 // max(1, n_frames))
-    else:
-        size = int(chunk_size)
+    from joblib import effective_n_jobs
+
+    size = chunk_length(n_frames, chunk_size)
     jobs = effective_n_jobs(n_jobs)
     if jobs > 1:
         size = max(1, min(size, -(-n_clips // jobs)))
@@ -37,6 +43,8 @@ def run_chunks(func, clips, slices, n_jobs, *, desc="computing", verbose=0):
     With ``verbose``, a progress bar counts the clips done (see
     :func:`skgenre.utils.progress_bar`).
     """
+    from joblib import Parallel, delayed, effective_n_jobs
+
     with progress_bar(len(clips), desc=desc, unit="clip", verbose=verbose) as bar:
         if len(slices) == 1 or effective_n_jobs(n_jobs) == 1:
             parts = []

@@ -2,44 +2,15 @@
 
 from numbers import Integral
 
-import numpy as np
 from sklearn.utils._param_validation import Interval
 
 from ._base import FeatureTableTransformer
+from ._maps import _DELTA_WIDTH, GROUPS, _delta, _extended_chunk  # noqa: F401
 from ._paper26 import _check_sr_for_contrast
-from ._stft import (
-    batch_spectra,
-    chroma_stft,
-    mfcc,
-    onset_envelope,
-    rms,
-    spectral_bandwidth,
-    spectral_centroid,
-    spectral_contrast,
-    spectral_flatness,
-    spectral_rolloff,
-    tempo,
-    zero_crossing_rate,
-)
 
 __all__ = ["FeatureExtractor"]
 
-#: Frame-level feature groups, in output order.
-GROUPS = (
-    "rms",
-    "zcr",
-    "centroid",
-    "bandwidth",
-    "rolloff",
-    "flatness",
-    "chroma",
-    "contrast",
-    "mfcc",
-    "mfcc_delta",
-)
-
 _PITCH_CLASSES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
-_DELTA_WIDTH = 9
 
 
 def _component_names(group, n_mfcc):
@@ -56,78 +27,6 @@ def _component_names(group, n_mfcc):
     if group == "mfcc":
         return [f"mfcc_{k}" for k in range(1, n_mfcc + 1)]
     return [f"mfcc_delta_{k}" for k in range(1, n_mfcc + 1)]
-
-
-def _delta(M):
-    """``librosa.feature.delta(M, width=9, order=1, axis=-1)``, without importing librosa.
-
-    librosa's delta is ``scipy.signal.savgol_filter(M, 9, polyorder=1, deriv=1)``: the slope
-    of the least-squares line through the 9 frames around each frame, which is
-    ``sum(k * M[t + k] for k in -4..4) / 60``. Its default mode ``"interp"`` (at least 9
-    frames) gives the first and last 4 frames the slope of the first and last full window;
-    shorter clips use mode ``"nearest"`` (edge frames repeated). Importing librosa (and,
-    through it, numba and scipy.signal) cost more start-up time than a whole prediction.
-    """
-    half = _DELTA_WIDTH // 2
-    weights = np.arange(-half, half + 1, dtype=np.float64)
-    weights /= np.sum(weights**2)
-    n = M.shape[-1]
-    X = np.asarray(M, dtype=np.float64)
-    if n < _DELTA_WIDTH:
-        X = np.pad(X, [(0, 0)] * (X.ndim - 1) + [(half, half)], mode="edge")
-    out = np.zeros(X.shape[:-1] + (X.shape[-1] - 2 * half,), dtype=np.float64)
-    for i, w in enumerate(weights):
-        if w:
-            out += w * X[..., i : i + out.shape[-1]]
-    if n >= _DELTA_WIDTH:
-        out = np.concatenate(
-            [np.repeat(out[..., :1], half, axis=-1), out,
-             np.repeat(out[..., -1:], half, axis=-1)], axis=-1,
-        )
-    return out.astype(M.dtype if M.dtype in (np.float32, np.float64) else np.float64)
-
-
-def _extended_chunk(
-    clips, *, sr, n_fft, hop_length, groups, n_mfcc, with_tempo, onset_aggregate="mean"
-):
-    spectra = batch_spectra(clips, sr=sr, n_fft=n_fft, hop_length=hop_length)
-    parts = []
-    centroid = None
-    M = None
-    for group in groups:
-        if group == "rms":
-            frames = rms(clips, frame_length=n_fft, hop_length=hop_length)
-        elif group == "zcr":
-            frames = zero_crossing_rate(clips, frame_length=n_fft, hop_length=hop_length)
-        elif group == "centroid":
-            frames = centroid = spectral_centroid(spectra)
-        elif group == "bandwidth":
-            if centroid is None:
-                centroid = spectral_centroid(spectra)
-            frames = spectral_bandwidth(spectra, centroid)
-        elif group == "rolloff":
-            frames = spectral_rolloff(spectra)
-        elif group == "flatness":
-            frames = spectral_flatness(spectra)
-        elif group == "chroma":
-            frames = chroma_stft(spectra)
-        elif group == "contrast":
-            frames = spectral_contrast(spectra)
-        elif group in ("mfcc", "mfcc_delta"):
-            if M is None:
-                M = mfcc(spectra, n_mfcc=n_mfcc)
-            frames = M if group == "mfcc" else _delta(M)
-        if frames.ndim == 2:
-            frames = frames[:, None, :]
-        frames = frames.astype(np.float64)
-        parts.append(frames.mean(axis=-1))
-        parts.append(frames.std(axis=-1))
-    if with_tempo:
-        env = onset_envelope(
-        spectra.mel_db(128), n_fft=n_fft, hop_length=hop_length, aggregate=onset_aggregate
-    )
-        parts.append(tempo(env, sr=sr, hop_length=hop_length)[:, None])
-    return np.concatenate(parts, axis=1).astype(np.float32)
 
 
 class FeatureExtractor(FeatureTableTransformer):

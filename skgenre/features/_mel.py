@@ -9,16 +9,9 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils._mixins import _CheckingFitMixin, _FeatureNamesMixin
 from ._base import ClipTransformer
-from ._stft import mel_spectrogram_stream, power_to_db_per_clip
+from ._maps import _mel_chunk
 
 __all__ = ["MelSpectrogram", "RowMeanVectorizer"]
-
-
-def _mel_chunk(clips, *, sr, n_fft, hop_length, n_mels, power, ref, top_db):
-    mel = mel_spectrogram_stream(
-        clips, sr=sr, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels, power=power
-    )
-    return power_to_db_per_clip(mel, ref=ref, top_db=top_db).astype(np.float32, copy=False)
 
 
 class MelSpectrogram(_FeatureNamesMixin, ClipTransformer):

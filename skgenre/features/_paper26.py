@@ -1,31 +1,10 @@
 """The 26 clip features of Minhas, Chie & Lee's feature-based network."""
 
-import numpy as np
 
 from ._base import FeatureTableTransformer
-from ._stft import (
-    batch_spectra,
-    chroma_stft,
-    mfcc,
-    onset_envelope,
-    spectral_centroid,
-    spectral_contrast,
-    spectral_flatness,
-    tempo,
-    zero_crossing_rate,
-)
+from ._maps import _NAMES26, _paper26_chunk
 
 __all__ = ["FeatureExtractor26"]
-
-_NAMES26 = (
-    "tempo",
-    "zero_crossing_rate",
-    "spectral_centroid",
-    "spectral_flatness",
-    "chroma_mean",
-    "spectral_contrast_mean",
-    *(f"mfcc_{i}" for i in range(1, 21)),
-)
 
 # spectral_contrast splits 200 Hz .. Nyquist into 6 octaves: the top band starts at 6400 Hz
 _MIN_SR_CONTRAST = 2 * 200.0 * 2**5
@@ -37,24 +16,6 @@ def _check_sr_for_contrast(sr):
             f"sr={sr} is too low for spectral contrast (6 octave bands above 200 Hz need a "
             f"Nyquist frequency above 6400 Hz, i.e. sr > {_MIN_SR_CONTRAST:g})."
         )
-
-
-def _paper26_chunk(clips, *, sr, n_fft, hop_length, onset_aggregate="mean"):
-    spectra = batch_spectra(clips, sr=sr, n_fft=n_fft, hop_length=hop_length)
-    out = np.empty((clips.shape[0], len(_NAMES26)), dtype=np.float64)
-    env = onset_envelope(
-        spectra.mel_db(128), n_fft=n_fft, hop_length=hop_length, aggregate=onset_aggregate
-    )
-    out[:, 0] = tempo(env, sr=sr, hop_length=hop_length)
-    out[:, 1] = zero_crossing_rate(clips, frame_length=n_fft, hop_length=hop_length).mean(
-        axis=-1, dtype=np.float64
-    )
-    out[:, 2] = spectral_centroid(spectra).mean(axis=-1, dtype=np.float64)
-    out[:, 3] = spectral_flatness(spectra).mean(axis=-1, dtype=np.float64)
-    out[:, 4] = chroma_stft(spectra).mean(axis=(1, 2), dtype=np.float64)
-    out[:, 5] = spectral_contrast(spectra).mean(axis=(1, 2), dtype=np.float64)
-    out[:, 6:] = mfcc(spectra, n_mfcc=20).mean(axis=-1, dtype=np.float64)
-    return out.astype(np.float32)
 
 
 class FeatureExtractor26(FeatureTableTransformer):

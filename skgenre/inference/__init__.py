@@ -1,7 +1,14 @@
-"""Whole-song inference with clip-level pipelines, and music libraries judged song by song."""
+"""Whole-song inference with clip-level pipelines, and music libraries judged song by song.
 
-from ._inputs import collect_inputs
-from ._library import predict_library
-from ._songs import predict_songs
+Names resolve lazily (PEP 562): each costs only its own module's imports.
+"""
 
-__all__ = ["collect_inputs", "predict_library", "predict_songs"]
+from .._lazy import attach as _attach
+
+_LAZY = {
+    "collect_inputs": "skgenre.inference._inputs",
+    "predict_library": "skgenre.inference._library",
+    "predict_songs": "skgenre.inference._songs",
+}
+
+__getattr__, __dir__, __all__ = _attach(__name__, _LAZY)

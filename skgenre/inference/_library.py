@@ -114,16 +114,17 @@ class PipelineJudge:
 
     def load(self):
         """Return ``judge(path) -> rows`` with the model loaded."""
+        from ._songs import song_judge
+
         model = self.pipeline
         if model is None:
             from .._persist import load_model
 
             model = load_model(self.model_file, **self.load_kwargs)
-        return lambda path: pipeline_rows(
-            model, path, top_k=self.top_k, max_duration=self.max_duration,
-            screen=self.screen, segments=self.segments,
-            segment_duration=self.segment_duration,
-        )
+        judge = song_judge(model, top_k=self.top_k, max_duration=self.max_duration,
+                           screen=self.screen, segments=self.segments,
+                           segment_duration=self.segment_duration)
+        return lambda path: song_rows(judge, path)
 
 
 def _number(value):
@@ -131,52 +132,38 @@ def _number(value):
     return None if np.isnan(value) else value
 
 
-def pipeline_rows(model, path, *, top_k=3, max_duration=600.0, screen=True, segments=False,
-                  segment_duration=10.0):
-    """One song's rows (its segments, then its summary) judged by ``model``."""
-    from ._songs import predict_songs
-
-    res = predict_songs(model, [path], top_k=top_k, max_duration=max_duration, screen=screen,
-                        segments=segments, segment_duration=segment_duration)
-    timeline = None
-    if segments:
-        res, timeline = res
-    classes = res.attrs["classes"]
-    r = res.iloc[0]
-    ok = r["error"] is None or (isinstance(r["error"], float) and np.isnan(r["error"]))
-    if not ok:
-        return error_rows(path, r["error"], segments)
-    k = min(top_k, len(classes))
-    open_set = "unknown_score" in res.columns
+def song_rows(judge, path):
+    """One song's rows (its segments, then its summary) judged by a :class:`SongJudge`."""
+    (r,), timeline = judge.judge([path])
+    if r["error"] is not None:
+        return error_rows(path, r["error"], judge.segments)
+    classes, head = judge.classes, judge.head
     rows = []
-    if timeline is not None:
-        for _, t in timeline.iterrows():
-            row = {"path": path, "segment": int(t["segment"]), "start": float(t["start"]),
-                   "end": float(t["end"]), "top": str(t["top1_genre"]), "seconds": None,
-                   "note": None, "error": None}
-            row.update({f"proba_{c}": float(t[f"proba_{c}"]) for c in classes})
-            if open_set:
-                row["unknown_score"] = float(t["unknown_score"])
-            rows.append(row)
-    warning = r.get("warning")
+    for t in timeline:
+        row = {"path": path, "segment": int(t["segment"]), "start": float(t["start"]),
+               "end": float(t["end"]), "top": str(t["top1_genre"]), "seconds": None,
+               "note": None, "error": None}
+        row.update({f"proba_{c}": float(t[f"proba_{c}"]) for c in classes})
+        if head is not None:
+            row["unknown_score"] = float(t["unknown_score"])
+        rows.append(row)
     summary = {
         "path": path,
         "top": str(r["top1_genre"]),
         "seconds": round(float(r["duration"]), 3),
-        "note": None if warning is None or (isinstance(warning, float) and np.isnan(warning))
-        else str(warning),
+        "note": r["warning"],
         "error": None,
         "n_clips": int(r["n_clips"]),
         # "unknown" has no probability: None (JSON's null), not NaN
         "top_k": [(str(r[f"top{i}_genre"]), _number(r[f"top{i}_proba"]))
-                  for i in range(1, k + 1)],
+                  for i in range(1, judge.k + 1)],
     }
-    if segments:
+    if judge.segments:
         summary["segment"] = SONG
     summary.update({f"proba_{c}": float(r[f"proba_{c}"]) for c in classes})
-    if open_set:
+    if head is not None:
         summary["unknown_score"] = float(r["unknown_score"])
-        summary["unknown_threshold"] = res.attrs["unknown_threshold"]
+        summary["unknown_threshold"] = float(head.threshold_)
     rows.append(summary)
     return rows
 

@@ -5,92 +5,19 @@ from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
 from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_is_fitted
 
-from .._errors import AudioLoadError
-from ..preprocessing import clip_and_average, consecutive_clips
-from ..utils import check_waveforms
-from ._screen import (
-    MIN_CLIP_FRACTION,
-    _error,
-    _first_line,
-    header_duration,
-    limit_note,
-    screen_path,
-    screen_waveform,
+from ._judge import (  # noqa: F401 (LimitTooShortError, check_max_duration: from here too)
+    LimitTooShortError,
+    SongJudge,
+    _as_items,
+    check_max_duration,
 )
 
-__all__ = ["predict_songs"]
-
-# Songs decoded and predicted together; bounds memory for long lists of long songs.
-_CHUNK_SONGS = 16
-
-
-def _is_path(item):
-    return isinstance(item, (str, bytes, os.PathLike))
-
-
-def _as_items(paths_or_waveforms):
-    if _is_path(paths_or_waveforms):
-        return [paths_or_waveforms]
-    if isinstance(paths_or_waveforms, np.ndarray) and paths_or_waveforms.dtype != object:
-        if paths_or_waveforms.ndim == 1:
-            return [paths_or_waveforms]
-        if paths_or_waveforms.ndim == 2:
-            return list(paths_or_waveforms)
-        raise ValueError(
-            "paths_or_waveforms must be paths, 1-D waveforms or a 2-D array of waveforms; "
-            f"got an array of shape {paths_or_waveforms.shape}."
-        )
-    items = list(paths_or_waveforms)
-    if not items:
-        raise ValueError("paths_or_waveforms is empty; give at least one file or waveform.")
-    return items
-
-
-class LimitTooShortError(ValueError):
-    """``max_duration`` leaves less audio than the shortest song that can be judged."""
-
-    def __init__(self, max_duration, shortest, clip_seconds):
-        self.max_duration, self.shortest, self.clip_seconds = max_duration, shortest, clip_seconds
-        super().__init__(
-            f"max_duration={max_duration:g} s is {self.cause()}, or None for whole songs"
-        )
-
-    def cause(self):
-        """Why the limit is refused, and what to give instead."""
-        return (
-            f"shorter than the least audio that is judged ({self.shortest:.3g} s, "
-            f"{MIN_CLIP_FRACTION:.0%} of one {self.clip_seconds:.3g}-s clip): every song "
-            f"would be cut too short to tell a genre; give at least {self.shortest:.3g} s"
-        )
-
-
-def check_max_duration(max_duration, sr, clip_samples):
-    """Refuse a ``max_duration`` that would leave every song too short to be judged.
-
-    The song is not to blame for a limit below :func:`screen_waveform`'s shortest input
-    (``MIN_CLIP_FRACTION`` of one clip), so the limit is refused before any file is read.
-
-    Examples
-    --------
-    >>> from skgenre.inference._songs import check_max_duration
-    >>> check_max_duration(600.0, 16000, 3 * 16000)
-    >>> check_max_duration(0.001, 16000, 3 * 16000)
-    Traceback (most recent call last):
-    ...
-    skgenre.inference._songs.LimitTooShortError: max_duration=0.001 s is shorter than ...
-    """
-    if max_duration is None:
-        return
-    if int(round(max_duration * sr)) < MIN_CLIP_FRACTION * clip_samples:
-        raise LimitTooShortError(
-            max_duration, MIN_CLIP_FRACTION * clip_samples / sr, clip_samples / sr
-        )
+__all__ = ["predict_songs", "song_judge"]
 
 
 def _loader_for(load_step, max_duration=None):
@@ -118,43 +45,6 @@ def _loader_for(load_step, max_duration=None):
     return loader
 
 
-def _load_one(loader, item, index):
-    """Decode one source; return ``(waveform, None)`` or ``(None, error)``."""
-    if not _is_path(item):
-        if not isinstance(item, (np.ndarray, list, tuple)):
-            # None, a number, a dict...: not a malformed waveform, not a waveform at all
-            return None, ValueError(
-                f"entry {index} of paths_or_waveforms is neither a path (str, bytes or "
-                f"os.PathLike) nor a waveform (a 1-D numeric array); got "
-                f"{type(item).__name__}: {item!r:.80}"
-            )
-        # One object array of one waveform: the shared validation, whatever its length.
-        box = np.empty(1, dtype=object)
-        box[0] = item
-        try:
-            (w,) = check_waveforms(box, input_name=f"waveform[{index}]")
-        except (TypeError, ValueError) as exc:
-            return None, ValueError(str(exc).replace(f"waveform[{index}][0]", f"waveform[{index}]"))
-        return w, None
-    item, err = screen_path(item)  # non-regular files, swapped arguments, bogus headers
-    if err is not None:
-        return None, err
-    if loader is None:
-        return None, ValueError(
-            f"cannot load {os.fspath(item)!r}: the pipeline has no 'load' step; pass "
-            "waveforms, or a pipeline from skgenre's make_*_pipeline factories."
-        )
-    try:
-        out = loader.fit_transform([item])
-    except Exception as exc:  # whatever goes wrong in decoding is this file's error
-        if not isinstance(exc, AudioLoadError):
-            exc = AudioLoadError(os.fspath(item), f"{type(exc).__name__}: {exc}")
-        return None, exc
-    if len(out) != 1:
-        return None, AudioLoadError(os.fspath(item), "the loader returned no audio")
-    return np.asarray(out[0], dtype=np.float32), None
-
-
 def _open_set_head(tail):
     """The final step when it answers "unknown" (an OpenSetClassifier, fitted), else None."""
     head = tail.steps[-1][1]
@@ -175,23 +65,6 @@ def _scorer(tail, head):
         return np.column_stack([head.predict_proba(Z), head.unknown_score(Z)])
 
     return score
-
-
-def _ranked(p, score, classes, k, head):
-    """The top ``k`` (genre, probability) of one song or segment; an open-set model's
-    ``unknown_label`` comes first, with no probability, where its score is above the
-    threshold (the known genres follow)."""
-    order = np.argsort(-p, kind="stable")
-    ranked = [(classes[i], float(p[i])) for i in order]
-    if head is not None and score > head.threshold_:
-        ranked.insert(0, (head.unknown_label, np.nan))
-    return ranked[:k]
-
-
-def _model_error(source, is_file, exc):
-    if isinstance(exc, FloatingPointError):
-        return _error(source, is_file, "the model gave non-finite probabilities for this song")
-    return _error(source, is_file, f"the model failed on this song ({_first_line(exc)})")
 
 
 @validate_params(
@@ -335,6 +208,31 @@ def predict_songs(
     1  waveform[0]        1   0.01  0.02      quiet
     2  waveform[0]        2   0.02  0.03      quiet
     """
+    judge = song_judge(pipeline, top_k=top_k, hop=hop, on_error=on_error,
+                       max_duration=max_duration, screen=screen, segments=segments,
+                       segment_duration=segment_duration)
+    rows, timeline_rows = judge.judge(_as_items(paths_or_waveforms), n_jobs=n_jobs)
+    classes, head = judge.classes, judge.head
+    result = pd.DataFrame(rows)
+    attrs = {"classes": classes.tolist()}
+    if head is not None:
+        attrs.update(unknown_threshold=float(head.threshold_), unknown_label=head.unknown_label)
+    result.attrs.update(attrs)
+    if not segments:
+        return result
+    cols = ["source", "segment", "start", "end", "top1_genre", "top1_proba"]
+    cols += [f"proba_{c}" for c in classes] + (["unknown_score"] if head is not None else [])
+    timeline = pd.DataFrame(timeline_rows, columns=cols)
+    timeline.attrs.update(attrs)
+    return result, timeline
+
+
+def song_judge(pipeline, *, top_k=3, hop=None, on_error="report", max_duration=600.0,
+               screen=True, segments=False, segment_duration=10.0):
+    """The :class:`~skgenre.inference._judge.SongJudge` of a fitted clip pipeline.
+
+    Parameters are those of :func:`predict_songs` (validated there).
+    """
     check_is_fitted(pipeline)
     names = [name for name, _ in pipeline.steps]
     if "clip" not in names and "load" not in names:
@@ -356,8 +254,8 @@ def predict_songs(
     if whole and "load" not in names[:clip_idx]:
         raise ValueError("predict_songs needs a 'load' step before a 'passthrough' clip step.")
     sr = int(pipeline.named_steps["load"].sr) if whole else int(clip.sr)
-    # A whole-track pipeline is screened against 3 s, the shortest input it can judge.
-    n_samples = 3 * sr
+    n_samples = hop_samples = None
+    pad_mode = "constant"
     if not whole:
         n_samples = int(getattr(clip, "n_samples_", max(1, round(clip.duration * sr))))
         hop_samples = None if hop is None else max(1, int(round(hop * sr)))
@@ -365,152 +263,20 @@ def predict_songs(
     tail = pipeline[clip_idx + 1 :]
     if not hasattr(tail, "predict_proba"):
         raise ValueError("predict_songs needs a classifier with predict_proba at the end.")
-    classes = np.asarray(pipeline.classes_)
-    k = min(int(top_k), len(classes))
     head = _open_set_head(tail)
-    score_clips = _scorer(tail, head)
-
-    check_max_duration(max_duration, sr, n_samples)  # the limit, not the songs, is at fault
+    check_max_duration(max_duration, sr, 3 * sr if whole else n_samples)
     load_idx = names.index("load") if "load" in names[:clip_idx] else None
-    loader = (
-        _loader_for(pipeline.steps[load_idx][1], max_duration) if load_idx is not None else None
+    load = None
+    if load_idx is not None:
+        loader = _loader_for(pipeline.steps[load_idx][1], max_duration)
+
+        def load(path):
+            out = loader.fit_transform([path])
+            return out[0] if len(out) == 1 else None
+
+    return SongJudge(
+        sr=sr, n_samples=n_samples, hop=hop_samples, pad_mode=pad_mode,
+        classes=np.asarray(pipeline.classes_), score_clips=_scorer(tail, head), load=load,
+        head=head, top_k=top_k, max_duration=max_duration, screen=screen, on_error=on_error,
+        segments=segments, segment_duration=segment_duration,
     )
-    limit = None if max_duration is None else int(round(max_duration * sr))
-
-    items = _as_items(paths_or_waveforms)
-    rows, timeline_rows = [], []
-    for start in range(0, len(items), _CHUNK_SONGS):
-        chunk = items[start : start + _CHUNK_SONGS]
-        ids = range(start, start + len(chunk))
-        if n_jobs is not None and n_jobs != 1 and sum(map(_is_path, chunk)) > 1:
-            loaded = Parallel(n_jobs=n_jobs)(
-                delayed(_load_one)(loader, item, i) for item, i in zip(chunk, ids)
-            )
-        else:
-            loaded = [_load_one(loader, item, i) for item, i in zip(chunk, ids)]
-
-        sources, errors, notes = [], [], []
-        for j, ((wave, err), item, i) in enumerate(zip(loaded, chunk, ids)):
-            source = os.fsdecode(os.fspath(item)) if _is_path(item) else f"waveform[{i}]"
-            sources.append(source)
-            warn = []
-            if err is None and limit is not None and len(wave) >= limit:
-                total = header_duration(item) if _is_path(item) else len(wave) / sr
-                if total is None or total * sr > limit + 1:  # not a song of exactly the limit
-                    warn.append(limit_note(max_duration, total))
-                wave = wave[:limit]
-                loaded[j] = (wave, err)
-            if err is None:
-                # Garbage (silence, a few samples, unscaled or overflowing values) gets an
-                # error instead of a confident genre; see _screen.py for the rules.
-                err, more = screen_waveform(
-                    wave, sr, n_samples, source, is_file=_is_path(item), content=screen
-                )
-                warn += more
-            if err is not None and on_error == "raise":
-                raise err
-            errors.append(err)
-            notes.append(warn)
-        good = [i for i, err in enumerate(errors) if err is None]
-        means = counts = model_errors = ()
-        if good:
-            # One song's failure in the model (features, classifier) is that song's error only.
-            means, counts, model_errors = clip_and_average(
-                [loaded[i][0] for i in good], score_clips,
-                None if whole else n_samples, hop=None if whole else hop_samples,
-                pad_mode="constant" if whole else pad_mode, isolate=True,
-            )
-        results = dict(zip(good, zip(means, counts, model_errors)))
-        if segments:
-            for j in good:
-                if results[j][2] is not None:
-                    continue
-                try:
-                    seg_rows = _timeline(
-                        loaded[j][0], score_clips, head, sr, classes,
-                        None if whole else n_samples,
-                        hop_samples if not whole else None, pad_mode if not whole else "constant",
-                        int(round(segment_duration * sr)),
-                    )
-                except Exception as exc:  # the song's fault, as in the summary
-                    results[j] = (None, 0, exc)
-                    continue
-                for row in seg_rows:
-                    row["source"] = sources[j]
-                timeline_rows.extend(seg_rows)
-
-        for j, ((wave, _), item, source, err, warn) in enumerate(
-            zip(loaded, chunk, sources, errors, notes)
-        ):
-            p, n_clips, model_err = results.get(j, (None, 0, None))
-            if model_err is not None:
-                model_err = _model_error(source, _is_path(item), model_err)
-                if on_error == "raise":
-                    raise model_err
-                err = model_err
-            row = {"source": source}
-            score = np.nan
-            if err is not None:
-                p = np.full(len(classes), np.nan)
-                row.update(n_clips=0, duration=np.nan)
-                ranked = [(None, np.nan)] * k
-            else:
-                if head is not None:
-                    p, score = p[:-1], float(p[-1])
-                row.update(n_clips=int(n_clips), duration=len(wave) / sr)
-                ranked = _ranked(p, score, classes, k, head)
-            for rank, (genre, proba) in enumerate(ranked, 1):
-                row[f"top{rank}_genre"] = genre
-                row[f"top{rank}_proba"] = proba
-            for c, pc in zip(classes, p):
-                row[f"proba_{c}"] = float(pc)
-            if head is not None:
-                row["unknown_score"] = score
-            row["warning"] = "; ".join(warn) if warn else None
-            row["error"] = None if err is None else str(err)
-            rows.append(row)
-
-    result = pd.DataFrame(rows)
-    attrs = {"classes": classes.tolist()}
-    if head is not None:
-        attrs.update(unknown_threshold=float(head.threshold_), unknown_label=head.unknown_label)
-    result.attrs.update(attrs)
-    if not segments:
-        return result
-    cols = ["source", "segment", "start", "end", "top1_genre", "top1_proba"]
-    cols += [f"proba_{c}" for c in classes] + (["unknown_score"] if head is not None else [])
-    timeline = pd.DataFrame(timeline_rows, columns=cols)
-    timeline.attrs.update(attrs)
-    return result, timeline
-
-
-def _timeline(wave, score_clips, head, sr, classes, n_samples, hop, pad_mode,
-              segment_samples):
-    """The rows of one song's segments: its clips, or pieces judged as whole tracks."""
-    if n_samples is None:  # a whole-track model: pieces of segment_samples, each a track
-        pieces = consecutive_clips(wave, segment_samples)
-        items = np.empty(len(pieces), dtype=object)
-        items[:] = list(pieces)
-        length = step = segment_samples
-    else:
-        items = consecutive_clips(wave, n_samples, hop=hop, pad_mode=pad_mode)
-        length, step = n_samples, (n_samples if hop is None else hop)
-    proba = np.asarray(score_clips(items), dtype=np.float64)
-    if not np.all(np.isfinite(proba)):
-        raise FloatingPointError("non-finite probabilities")
-    scores = np.full(len(proba), np.nan)
-    if head is not None:
-        proba, scores = proba[:, :-1], proba[:, -1]
-    rows = []
-    for i, (p, score) in enumerate(zip(proba, scores)):
-        ((top, top_p),) = _ranked(p, score, classes, 1, head)
-        start = i * step / sr
-        # a song shorter than one segment is one segment, as long as the song
-        end = min(start + length / sr, max(len(wave), 1) / sr) if len(proba) == 1 else start + length / sr
-        row = {"segment": i, "start": round(start, 6), "end": round(end, 6),
-               "top1_genre": top, "top1_proba": top_p}
-        row.update({f"proba_{c}": float(pc) for c, pc in zip(classes, p)})
-        if head is not None:
-            row["unknown_score"] = float(score)
-        rows.append(row)
-    return rows

@@ -14,7 +14,6 @@ from numbers import Integral, Real
 from pathlib import Path
 
 import numpy as np
-from sklearn.utils._param_validation import Interval, validate_params
 
 from .._errors import AudioLoadError
 from ._decoder_noise import decoder_stderr_filtered
@@ -278,16 +277,6 @@ def _resample(y, orig_sr, target_sr):
     return np.asarray(out, dtype=y.dtype)
 
 
-@validate_params(
-    {
-        "path": [str, os.PathLike],
-        "sr": [Interval(Integral, 1, None, closed="left")],
-        "mono": ["boolean"],
-        "offset": [Interval(Real, 0, None, closed="left")],
-        "duration": [Interval(Real, 0, None, closed="neither"), None],
-    },
-    prefer_skip_nested_validation=True,
-)
 def load_audio(path, sr=22050, mono=True, offset=0.0, duration=None):
     """Decode one audio file into a float32 waveform at sample rate ``sr``.
 
@@ -351,7 +340,26 @@ def load_audio(path, sr=22050, mono=True, offset=0.0, duration=None):
     ...
     skgenre._errors.AudioLoadError: cannot load audio file '...missing.wav': no such file
     """
+    _check_params(path=path, sr=sr, mono=mono, offset=offset, duration=duration)
     return _load(path, sr, mono, offset, duration)
+
+
+def _check_params(**params):
+    """scikit-learn's parameter checks and messages for :func:`load_audio`.
+
+    Imported when called: decoding itself (``_load``, which the inference plan of a saved
+    model runs) needs no scikit-learn.
+    """
+    from sklearn.utils._param_validation import Interval, validate_parameter_constraints
+
+    constraints = {
+        "path": [str, os.PathLike],
+        "sr": [Interval(Integral, 1, None, closed="left")],
+        "mono": ["boolean"],
+        "offset": [Interval(Real, 0, None, closed="left")],
+        "duration": [Interval(Real, 0, None, closed="neither"), None],
+    }
+    validate_parameter_constraints(constraints, params, caller_name="load_audio")
 
 
 def _load_or_error(path, sr, mono, offset, duration):

@@ -1,25 +1,29 @@
-"""Small shared helpers used across skgenre's modules."""
+"""Small shared helpers used across skgenre's modules.
 
-from ._atomic import atomic_write, check_output_dir, check_writable, replace_directory
-from ._progress import progress_bar
-from ._random import SEED_MAX, check_seed, item_rngs, item_seed, make_rng, spawn_seeds
-from ._waveforms import check_clips, check_waveforms, is_ragged, stack_clips, validate_clips
+Names resolve lazily: a helper costs only its own module's imports, so the inference path
+(:mod:`skgenre.inference._plan`) reaches the atomic writes and progress bars without
+scikit-learn.
+"""
 
-__all__ = [
-    "SEED_MAX",
-    "atomic_write",
-    "check_clips",
-    "check_output_dir",
-    "check_seed",
-    "check_waveforms",
-    "check_writable",
-    "is_ragged",
-    "item_rngs",
-    "item_seed",
-    "make_rng",
-    "progress_bar",
-    "replace_directory",
-    "spawn_seeds",
-    "stack_clips",
-    "validate_clips",
-]
+from .._lazy import attach as _attach
+
+_LAZY = {
+    "SEED_MAX": "skgenre.utils._random",
+    "atomic_write": "skgenre.utils._atomic",
+    "check_clips": "skgenre.utils._waveforms",
+    "check_output_dir": "skgenre.utils._atomic",
+    "check_seed": "skgenre.utils._random",
+    "check_waveforms": "skgenre.utils._waveforms",
+    "check_writable": "skgenre.utils._atomic",
+    "is_ragged": "skgenre.utils._waveforms",
+    "item_rngs": "skgenre.utils._random",
+    "item_seed": "skgenre.utils._random",
+    "make_rng": "skgenre.utils._random",
+    "progress_bar": "skgenre.utils._progress",
+    "replace_directory": "skgenre.utils._atomic",
+    "spawn_seeds": "skgenre.utils._random",
+    "stack_clips": "skgenre.utils._waveforms",
+    "validate_clips": "skgenre.utils._waveforms",
+}
+
+__getattr__, __dir__, __all__ = _attach(__name__, _LAZY)
