@@ -35,13 +35,12 @@ further; JSON that is nested deeper than any model skgenre writes is refused. Ev
 is a :class:`~skgenre.ModelFileError` naming the file and the cause.
 """
 
+import contextlib
 import copy
-import hashlib
 import importlib.metadata
 import io
 import json
 import os
-import stat
 import sys
 import tempfile
 import types
@@ -50,6 +49,10 @@ import zipfile
 from pathlib import Path
 
 from ._errors import ModelFileError, VersionMismatchWarning
+from ._model_bytes import AUDIO_HEADS as _AUDIO_HEADS
+from ._model_bytes import PICKLE_HEADS as _PICKLE_HEADS
+from ._model_bytes import check_sha256 as _check_sha256
+from ._model_bytes import read_model_bytes as _read_model_bytes
 from ._model_trust import (  # noqa: F401 (import_skops_lean: the CLI's, from here)
     TRUSTED_TYPES,
     _is_public_sklearn_estimator,
@@ -57,7 +60,6 @@ from ._model_trust import (  # noqa: F401 (import_skops_lean: the CLI's, from he
     import_skops_lean,
 )
 from ._model_zip import (
-    RAISE_BOUND,
     Budget,
     check_inner_zip,
     open_zip,
@@ -93,22 +95,6 @@ _DISTRIBUTIONS = {
     "numpy": ("numpy",),
 }
 
-# First bytes of files that pickle-based loaders (joblib, pickle) read: pickle protocol
-# 2+, and the compressors joblib uses (zlib, gzip, bz2, xz, lzma, lz4).
-_PICKLE_HEADS = (
-    b"\x80",
-    b"\x78\x01", b"\x78\x5e", b"\x78\x9c", b"\x78\xda",
-    b"\x1f\x8b",
-    b"BZh",
-    b"\xfd7zXZ\x00",
-    b"\x5d\x00\x00",
-    b"\x04\x22\x4d\x18",
-)
-_AUDIO_HEADS = {
-    b"RIFF": "a WAV", b"RIFX": "a WAV", b"RF64": "a WAV", b"fLaC": "a FLAC",
-    b"OggS": "an Ogg", b"ID3": "an MP3", b"\xff\xfb": "an MP3", b"\xff\xf3": "an MP3",
-    b"\xff\xf2": "an MP3", b"FORM": "an AIFF", b".snd": "an AU",
-}
 
 
 class _NetworkRef:
@@ -310,12 +296,20 @@ def _safe_payload(estimator, compresslevel):
         "networks": [f"networks/{i}.keras" for i in range(len(networks))],
         "untrusted_types": extra,
     }
+    from .inference._plan import PLAN_MEMBER, export_plan
+
+    index = {id(net): i for i, net in enumerate(networks)}
+    plan = export_plan(estimator, lambda net: index.get(id(net))) or {}
+    if plan:  # how to predict without scikit-learn: skgenre.inference._plan
+        manifest["plan"] = PLAN_MEMBER
     buf = io.BytesIO()
     method = zipfile.ZIP_STORED if compresslevel == 0 else zipfile.ZIP_DEFLATED
     level = None if compresslevel == 0 else compresslevel
     with zipfile.ZipFile(buf, "w", compression=method, compresslevel=level) as zf:
         zf.writestr(_MANIFEST, json.dumps(manifest, indent=2))
         zf.writestr(_ESTIMATOR, skops_bytes)
+        for member, content in plan.items():
+            zf.writestr(member, content)
         if networks:
             with tempfile.TemporaryDirectory() as tmp:
                 for i, net in enumerate(networks):
@@ -422,55 +416,6 @@ def save_model(estimator, path, *, format="safe", compress=3):
 
 
 # -- loading --------------------------------------------------------------------------------
-
-
-def _read_model_bytes(path, max_size=None):
-    """The file's bytes, read once (hashing and loading then see the same content)."""
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        raise ModelFileError(f"model file {str(path)!r} does not exist.") from None
-    except OSError as exc:
-        raise ModelFileError(
-            f"model file {str(path)!r} cannot be accessed ({exc.strerror or exc})."
-        ) from None
-    if stat.S_ISDIR(st.st_mode):
-        raise ModelFileError(f"model file {str(path)!r} is a directory, not a file.")
-    if not stat.S_ISREG(st.st_mode):
-        # Opening a FIFO or a device could block or read forever.
-        raise ModelFileError(
-            f"model file {str(path)!r} is not a regular file (a FIFO, socket or device)."
-        )
-    if st.st_size == 0:
-        raise ModelFileError(f"model file {str(path)!r} is empty; it is not a skgenre model.")
-    if max_size is not None and st.st_size > max_size:
-        raise ModelFileError(
-            f"model file {str(path)!r} has {st.st_size} bytes, more than max_size="
-            f"{max_size}; it was not read. {RAISE_BOUND}"
-        )
-    try:
-        with open(path, "rb") as f:
-            return f.read()
-    except OSError as exc:
-        raise ModelFileError(
-            f"model file {str(path)!r} cannot be read ({exc.strerror or exc})."
-        ) from None
-
-
-def _check_sha256(path, data, sha256):
-    if not isinstance(sha256, str):
-        raise TypeError(f"sha256 must be a hex string, got {type(sha256).__name__}.")
-    want = sha256.strip().lower()
-    if len(want) != 64 or any(c not in "0123456789abcdef" for c in want):
-        raise ValueError(
-            f"sha256 must be 64 hexadecimal digits (a SHA-256 digest), got {sha256!r}."
-        )
-    got = hashlib.sha256(data).hexdigest()
-    if got != want:
-        raise ModelFileError(
-            f"model file {str(path)!r} does not match the expected SHA-256: expected {want}, "
-            f"the file has {got}. It is not the file that was published; it was not loaded."
-        )
 
 
 def load_model(path, *, trust_pickle=False, sha256=None, trusted_types=None,
@@ -631,8 +576,11 @@ def _load_pickle(path, data):
     )
 
 
-def _load_safe(path, data, trusted_types, max_size=MAX_MODEL_SIZE, engine="keras"):
-    name = str(path)
+@contextlib.contextmanager
+def _open_safe(name, data, max_size=MAX_MODEL_SIZE):
+    """The checked zip of a safe model file and its manifest: ``with ... as (zf, manifest,
+    budget)``. The manifest names only members that are there (``plan``, when present, is a
+    str)."""
     problem = zip_end_problem(data)
     if problem is not None:
         raise ModelFileError(
@@ -670,21 +618,35 @@ def _load_safe(path, data, trusted_types, max_size=MAX_MODEL_SIZE, engine="keras
             )
         nets = manifest.get("networks")
         est_member = manifest.get("estimator")
+        plan_member = manifest.get("plan")
         if (
             not isinstance(nets, list)
             or not all(isinstance(n, str) and n in members for n in nets)
             or not isinstance(est_member, str)
             or est_member not in members
+            or (plan_member is not None and plan_member not in members)
         ):
             raise ModelFileError(
                 f"model file {name!r} is damaged: its manifest names missing members."
             )
-        skops_bytes = read_member(zf, est_member, name)
-        check_inner_zip(skops_bytes, name, est_member, budget, ["schema.json"])
-        net_bytes = []
-        for n in nets:
-            net_bytes.append(read_member(zf, n, name))
-            check_inner_zip(net_bytes[-1], name, n, budget, ["config.json", "metadata.json"])
+        yield zf, manifest, budget
+
+
+def _network_bytes(zf, manifest, name, budget):
+    """The bytes of each ``.keras`` network of an open safe model file (checked)."""
+    out = []
+    for member in manifest["networks"]:
+        out.append(read_member(zf, member, name))
+        check_inner_zip(out[-1], name, member, budget, ["config.json", "metadata.json"])
+    return out
+
+
+def _load_safe(path, data, trusted_types, max_size=MAX_MODEL_SIZE, engine="keras"):
+    name = str(path)
+    with _open_safe(name, data, max_size) as (zf, manifest, budget):
+        skops_bytes = read_member(zf, manifest["estimator"], name)
+        check_inner_zip(skops_bytes, name, manifest["estimator"], budget, ["schema.json"])
+        net_bytes = _network_bytes(zf, manifest, name, budget)
 
     import skops.io as sio
 

@@ -33,6 +33,8 @@ classifier parameters, e.g. ``make_cnn_pipeline(epochs=5, model__kernel_size=5)`
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
+from ._kinds import MODEL_KIND_FACTORIES
+
 __all__ = [
     "MODEL_KINDS",
     "make_cnn_pipeline",
@@ -531,11 +533,6 @@ def make_combined_pipeline(
     return Pipeline(steps, memory=memory)
 
 
-#: The model kinds: name -> factory. The one list that the command line (``--model``),
-#: ``skgenre reproduce`` and the benchmarks read.
-MODEL_KINDS = {
-    "feature": make_feature_pipeline,
-    "spec-dense": make_spectrogram_dense_pipeline,
-    "cnn": make_cnn_pipeline,
-    "embedding": make_embedding_pipeline,
-}
+#: The model kinds: name -> factory (the names and their order: ``skgenre._kinds``). The one
+#: list that the command line (``--model``), ``skgenre reproduce`` and the benchmarks read.
+MODEL_KINDS = {kind: globals()[factory] for kind, factory in MODEL_KIND_FACTORIES.items()}

@@ -91,7 +91,7 @@ def _add_output(p):
 
 def build_parser():
     """The argument parser of the ``skgenre`` command."""
-    from ..pipelines import MODEL_KINDS
+    from .._kinds import MODEL_KIND_FACTORIES
 
     parser = argparse.ArgumentParser(
         prog="skgenre",
@@ -126,7 +126,7 @@ def build_parser():
                     "of genre folders (--data) or the synthetic toy set.",
     )
     _add_common(tr, data_help=_DATA_HELP)
-    tr.add_argument("--model", choices=list(MODEL_KINDS), required=True, help="which pipeline")
+    tr.add_argument("--model", choices=list(MODEL_KIND_FACTORIES), required=True, help="which pipeline")
     tr.add_argument("--out", metavar="FILE", required=True,
                     help="model file to write (e.g. model.skgenre); checked before training, "
                          "written atomically in skgenre's safe model format")

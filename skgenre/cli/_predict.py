@@ -5,7 +5,6 @@ import math
 import sys
 
 from .._errors import ModelFileError
-from .._persist import load_model
 from ._safety import display_name, max_duration_error
 
 __all__ = ["run_predict"]
@@ -98,10 +97,53 @@ def _printer(args, classes, out, *, json_lines=False, detail=None):
 
 def run_predict(args, out=print):
     """Predict every song; exit status 1 if any failed, 2 for a bad model file or --out."""
-    from .._persist import import_skops_lean
-    from ..inference._library import PipelineJudge
-    from ..inference._songs import LimitTooShortError
+    from ..inference._judge import LimitTooShortError
     from ._library import file_sha256, run_library
+
+    engine = getattr(args, "engine", "auto")
+    sha256 = getattr(args, "sha256", None)
+    max_duration = getattr(args, "max_duration", 600.0)
+    segments = getattr(args, "segments", False)
+    screen = getattr(args, "screen", True)
+    common = {"top_k": args.top_k, "max_duration": max_duration, "segments": segments,
+              "screen": screen}
+    local = args.jobs is None or args.jobs == 1
+    plan = None
+    if engine != "keras":
+        from ..inference._plan import PlanJudge, load_plan
+
+        # A model saved with an inference plan predicts without scikit-learn, Keras or
+        # TensorFlow: a cold start costs NumPy and the file (skgenre.inference._plan).
+        plan = load_plan(args.model, sha256=sha256)  # ModelFileError -> exit 2 in main
+    if plan is not None:
+        classes = [str(c) for c in plan.classes_]
+        spec = (PlanJudge(plan, **common) if local
+                else PlanJudge(model_file=args.model, sha256=sha256, **common))
+        unknown = False
+    else:
+        spec, classes, unknown = _pipeline_judge(args, local, common)
+    identity = {}
+    if args.out is not None:
+        identity = {"command": "predict", "model_sha256": file_sha256(args.model),
+                    "classes": classes, "max_duration": max_duration, "segments": segments,
+                    "screen": screen}
+    show, close = _printer(args, classes, out)
+    try:
+        status = run_library(args, "predict", spec, identity, classes, show,
+                             segments=segments, n_jobs=1 if local else args.jobs,
+                             unknown=unknown)
+    except LimitTooShortError as exc:  # the option is at fault, not the songs: a usage error
+        print(f"skgenre predict: error: {max_duration_error(exc)}", file=sys.stderr)
+        return 2
+    if args.out is None and status != 2:
+        close()
+    return status
+
+
+def _pipeline_judge(args, local, common):
+    """``(spec, classes, unknown)`` of a model loaded whole (a file without a plan)."""
+    from .._persist import import_skops_lean, load_model
+    from ..inference._library import PipelineJudge
 
     import_skops_lean()  # this process is ours: skip skops' 0.5-s scan of scikit-learn
     load_kwargs = {"trust_pickle": getattr(args, "trust_pickle", False),
@@ -117,29 +159,9 @@ def run_predict(args, out=print):
             "one with `skgenre train`."
         )
     classes = [str(c) for c in model.classes_]
-    max_duration = getattr(args, "max_duration", 600.0)
-    segments = getattr(args, "segments", False)
-    screen = getattr(args, "screen", True)
-    common = {"top_k": args.top_k, "max_duration": max_duration, "segments": segments,
-              "screen": screen}
-    local = args.jobs is None or args.jobs == 1
     # In this process the model loaded above is used; workers each load the file once.
     spec = (PipelineJudge(model, **common) if local
             else PipelineJudge(model_file=args.model, load_kwargs=load_kwargs, **common))
-    identity = {}
-    if args.out is not None:
-        identity = {"command": "predict", "model_sha256": file_sha256(args.model),
-                    "classes": classes, "max_duration": max_duration, "segments": segments,
-                    "screen": screen}
-    show, close = _printer(args, classes, out)
     # an open-set model (`skgenre train --unknown`): its rows have an unknown_score
     unknown = hasattr(model.steps[-1][1], "unknown_score")
-    try:
-        status = run_library(args, "predict", spec, identity, classes, show,
-                             segments=segments, n_jobs=args.jobs, unknown=unknown)
-    except LimitTooShortError as exc:  # the option is at fault, not the songs: a usage error
-        print(f"skgenre predict: error: {max_duration_error(exc)}", file=sys.stderr)
-        return 2
-    if args.out is None and status != 2:
-        close()
-    return status
+    return spec, classes, unknown

@@ -168,12 +168,21 @@ def song_rows(judge, path):
     return rows
 
 
+def _local_rows(spec, items, segments):
+    judge = spec.load()
+    for path, problem in items:
+        yield error_rows(path, problem, segments) if problem is not None else judge(path)
+
+
 def iter_song_rows(spec, items, *, n_jobs=None, backend=None, segments=False):
     """Yield each song's rows, in input order, judged by ``spec`` (streamed, bounded).
 
     ``items`` yields ``(path, problem)`` as :func:`collect_inputs` does; a path with a
     problem gets its error row without being judged.
     """
+    if backend is None and n_jobs == 1:  # joblib is not even imported (a cold start's cost)
+        yield from _local_rows(spec, items, segments)
+        return
     from joblib import Parallel, delayed, effective_n_jobs, parallel_config
 
     owner = os.getpid()
@@ -184,9 +193,7 @@ def iter_song_rows(spec, items, *, n_jobs=None, backend=None, segments=False):
         return delayed(_judge_in_worker)(spec, path, owner)
 
     if backend is None and (n_jobs is None or effective_n_jobs(n_jobs) == 1):
-        judge = spec.load()
-        for path, problem in items:
-            yield error_rows(path, problem, segments) if problem is not None else judge(path)
+        yield from _local_rows(spec, items, segments)
         return
     config = {} if backend is None else {"backend": backend}
     with parallel_config(**config):

@@ -50,12 +50,6 @@ from ..utils import check_seed
 
 __all__ = ["GenreClassifier"]
 
-# Bytes of the largest activation of one prediction batch. Inference holds about two
-# consecutive activations at once: for the paper's CNN one image's largest is 6.9 MB, so
-# a batch of 256 images held 1.8 GB, the peak of a whole `skgenre reproduce`.
-_PREDICT_ACTIVATION_BYTES = 256 * 2**20
-_PREDICT_MAX_BATCH = 256
-
 # Prefixes under which extra keyword arguments are routed by scikeras (plus "callbacks" and
 # "score", which scikeras routes without listing them).
 _ROUTING_PREFIXES = (
@@ -732,7 +726,7 @@ class GenreClassifier(ClassifierMixin, BaseEstimator):
     def _predict_batch_size(self):
         """Samples per prediction batch: up to 256, fewer where one sample's activations
         are large, so that the memory of ``predict`` stays bounded by the network's size."""
-        from ._numpy_net import NumpyNetwork
+        from ._numpy_net import NumpyNetwork, predict_batch_size
 
         largest = 0
         if isinstance(self.model_, NumpyNetwork):
@@ -745,9 +739,7 @@ class GenreClassifier(ClassifierMixin, BaseEstimator):
             for out in outputs if isinstance(outputs, (list, tuple)) else [outputs]:
                 dims = [d for d in tuple(out.shape)[1:] if d is not None]
                 largest = max(largest, int(np.prod(dims)) if dims else 0)
-        if largest == 0:
-            return _PREDICT_MAX_BATCH
-        return int(np.clip(_PREDICT_ACTIVATION_BYTES // (4 * largest), 1, _PREDICT_MAX_BATCH))
+        return predict_batch_size(largest)
 
     # ------------------------------------------------------------------ public API
     @_fit_context(prefer_skip_nested_validation=True)
@@ -852,14 +844,10 @@ class GenreClassifier(ClassifierMixin, BaseEstimator):
         proba : ndarray of shape (n_samples, n_classes)
             Probabilities in the order of ``classes_``; rows sum to 1.
         """
+        from ._numpy_net import class_probabilities
+
         check_is_fitted(self)
-        raw = np.asarray(self._predict_network(X), dtype=np.float64)
-        raw = raw.reshape(raw.shape[0], -1)
-        if raw.shape[1] == 1 and self.n_classes_ == 2:
-            # A user network with one sigmoid unit.
-            raw = np.hstack([1.0 - raw, raw])
-        raw = np.clip(raw, 0.0, None)
-        return raw / raw.sum(axis=1, keepdims=True)
+        return class_probabilities(self._predict_network(X), self.n_classes_)
 
     def predict(self, X):
         """Predict class labels: the class of highest probability for each sample.

@@ -5,6 +5,8 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin, 
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._scale_ops import minmax_then_normalize
+
 __all__ = ["MinMaxThenNormalize"]
 
 
@@ -96,19 +98,8 @@ class MinMaxThenNormalize(OneToOneFeatureMixin, TransformerMixin, BaseEstimator)
         """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32], copy=True)
-        X -= self.data_min_.astype(X.dtype, copy=False)
-        X /= self.data_range_.astype(X.dtype, copy=False)
-        if self.clip:
-            np.clip(X, 0, 1, out=X)
-        if self.norm == "l2":
-            norms = np.sqrt(np.einsum("ij,ij->i", X, X))
-        elif self.norm == "l1":
-            norms = np.abs(X).sum(axis=1)
-        else:
-            norms = np.abs(X).max(axis=1) if X.shape[1] else np.zeros(len(X), X.dtype)
-        norms[norms == 0] = 1
-        X /= norms[:, None]
-        return X
+        return minmax_then_normalize(X, self.data_min_, self.data_range_, clip=self.clip,
+                                     norm=self.norm)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

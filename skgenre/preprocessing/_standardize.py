@@ -8,6 +8,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils._mixins import _TableOutputMixin
+from ._scale_ops import standardize_bands
 
 __all__ = ["SpectrogramStandardizer"]
 
@@ -122,10 +123,7 @@ class SpectrogramStandardizer(
         """
         check_is_fitted(self)
         X = self._check(X, reset=False)
-        shape = (1, -1, 1) if X.ndim == 3 else (1, -1)
-        mean = self.mean_.astype(X.dtype).reshape(shape)
-        scale = self.scale_.astype(X.dtype).reshape(shape)
-        return (X - mean) / scale
+        return standardize_bands(X, self.mean_, self.scale_)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -1,0 +1,77 @@
+"""A model file's bytes: read once and bounded, checked against a published digest, and
+what their first bytes say the file is."""
+
+import hashlib
+import os
+import stat
+
+from ._errors import ModelFileError
+from ._model_zip import RAISE_BOUND
+
+__all__ = ["AUDIO_HEADS", "PICKLE_HEADS", "check_sha256", "read_model_bytes"]
+
+# First bytes of files that pickle-based loaders (joblib, pickle) read: pickle protocol
+# 2+, and the compressors joblib uses (zlib, gzip, bz2, xz, lzma, lz4).
+PICKLE_HEADS = (
+    b"\x80",
+    b"\x78\x01", b"\x78\x5e", b"\x78\x9c", b"\x78\xda",
+    b"\x1f\x8b",
+    b"BZh",
+    b"\xfd7zXZ\x00",
+    b"\x5d\x00\x00",
+    b"\x04\x22\x4d\x18",
+)
+AUDIO_HEADS = {
+    b"RIFF": "a WAV", b"RIFX": "a WAV", b"RF64": "a WAV", b"fLaC": "a FLAC",
+    b"OggS": "an Ogg", b"ID3": "an MP3", b"\xff\xfb": "an MP3", b"\xff\xf3": "an MP3",
+    b"\xff\xf2": "an MP3", b"FORM": "an AIFF", b".snd": "an AU",
+}
+
+
+def read_model_bytes(path, max_size=None):
+    """The file's bytes, read once (hashing and loading then see the same content)."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise ModelFileError(f"model file {str(path)!r} does not exist.") from None
+    except OSError as exc:
+        raise ModelFileError(
+            f"model file {str(path)!r} cannot be accessed ({exc.strerror or exc})."
+        ) from None
+    if stat.S_ISDIR(st.st_mode):
+        raise ModelFileError(f"model file {str(path)!r} is a directory, not a file.")
+    if not stat.S_ISREG(st.st_mode):
+        # Opening a FIFO or a device could block or read forever.
+        raise ModelFileError(
+            f"model file {str(path)!r} is not a regular file (a FIFO, socket or device)."
+        )
+    if st.st_size == 0:
+        raise ModelFileError(f"model file {str(path)!r} is empty; it is not a skgenre model.")
+    if max_size is not None and st.st_size > max_size:
+        raise ModelFileError(
+            f"model file {str(path)!r} has {st.st_size} bytes, more than max_size="
+            f"{max_size}; it was not read. {RAISE_BOUND}"
+        )
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError as exc:
+        raise ModelFileError(
+            f"model file {str(path)!r} cannot be read ({exc.strerror or exc})."
+        ) from None
+
+
+def check_sha256(path, data, sha256):
+    if not isinstance(sha256, str):
+        raise TypeError(f"sha256 must be a hex string, got {type(sha256).__name__}.")
+    want = sha256.strip().lower()
+    if len(want) != 64 or any(c not in "0123456789abcdef" for c in want):
+        raise ValueError(
+            f"sha256 must be 64 hexadecimal digits (a SHA-256 digest), got {sha256!r}."
+        )
+    got = hashlib.sha256(data).hexdigest()
+    if got != want:
+        raise ModelFileError(
+            f"model file {str(path)!r} does not match the expected SHA-256: expected {want}, "
+            f"the file has {got}. It is not the file that was published; it was not loaded."
+        )
