@@ -1,16 +1,18 @@
 """Where the time of ``skgenre predict`` goes: NumPy engine, Keras engine, bare imports.
 
 Targets: ``skgenre predict MODEL song`` with a feature model takes at most 1.5 s wall from a
-cold start (it imports neither TensorFlow nor Keras: the networks run on the NumPy engine),
-given beside ``python -c "import sklearn"`` measured in the same run. The script trains a
-small model with ``skgenre train`` (or takes ``--model``), then runs ``import sklearn``,
-``import tensorflow``, ``skgenre predict`` (default engine) and ``skgenre predict --engine
-keras`` ``--rounds`` times, interleaved so that a load change on a shared machine hits all
+cold start (it runs the model file's inference plan, importing neither scikit-learn nor
+TensorFlow), given beside ``python -c "import sklearn"`` measured in the same run. The script
+trains a small model with ``skgenre train`` (or takes ``--model``), then runs ``import
+sklearn``, ``import tensorflow``, ``skgenre predict`` (default: the plan), ``skgenre predict
+--engine numpy`` (the model loaded whole, NumPy engine) and ``--engine keras``
+``--rounds`` times, interleaved so that a load change on a shared machine hits all
 alike, each in a child process pinned to ``--cpus`` cores, and reports the best and the
 median wall and CPU time of each. ``--baseline-root DIR`` adds another checkout's
 ``skgenre predict`` (e.g. the code before the NumPy engine), with a model trained by that
 checkout. ``--breakdown`` also times the phases of one predict in a child process (imports,
-model file, decoding + features + network for the first song, the same for a second call);
+model file, decoding + features + network for the first song, the same for a second call),
+once with the plan and once with the model loaded whole;
 ``--many N`` times one call on N paths (the songs given, repeated), which runs batched.
 ``--proba`` times ``predict_proba`` of the classifier alone per batch, NumPy engine against
 Keras, for every network kind and preset (untrained networks of the preset's shape: the
@@ -59,6 +61,32 @@ _BREAKDOWN = textwrap.dedent(
     print(json.dumps(marks))
     print(json.dumps(sorted(m for m in ("keras", "tensorflow", "h5py", "pandas", "librosa")
                             if m in sys.modules)))
+    """
+)
+
+_BREAKDOWN_PLAN = textwrap.dedent(
+    """
+    import json, os, sys, time
+    t0, c0 = time.perf_counter(), time.process_time()
+    marks = []
+    def mark(name):
+        marks.append((name, time.perf_counter() - t0, time.process_time() - c0))
+    import numpy
+    mark("Python, NumPy")
+    from skgenre.inference._plan import load_plan
+    from skgenre.inference._library import song_rows
+    import skgenre.inference._judge, skgenre.features._maps
+    mark("skgenre's plan modules (SciPy FFT, soundfile)")
+    plan = load_plan(sys.argv[1])
+    judge = plan.song_judge()
+    mark("model file (the plan)")
+    song_rows(judge, sys.argv[2])
+    mark("first song: decode, features, network")
+    song_rows(judge, sys.argv[2])
+    mark("the same song again (warm)")
+    print(json.dumps(marks))
+    print(json.dumps(sorted(m for m in ("sklearn", "pandas", "joblib", "skops", "keras",
+                                        "tensorflow", "scipy.stats") if m in sys.modules)))
     """
 )
 
@@ -167,7 +195,8 @@ def main(argv=None):
         commands = [
             ("python -c 'import sklearn'", [sys.executable, "-c", "import sklearn"]),
             ("python -c 'import tensorflow'", [sys.executable, "-c", "import tensorflow"]),
-            ("skgenre predict (NumPy engine)", predict),
+            ("skgenre predict (inference plan)", predict),
+            ("skgenre predict --engine numpy (whole)", [*predict, "--engine", "numpy"]),
             ("skgenre predict --engine keras", [*predict, "--engine", "keras"]),
         ]
         if args.baseline_root:
@@ -195,24 +224,26 @@ def main(argv=None):
             report[name] = {"wall_best": wb, "wall_median": wm, "cpu_best": cb, "cpu_median": cm}
         sk = _stats(runs[commands[0][0]], "wall_s")[1]
         ours = _stats(runs[commands[2][0]], "wall_s")[1]
-        print(f"skgenre predict (NumPy engine), median wall: {ours:.2f} s (target: at most "
+        print(f"skgenre predict (inference plan), median wall: {ours:.2f} s (target: at most "
               f"1.5 s), {ours / sk:.1f}x `import sklearn` ({sk:.2f} s)")
         report["predict_over_import_sklearn"] = round(ours / sk, 2)
 
         if args.breakdown:
-            out = subprocess.run(
-                [sys.executable, "-c", _BREAKDOWN, model, args.songs[0]],
-                capture_output=True, text=True, env=_common.child_env(), check=True,
-            )
-            lines = out.stdout.strip().splitlines()
-            marks, imported = json.loads(lines[-2]), json.loads(lines[-1])
-            print(f"\n{'phase (one process)':<42}{'wall s':>8}{'CPU s':>8}")
-            prev = (0.0, 0.0)
-            for name, wall, cpu in marks:
-                print(f"{name:<42}{wall - prev[0]:>8.2f}{cpu - prev[1]:>8.2f}")
-                prev = (wall, cpu)
-            print(f"imported at the end: {imported}")
-            report["breakdown"], report["imported"] = marks, imported
+            for label, script in (("the plan", _BREAKDOWN_PLAN), ("loaded whole", _BREAKDOWN)):
+                out = subprocess.run(
+                    [sys.executable, "-c", script, model, args.songs[0]],
+                    capture_output=True, text=True, env=_common.child_env(), check=True,
+                )
+                lines = out.stdout.strip().splitlines()
+                marks, imported = json.loads(lines[-2]), json.loads(lines[-1])
+                print(f"\n{'phase (one process), ' + label:<48}{'wall s':>8}{'CPU s':>8}")
+                prev = (0.0, 0.0)
+                for name, wall, cpu in marks:
+                    print(f"{name:<48}{wall - prev[0]:>8.2f}{cpu - prev[1]:>8.2f}")
+                    prev = (wall, cpu)
+                print(f"imported at the end: {imported}")
+                report.setdefault("breakdown", {})[label] = {"marks": marks,
+                                                             "imported": imported}
         if args.many:
             songs = (args.songs * args.many)[: args.many]
             run = _common.run_pinned(

@@ -184,9 +184,9 @@ def test_batched_prediction_equals_unbatched(monkeypatch):
     X, y = _tracks()
     clf = TrackClassifier(_clip_model(), clip_duration=1.0, sr=SR, random_state=0).fit(X, y)
     full = clf.predict_proba(X)
-    from skgenre.preprocessing import _clip
+    from skgenre.preprocessing import _consecutive
 
-    monkeypatch.setattr(_clip, "_MAX_BATCH_CLIPS", 3)  # smaller than most tracks
+    monkeypatch.setattr(_consecutive, "_MAX_BATCH_CLIPS", 3)  # smaller than most tracks
     np.testing.assert_allclose(clf.predict_proba(X), full, rtol=1e-6)
 
 

@@ -109,7 +109,7 @@ def run_predict(args, out=print):
               "screen": screen}
     local = args.jobs is None or args.jobs == 1
     plan = None
-    if engine != "keras":
+    if engine == "auto":
         from ..inference._plan import PlanJudge, load_plan
 
         # A model saved with an inference plan predicts without scikit-learn, Keras or
