@@ -16,6 +16,9 @@ Rows:
 - ``calibrated``: the same with ``calibrate=True``, under stratified 5-fold CV grouped by
   artist (:class:`~skgenre.evaluation.StratifiedArtistKFold`, ``--repeats`` repeats, seed
   0): the calibration is fitted on the training folds only.
+- ``standardize=True``: each tag's mean and spread learnt from unlabelled tracks: all of
+  the collection (transductive: the test tracks themselves, without labels), the other
+  collection, and the training folds of the artist CV (fitted without their labels).
 - ``--combined``: supervised heads on the pretrained embedding (the MSD network's mean
   penultimate units, :func:`~skgenre.make_embedding_pipeline`'s) with and without the
   tag scores, within Emotify (artist CV) and across (trained on all of GTZAN mini,
@@ -98,8 +101,9 @@ def show(rows):
         print(f"| {r['collection']} | {r['model']} | {r['protocol']} | {acc} | {genres} |")
 
 
-def cv_rows(make, X, y, artists, *, folds, repeats, collection, model):
-    """Artist-grouped CV: accuracy per fold, per-genre accuracy over all test predictions."""
+def cv_rows(make, X, y, artists, *, folds, repeats, collection, model, labels=True):
+    """Artist-grouped CV: accuracy per fold, per-genre accuracy over all test predictions
+    (``labels=False``: fitted on the training folds' tracks without their labels)."""
     from sklearn.base import clone
 
     from skgenre.evaluation import StratifiedArtistKFold
@@ -107,7 +111,7 @@ def cv_rows(make, X, y, artists, *, folds, repeats, collection, model):
     cv = StratifiedArtistKFold(folds, n_repeats=repeats, random_state=0)
     accs, preds, truth = [], [], []
     for train, test in cv.split(X, y, groups=artists):
-        est = clone(make()).fit(X[train], y[train])
+        est = clone(make()).fit(X[train], y[train] if labels else None)
         p = est.predict(X[test])
         accs.append(np.mean(p == y[test]))
         preds.append(p)
@@ -151,6 +155,20 @@ def main(argv=None):
         rows.append(cv_rows(lambda m=mapping[name]: ZeroShotGenreClassifier(m, calibrate=True),
                             tags[name], y, artists, folds=args.folds, repeats=args.repeats,
                             collection=name, model="zero-shot, calibrated"))
+        # standardize=True: each tag's level and spread from unlabelled tracks
+        other = next(k for k in data if k != name)
+        for fit_on, protocol in ((tags[name], "standardized on all its tracks, no labels"),
+                                 (tags[other], f"standardized on {other}'s tracks")):
+            clf = ZeroShotGenreClassifier(mapping[name], standardize=True).fit(fit_on)
+            pred = clf.predict(tags[name])
+            rows.append({"collection": name, "model": "zero-shot, standardize=True",
+                         "protocol": protocol, "accuracy": float(np.mean(pred == y)),
+                         "per_genre": per_genre(y, pred)})
+        rows.append(cv_rows(
+            lambda m=mapping[name]: ZeroShotGenreClassifier(m, standardize=True),
+            tags[name], y, artists, folds=args.folds, repeats=args.repeats, collection=name,
+            model="zero-shot, standardize=True (training folds' tracks, no labels)",
+            labels=False))
     # Emotify's classical, pop and rock: the genres GTZAN shares with it
     files, y, _ = data["emotify"]
     shared = np.isin(y, ["classical", "pop", "rock"])

@@ -54,10 +54,12 @@ def _instances():
         # small batches: the checks' inputs are many tiny waveforms, one patch each
         "MusicnnEmbedding": lambda cls: cls(sr=16000, batch_size=8),
         # Generic scores (link="identity", positional column names) so that the checks'
-        # random features work; calibrated, so that it learns their classes. The
-        # probability (logit) path and the uncalibrated path: test_zero_shot.py.
+        # random features work; calibrated, so that it learns their classes; standardized,
+        # so that the statistics fit learns are checked too. The probability (logit) path
+        # and the uncalibrated path: test_zero_shot.py.
         "ZeroShotGenreClassifier": lambda cls: cls(
-            mapping={"a": ["x0"], "b": ["x1"]}, tags=None, link="identity", calibrate=True
+            mapping={"a": ["x0"], "b": ["x1"]}, tags=None, link="identity", standardize=True,
+            calibrate=True,
         ),
         # The first column is the "tag" (generic scores: link="identity"), mapped to the
         # classes the checks use; the estimator learns from the other columns (unlike

@@ -71,6 +71,46 @@ def test_calibration_learns_offsets_and_new_labels():
         clone(cal).fit(X)
 
 
+def test_standardize_learns_each_tags_level_from_unlabelled_tracks():
+    rng = np.random.default_rng(3)
+    X, y = _probs(rng, n=300)
+    # a network that says "guitar" more readily than the other tags, at any music: in
+    # log-odds, a shift of that tag's scores for every track
+    p = np.clip(X, 1e-6, 1 - 1e-6)
+    logit = np.log(p / (1 - p))
+    logit[:, 0] += 3.0
+    Xb = 1 / (1 + np.exp(-logit))
+    plain = ZeroShotGenreClassifier(MAPPING, tags=TAGS).fit(Xb)
+    assert (plain.predict(Xb) == "rock").mean() > 0.6  # a third of the tracks are rock
+    assert (plain.predict(Xb) == y).mean() < 0.7
+    std = ZeroShotGenreClassifier(MAPPING, tags=TAGS, standardize=True).fit(Xb)  # no labels
+    assert std.calibrator_ is None
+    assert (std.predict(Xb) == y).mean() > 0.9
+    # the statistics are those of the linked scores over fit's tracks; predict applies them
+    assert_allclose(std.tag_mean_, logit.mean(axis=0), rtol=1e-6)
+    assert_allclose(std.tag_scale_, logit.std(axis=0), rtol=1e-6)
+    z = (logit[:5] - std.tag_mean_) / std.tag_scale_
+    scores = np.column_stack([z[:, 3], z[:, 1:3].mean(axis=1), z[:, 0]])
+    assert_allclose(std.predict_proba(Xb[:5]),
+                    np.exp(scores) / np.exp(scores).sum(axis=1, keepdims=True), rtol=1e-6)
+    # a tag shift is learnt away: the same answers with the shift or without it
+    assert_array_equal(clone(std).fit(X).predict(X), std.predict(Xb))
+    # fitted on other tracks than it predicts: the statistics come from fit alone
+    assert_array_equal(clone(std).fit(Xb[:150]).predict(Xb[150:]),
+                       clone(std).fit(Xb[:150]).predict(Xb)[150:])
+    assert plain.tag_mean_ is None and plain.tag_scale_ is None
+    # a tag that never changes: no division by zero
+    Xc = Xb.copy()
+    Xc[:, 2] = 0.5
+    const = clone(std).fit(Xc)
+    assert const.tag_scale_[2] == 1.0 and np.isfinite(const.predict_proba(Xc)).all()
+    # with calibration: standardized scores are what the calibrator sees
+    cal = ZeroShotGenreClassifier(MAPPING, tags=TAGS, standardize=True, calibrate=True)
+    assert cross_val_score(cal, Xb, y, cv=5).mean() > 0.9
+    with pytest.raises(ValueError, match=r"at least 2 of them; got 1 sample"):
+        clone(std).fit(Xb[:1])
+
+
 def test_bare_tags_and_builtin_mappings_resolve_on_musicnn_columns():
     assert len(MUSICNN_TAG_COLUMNS) == 100
     assert MUSICNN_TAG_COLUMNS[0] == f"MSD:{MSD_TAGS[0]}"
