@@ -624,7 +624,8 @@ def _open_safe(name, data, max_size=MAX_MODEL_SIZE):
             or not all(isinstance(n, str) and n in members for n in nets)
             or not isinstance(est_member, str)
             or est_member not in members
-            or (plan_member is not None and plan_member not in members)
+            or (plan_member is not None
+                and (not isinstance(plan_member, str) or plan_member not in members))
         ):
             raise ModelFileError(
                 f"model file {name!r} is damaged: its manifest names missing members."

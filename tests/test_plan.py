@@ -180,6 +180,7 @@ def test_a_file_without_a_plan_or_with_a_newer_one_is_loaded_whole(saved, tmp_pa
     (lambda s: s["clip"].update(n_samples=-5), "positive int, got -5"),
     (lambda s: s["network"].update(index=7), "names a network the file does not hold"),
     (lambda s: s.pop("classes"), "KeyError: 'classes'"),
+    (lambda s: s["ops"][0]["params"].update(shell="rm"), "unexpected keyword argument 'shell'"),
 ])
 def test_a_damaged_plan_is_a_model_file_error(saved, tmp_path, change, match, sample, capsys):
     path, _ = saved["feature", "tuned"]
@@ -191,6 +192,21 @@ def test_a_damaged_plan_is_a_model_file_error(saved, tmp_path, change, match, sa
 
     assert main(["predict", str(bad), sample[0][0]]) == 2
     assert "inference plan" in capsys.readouterr().err
+
+
+def test_a_manifest_naming_a_plan_that_is_not_there_is_damage(saved, tmp_path):
+    path, _ = saved["feature", "tuned"]
+    for plan in ("missing.json", ["plan.json"]):
+        def edit(members, plan=plan):
+            manifest = json.loads(members["skgenre-model.json"])
+            manifest["plan"] = plan
+            members["skgenre-model.json"] = json.dumps(manifest).encode()
+            return members
+
+        bad = _rewrite(path, tmp_path / "m.skgenre", edit)
+        for load in (load_plan, load_model):
+            with pytest.raises(ModelFileError, match="manifest names missing members"):
+                load(bad)
 
 
 def test_a_plan_array_that_is_a_pickle_is_refused(saved, tmp_path):

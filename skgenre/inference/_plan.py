@@ -28,6 +28,7 @@ other step (an embedding, an open-set or whole-track classifier, a user's transf
 noise at predict time) gets no plan, and is loaded whole as before.
 """
 
+import inspect
 import io
 import json
 import os
@@ -254,13 +255,13 @@ def load_plan(path, *, sha256=None, max_size=None):
         net_bytes = _persist._network_bytes(zf, manifest, name, budget)
     try:
         index = spec["network"]["index"]
-        data = net_bytes[index] if isinstance(index, int) and index >= 0 else None
+        network_data = net_bytes[index] if isinstance(index, int) and index >= 0 else None
     except (KeyError, TypeError, IndexError):
-        data = None
-    if data is None:
+        network_data = None
+    if network_data is None:
         raise _damaged(name, "the plan names a network the file does not hold")
     try:
-        network = NumpyNetwork.from_keras_bytes(data)
+        network = NumpyNetwork.from_keras_bytes(network_data)
     except Exception:  # a layer the NumPy engine does not compute: load the model whole
         return None
     return InferencePlan(spec, arrays, network, name=name)
@@ -341,6 +342,7 @@ class InferencePlan:
         if kind == "clips":
             func = functions[op["function"]]
             params = {k: tuple(v) if isinstance(v, list) else v for k, v in op["params"].items()}
+            inspect.signature(func).bind(None, **params)  # TypeError: settings it lacks
             n_samples = _positive_int(op["n_samples"])
             size = chunk_length(frame_count(n_samples, _positive_int(op["hop_length"])),
                                 op["chunk_size"])
