@@ -36,7 +36,8 @@ from pathlib import Path
 
 import _common
 
-_BREAKDOWN = textwrap.dedent(
+# the start of both breakdown scripts: a clock, and mark(phase) after each phase
+_MARKS = textwrap.dedent(
     """
     import json, os, sys, time
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -44,6 +45,11 @@ _BREAKDOWN = textwrap.dedent(
     marks = []
     def mark(name):
         marks.append((name, time.perf_counter() - t0, time.process_time() - c0))
+    """
+)
+
+_BREAKDOWN = _MARKS + textwrap.dedent(
+    """
     import numpy, sklearn.pipeline
     mark("Python, NumPy, scikit-learn")
     from skgenre import load_model
@@ -64,13 +70,8 @@ _BREAKDOWN = textwrap.dedent(
     """
 )
 
-_BREAKDOWN_PLAN = textwrap.dedent(
+_BREAKDOWN_PLAN = _MARKS + textwrap.dedent(
     """
-    import json, os, sys, time
-    t0, c0 = time.perf_counter(), time.process_time()
-    marks = []
-    def mark(name):
-        marks.append((name, time.perf_counter() - t0, time.process_time() - c0))
     import numpy
     mark("Python, NumPy")
     from skgenre.inference._plan import load_plan

@@ -336,7 +336,9 @@ def _timeline(wave, score_clips, head, sr, classes, n_samples, hop, pad_mode,
         ((top, top_p),) = _ranked(p, score, classes, 1, head)
         start = i * step / sr
         # a song shorter than one segment is one segment, as long as the song
-        end = min(start + length / sr, max(len(wave), 1) / sr) if len(proba) == 1 else start + length / sr
+        end = start + length / sr
+        if len(proba) == 1:
+            end = min(end, max(len(wave), 1) / sr)
         row = {"segment": i, "start": round(start, 6), "end": round(end, 6),
                "top1_genre": top, "top1_proba": top_p}
         row.update({f"proba_{c}": float(pc) for c, pc in zip(classes, p)})

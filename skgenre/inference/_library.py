@@ -16,7 +16,7 @@ import numpy as np
 from ._inputs import collect_inputs
 from ._results import SONG
 
-__all__ = ["PipelineJudge", "iter_song_rows", "predict_library"]
+__all__ = ["PipelineJudge", "SongRowsJudge", "iter_song_rows", "predict_library"]
 
 # The judge each worker process loaded last: (key, judge). One at a time, so that a long
 # lived worker (a Dask cluster's) does not keep every model it ever ran.
@@ -84,7 +84,41 @@ def error_rows(path, message, segments=False):
     return [row]
 
 
-class PipelineJudge:
+class SongRowsJudge:
+    """What a worker needs to judge songs, picklable: the settings of the rows, and the
+    model it loads once (:meth:`_song_judge`). The base of :class:`PipelineJudge` and of
+    :class:`~skgenre.inference._plan.PlanJudge`.
+
+    Parameters
+    ----------
+    top_k, max_duration, screen, segments, segment_duration
+        As for :func:`~skgenre.inference.predict_songs`.
+    """
+
+    def __init__(self, *, top_k=3, max_duration=600.0, screen=True, segments=False,
+                 segment_duration=10.0):
+        self.top_k = top_k
+        self.max_duration = max_duration
+        self.screen = screen
+        self.segments = segments
+        self.segment_duration = segment_duration
+        self.key = uuid.uuid4().hex
+
+    def _settings(self):
+        return {"top_k": self.top_k, "max_duration": self.max_duration, "screen": self.screen,
+                "segments": self.segments, "segment_duration": self.segment_duration}
+
+    def _song_judge(self):
+        """The :class:`~skgenre.inference._judge.SongJudge` of the model, loaded."""
+        raise NotImplementedError
+
+    def load(self):
+        """Return ``judge(path) -> rows`` with the model loaded."""
+        judge = self._song_judge()
+        return lambda path: song_rows(judge, path)
+
+
+class PipelineJudge(SongRowsJudge):
     """How a worker judges one song with a skgenre pipeline (picklable, loaded once each).
 
     Parameters
@@ -96,24 +130,18 @@ class PipelineJudge:
         sends: a path is cheaper to send than a model).
     load_kwargs : dict or None
         Keyword arguments of :func:`~skgenre.load_model` (trust options).
-    top_k, max_duration, screen, segments, segment_duration
-        As for :func:`predict_songs`.
+    **settings
+        ``top_k``, ``max_duration``, ``screen``, ``segments``, ``segment_duration``, as
+        for :func:`predict_songs`.
     """
 
-    def __init__(self, pipeline=None, *, model_file=None, load_kwargs=None, top_k=3,
-                 max_duration=600.0, screen=True, segments=False, segment_duration=10.0):
+    def __init__(self, pipeline=None, *, model_file=None, load_kwargs=None, **settings):
+        super().__init__(**settings)
         self.pipeline = pipeline
         self.model_file = model_file
         self.load_kwargs = dict(load_kwargs or {})
-        self.top_k = top_k
-        self.max_duration = max_duration
-        self.screen = screen
-        self.segments = segments
-        self.segment_duration = segment_duration
-        self.key = uuid.uuid4().hex
 
-    def load(self):
-        """Return ``judge(path) -> rows`` with the model loaded."""
+    def _song_judge(self):
         from ._songs import song_judge
 
         model = self.pipeline
@@ -121,10 +149,7 @@ class PipelineJudge:
             from .._persist import load_model
 
             model = load_model(self.model_file, **self.load_kwargs)
-        judge = song_judge(model, top_k=self.top_k, max_duration=self.max_duration,
-                           screen=self.screen, segments=self.segments,
-                           segment_duration=self.segment_duration)
-        return lambda path: song_rows(judge, path)
+        return song_judge(model, **self._settings())
 
 
 def _number(value):

@@ -32,12 +32,12 @@ import inspect
 import io
 import json
 import os
-import uuid
 from pathlib import Path
 
 import numpy as np
 
 from .._errors import ModelFileError
+from ._library import SongRowsJudge
 
 __all__ = ["InferencePlan", "PlanJudge", "export_plan", "load_plan"]
 
@@ -424,7 +424,7 @@ def _positive_int(value):
     return value
 
 
-class PlanJudge:
+class PlanJudge(SongRowsJudge):
     """How a worker judges one song with a model file's plan (picklable, loaded once each).
 
     The counterpart of :class:`~skgenre.inference._library.PipelineJudge` for
@@ -438,21 +438,16 @@ class PlanJudge:
         A model file with a plan, which each worker loads with :func:`load_plan`.
     sha256 : str or None
         Its published digest, checked at each load.
-    top_k, max_duration, screen, segments, segment_duration
-        As for :func:`~skgenre.inference.predict_songs`.
+    **settings
+        ``top_k``, ``max_duration``, ``screen``, ``segments``, ``segment_duration``, as
+        for :func:`~skgenre.inference.predict_songs`.
     """
 
-    def __init__(self, plan=None, *, model_file=None, sha256=None, top_k=3,
-                 max_duration=600.0, screen=True, segments=False, segment_duration=10.0):
+    def __init__(self, plan=None, *, model_file=None, sha256=None, **settings):
+        super().__init__(**settings)
         self.plan = plan
         self.model_file = model_file
         self.sha256 = sha256
-        self.top_k = top_k
-        self.max_duration = max_duration
-        self.screen = screen
-        self.segments = segments
-        self.segment_duration = segment_duration
-        self.key = uuid.uuid4().hex
 
     def __getstate__(self):
         # A worker loads the file itself: cheaper than pickling the network to it.
@@ -461,16 +456,10 @@ class PlanJudge:
             state["plan"] = None
         return state
 
-    def load(self):
-        """Return ``judge(path) -> rows`` with the plan loaded."""
-        from ._library import song_rows
-
+    def _song_judge(self):
         plan = self.plan
         if plan is None:
             plan = load_plan(self.model_file, sha256=self.sha256)
             if plan is None:
                 raise ModelFileError(f"model file {self.model_file!r} has no inference plan.")
-        judge = plan.song_judge(top_k=self.top_k, max_duration=self.max_duration,
-                                screen=self.screen, segments=self.segments,
-                                segment_duration=self.segment_duration)
-        return lambda path: song_rows(judge, path)
+        return plan.song_judge(**self._settings())
