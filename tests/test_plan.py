@@ -221,6 +221,13 @@ def test_a_plan_array_that_is_a_pickle_is_refused(saved, tmp_path):
     with pytest.raises(ModelFileError, match=r"plan/0.npy is not an array"):
         load_plan(_rewrite(path, tmp_path / "p.skgenre", pickled))
 
+    def cut(members):
+        members["plan/0.npy"] = members["plan/0.npy"][:-7]
+        return members
+
+    with pytest.raises(ModelFileError, match=r"plan/0.npy is not an array"):
+        load_plan(_rewrite(path, tmp_path / "c.skgenre", cut))
+
 
 def test_sha256_is_checked_before_the_plan(saved):
     path, _ = saved["feature", "paper"]

@@ -250,7 +250,7 @@ def load_plan(path, *, sha256=None, max_size=None):
                     arrays[item[len(_ARRAYS):-4]] = np.load(
                         io.BytesIO(read_member(zf, item, name)), allow_pickle=False
                     )
-                except ValueError as exc:
+                except (ValueError, EOFError, OSError) as exc:  # pickled, cut short, garbage
                     raise _damaged(name, f"{item} is not an array ({exc})") from None
         net_bytes = _persist._network_bytes(zf, manifest, name, budget)
     try:
