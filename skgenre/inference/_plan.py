@@ -76,6 +76,10 @@ def export_plan(pipeline, network_index):
         spec, arrays = _describe(pipeline, network_index)
     except _NoPlan:
         return None
+    except (AttributeError, TypeError, ValueError):
+        # A step fitted in a way the plan does not know (e.g. a subclass's state): the
+        # model is saved all the same and loaded whole; the plan only saves time.
+        return None
     members = {PLAN_MEMBER: json.dumps(spec, indent=1).encode("utf-8")}
     for key, array in arrays.items():
         buf = io.BytesIO()
