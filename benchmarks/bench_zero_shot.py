@@ -88,6 +88,14 @@ def embeddings(files):
     return make_embedding_pipeline()[:4].fit_transform(files)
 
 
+def embeddings_mtt(files):
+    from skgenre import make_embedding_pipeline
+
+    return make_embedding_pipeline()[:4].set_params(embed__model="MTT_musicnn").fit_transform(
+        files
+    )
+
+
 def per_genre(y, pred):
     return {g: float(np.mean(pred[y == g] == g)) for g in np.unique(y)}
 
@@ -134,7 +142,8 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=4)
     parser.add_argument("--combined", action="store_true")
     parser.add_argument("--screen", action="store_true",
-                        help="the head's C and unsupervised offsets on both collections")
+                        help="the head's C, the MSD or MTT embedding, and unsupervised "
+                             "offsets, on both collections")
     parser.add_argument("--weights", default="0,0.25,0.5,1,2,4",
                         help="prior_weight values of TagPriorClassifier (--combined)")
     parser.add_argument("--json", help="also write the rows to this file")
@@ -243,7 +252,7 @@ def screen(args, data, tags):
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    from skgenre import ZeroShotGenreClassifier
+    from skgenre import TagPriorClassifier, ZeroShotGenreClassifier
     from skgenre.evaluation import StratifiedArtistKFold
 
     emb = {k: cached(args.cache, f"embed_{k}", f, embeddings) for k, (f, _, _) in data.items()}
@@ -258,7 +267,36 @@ def screen(args, data, tags):
             out.append((name, np.mean(accs), np.std(accs)))
         print(f"  C={C:g}: " + ", ".join(f"{n} {m:.3f} ± {s:.3f}" for n, m, s in out)
               + f"; mean {np.mean([m for _, m, _ in out]):.3f}")
+    # Which network's embedding: MSD's (the pipeline's), MTT's, or both side by side;
+    # the head alone and times the zero-shot prior (weight 0.5), by artist and across.
+    mtt = {k: cached(args.cache, f"embed_mtt_{k}", f, embeddings_mtt)
+           for k, (f, _, _) in data.items()}
     mapping = {"emotify": "emotify", "gtzan-mini": "gtzan"}
+    print("embedding of which network (head C=0.01; alone / times the prior, weight 0.5):")
+    for net in ("MSD", "MTT", "both"):
+        feats = {k: {"MSD": emb[k], "MTT": mtt[k], "both": np.hstack([emb[k], mtt[k]])}[net]
+                 for k in data}
+        out = []
+        for name, (_, y, artists) in data.items():
+            cv = StratifiedArtistKFold(args.folds, n_repeats=args.repeats, random_state=0)
+            accs = {0.0: [], 0.5: []}
+            for tr, te in cv.split(feats[name], y, groups=artists):
+                X = np.hstack([tags[name], feats[name]])
+                for w in accs:
+                    clf = TagPriorClassifier(mapping=mapping[name], prior_weight=w)
+                    accs[w].append(np.mean(clf.fit(X[tr], y[tr]).predict(X[te]) == y[te]))
+            out.append(f"{name} {np.mean(accs[0.0]):.3f} / {np.mean(accs[0.5]):.3f}")
+        _, y_m, _ = data["gtzan-mini"]
+        _, y_e, _ = data["emotify"]
+        shared = np.isin(y_e, ["classical", "pop", "rock"])
+        across = []
+        for w in (0.0, 0.5):
+            clf = TagPriorClassifier(mapping="gtzan", prior_weight=w).fit(
+                np.hstack([tags["gtzan-mini"], feats["gtzan-mini"]]), y_m)
+            pred = clf.predict(np.hstack([tags["emotify"], feats["emotify"]])[shared])
+            across.append(np.mean(pred == y_e[shared]))
+        print(f"  {net}: " + ", ".join(out)
+              + f"; mini -> Emotify classical, pop, rock {across[0]:.3f} / {across[1]:.3f}")
     print("zero-shot, how a genre's tags are combined (accuracy on all tracks):")
     for name, (_, y, _) in data.items():
         line = []
