@@ -175,6 +175,20 @@ class SongJudge:
         An open-set final step (its ``threshold_`` and ``unknown_label``), or None.
     top_k, max_duration, screen, on_error, segments, segment_duration
         As in :func:`~skgenre.inference.predict_songs`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgenre.inference._judge import SongJudge
+    >>> def score(clips):  # loud clips are "loud"
+    ...     loud = np.abs(clips).mean(axis=1) >= 0.5
+    ...     return np.column_stack([loud, ~loud]).astype(float)
+    >>> judge = SongJudge(sr=1000, n_samples=100, hop=None, pad_mode="constant",
+    ...                   classes=np.array(["loud", "quiet"]), score_clips=score, load=None,
+    ...                   top_k=1, screen=False, segments=True)
+    >>> rows, timeline = judge.judge([np.r_[np.full(200, 0.9), np.full(100, 0.1)]])
+    >>> print(rows[0]["top1_genre"], rows[0]["n_clips"], [str(t["top1_genre"]) for t in timeline])
+    loud 3 ['loud', 'loud', 'quiet']
     """
 
     def __init__(self, *, sr, n_samples, hop, pad_mode, classes, score_clips, load, head=None,
