@@ -506,10 +506,18 @@ def load_model(path, *, trust_pickle=False, sha256=None, trusted_types=None,
     data = _read_model_bytes(path, max_size)
     if sha256 is not None:
         _check_sha256(path, data, sha256)
+    # a file that matches its published digest is trusted, pickles included
+    return _load_model_data(path, data, trust_pickle=trust_pickle or sha256 is not None,
+                            trusted_types=trusted_types, max_size=max_size, engine=engine)
+
+
+def _load_model_data(path, data, *, trust_pickle, trusted_types, max_size, engine):
+    """:func:`load_model` on the bytes of ``path``, already read (and checked against a
+    digest: ``trust_pickle``), so that a caller that read them first does not read twice."""
     if data.startswith(b"PK\x03\x04"):
         return _load_safe(path, data, trusted_types, max_size, engine)
     if data.startswith(_PICKLE_HEADS):
-        if not (trust_pickle or sha256 is not None):
+        if not trust_pickle:
             raise ModelFileError(
                 f"model file {str(path)!r} is a pickle (joblib) file. Loading a pickle runs "
                 "code chosen by whoever wrote the file, so skgenre does not load it unless "

@@ -291,7 +291,7 @@ def test_transforms_do_not_import_librosa_or_numba(assert_not_imported):
 @pytest.mark.parametrize("n_frames", [1, 4, 8, 9, 10, 216])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_mfcc_delta_equals_librosa_delta(n_frames, dtype):
-    from skgenre.features._extended import _delta
+    from skgenre.features._maps import _delta
 
     M = np.random.default_rng(n_frames).normal(size=(2, 13, n_frames)).astype(dtype)
     mode = "interp" if n_frames >= 9 else "nearest"  # as FeatureExtractor asks librosa

@@ -7,9 +7,7 @@ and a rerun with the same ``--out`` skips the songs already there.
 
 import sys
 
-from ..utils._hash import file_sha256
-
-__all__ = ["add_library_options", "file_sha256", "run_library"]
+__all__ = ["add_library_options", "run_library"]
 
 _OUT_HELP = (
     "write one row per song to this file as it is judged (CSV, or JSON Lines for a name "

@@ -1,8 +1,10 @@
 """``skgenre predict``: whole-song genre of audio files and folders with a saved model."""
 
+import hashlib
 import json
 import math
 import sys
+from pathlib import Path
 
 from .._errors import ModelFileError
 from ._safety import display_name, max_duration_error
@@ -97,8 +99,10 @@ def _printer(args, classes, out, *, json_lines=False, detail=None):
 
 def run_predict(args, out=print):
     """Predict every song; exit status 1 if any failed, 2 for a bad model file or --out."""
+    from .._model_bytes import check_sha256, read_model_bytes
+    from .._persist import MAX_MODEL_SIZE
     from ..inference._judge import LimitTooShortError
-    from ._library import file_sha256, run_library
+    from ._library import run_library
 
     engine = getattr(args, "engine", "auto")
     sha256 = getattr(args, "sha256", None)
@@ -108,23 +112,29 @@ def run_predict(args, out=print):
     common = {"top_k": args.top_k, "max_duration": max_duration, "segments": segments,
               "screen": screen}
     local = args.jobs is None or args.jobs == 1
+    # The file is read (and checked against --sha256) once, whichever way it is loaded;
+    # ModelFileError -> exit 2 in main.
+    data = read_model_bytes(Path(args.model), MAX_MODEL_SIZE)
+    if sha256 is not None:
+        check_sha256(Path(args.model), data, sha256)
     plan = None
     if engine == "auto":
-        from ..inference._plan import PlanJudge, load_plan
+        from ..inference._plan import PlanJudge, plan_from_data
 
         # A model saved with an inference plan predicts without scikit-learn, Keras or
         # TensorFlow: a cold start costs NumPy and the file (skgenre.inference._plan).
-        plan = load_plan(args.model, sha256=sha256)  # ModelFileError -> exit 2 in main
+        plan = plan_from_data(args.model, data)
     if plan is not None:
         classes = [str(c) for c in plan.classes_]
         spec = (PlanJudge(plan, **common) if local
                 else PlanJudge(model_file=args.model, sha256=sha256, **common))
         unknown = False
     else:
-        spec, classes, unknown = _pipeline_judge(args, local, common)
+        spec, classes, unknown = _pipeline_judge(args, local, common, data)
     identity = {}
     if args.out is not None:
-        identity = {"command": "predict", "model_sha256": file_sha256(args.model),
+        # the digest of the bytes loaded, not of a second read of the file
+        identity = {"command": "predict", "model_sha256": hashlib.sha256(data).hexdigest(),
                     "classes": classes, "max_duration": max_duration, "segments": segments,
                     "screen": screen}
     show, close = _printer(args, classes, out)
@@ -140,17 +150,23 @@ def run_predict(args, out=print):
     return status
 
 
-def _pipeline_judge(args, local, common):
-    """``(spec, classes, unknown)`` of a model loaded whole (a file without a plan)."""
-    from .._persist import import_skops_lean, load_model
+def _pipeline_judge(args, local, common, data):
+    """``(spec, classes, unknown)`` of a model loaded whole (a file without a plan) from
+    ``data``, the file's bytes (checked against ``--sha256`` already)."""
+    from .._persist import MAX_MODEL_SIZE, _load_model_data, import_skops_lean
     from ..inference._library import PipelineJudge
 
     import_skops_lean()  # this process is ours: skip skops' 0.5-s scan of scikit-learn
     load_kwargs = {"trust_pickle": getattr(args, "trust_pickle", False),
                    "sha256": getattr(args, "sha256", None),
                    "engine": getattr(args, "engine", "auto")}
-    # ModelFileError -> exit 2 in main; pickles only when the user trusts them
-    model = load_model(args.model, **load_kwargs)
+    # ModelFileError -> exit 2 in main; pickles only when the user trusts them (a file
+    # that matched --sha256 is trusted, as by load_model)
+    model = _load_model_data(
+        Path(args.model), data,
+        trust_pickle=load_kwargs["trust_pickle"] or load_kwargs["sha256"] is not None,
+        trusted_types=None, max_size=MAX_MODEL_SIZE, engine=load_kwargs["engine"],
+    )
     steps = [name for name, _ in getattr(model, "steps", [])]
     if not ({"clip", "load"} & set(steps)) or not hasattr(model, "predict_proba"):
         raise ModelFileError(

@@ -85,7 +85,7 @@ def _max_duration(text):
 def max_duration_error(exc):
     """The usage error of a ``--max-duration`` too short to judge any song.
 
-    ``exc`` is the :class:`~skgenre.inference._songs.LimitTooShortError` of the check;
+    ``exc`` is the :class:`~skgenre.inference._judge.LimitTooShortError` of the check;
     the message is argparse's: the option, then the cause.
     """
     return f"argument --max-duration: {exc.max_duration:g} s is {exc.cause()} (0: whole songs)"

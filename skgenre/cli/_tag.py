@@ -160,7 +160,7 @@ def run_tag(args, out=print):
     """Tag every file, printing each result at once; exit 1 if any file failed, 2 without
     the weights or for a --max-duration too short to judge anything."""
     from ..embeddings import MusicnnEmbedding, musicnn_tags
-    from ..inference._songs import LimitTooShortError, check_max_duration
+    from ..inference._judge import LimitTooShortError, check_max_duration
     from ._library import run_library
 
     max_duration = getattr(args, "max_duration", 600.0)

@@ -5,7 +5,7 @@ from numbers import Integral
 from sklearn.utils._param_validation import Interval
 
 from ._base import FeatureTableTransformer
-from ._maps import _DELTA_WIDTH, GROUPS, _delta, _extended_chunk  # noqa: F401
+from ._maps import GROUPS, _extended_chunk
 from ._paper26 import _check_sr_for_contrast
 
 __all__ = ["FeatureExtractor"]

@@ -27,7 +27,7 @@ from ._stft import (
     zero_crossing_rate,
 )
 
-__all__ = ["CHUNK_FUNCTIONS", "GROUPS"]
+__all__ = ["CHUNK_FUNCTIONS", "GROUPS", "row_means"]
 
 #: Frame-level feature groups, in output order.
 GROUPS = (
@@ -112,8 +112,8 @@ def _extended_chunk(
         parts.append(frames.std(axis=-1))
     if with_tempo:
         env = onset_envelope(
-        spectra.mel_db(128), n_fft=n_fft, hop_length=hop_length, aggregate=onset_aggregate
-    )
+            spectra.mel_db(128), n_fft=n_fft, hop_length=hop_length, aggregate=onset_aggregate
+        )
         parts.append(tempo(env, sr=sr, hop_length=hop_length)[:, None])
     return np.concatenate(parts, axis=1).astype(np.float32)
 
@@ -152,6 +152,14 @@ def _mel_chunk(clips, *, sr, n_fft, hop_length, n_mels, power, ref, top_db):
         clips, sr=sr, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels, power=power
     )
     return power_to_db_per_clip(mel, ref=ref, top_db=top_db).astype(np.float32, copy=False)
+
+
+def row_means(X):
+    """The mean of each row of each image ``(n, h, w) -> (n, h)``, float32 (a 2-D input,
+    already one value per row, is copied): :class:`RowMeanVectorizer`'s transform."""
+    if X.ndim == 2:
+        return X.copy()
+    return X.mean(axis=2, dtype=np.float64).astype(np.float32)
 
 
 #: The chunk functions by name: what a saved inference plan may name, and nothing else.

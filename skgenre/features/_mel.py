@@ -9,7 +9,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils._mixins import _CheckingFitMixin, _FeatureNamesMixin
 from ._base import ClipTransformer
-from ._maps import _mel_chunk
+from ._maps import _mel_chunk, row_means
 
 __all__ = ["MelSpectrogram", "RowMeanVectorizer"]
 
@@ -179,10 +179,8 @@ class RowMeanVectorizer(
         """
         check_is_fitted(self)
         X = self._validate(X, reset=False)
-        if X.ndim == 2:
-            # validate_data may hand back the caller's array itself: never return an alias
-            return X.copy()
-        return X.mean(axis=2, dtype=np.float64).astype(np.float32)
+        # validate_data may hand back the caller's array itself: never return an alias
+        return row_means(X)
 
     def _feature_names(self):
         return [f"mel_{i}" for i in range(self.n_features_in_)]

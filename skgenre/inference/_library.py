@@ -193,10 +193,14 @@ def song_rows(judge, path):
     return rows
 
 
-def _local_rows(spec, items, segments):
-    judge = spec.load()
-    for path, problem in items:
-        yield error_rows(path, problem, segments) if problem is not None else judge(path)
+def _one_job(n_jobs):
+    """Whether ``n_jobs`` means this process alone; for 1, joblib is not even imported (a
+    cold start's cost)."""
+    if n_jobs == 1:
+        return True
+    from joblib import effective_n_jobs
+
+    return n_jobs is None or effective_n_jobs(n_jobs) == 1
 
 
 def iter_song_rows(spec, items, *, n_jobs=None, backend=None, segments=False):
@@ -205,10 +209,12 @@ def iter_song_rows(spec, items, *, n_jobs=None, backend=None, segments=False):
     ``items`` yields ``(path, problem)`` as :func:`collect_inputs` does; a path with a
     problem gets its error row without being judged.
     """
-    if backend is None and n_jobs == 1:  # joblib is not even imported (a cold start's cost)
-        yield from _local_rows(spec, items, segments)
+    if backend is None and _one_job(n_jobs):
+        judge = spec.load()
+        for path, problem in items:
+            yield error_rows(path, problem, segments) if problem is not None else judge(path)
         return
-    from joblib import Parallel, delayed, effective_n_jobs, parallel_config
+    from joblib import Parallel, delayed, parallel_config
 
     owner = os.getpid()
 
@@ -217,9 +223,6 @@ def iter_song_rows(spec, items, *, n_jobs=None, backend=None, segments=False):
             return delayed(error_rows)(path, problem, segments)
         return delayed(_judge_in_worker)(spec, path, owner)
 
-    if backend is None and (n_jobs is None or effective_n_jobs(n_jobs) == 1):
-        yield from _local_rows(spec, items, segments)
-        return
     config = {} if backend is None else {"backend": backend}
     with parallel_config(**config):
         # pre_dispatch bounds the songs in flight; return_as="generator" hands each song's

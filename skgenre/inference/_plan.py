@@ -39,7 +39,7 @@ import numpy as np
 from .._errors import ModelFileError
 from ._library import SongRowsJudge
 
-__all__ = ["InferencePlan", "PlanJudge", "export_plan", "load_plan"]
+__all__ = ["InferencePlan", "PlanJudge", "export_plan", "load_plan", "plan_from_data"]
 
 #: Version of the plan's layout. A reader skips (and loads the model whole) a plan of
 #: another version.
@@ -228,14 +228,23 @@ def load_plan(path, *, sha256=None, max_size=None):
     """
     from .. import _persist
     from .._model_bytes import check_sha256, read_model_bytes
-    from .._model_zip import parse_json, read_member
-    from ..models._numpy_net import NumpyNetwork
 
     name = os.fsdecode(os.fspath(path))
     max_size = _persist.MAX_MODEL_SIZE if max_size is None else max_size
     data = read_model_bytes(Path(name), max_size)
     if sha256 is not None:
         check_sha256(Path(name), data, sha256)
+    return plan_from_data(name, data, max_size)
+
+
+def plan_from_data(name, data, max_size=None):
+    """:func:`load_plan` on the bytes of model file ``name``, already read (and checked
+    against a digest where one was given)."""
+    from .. import _persist
+    from .._model_zip import parse_json, read_member
+    from ..models._numpy_net import NumpyNetwork
+
+    max_size = _persist.MAX_MODEL_SIZE if max_size is None else max_size
     if not data.startswith(b"PK\x03\x04"):
         return None  # load_model says what it is
     with _persist._open_safe(name, data, max_size) as (zf, manifest, budget):
@@ -328,6 +337,7 @@ class InferencePlan:
 
     def _op(self, op, arrays, functions):
         from ..features._chunks import chunk_length, iter_chunks
+        from ..features._maps import row_means
         from ..features._stft import frame_count
         from ..preprocessing._scale_ops import (
             minmax_then_normalize,
@@ -361,8 +371,7 @@ class InferencePlan:
 
             return clips_op
         if kind == "row_mean":
-            return lambda X: (X.mean(axis=2, dtype=np.float64).astype(np.float32)
-                              if X.ndim == 3 else X.copy())
+            return row_means
         if kind == "standard_scale":
             mean, scale = arr(op["mean"]), arr(op["scale"])
             return lambda X: standard_scale(np.array(X, dtype=X.dtype), mean, scale)

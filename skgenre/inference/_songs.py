@@ -10,12 +10,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_is_fitted
 
-from ._judge import (  # noqa: F401 (LimitTooShortError, check_max_duration: from here too)
-    LimitTooShortError,
-    SongJudge,
-    _as_items,
-    check_max_duration,
-)
+from ._judge import SongJudge, _as_items
 
 __all__ = ["predict_songs", "song_judge"]
 
@@ -106,9 +101,9 @@ def predict_songs(
     channels) gets an error in its row instead. So does, with ``screen=True``, a song
     that is, by what its signal is, not music: white, pink or brown noise, a steady test
     tone (sine, multi-tone, square wave), a sine sweep, clicks or impulse trains, a DC
-    offset or near silence; the error names what it sounds like. Every fault of one song, in decoding, in
-    the features or in the classifier, is that song's error; the other songs still get
-    their result.
+    offset or near silence; the error names what it sounds like. Every fault of one song,
+    in decoding, in the features or in the classifier, is that song's error; the other
+    songs still get their result.
 
     "Unknown": when the pipeline's final step is a fitted
     :class:`~skgenre.OpenSetClassifier` (e.g. from ``skgenre train --unknown``), each song
@@ -264,7 +259,6 @@ def song_judge(pipeline, *, top_k=3, hop=None, on_error="report", max_duration=6
     if not hasattr(tail, "predict_proba"):
         raise ValueError("predict_songs needs a classifier with predict_proba at the end.")
     head = _open_set_head(tail)
-    check_max_duration(max_duration, sr, 3 * sr if whole else n_samples)
     load_idx = names.index("load") if "load" in names[:clip_idx] else None
     load = None
     if load_idx is not None:

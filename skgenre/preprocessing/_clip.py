@@ -10,7 +10,7 @@ from sklearn.utils.validation import check_is_fitted
 from ..utils import check_waveforms, is_ragged, item_rngs, item_seed
 from ..utils._mixins import _CheckingFitMixin, _FeatureNamesMixin, _TableOutputMixin
 from ..utils._waveforms import _is_files, _WaveformTransformerMixin
-from ._consecutive import _pad, clip_and_average, consecutive_clips  # noqa: F401
+from ._consecutive import _pad
 
 __all__ = ["RandomClip"]
 
