@@ -400,3 +400,18 @@ def test_a_worker_whose_owner_died_before_its_first_song_exits(owner_alive):
     proc.join(60)
     assert proc.exitcode == 0
     assert started.is_set() == owner_alive
+
+
+def test_a_reader_that_goes_away_ends_the_run_quietly(model, library):
+    """``skgenre predict ... | head``: stdout closed by its reader is no traceback."""
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before the first line
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "skgenre", "predict", str(model), str(library), "--json"],
+            stdout=write, stderr=subprocess.PIPE, text=True, timeout=300, check=False,
+        )
+    finally:
+        os.close(write)
+    assert proc.returncode == 141, proc.stderr[-2000:]
+    assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr

@@ -187,7 +187,8 @@ def main(argv=None):
     -------
     status : int
         0 on success, 1 when some input file could not be read, 2 for usage errors and
-        files that are not skgenre models.
+        files that are not skgenre models, 141 when standard output was closed by its
+        reader (e.g. ``| head``).
 
     Examples
     --------
@@ -239,3 +240,12 @@ def main(argv=None):
     except KeyboardInterrupt:
         print(f"skgenre {args.command}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader of stdout went away (`skgenre predict ... | head`): stop quietly, as a
+        # Unix tool does (128 + SIGPIPE). Later writes, Python's own flush at exit among
+        # them, go nowhere instead of raising again.
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return 141
