@@ -4,7 +4,8 @@ The script builds a 2-minute medley of four real 30-s GTZAN tracks of four genre
 the mini set beside the checkout), trains a model on the other tracks of the mini set,
 and judges the medley with ``predict_songs(..., segments=True)``: one row per 6-s segment
 with its probabilities, beside the whole song's summary. It prints, for each part of the
-medley, how many of its segments the right genre wins, and draws the timelines.
+medley, how many of its segments the right genre wins, and the top two genres of the
+part's track judged whole, and draws the timelines.
 
 Run::
 
@@ -32,7 +33,8 @@ SEGMENT_S = 6.0
 
 
 def _medley_files(data, small):
-    """``(medley_path, part_genres, train_paths, train_genres, source, tmpdir)``."""
+    """``(medley_path, part_genres, part_seconds, train_paths, train_genres, source,
+    part_paths, tmpdir)``: ``part_paths`` are the medley's tracks, whole."""
     import soundfile as sf
 
     from skgenre.io import load_audio
@@ -64,7 +66,7 @@ def _medley_files(data, small):
     path = os.path.join(tmpdir.name, "medley.wav")
     sf.write(path, medley, SR)
     keep = np.setdiff1d(np.arange(len(files)), picked)
-    return path, genres, n / SR, files[keep], names[keep], source, tmpdir
+    return path, genres, n / SR, files[keep], names[keep], source, files[picked], tmpdir
 
 
 def _model(kind, small):
@@ -88,7 +90,7 @@ def main(argv=None):
     args, plt = parse_plot_args(parser, argv, small_help="tiny synthetic data instead")
     from skgenre.inference import predict_songs
 
-    path, genres, part_s, train_x, train_y, source, _tmp = _medley_files(
+    path, genres, part_s, train_x, train_y, source, part_files, _tmp = _medley_files(
         args.data, args.small)
     segment_s = 2.0 if args.small else SEGMENT_S
     fig, axes = plt.subplots(len(args.model), 1, figsize=(10, 2.6 * len(args.model)),
@@ -105,6 +107,11 @@ def main(argv=None):
             part = timeline[(mid >= i * part_s) & (mid < (i + 1) * part_s)]
             wins = int((part["top1_genre"] == g).sum())
             print(f"{kind}: part {i + 1} ({g}): {g} wins {wins}/{len(part)} segments")
+        # each part's track judged whole: is a part lost by the timeline, or by the model?
+        whole = predict_songs(pipe, list(part_files), top_k=2)
+        for i, (g, (_, r)) in enumerate(zip(genres, whole.iterrows())):
+            print(f"{kind}: track {i + 1} ({g}) judged whole: {r['top1_genre']} "
+                  f"{r['top1_proba']:.2f}, {r['top2_genre']} {r['top2_proba']:.2f}")
         probs = timeline[[f"proba_{c}" for c in classes]].to_numpy()
         bottom = np.zeros(len(timeline))
         cmap = plt.get_cmap("tab10")
