@@ -15,8 +15,9 @@ Run::
 
 ``--model``: ``embedding`` (``make_embedding_pipeline()``, needs the musicnn weights),
 ``combined`` (``make_combined_pipeline("gtzan")``: the embedding's classifier times the
-zero-shot genres of the pretrained tags, needs the weights) and/or ``feature``
-(``make_feature_pipeline("tuned", track=True)``). Writes ``genre_timeline.png``
+zero-shot genres of the pretrained tags, needs the weights), ``zero-shot``
+(``make_zero_shot_pipeline("gtzan")``: the pretrained tags alone, trained on nothing; needs
+the weights) and/or ``feature`` (``make_feature_pipeline("tuned", track=True)``). Writes ``genre_timeline.png``
 into ``--out`` (default: the current folder).
 """
 
@@ -70,8 +71,15 @@ def _medley_files(data, small):
 
 
 def _model(kind, small):
-    from skgenre import make_combined_pipeline, make_embedding_pipeline, make_feature_pipeline
+    from skgenre import (
+        make_combined_pipeline,
+        make_embedding_pipeline,
+        make_feature_pipeline,
+        make_zero_shot_pipeline,
+    )
 
+    if kind == "zero-shot":
+        return make_zero_shot_pipeline("gtzan")
     if kind == "embedding":
         return make_embedding_pipeline(random_state=0)
     if kind == "combined":
@@ -85,7 +93,8 @@ def _model(kind, small):
 
 def main(argv=None):
     parser = make_parser(__doc__, gtzan_data=True)
-    parser.add_argument("--model", nargs="+", choices=["embedding", "combined", "feature"],
+    parser.add_argument("--model", nargs="+",
+                        choices=["embedding", "combined", "zero-shot", "feature"],
                         default=["feature"], help="which models to train and draw")
     args, plt = parse_plot_args(parser, argv, small_help="tiny synthetic data instead")
     from skgenre.inference import predict_songs
@@ -96,7 +105,10 @@ def main(argv=None):
     fig, axes = plt.subplots(len(args.model), 1, figsize=(10, 2.6 * len(args.model)),
                              squeeze=False)
     for ax, kind in zip(axes[:, 0], args.model):
-        pipe = _model(kind, args.small).fit(list(train_x), train_y)
+        if kind == "zero-shot":  # learns nothing: its fit records the mapping's genres
+            pipe = _model(kind, args.small).fit(list(train_x[:1]))
+        else:
+            pipe = _model(kind, args.small).fit(list(train_x), train_y)
         song, timeline = predict_songs(pipe, [path], segments=True,
                                        segment_duration=segment_s)
         classes = timeline.attrs["classes"]
@@ -127,8 +139,8 @@ def main(argv=None):
         ax.set_xlim(0, len(genres) * part_s)
         ax.set_ylim(0, 1.15)
         ax.set_ylabel("probability")
-        ax.set_title(f"{kind} model, trained on the other tracks ({source})", fontsize=10,
-                     pad=16)
+        trained = "trained on nothing" if kind == "zero-shot" else "trained on the other tracks"
+        ax.set_title(f"{kind} model, {trained} ({source})", fontsize=10, pad=16)
     axes[-1, 0].set_xlabel("time in the medley (s)")
     axes[0, 0].legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
     save_figure(fig, args.out, "genre_timeline.png", palette=True)

@@ -320,7 +320,9 @@ def test_jobs_2_gives_the_rows_of_one(capsys, model, library, tmp_path):
     "feature",
     # Measured 2026-12-06: the embedding model wins the classical, metal and reggae parts
     # (5/5 segments each) but calls hiphop.00000 disco (hiphop wins 1/5 segments); judged
-    # whole, the same head calls the track disco too (0.47 against hiphop 0.24).
+    # whole, the same head calls the track disco too (0.47 against hiphop 0.24). The track is
+    # Afrika Bambaataa's electro-funk; the combined model (disco 0.61) and the zero-shot
+    # classifier (disco 0.33, hiphop 0.19) hear disco in it as well.
     pytest.param("embedding", marks=pytest.mark.xfail(
         strict=True, reason="the embedding model calls the medley's hiphop track disco")),
 ])
