@@ -4,6 +4,7 @@ Usage (from the repository root; the musicnn weights installed)::
 
     python benchmarks/bench_zero_shot.py                       # zero-shot + calibrated
     python benchmarks/bench_zero_shot.py --combined            # + combined models
+    python benchmarks/bench_zero_shot.py --screen              # + choices on both collections
 
 Data: the Emotify half in ``../shared/data/emotify`` (200 tracks, 4 genres, 67 artists
 from its ``tracks.csv``) and GTZAN mini (``../shared/data/gtzan/mini``, 100 tracks, 10
@@ -29,6 +30,11 @@ Rows:
   both collections and across; the default weight is the one with the best mean of the
   two collections' artist-CV accuracies (the weight is chosen on the same folds that
   report it: the row of the chosen weight is optimistic by the selection).
+
+``--screen`` prints, on both collections: the head's ``C``; the MSD or MTT network's
+embedding; the head on 3-s patches; the tag prior from standardized tags; how a genre's
+tags are combined; zero-shot tags centred by statistics read from the networks' weights;
+and zero-shot offsets from unlabelled tracks.
 
 The pipeline's feature steps learn nothing in ``fit`` and embed each track on its own, so
 the tag scores (and embeddings) of the 300 tracks are computed once with
@@ -94,6 +100,29 @@ def embeddings_mtt(files):
     return make_embedding_pipeline()[:4].set_params(embed__model="MTT_musicnn").fit_transform(
         files
     )
+
+
+def cached_patches(cache, key, files):
+    """Every 3-s patch's penultimate units (the MSD network's, as in
+    :func:`embeddings` before the mean over patches): ``(rows, owner)``, ``owner[i]`` the
+    index in ``files`` of row ``i``'s file. Cached in ``cache`` for the same files in the
+    same order."""
+    from skgenre import make_embedding_pipeline
+
+    cache, files = Path(cache), list(files)
+    store = dict(np.load(cache, allow_pickle=False)) if cache.is_file() else {}
+    if store.get(f"{key}_files", np.array([])).tolist() != files:
+        t0 = time.perf_counter()
+        pipe = make_embedding_pipeline()[:4]
+        waves = pipe[:-1].fit_transform(files)
+        patches = pipe[-1].fit(waves).transform_patches(waves)
+        print(f"computed {key} of {len(files)} tracks in {time.perf_counter() - t0:.0f} s",
+              flush=True)
+        store[key] = np.vstack(patches).astype(np.float32)
+        store[f"{key}_counts"] = np.array([len(p) for p in patches])
+        store[f"{key}_files"] = np.asarray(files)
+        np.savez_compressed(cache, **store)
+    return store[key], np.repeat(np.arange(len(files)), store[f"{key}_counts"])
 
 
 def per_genre(y, pred):
@@ -297,6 +326,7 @@ def screen(args, data, tags):
             across.append(np.mean(pred == y_e[shared]))
         print(f"  {net}: " + ", ".join(out)
               + f"; mini -> Emotify classical, pop, rock {across[0]:.3f} / {across[1]:.3f}")
+    patch_rows(args, data, tags, emb, mapping)
     print("tag prior from standardized tags (ZeroShotGenreClassifier(standardize=True) fitted "
           "on the training tracks), times the MSD head, weight 0.5:")
 
@@ -335,6 +365,25 @@ def screen(args, data, tags):
             line.append(f"mean of {'log-odds' if link == 'logit' else 'probabilities'} "
                         f"{np.mean(clf.predict(tags[name]) == y):.3f}")
         print(f"  {name}: " + "; ".join(line))
+    print("zero-shot with each tag's log-odds centred (and scaled) by statistics read from "
+          "the networks' weights, no data (accuracy on all tracks):")
+    mean, std = network_statistics()
+
+    def moved(X, scale):
+        logit = np.log(np.clip(X, 1e-6, 1 - 1e-6)) - np.log1p(-np.clip(X, 1e-6, 1 - 1e-6))
+        return 1 / (1 + np.exp(-(logit - mean) / (std if scale else 1)))
+
+    _, y_e, _ = data["emotify"]
+    shared = np.isin(y_e, ["classical", "pop", "rock"])
+    def accuracy(name, X, y):
+        return np.mean(ZeroShotGenreClassifier(name).fit(X[:1]).predict(X) == y)
+
+    for scale in (False, True):
+        line = [f"{name} {accuracy(mapping[name], moved(tags[name], scale), y):.3f}"
+                for name, (_, y, _) in data.items()]
+        line.append("Emotify classical, pop, rock (10 answers) "
+                    f"{accuracy('gtzan', moved(tags['emotify'][shared], scale), y_e[shared]):.3f}")
+        print(f"  {'centred and scaled' if scale else 'centred'}: " + "; ".join(line))
     print("zero-shot with offsets from unlabelled tracks (accuracy on all tracks):")
     for name, (_, y, _) in data.items():
         clf = ZeroShotGenreClassifier(mapping[name]).fit(tags[name][:1])
@@ -349,6 +398,80 @@ def screen(args, data, tags):
             pred = clf.classes_[((s - o.mean(0)) / o.std(0)).argmax(1)]
             line.append(f"z-score by {other} {np.mean(pred == y):.3f}")
         print(f"  {name}: " + "; ".join(line))
+
+
+def patch_rows(args, data, tags, emb, mapping):
+    """The head trained on every 3-s patch (each patch labelled with its track's genre), a
+    track's log-probabilities the mean of its patches'; against the head on track means."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from skgenre import ZeroShotGenreClassifier
+    from skgenre.evaluation import StratifiedArtistKFold
+
+    patches = {k: cached_patches(args.cache, f"patches_{k}", f) for k, (f, _, _) in data.items()}
+
+    def log_proba(kind, k_tr, tr, y_tr, k_te, te):
+        head = make_pipeline(StandardScaler(), LogisticRegression(C=0.01, max_iter=5000))
+        if kind == "track means":
+            head.fit(emb[k_tr][tr], y_tr)
+            return head.classes_, np.log(np.clip(head.predict_proba(emb[k_te][te]), 1e-300, None))
+        rows, owner = patches[k_tr]
+        keep = np.isin(owner, tr)
+        label = dict(zip(tr, y_tr))
+        head.fit(rows[keep], [label[o] for o in owner[keep]])
+        rows, owner = patches[k_te]
+        lp = np.log(np.clip(head.predict_proba(rows), 1e-300, None))
+        return head.classes_, np.array([lp[owner == i].mean(axis=0) for i in te])
+
+    def log_prior(name, classes, X):
+        zero = ZeroShotGenreClassifier(name).fit(X[:len(classes)], list(classes))
+        cols = [list(zero.classes_).index(c) for c in classes]
+        return np.log(zero.predict_proba(X)[:, cols])
+
+    print("the head on track means or on 3-s patches (C=0.01; alone / times the prior, "
+          "weight 0.5):")
+    for kind in ("track means", "patches"):
+        out = []
+        for name, (_, y, artists) in data.items():
+            cv = StratifiedArtistKFold(args.folds, n_repeats=args.repeats, random_state=0)
+            accs = {0.0: [], 0.5: []}
+            for tr, te in cv.split(emb[name], y, groups=artists):
+                classes, lp = log_proba(kind, name, tr, y[tr], name, te)
+                lq = log_prior(mapping[name], classes, tags[name][te])
+                for w, acc in accs.items():
+                    acc.append(np.mean(classes[(lp + w * lq).argmax(1)] == y[te]))
+            out.append(f"{name} {np.mean(accs[0.0]):.3f} / {np.mean(accs[0.5]):.3f}")
+        _, y_m, _ = data["gtzan-mini"]
+        _, y_e, _ = data["emotify"]
+        shared = np.flatnonzero(np.isin(y_e, ["classical", "pop", "rock"]))
+        classes, lp = log_proba(kind, "gtzan-mini", np.arange(len(y_m)), y_m, "emotify", shared)
+        lq = log_prior("gtzan", classes, tags["emotify"][shared])
+        across = [np.mean(classes[(lp + w * lq).argmax(1)] == y_e[shared]) for w in (0.0, 0.5)]
+        print(f"  {kind}: " + ", ".join(out)
+              + f"; mini -> Emotify classical, pop, rock {across[0]:.3f} / {across[1]:.3f}")
+
+
+def network_statistics():
+    """Each tag's mean and spread of log-odds over the network's own training music, read
+    from its weights alone (MSD network's 50 tags, then MTT's, as the zero-shot input).
+
+    The last dense layer reads the penultimate units after a batch normalization whose
+    output has, over the training music, mean ``beta`` and standard deviation ``gamma``
+    per unit. A tag's logit ``w . h + b`` then has mean ``w . beta + b`` there; its
+    variance is ``sum(w**2 * gamma**2)`` if the units are uncorrelated, which they are not
+    (so the spread is only an estimate)."""
+    from skgenre.embeddings._weights import load_musicnn_weights
+
+    mean, std = [], []
+    for model in ("MSD_musicnn", "MTT_musicnn"):
+        w = load_musicnn_weights(model)
+        kernel, bias = w["dense_1/kernel"].astype(np.float64), w["dense_1/bias"]
+        beta, gamma = w["batch_normalization_10/beta"], w["batch_normalization_10/gamma"]
+        mean.append(kernel.T @ beta + bias)
+        std.append(np.sqrt((kernel ** 2).T @ (gamma ** 2)))
+    return np.concatenate(mean), np.concatenate(std)
 
 
 def tag_prior_rows(args, data, tags, emb):
