@@ -33,6 +33,7 @@ __all__ = [
     "limit_tf_threads",
     "log_var_columns",
     "naive26",
+    "paired_gain",
     "run_pinned",
     "song_folder",
 ]
@@ -98,6 +99,27 @@ def feature_table_split(protocol, table, *, folds=5, seed=0, repeats=1):
         f"({len(train)} tracks), test on {test_part} ({len(test)} tracks)"
     )
     return [(train, test)], where
+
+
+def paired_gain(base, new, *, n_folds):
+    """The mean gain of ``new`` over ``base``, scored on the same repeated k-fold splits,
+    and its standard error corrected for the overlap of the training sets.
+
+    Folds of repeated k-fold CV share most of their training tracks, so their scores are
+    correlated and the plain standard error of the mean difference is too small. Nadeau &
+    Bengio's corrected resampled t-test (Machine Learning 52, 2003) multiplies the variance
+    of the per-fold differences by ``1/J + n_test/n_train`` (``J`` the number of folds in
+    all, ``n_test/n_train = 1/(n_folds - 1)``) instead of ``1/J``.
+
+    Returns ``(gain, standard_error)``.
+    """
+    import numpy as np
+
+    d = np.asarray(new, dtype=float) - np.asarray(base, dtype=float)
+    if d.ndim != 1 or len(d) < 2:
+        raise ValueError(f"need the scores of at least 2 folds, got {len(d)}.")
+    se = d.std(ddof=1) * np.sqrt(1 / len(d) + 1 / (n_folds - 1))
+    return float(d.mean()), float(se)
 
 
 def naive26(y, sr=22050, *, shared_stft=False):
