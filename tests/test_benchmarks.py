@@ -380,3 +380,21 @@ def test_bench_open_set_rows_on_a_cache(tmp_path):
     assert [r[:4] for r in rows] == [["MSD taggram mean", "50", "nearest class mean", "oas"],
                                      ["MSD taggram mean", "50", "overall mean", "oas"]]
     assert proc.stdout.count("| 0.95 |") == 2  # a trade-off row per detector
+
+
+def test_paired_gain_corrects_for_overlapping_training_sets():
+    """The gain's standard error is the per-fold spread times sqrt(1/J + 1/(k - 1)), not
+    sqrt(1/J): repeated k-fold folds share their training tracks."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("_bench_common_gain", BENCH / "_common.py")
+    common = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(common)
+    base = [0.5, 0.6, 0.7, 0.6]
+    gain, se = common.paired_gain(base, [0.6, 0.6, 0.9, 0.7], n_folds=5)
+    assert gain == pytest.approx(0.1)
+    # differences 0.1, 0, 0.2, 0.1: sample std 0.0816...; sqrt(1/4 + 1/4)
+    assert se == pytest.approx(0.08164966 * 0.5 ** 0.5, rel=1e-6)
+    assert common.paired_gain(base, [b + 0.05 for b in base], n_folds=5)[1] == pytest.approx(0)
+    with pytest.raises(ValueError, match="at least 2 folds"):
+        common.paired_gain([0.5], [0.6], n_folds=5)
