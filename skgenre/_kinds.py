@@ -13,4 +13,5 @@ MODEL_KIND_FACTORIES = {
     "spec-dense": "make_spectrogram_dense_pipeline",
     "cnn": "make_cnn_pipeline",
     "embedding": "make_embedding_pipeline",
+    "combined": "make_combined_pipeline",
 }

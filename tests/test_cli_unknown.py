@@ -175,3 +175,44 @@ def test_train_unknown_refuses_the_cnn_and_bad_shares(capsys, tmp_path):
         code = main(["train", "--model", "feature", "--unknown", share, "--out", str(path)])
         _, err = capsys.readouterr()
         assert code == 2 and "expected a share in (0, 1]" in err
+
+
+def test_train_combined_with_unknown_on_real_songs(capsys, musicnn_weights, gtzan_sample_files,
+                                                   tmp_path):
+    """``--model combined``: the embedding head times the tag prior of every built-in genre
+    (mapping "all"), wrapped for --unknown; saved, loaded and used by predict."""
+    data = tmp_path / "songs"
+    for f in gtzan_sample_files:
+        (data / f.parent.name).mkdir(parents=True, exist_ok=True)
+        (data / f.parent.name / f.name).symlink_to(f)
+    path = tmp_path / "combined.skgenre"
+    code = main(["train", "--model", "combined", "--data", str(data), "--unknown", "--quiet",
+                 "--out", str(path)])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "Trained combined on 7 songs; classes: blues, classical" in out  # no preset named
+    model = load_model(path)
+    head = model.steps[-1][1]
+    assert isinstance(head, OpenSetClassifier) and head.cv == 3  # 3 classical songs
+    prior = head.estimator_
+    assert prior.mapping == "all" and prior.prior_classes_.tolist() == [True, True]
+    code = main(["predict", str(path), str(gtzan_sample_files[0]), "--json"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    (row,) = json.loads(out)
+    assert set(row["probabilities"]) == {"blues", "classical"}
+    assert math.isfinite(row["unknown_score"])
+
+
+def test_train_combined_refuses_genres_without_a_prior_before_any_work(capsys, tmp_path):
+    data = tmp_path / "songs"
+    for genre, freqs in (("low", LOW[:2]), ("high", HIGH[:2])):
+        (data / genre).mkdir(parents=True)
+        for i, f in enumerate(freqs):
+            sf.write(data / genre / f"{i}.wav", _tone(f, seed=i), SR)
+    path = tmp_path / "m.skgenre"
+    code = main(["train", "--model", "combined", "--data", str(data), "--out", str(path)])
+    _, err = capsys.readouterr()
+    assert code == 2 and not path.exists()
+    assert "--model combined needs at least one genre that the pretrained tags name" in err
+    assert "the genres of the data are high, low" in err and "--model embedding" in err

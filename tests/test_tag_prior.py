@@ -165,3 +165,22 @@ def test_calibration_with_genre_names(rng):
     with pytest.raises(ValueError, match="integer codes"):
         codes = np.unique(y, return_inverse=True)[1]
         ZeroShotGenreClassifier(MAPPING, tags=TAGS).fit(X[:, :3], codes)
+
+
+@pytest.mark.parametrize("collection", ["gtzan", "emotify"])
+def test_the_all_mapping_answers_as_each_collections_own(rng, collection):
+    """The default mapping, "all", holds every built-in genre with the tags of its own
+    collection's mapping, so on that collection's genres it gives the same answers."""
+    from skgenre.models import MUSICNN_TAG_COLUMNS, ZERO_SHOT_MAPPINGS
+
+    own = ZERO_SHOT_MAPPINGS[collection]
+    assert {g: ZERO_SHOT_MAPPINGS["all"][g] for g in own} == own
+    assert set(ZERO_SHOT_MAPPINGS["all"]) == set(ZERO_SHOT_MAPPINGS["gtzan"]) | {"electronic"}
+    genres = np.array(sorted(own))
+    y = genres[rng.integers(0, len(genres), 80)]
+    X = np.hstack([rng.uniform(0.01, 0.99, (80, len(MUSICNN_TAG_COLUMNS))),
+                   rng.normal(size=(80, 5))])
+    default = TagPriorClassifier(LogisticRegression()).fit(X, y)
+    assert default.mapping == "all" and default.prior_classes_.all()
+    mine = TagPriorClassifier(LogisticRegression(), mapping=collection).fit(X, y)
+    assert_allclose(default.predict_proba(X), mine.predict_proba(X), rtol=1e-12)

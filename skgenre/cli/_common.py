@@ -109,9 +109,12 @@ def build_pipeline(kind, args, console):
     from ..pipelines import MODEL_KINDS
 
     if kind == "embedding":
-        # Pretrained features and a kernel classifier: no network is trained, so neither
+        # Pretrained features and a linear classifier: no network is trained, so neither
         # the preset of the networks nor the epochs apply.
         pipe = MODEL_KINDS[kind](random_state=args.seed, n_jobs=args.jobs)
+    elif kind == "combined":
+        # The same, times the zero-shot prior of every built-in genre the data has.
+        pipe = MODEL_KINDS[kind]("all", n_jobs=args.jobs)
     else:
         params = {} if args.epochs is None else {"epochs": args.epochs}
         pipe = MODEL_KINDS[kind](args.preset, random_state=args.seed, n_jobs=args.jobs, **params)

@@ -47,7 +47,7 @@ def add_tag_parser(sub, positive_int, jobs):
                         "MagnaTagATune's (instruments, voice, moods) (default: msd)")
     from ._genres import GENRES_HELP
 
-    p.add_argument("--genres", metavar="{gtzan,emotify,FILE.json}", default=None,
+    p.add_argument("--genres", metavar="{gtzan,emotify,all,FILE.json}", default=None,
                    help=GENRES_HELP)
     p.add_argument("--top-k", type=positive_int, default=5, metavar="K",
                    help="tags listed per file (default: %(default)s)")

@@ -4,6 +4,7 @@ import sys
 
 import numpy as np
 
+from .._kinds import MODEL_KIND_FACTORIES
 from .._persist import save_model
 from ..utils import check_writable
 from ._common import Console, build_pipeline, get_dataset, keras_output
@@ -34,6 +35,18 @@ def _open_set(pipe, share, y):
     return pipe
 
 
+def _prior_genres():
+    from ..models import ZERO_SHOT_MAPPINGS
+
+    return sorted(ZERO_SHOT_MAPPINGS["all"])
+
+
+def _has_prior_genre(y):
+    """Whether a genre of ``y`` has a zero-shot prior (checked before hours of features:
+    the combined classifier refuses such data only when it is fitted)."""
+    return bool(set(map(str, np.unique(y))) & set(_prior_genres()))
+
+
 def run_train(args, out=print):
     """Train ``args.model`` with ``pipe.fit`` and save it to ``args.out``; return 0 (2 for
     ``--unknown`` with a model kind it cannot wrap)."""
@@ -41,7 +54,7 @@ def run_train(args, out=print):
     if share is not None and args.model in _NO_UNKNOWN:
         print(f"skgenre train: error: --unknown cannot wrap the {args.model} model: "
               f"{_NO_UNKNOWN[args.model]}; use --model "
-              f"{' or '.join(k for k in ('feature', 'spec-dense', 'embedding'))}",
+              f"{' or '.join(k for k in MODEL_KIND_FACTORIES if k not in _NO_UNKNOWN)}",
               file=sys.stderr)
         return 2
     # Before hours of training: a model that cannot be saved would be lost.
@@ -57,6 +70,12 @@ def run_train(args, out=print):
             "NOTE: no --data given, so the model is trained on the built-in SYNTHETIC toy "
             "set; it has not learned real music genres."
         )
+    if args.model == "combined" and not _has_prior_genre(y):
+        print("skgenre train: error: --model combined needs at least one genre that the "
+              f"pretrained tags name ({', '.join(_prior_genres())}); the genres of the data "
+              f"are {', '.join(map(str, np.unique(y)))}. Rename the genre folders, or use "
+              "--model embedding", file=sys.stderr)
+        return 2
     pipe = build_pipeline(args.model, args, console)
     if share is not None:
         pipe = _open_set(pipe, share, y)
@@ -64,8 +83,10 @@ def run_train(args, out=print):
         pipe.fit(X, y)
     path = save_model(pipe, args.out)
     classes = ", ".join(str(c) for c in pipe.classes_)
+    # the presets are the trained networks'; the pretrained kinds have none
+    preset = "" if args.model in ("embedding", "combined") else f" ({args.preset})"
     out(
-        f"Trained {args.model} ({args.preset}) on {len(y)} songs"
+        f"Trained {args.model}{preset} on {len(y)} songs"
         f"{' of SYNTHETIC toy data' if synthetic else ''}; classes: {classes}"
     )
     if share is not None:

@@ -65,9 +65,11 @@ class TagPriorClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         A classifier with ``predict_proba``, trained on the feature columns. None: a
         ``StandardScaler`` and a logistic regression with ``C=0.01``, the head of
         :func:`~skgenre.make_embedding_pipeline`.
-    mapping : {"gtzan", "emotify"} or dict, default="gtzan"
+    mapping : {"all", "gtzan", "emotify"} or dict, default="all"
         Genre -> tag(s), as for :class:`~skgenre.ZeroShotGenreClassifier`. Class labels
-        are matched to its genres as strings.
+        are matched to its genres as strings. Only the genres that are classes of ``y``
+        count, so ``"all"`` (every built-in genre: GTZAN's ten and electronic) gives the
+        same answers as ``"gtzan"`` on GTZAN's genres and as ``"emotify"`` on Emotify's.
     tags : "musicnn" or list of str, default="musicnn"
         Names of the leading tag columns of ``X``: ``"musicnn"``, the 100 columns of
         ``skgenre.models.MUSICNN_TAG_COLUMNS``; or a list, one name per tag column. Every
@@ -125,7 +127,7 @@ class TagPriorClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         "prior_weight": [Interval(Real, 0, None, closed="left")],
     }
 
-    def __init__(self, estimator=None, *, mapping="gtzan", tags="musicnn", link="logit",
+    def __init__(self, estimator=None, *, mapping="all", tags="musicnn", link="logit",
                  prior_weight=0.5):
         self.estimator = estimator
         self.mapping = mapping

@@ -50,6 +50,12 @@ ZERO_SHOT_MAPPINGS = {
         "rock": ["MSD:rock", "MTT:rock"],
     },
 }
+# "all": every genre of the mappings above, which map the genres they share alike. It is
+# the combined classifier's default: whichever of these genres a user's collection has,
+# its prior covers them, and each gets the same tags as in its own collection's mapping.
+ZERO_SHOT_MAPPINGS["all"] = {
+    genre: tags for mapping in list(ZERO_SHOT_MAPPINGS.values()) for genre, tags in mapping.items()
+}
 
 _EPS = 1e-6
 
@@ -89,9 +95,10 @@ class ZeroShotGenreClassifier(ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    mapping : {"gtzan", "emotify"} or dict of str to str or list of str, default="gtzan"
+    mapping : {"gtzan", "emotify", "all"} or dict of str to str or list of str, default="gtzan"
         Genre -> tag(s). ``"gtzan"``: GTZAN's ten genres; ``"emotify"``: classical,
-        electronic, pop and rock (see ``skgenre.models.ZERO_SHOT_MAPPINGS``). A tag is a column name
+        electronic, pop and rock; ``"all"``: the eleven genres of both (see
+        ``skgenre.models.ZERO_SHOT_MAPPINGS``). A tag is a column name
         of ``X`` (``"MSD:rock"``), or a bare tag (``"rock"``) meaning that tag of every
         network that has it.
     tags : "musicnn", list of str or None, default="musicnn"
