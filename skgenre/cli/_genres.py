@@ -20,9 +20,9 @@ GENRES_HELP = (
     "instead of the tags, name each song's genre with the zero-shot classifier "
     "(skgenre.ZeroShotGenreClassifier: the tags of both musicnn networks mapped to genres; "
     "no training data): 'gtzan' (GTZAN's ten genres), 'emotify' (classical, electronic, "
-    "pop, rock), 'all' (the eleven genres of both), or a JSON file of your own mapping, {\"genre\": [\"MSD:tag\", ...] or "
-    "\"tag\", ...}. Prints the top genres and every genre's probability. Not with "
-    "--taxonomy"
+    "pop, rock), 'all' (the eleven genres of both), or a JSON file of your own mapping, "
+    "{\"genre\": [\"MSD:tag\", ...] or \"tag\", ...}. Prints the top genres and every "
+    "genre's probability. Not with --taxonomy"
 )
 
 
