@@ -445,3 +445,38 @@ def test_quiet_import_keeps_everything_but_the_banners(tmp_path):
         assert [l for l in lines if "error line" in l or "own words" in l] == [
             l for l in lines if l.strip()] and len(lines) == len(expected), lines
         assert all(e in t for e, t in zip(expected, lines))
+
+
+@pytest.mark.parametrize("split", ["track", "artist"])
+def test_reproduce_says_how_its_split_treats_artists(capsys, gtzan_dir, tmp_path, split):
+    """By track (the paper's protocol) the output counts the test songs whose artist is
+    among the training songs; by artist there are none, and a genre that lands whole on
+    one side (mini's blues is one artist) is named in a warning."""
+    out_dir = tmp_path / "results"
+    code, out, err = _run(capsys, ["reproduce", "--data", str(gtzan_dir / "mini"),
+                                   "--split", split, "--n-per-class", "6", "--no-embedding",
+                                   "--out", str(out_dir), *FAST])
+    assert code == 0, err
+    res = json.loads((out_dir / "results.json").read_text())
+    shared = res["split"]["test_songs_with_a_training_artist"]
+    assert res["split"]["by"] == split and res["split"]["artists_known"]
+    assert f"{shared} of the {res['n_test']} test songs have an artist among the training" in out
+    assert f"split by {split})" in out
+    assert set(pd.read_csv(out_dir / "results.csv")["split"]) == {split}
+    if split == "track":
+        # mini's blues, classical, reggae and rock are one artist each: every test song of
+        # theirs shares its artist with the training songs (test songs per genre: the rows
+        # of a confusion matrix)
+        per_genre = dict(zip(res["classes"], np.sum(res["confusion_matrices"]["cnn"], axis=1)))
+        one_artist = sum(int(per_genre[g]) for g in ("blues", "classical", "reggae", "rock"))
+        assert res["n_test"] == 12 and shared >= one_artist >= 4
+    else:
+        assert shared == 0 and 8 <= res["n_test"] <= 16
+        assert "songs of 'blues' (1 artist(s)) are on the" in err
+
+
+def test_reproduce_split_artist_without_artists_is_exit_2(capsys, tmp_path):
+    code, out, err = _run(capsys, ["reproduce", "--split", "artist", "--out",
+                                   str(tmp_path / "r"), *FAST])
+    assert code == 2 and out == "" and not (tmp_path / "r").exists()
+    assert "--split artist needs songs with artists" in err and "--data" in err

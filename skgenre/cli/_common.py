@@ -53,7 +53,9 @@ class Console:
 
 
 def get_dataset(data_dir, n_per_class, seed, console, n_jobs=None):
-    """Return ``(X, y, description, kind)`` with ``kind`` one of toy, gtzan, folders.
+    """Return ``(X, y, description, kind, artists)`` with ``kind`` one of toy, gtzan,
+    folders, and ``artists`` each song's artist group (a GTZAN copy's from Sturm's index,
+    a folder's from its ``tracks.csv``) or None where they are not known.
 
     With ``data_dir`` the songs are the files of its genre folders
     (:func:`skgenre.datasets.load_genre_folders`, each song decoded once on ``n_jobs``
@@ -77,7 +79,7 @@ def get_dataset(data_dir, n_per_class, seed, console, n_jobs=None):
             f"classes, {len(y)} generated songs) -- NOT GTZAN; pass --data DIR for your "
             "own music or GTZAN"
         )
-        return toy.data, y, desc, "toy"
+        return toy.data, y, desc, "toy", None
 
     from ..datasets import load_genre_folders
     from ._safety import display_name
@@ -97,7 +99,7 @@ def get_dataset(data_dir, n_per_class, seed, console, n_jobs=None):
     if data.skipped:
         desc += f"; {len(data.skipped)} file(s) skipped, listed above"
     desc += ")"
-    return data.filenames.astype(object), y, desc, data.layout
+    return data.filenames.astype(object), y, desc, data.layout, data.artists
 
 
 def build_pipeline(kind, args, console):

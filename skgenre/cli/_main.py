@@ -112,6 +112,13 @@ def build_parser():
     rep.add_argument("--out", metavar="DIR", default="skgenre-results",
                      help="folder for results.csv, results.json and the figures "
                           "(default: %(default)s)")
+    rep.add_argument("--split", choices=["track", "artist"], default="track",
+                     help="how the songs are split 80/20: 'track', the paper's protocol "
+                          "(the same artist can be on both sides; the output counts the test "
+                          "songs whose artist is among the training songs), or 'artist', no "
+                          "artist on both sides (needs the artists: a GTZAN copy, or a "
+                          "tracks.csv with columns file and artist beside the genre folders) "
+                          "(default: %(default)s)")
     rep.add_argument("--noise-repeats", type=_positive_int, default=1, metavar="N",
                      help="noise draws per rate, averaged (default: %(default)s)")
     rep.add_argument("--no-embedding", dest="embedding", action="store_false",

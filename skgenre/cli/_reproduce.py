@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._errors import DatasetError
 from .._version import __version__
 from ..utils import atomic_write, check_output_dir, replace_directory
 from ._common import Console, build_pipeline, get_dataset, keras_output
@@ -73,7 +74,7 @@ def run_reproduce(args, out=print):
     """
     from sklearn.metrics import confusion_matrix
 
-    from ..evaluation import noise_robustness, paper_split
+    from ..evaluation import noise_robustness
 
     t_start = time.perf_counter()
     console = Console(quiet=args.quiet, verbose=args.verbose)
@@ -83,7 +84,13 @@ def run_reproduce(args, out=print):
     out_dir = check_output_dir(args.out, overwrite=overwrite, replaceable=is_result_file)
     seed = args.seed
 
-    X, y, desc, kind = get_dataset(args.data, args.n_per_class, seed, console, n_jobs=args.jobs)
+    split_by = getattr(args, "split", "track")
+    if split_by == "artist" and args.data is None:
+        raise DatasetError("--split artist needs songs with artists: the synthetic toy set "
+                           "has none; give --data DIR")
+    X, y, desc, kind, artists = get_dataset(
+        args.data, args.n_per_class, seed, console, n_jobs=args.jobs
+    )
     synthetic = kind == "toy"
     out(f"Data: {desc}")
     if synthetic:
@@ -91,11 +98,10 @@ def run_reproduce(args, out=print):
             "NOTE: no --data given, so this run uses the built-in SYNTHETIC toy set; "
             "its numbers say nothing about GTZAN and are not comparable with the paper's."
         )
-    # The paper's protocol: one clip per song, stratified 80/20 split of the songs.
-    train, test = paper_split(len(y), y, test_size=0.2, random_state=seed)
+    train, test, split = _split(y, artists, split_by, seed, console)
     X_tr, X_te, y_tr, y_te = _take(X, train), _take(X, test), y[train], y[test]
     classes = np.unique(y)
-    out(f"Split: {len(train)} training songs, {len(test)} test songs (stratified 80/20, seed {seed})")
+    out(f"Split: {len(train)} training songs, {len(test)} test songs ({split['description']})")
 
     results, curves, confusion = {}, {}, {}
     for model in PAPER_TABLE1:
@@ -122,7 +128,7 @@ def run_reproduce(args, out=print):
 
     out("")
     data_name = "SYNTHETIC toy set" if synthetic else ("GTZAN" if kind == "gtzan" else "your folder")
-    out(f"Table 1 (preset {args.preset!r}, seed {seed}, data: {data_name})")
+    out(f"Table 1 (preset {args.preset!r}, seed {seed}, data: {data_name}, split by {split_by})")
     out(format_table(results))
     if beyond is not None:
         out("")
@@ -138,13 +144,55 @@ def run_reproduce(args, out=print):
             files = _write_outputs(
                 tmp, args, results, curves, confusion, classes, desc, kind,
                 n_train=len(train), n_test=len(test), timings=console.timings,
-                t_start=t_start, beyond=beyond,
+                t_start=t_start, split=split, beyond=beyond,
             )
     for f in files:
         out(f"wrote {out_dir / Path(f).name}")
     if synthetic:
         out("REMINDER: these results are on SYNTHETIC toy data, not on GTZAN.")
     return 0
+
+
+def _split(y, artists, split_by, seed, console):
+    """``(train, test, split)``: the 80/20 split of the songs and what it is.
+
+    ``"track"`` is the paper's protocol (:func:`~skgenre.evaluation.paper_split`); where the
+    artists are known, ``split`` counts the test songs whose artist is among the training
+    songs, so that a number on this split never stands without what it measures.
+    ``"artist"`` keeps every artist on one side (:func:`~skgenre.evaluation.artist_split`).
+    """
+    from ..evaluation import artist_split, paper_split
+
+    if split_by == "artist":
+        if artists is None:
+            raise DatasetError(
+                "--split artist needs the artist of every song, and this data has none: "
+                "use a GTZAN copy (Sturm's artist index ships with skgenre) or put a "
+                "tracks.csv with the columns file and artist beside the genre folders"
+            )
+        train, test = artist_split(y, artists, test_size=0.2, random_state=seed)
+        described = f"stratified 80/20 with no artist on both sides, seed {seed}"
+        for genre in np.unique(y):
+            sides = [int(np.sum(y[idx] == genre)) for idx in (train, test)]
+            if 0 in sides:
+                n_artists = len(np.unique(artists[y == genre]))
+                where = ("test side: the models never learn this genre" if sides[0] == 0
+                         else "training side: no test song is of this genre")
+                console.warn(
+                    f"all {max(sides)} songs of {str(genre)!r} ({n_artists} artist(s)) are "
+                    f"on the {where}"
+                )
+    else:
+        train, test = paper_split(len(y), y, test_size=0.2, random_state=seed)
+        described = f"stratified 80/20 by track, the paper's protocol, seed {seed}"
+    split = {"by": split_by, "artists_known": artists is not None}
+    if artists is not None:
+        shared = int(np.isin(artists[test], artists[train]).sum())
+        split["test_songs_with_a_training_artist"] = shared
+        described += (f"; {shared} of the {len(test)} test songs have an artist among the "
+                      "training songs")
+    split["description"] = described
+    return train, test, split
 
 
 def _embedding_row(args, console, X_tr, y_tr, X_te, y_te):
@@ -173,7 +221,7 @@ def _embedding_row(args, console, X_tr, y_tr, X_te, y_te):
 
 
 def _write_outputs(out_dir, args, results, curves, confusion, classes, desc, kind,
-                   *, n_train, n_test, timings, t_start, beyond=None):
+                   *, n_train, n_test, timings, t_start, split, beyond=None):
     import pandas as pd
 
     from ._plots import plot_confusion_matrix, plot_noise_curves
@@ -197,6 +245,7 @@ def _write_outputs(out_dir, args, results, curves, confusion, classes, desc, kin
                     "synthetic": synthetic,
                     "preset": args.preset,
                     "seed": args.seed,
+                    "split": split["by"],
                     "n_train": n_train,
                     "n_test": n_test,
                 }
@@ -245,6 +294,7 @@ def _write_outputs(out_dir, args, results, curves, confusion, classes, desc, kin
         "confusion_matrices": {m: confusion[m].tolist() for m in PAPER_TABLE1},
         # Outside Table 1: the pretrained-embedding pipeline on the same split (clean).
         "beyond_paper": {} if beyond is None else {"embedding": beyond},
+        "split": split,
         "timings_s": {k: round(v, 3) for k, v in timings.items()},
     }
     json_path = out_dir / "results.json"

@@ -60,7 +60,7 @@ def run_train(args, out=print):
     # Before hours of training: a model that cannot be saved would be lost.
     check_writable(args.out, what="model file")
     console = Console(quiet=args.quiet, verbose=args.verbose)
-    X, y, desc, kind = get_dataset(
+    X, y, desc, kind, _ = get_dataset(
         args.data, args.n_per_class, args.seed, console, n_jobs=args.jobs
     )
     out(f"Data: {desc}")

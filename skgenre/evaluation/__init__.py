@@ -9,6 +9,7 @@ _LAZY = {
     "reliability_curve": "skgenre.evaluation._calibration",
     "StratifiedArtistKFold": "skgenre.evaluation._artist_folds",
     "StratifiedTrackKFold": "skgenre.evaluation._protocols",
+    "artist_split": "skgenre.evaluation._artist_folds",
     "filtered_split": "skgenre.evaluation._protocols",
     "paper_split": "skgenre.evaluation._protocols",
 }

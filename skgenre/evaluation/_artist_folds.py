@@ -6,16 +6,20 @@ is ten John Lee Hooker tracks and reggae ten Bob Marley tracks, so folds by trac
 recognising an artist as much as a genre. These folds keep each artist on one side.
 """
 
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.model_selection import StratifiedGroupKFold
 from sklearn.model_selection._split import BaseCrossValidator, GroupsConsumerMixin
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, validate_parameter_constraints
+from sklearn.utils._param_validation import (
+    Interval,
+    validate_parameter_constraints,
+    validate_params,
+)
 from sklearn.utils.validation import _num_samples, check_consistent_length, column_or_1d
 
-__all__ = ["StratifiedArtistKFold"]
+__all__ = ["StratifiedArtistKFold", "artist_split"]
 
 
 class StratifiedArtistKFold(GroupsConsumerMixin, BaseCrossValidator):
@@ -167,3 +171,63 @@ class StratifiedArtistKFold(GroupsConsumerMixin, BaseCrossValidator):
         # split() is overridden; BaseCrossValidator only needs this defined.
         for _, test in self.split(X, y, groups):
             yield test
+
+
+@validate_params(
+    {
+        "y": ["array-like"],
+        "artists": ["array-like"],
+        "test_size": [Interval(Real, 0, 0.5, closed="right")],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
+def artist_split(y, artists, *, test_size=0.2, random_state=None):
+    """The paper's stratified train/test split, with every artist on one side.
+
+    The first fold of :class:`StratifiedArtistKFold` with ``round(1 / test_size)``
+    folds: about ``test_size`` of the tracks are tested, no artist of a test track is
+    among the training tracks, and each genre keeps its share as well as its artists
+    allow. A genre whose tracks are all by one artist lands whole on one side.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_tracks,)
+        Genre labels.
+    artists : array-like of shape (n_tracks,)
+        The artist of every track (e.g. ``load_genre_folders(...).artists``).
+    test_size : float in (0, 0.5], default=0.2
+        The share of tracks to test, reached as nearly as whole artists allow.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the shuffle of the artists.
+
+    Returns
+    -------
+    train : ndarray of int
+        Sorted indices of the training tracks.
+    test : ndarray of int
+        Sorted indices of the test tracks.
+
+    Raises
+    ------
+    ValueError
+        If there are fewer artists than folds, or ``y`` and ``artists`` differ in length.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgenre.evaluation import artist_split
+    >>> y = np.repeat(["blues", "rock"], 10)
+    >>> artists = np.repeat([f"artist {i}" for i in range(10)], 2)
+    >>> train, test = artist_split(y, artists, random_state=0)
+    >>> len(train), len(test)
+    (16, 4)
+    >>> bool(np.isin(artists[test], artists[train]).any())
+    False
+    """
+    y = column_or_1d(y)
+    check_consistent_length(y, artists)
+    n_splits = max(2, int(round(1 / test_size)))
+    cv = StratifiedArtistKFold(n_splits, random_state=random_state)
+    train, test = next(cv.split(np.zeros(len(y)), y, groups=artists))
+    return np.sort(train), np.sort(test)
