@@ -54,3 +54,24 @@ def test_errors():
         StratifiedArtistKFold(2, n_repeats=0).get_n_splits()
     with pytest.raises(InvalidParameterError, match="n_splits"):
         next(StratifiedArtistKFold(1).split(X, y, artists))
+
+
+def test_artist_split_keeps_artists_apart_and_is_seeded():
+    from skgenre.evaluation import artist_split
+
+    rng = np.random.default_rng(0)
+    artists = np.repeat([f"a{i}" for i in range(40)], rng.integers(1, 6, 40))
+    genre_of = {a: ["blues", "jazz", "rock", "pop"][i % 4] for i, a in enumerate(np.unique(artists))}
+    y = np.array([genre_of[a] for a in artists])
+    train, test = artist_split(y, artists, random_state=3)
+    assert np.array_equal(np.sort(np.concatenate([train, test])), np.arange(len(y)))
+    assert not set(artists[train]) & set(artists[test])
+    assert 0.1 < len(test) / len(y) < 0.3 and set(y[test]) == set(y)
+    again = artist_split(y, artists, random_state=3)
+    assert all(np.array_equal(a, b) for a, b in zip((train, test), again))
+    _, third = artist_split(y, artists, test_size=1 / 3, random_state=3)
+    assert 0.2 < len(third) / len(y) < 0.45
+    with pytest.raises(ValueError, match="test_size"):
+        artist_split(y, artists, test_size=0.8)
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        artist_split(y[:-1], artists)
