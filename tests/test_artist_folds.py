@@ -75,3 +75,26 @@ def test_artist_split_keeps_artists_apart_and_is_seeded():
         artist_split(y, artists, test_size=0.8)
     with pytest.raises(ValueError, match="inconsistent numbers of samples"):
         artist_split(y[:-1], artists)
+
+
+def test_the_folds_are_the_same_on_every_scikit_learn():
+    """StratifiedGroupKFold(shuffle=True) before scikit-learn 1.8 shuffled the genre counts
+    of the groups without the groups; the splitter shuffles the artists itself, so its
+    folds are 1.8's on every version (pinned here, computed with 1.9)."""
+    import sklearn
+    from sklearn.model_selection import StratifiedGroupKFold
+    from sklearn.utils import check_random_state
+    from sklearn.utils.fixes import parse_version
+
+    X, y, artists = _data()
+    folds = [te.tolist() for _, te in StratifiedArtistKFold(3, random_state=0).split(X, y, artists)]
+    assert folds == [[0, 1, 2, 6, 7, 8, 12, 13, 14, 18, 19, 20],
+                     [15, 16, 17, 21, 22, 23, 27, 28, 29, 30, 31, 32],
+                     [3, 4, 5, 9, 10, 11, 24, 25, 26, 33, 34, 35]]
+    for _, test in StratifiedArtistKFold(3, random_state=0).split(X, y, artists):
+        # 4 artists of 3 rows per genre: 2, 1 and 1 of them in the three folds
+        assert sorted(np.bincount(y[test], minlength=3).tolist()) == [3, 3, 6]
+    if parse_version(sklearn.__version__) >= parse_version("1.8"):
+        seed = check_random_state(0).randint(np.iinfo(np.int32).max)
+        theirs = StratifiedGroupKFold(3, shuffle=True, random_state=seed)
+        assert [te.tolist() for _, te in theirs.split(X, y, artists)] == folds

@@ -160,11 +160,21 @@ class StratifiedArtistKFold(GroupsConsumerMixin, BaseCrossValidator):
                 f"{n_artists} artist(s) cannot fill n_splits={self.n_splits} folds that "
                 f"keep each artist on one side; use n_splits <= {n_artists}."
             )
+        _, artist = np.unique(groups, return_inverse=True)
         rng = check_random_state(self.random_state)
         for _ in range(self.n_repeats):
             seed = rng.randint(np.iinfo(np.int32).max)
-            cv = StratifiedGroupKFold(self.n_splits, shuffle=True, random_state=seed)
-            for train, test in cv.split(np.zeros(n_rows), y, groups):
+            # scikit-learn's StratifiedGroupKFold(shuffle=True) before 1.8 shuffles the
+            # genre counts of the artists without the artists, so its folds are stratified
+            # by someone else's counts. Shuffling the artists here and splitting without a
+            # shuffle is 1.8's algorithm, with its random draws, on every version: the same
+            # folds as StratifiedGroupKFold(shuffle=True, random_state=seed) of 1.8.
+            order = np.arange(artist.max() + 1)
+            check_random_state(seed).shuffle(order)
+            position = np.empty_like(order)
+            position[order] = np.arange(order.size)
+            cv = StratifiedGroupKFold(self.n_splits, shuffle=False)
+            for train, test in cv.split(np.zeros(n_rows), y, position[artist]):
                 yield train, test
 
     def _iter_test_indices(self, X=None, y=None, groups=None):
