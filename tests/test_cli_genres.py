@@ -55,7 +55,7 @@ def test_unreadable_mapping_and_taxonomy_clash(capsys, tmp_path, no_network):
     code, _, err = _run(capsys, ["tag", "--genres", str(missing), "x.wav"])
     assert code == 2
     assert f"cannot read --genres file {str(missing)!r} (No such file or directory)" in err
-    assert "built-in mapping (emotify, gtzan)" in err
+    assert "built-in mapping (all, emotify, gtzan)" in err
     code, _, err = _run(capsys, ["tag", "--genres", str(tmp_path), "x.wav"])  # a folder
     assert code == 2 and f"cannot read --genres file {str(tmp_path)!r}" in err
     code, _, err = _run(capsys, ["tag", "--genres", "gtzan", "--taxonomy", "msd", "x.wav"])
