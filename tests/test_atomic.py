@@ -185,3 +185,23 @@ def test_replace_directory_through_a_symlink(tmp_path):
         (d / "results.csv").write_text("new")
     assert link.is_symlink() and (real / "results.csv").read_text() == "new"
     assert sorted(os.listdir(tmp_path)) == ["link", "real"]
+
+
+def test_ctrl_c_during_the_write_probe_leaves_no_probe(tmp_path, monkeypatch):
+    """A SIGINT that arrives between the probe's creation and its removal is held until the
+    probe is gone (found by the save-loop SIGINT test, which once left a probe behind)."""
+    import signal
+
+    real_close, calls = os.close, []
+
+    def close_with_ctrl_c(fd):
+        if not calls:
+            calls.append(fd)
+            signal.raise_signal(signal.SIGINT)  # the user presses Ctrl-C right here
+        real_close(fd)
+
+    monkeypatch.setattr(os, "close", close_with_ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        check_writable(tmp_path / "m.skgenre")
+    monkeypatch.undo()
+    assert calls and os.listdir(tmp_path) == []

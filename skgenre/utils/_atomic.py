@@ -90,15 +90,17 @@ def _check_folder(path, folder):
     if not stat.S_ISDIR(st.st_mode):
         raise OutputError(path, f"{str(folder)!r} is a file, not a folder")
     # Only a real write proves that the folder takes new files (permissions, ACLs,
-    # read-only file systems, root); the probe is removed at once.
-    try:
-        fd, probe = tempfile.mkstemp(prefix=".skgenre-probe-", dir=folder)
-    except OSError as exc:
-        raise OutputError(
-            path, f"the folder {str(folder)!r} is not writable ({_reason(exc)})"
-        ) from None
-    os.close(fd)
-    os.unlink(probe)
+    # read-only file systems, root); the probe is removed at once, with Ctrl-C held so
+    # that an interrupt between its creation and its removal cannot leave it behind.
+    with _signals_held():
+        try:
+            fd, probe = tempfile.mkstemp(prefix=".skgenre-probe-", dir=folder)
+        except OSError as exc:
+            raise OutputError(
+                path, f"the folder {str(folder)!r} is not writable ({_reason(exc)})"
+            ) from None
+        os.close(fd)
+        os.unlink(probe)
     try:
         vfs = os.statvfs(folder)
     except (OSError, AttributeError):  # no statvfs on Windows
