@@ -33,7 +33,7 @@ Rows:
 
 ``--screen`` prints, on both collections: the head's ``C``; the MSD or MTT network's
 embedding; the head on 3-s patches; the head with each artist of a genre weighted the same,
-or on the patches' mean and spread; the tag prior from standardized tags; how a genre's
+on the patches' mean and spread, or on the pool layer; the tag prior from standardized tags; how a genre's
 tags are combined; zero-shot tags centred by statistics read from the networks' weights;
 and zero-shot offsets from unlabelled tracks.
 
@@ -101,6 +101,12 @@ def embeddings_mtt(files):
     return make_embedding_pipeline()[:4].set_params(embed__model="MTT_musicnn").fit_transform(
         files
     )
+
+
+def embeddings_pool(files):
+    from skgenre import make_embedding_pipeline
+
+    return make_embedding_pipeline()[:4].set_params(embed__layer="pool").fit_transform(files)
 
 
 def cached_patches(cache, key, files):
@@ -479,7 +485,9 @@ def artist_weights(artists, y):
 def head_rows(args, data, tags, emb, mapping):
     """Two more ways to train the head, each against the preset on the same folds, alone and
     times the prior (weight 0.5): the tracks weighted so that each artist of a genre counts
-    the same; and the embedding's spread over the track's 3-s patches beside its mean."""
+    the same; the embedding's spread over the track's 3-s patches beside its mean; and the
+    network's pool layer (the back end's temporal max and mean, 1506 values), alone or
+    beside the penultimate units."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
@@ -491,10 +499,14 @@ def head_rows(args, data, tags, emb, mapping):
     for k, (f, _, _) in data.items():
         rows, owner = cached_patches(args.cache, f"patches_{k}", f)
         spread[k] = np.array([rows[owner == i].std(axis=0) for i in range(len(f))])
+    pool = {k: cached(args.cache, f"embed_pool_{k}", f, embeddings_pool)
+            for k, (f, _, _) in data.items()}
     variants = {
         "preset (track mean, unweighted)": (lambda k: emb[k], False),
         "each artist of a genre weighted the same": (lambda k: emb[k], True),
         "patches' mean and standard deviation": (lambda k: np.hstack([emb[k], spread[k]]), False),
+        "the pool layer": (lambda k: pool[k], False),
+        "the pool layer and the penultimate units": (lambda k: np.hstack([pool[k], emb[k]]), False),
     }
 
     def judge(X_tr, y_tr, weight, X_te, T_te, name, w):
