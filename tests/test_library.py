@@ -236,6 +236,60 @@ def test_half_last_line_is_removed_and_the_song_judged_again(capsys, model, libr
     assert cut.read_bytes() == full.read_bytes()
 
 
+
+@pytest.mark.parametrize("ext", ["csv", "jsonl"])
+def test_retry_errors_judges_failed_songs_again(capsys, model, library, tmp_path, ext):
+    broken = library / "broken.wav"
+    broken.write_bytes(b"RIFF....WAVEjunk")
+    out = tmp_path / f"res.{ext}"
+    argv = ["predict", str(model), str(library), "--out", str(out)]
+    assert _run(capsys, argv)[0] == 1
+    first = out.read_bytes()
+    sf.write(broken, _tone(1500, seed=3), SR)  # mended
+    # a plain rerun skips it, and says so
+    code, _, err = _run(capsys, argv)
+    assert code == 0 and "4 already in" in err and "1 of them with an error" in err
+    assert out.read_bytes() == first
+    code, _, err = _run(capsys, [*argv, "--retry-errors"])
+    assert code == 0 and "1 song(s) with an error" in err, err
+    rows = _rows(out)
+    paths = [os.path.relpath(r["path"], library) for r in rows]
+    assert sorted(paths) == ["a_low.wav", "b/deep/low2.wav", "b/high.flac", "broken.wav"]
+    assert paths[-1] == "broken.wav"  # the new record, appended; the old one taken out
+    assert rows[-1]["top"] == "high" and not rows[-1]["error"]
+    # every other record is byte for byte what the first run wrote, in its order
+    kept = [line for line in first.splitlines(keepends=True) if b"broken.wav" not in line]
+    assert out.read_bytes().startswith(b"".join(kept))
+    # nothing with an error left: the flag changes nothing more
+    assert _run(capsys, [*argv, "--retry-errors"])[0] == 0
+    assert _rows(out) == rows
+
+
+def test_retry_cut_short_keeps_the_last_record_of_each_song(capsys, model, library, tmp_path):
+    """kill -9 after a retried song's new record, before its old one is taken out: the
+    next run keeps the newer record only."""
+    out = tmp_path / "res.csv"
+    argv = ["predict", str(model), str(library), "--out", str(out)]
+    assert _run(capsys, argv)[0] == 0
+    lines = out.read_bytes().splitlines(keepends=True)
+    header, records = lines[:2], lines[2:]
+    cols = header[1].decode().strip().split(",")
+    fields = records[0].decode().strip().split(",")
+    old = dict(zip(cols, fields))
+    old.update({c: "" for c in cols if c not in ("path", "error")})
+    old["error"] = "cannot load audio file: a disk that went away"
+    failed = (",".join(old[c] for c in cols) + "\n").encode()
+    out.write_bytes(b"".join(header) + failed + b"".join(records[1:]) + records[0])
+    code, _, err = _run(capsys, argv)
+    assert code == 0 and "3 already in" in err
+    assert out.read_bytes() == b"".join(header + records[1:] + records[:1])
+
+
+def test_retry_errors_needs_out(capsys, model, library):
+    code, _, err = _run(capsys, ["predict", str(model), str(library), "--retry-errors"])
+    assert code == 2 and "--retry-errors needs --out" in err
+
+
 def test_segments_give_each_clip(capsys, fitted, model, library, tmp_path):
     song = np.r_[_tone(220, 1.0), _tone(1600, 1.0)]
     res, timeline = predict_songs(fitted, [song], segments=True, screen=False)

@@ -14,7 +14,8 @@ _OUT_HELP = (
     "ending in .jsonl): path, top {what}, one probability column per {cls}, (for a model "
     "of `skgenre train --unknown`: unknown_score), seconds judged, note, error. Each row "
     "is synced to disk at once: an interrupted run (Ctrl-C, kill -9) keeps every row "
-    "written, and a rerun with the same --out skips the songs already in it. A file "
+    "written, and a rerun with the same --out skips the songs already in it (those with "
+    "an error too, unless --retry-errors). A file "
     "written by another model or with other settings is refused (exit 2). Progress goes "
     "to stderr as a bar with ETA"
 )
@@ -31,6 +32,11 @@ def add_library_options(p, *, what="genre", cls="genre"):
                         "'-' reads standard input")
     p.add_argument("--out", metavar="FILE", default=None,
                    help=_OUT_HELP.format(what=what, cls=cls))
+    p.add_argument("--retry-errors", action="store_true",
+                   help="with --out: judge again the songs whose row in the file holds an "
+                        "error (a file that could not be read, a folder that could not be "
+                        "listed), if they are among the inputs; a song's new row replaces "
+                        "its old one")
     p.add_argument("--quiet", action="store_true",
                    help="no progress bar on stderr (errors and the final count still show)")
 
@@ -39,6 +45,10 @@ def _check_inputs(args, command):
     if not args.paths and args.files_from is None:
         print(f"skgenre {command}: error: give audio files or folders, or --files-from FILE",
               file=sys.stderr)
+        return 2
+    if args.retry_errors and args.out is None:
+        print(f"skgenre {command}: error: --retry-errors needs --out (the file whose songs "
+              "with an error are judged again)", file=sys.stderr)
         return 2
     if args.files_from not in (None, "-"):
         try:
@@ -72,27 +82,33 @@ def run_library(args, command, spec, identity, classes, show, *, segments=False,
     results = None
     if args.out is not None:
         results = ResultsFile(args.out, identity, classes, segments=segments,
-                              unknown=unknown).open()
+                              unknown=unknown, retry_errors=args.retry_errors).open()
     try:
         done = results.done if results is not None else set()
         if results is not None and results.n_dropped:
             print(f"skgenre {command}: note: {args.out}: the last song's rows were cut short "
                   "by an interruption; removed, and that song is judged again",
                   file=sys.stderr)
+        if results is not None and results.retry_errors and results.failed:
+            print(f"skgenre {command}: note: {args.out}: {len(results.failed)} song(s) with "
+                  "an error in the file: each is judged again if it is among the inputs, "
+                  "and its old row replaced", file=sys.stderr)
         total = None
         verbose = results is not None and not args.quiet
         if verbose:
             total = count_inputs(args.paths, files_from=args.files_from)
-        n_songs = n_failed = n_skipped = 0
+        n_songs = n_failed = n_skipped = n_skipped_failed = 0
+        failed_before = results.failed if results is not None else set()
         with progress_bar(total or 0, desc=command, unit="song", verbose=verbose) as bar:
             if total is None:
                 bar.total = None
 
             def todo():
-                nonlocal n_skipped
+                nonlocal n_skipped, n_skipped_failed
                 for path, problem in collect_inputs(args.paths, files_from=args.files_from):
                     if path in done:
                         n_skipped += 1
+                        n_skipped_failed += path in failed_before
                         bar.update(1)
                         continue
                     yield path, problem
@@ -114,6 +130,9 @@ def run_library(args, command, spec, identity, classes, show, *, segments=False,
             results.close()
     if results is not None and not args.quiet:
         skipped = f", {n_skipped} already in {args.out}" if n_skipped else ""
+        if n_skipped_failed:
+            skipped += (f" ({n_skipped_failed} of them with an error: --retry-errors judges "
+                        "them again)")
         print(f"skgenre {command}: {n_songs} song(s) judged{skipped}; rows in {args.out}",
               file=sys.stderr)
     if n_failed:

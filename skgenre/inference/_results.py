@@ -9,6 +9,11 @@ synced to disk before the next song's, so an interruption (Ctrl-C, ``kill -9``, 
 cut after the sync) loses no song already written; a song cut short in the middle of its
 records (a half line, or segments without their summary) is removed when the file is
 opened again, and that song judged again.
+
+With ``retry_errors``, a song whose record holds an error is judged again: its new record
+is appended, and its old one taken out when the file is closed (or, after ``kill -9``,
+when it is opened next). Taking out rewrites the file atomically: it holds all the old
+records or all the kept ones, never a mix. A path is in the file once, its last record.
 """
 
 import csv
@@ -62,16 +67,23 @@ class ResultsFile:
         Whether records are segments followed by the song's summary.
     unknown : bool, default=False
         Whether records have an ``unknown_score`` column (an open-set model's).
+    retry_errors : bool, default=False
+        Whether the songs whose record holds an error (a file that could not be read, a
+        folder that could not be listed) are judged again, rather than skipped.
 
     Attributes
     ----------
     done : set of str
-        The paths whose records are complete in the file (to be skipped).
+        The paths to skip: those whose records are complete in the file (but, with
+        ``retry_errors``, not those with an error).
+    failed : set of str
+        The paths whose record in the file held an error when it was opened.
     n_dropped : int
         Bytes of an incomplete last song removed when the file was opened.
     """
 
-    def __init__(self, path, identity, classes, *, segments=False, unknown=False):
+    def __init__(self, path, identity, classes, *, segments=False, unknown=False,
+                 retry_errors=False):
         self.path = os.fspath(path)
         self.identity = dict(identity)
         self.classes = [str(c) for c in classes]
@@ -79,7 +91,10 @@ class ResultsFile:
         self.columns = result_columns(self.classes, self.segments, unknown)
         name = self.path.lower()
         self.jsonl = name.endswith((".jsonl", ".ndjson", ".json"))
+        self.retry_errors = bool(retry_errors)
         self.done = set()
+        self.failed = set()
+        self._retried = False  # a failed song appended again: its old record to take out
         self.n_dropped = 0
         self._fd = None
 
@@ -191,11 +206,24 @@ class ResultsFile:
             if not data.startswith(header):
                 raise self._foreign("its columns are not those of this run")
             keep = len(header)
+            songs = {}  # path -> (start, end, failed) of its last complete song
+            n_songs = 0
             for end, rec in self._records(data, keep):
                 if not self.segments or rec.get("segment") == SONG:
-                    self.done.add(rec["path"])
-                    keep = end  # a song is complete with its summary record
-        self.n_dropped = len(data) - keep if keep else 0
+                    # a song is complete with its summary record, which holds its error
+                    songs.pop(rec["path"], None)  # an older record: retried since
+                    songs[rec["path"]] = (keep, end, bool(rec.get("error")))
+                    n_songs += 1
+                    keep = end
+            self.n_dropped = len(data) - keep
+            if len(songs) < n_songs:  # a retry cut short before its old record went out
+                data = self._compacted(data, header, songs)
+                self._rewrite(data)
+                keep = len(data)
+            for path, (_, _, failed) in songs.items():
+                (self.failed if failed else self.done).add(path)
+            if not self.retry_errors:
+                self.done |= self.failed
         flags = os.O_WRONLY | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
         try:
             self._fd = os.open(self.path, flags, 0o666)
@@ -206,6 +234,24 @@ class ResultsFile:
         except OSError as exc:
             raise OutputError(self.path, f"it cannot be written ({exc.strerror})") from None
         return self
+
+    @staticmethod
+    def _compacted(data, header, songs):
+        """The file's bytes with each path's last complete song only, in file order."""
+        spans = sorted((a, b) for a, b, _ in songs.values())
+        return header + b"".join(data[a:b] for a, b in spans)
+
+    def _rewrite(self, data):
+        from ..utils import atomic_write
+
+        try:
+            with atomic_write(self.path) as f:
+                f.write(data)
+        except OutputError as exc:
+            raise OutputError(
+                self.path, f"the old records of songs judged again could not be taken out "
+                f"({exc.reason}); they are taken out when the file is next opened"
+            ) from None
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -234,6 +280,7 @@ class ResultsFile:
         from ..utils._atomic import _signals_held
 
         data = self.encode(rows)
+        self._retried = self._retried or rows[-1].get("path") in self.failed
         try:
             # Ctrl-C waits until the song's rows are all written and synced: no half row.
             with _signals_held():
@@ -244,9 +291,18 @@ class ResultsFile:
             ) from None
 
     def close(self):
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
+        """Close the file; take out the old records of the songs judged again."""
+        if self._fd is None:
+            return
+        os.close(self._fd)
+        self._fd = None
+        if self._retried:
+            self._retried = False
+            # reading the file back runs open()'s compaction, with nothing left to append
+            fresh = ResultsFile(self.path, self.identity, self.classes,
+                                segments=self.segments, unknown="unknown_score" in self.columns)
+            fresh.columns = self.columns
+            fresh.open().close()
 
     def __enter__(self):
         return self.open()
