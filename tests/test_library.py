@@ -265,6 +265,22 @@ def test_retry_errors_judges_failed_songs_again(capsys, model, library, tmp_path
     assert _rows(out) == rows
 
 
+
+def test_retry_errors_with_segments_replaces_the_whole_song(capsys, model, library, tmp_path):
+    broken = library / "broken.wav"
+    broken.write_bytes(b"RIFF....WAVEjunk")
+    out = tmp_path / "res.csv"
+    argv = ["predict", str(model), str(library), "--out", str(out), "--segments"]
+    assert _run(capsys, argv)[0] == 1
+    sf.write(broken, _tone(1500, seconds=3.0, seed=3), SR)
+    assert _run(capsys, [*argv, "--retry-errors"])[0] == 0
+    rows = _rows(out)
+    mine = [r for r in rows if r["path"].endswith("broken.wav")]
+    assert [r["segment"] for r in mine][-1] == "song" and len(mine) >= 2
+    assert rows[-len(mine):] == mine and not any(r["error"] for r in mine)
+    assert sum(r["segment"] == "song" for r in rows) == 4
+
+
 def test_retry_cut_short_keeps_the_last_record_of_each_song(capsys, model, library, tmp_path):
     """kill -9 after a retried song's new record, before its old one is taken out: the
     next run keeps the newer record only."""
