@@ -299,10 +299,8 @@ class ResultsFile:
         if self._retried:
             self._retried = False
             # reading the file back runs open()'s compaction, with nothing left to append
-            fresh = ResultsFile(self.path, self.identity, self.classes,
-                                segments=self.segments, unknown="unknown_score" in self.columns)
-            fresh.columns = self.columns
-            fresh.open().close()
+            ResultsFile(self.path, self.identity, self.classes, segments=self.segments,
+                        unknown="unknown_score" in self.columns).open().close()
 
     def __enter__(self):
         return self.open()
