@@ -398,3 +398,22 @@ def test_paired_gain_corrects_for_overlapping_training_sets():
     assert common.paired_gain(base, [b + 0.05 for b in base], n_folds=5)[1] == pytest.approx(0)
     with pytest.raises(ValueError, match="at least 2 folds"):
         common.paired_gain([0.5], [0.6], n_folds=5)
+
+
+def test_artist_weights_give_each_artist_of_a_genre_the_same_total():
+    """bench_zero_shot's screen: within a genre every artist weighs the same; each genre
+    keeps its share of the tracks."""
+    import numpy as np
+
+    sys.path.insert(0, str(BENCH))  # bench_zero_shot imports _common
+    try:
+        import bench_zero_shot
+    finally:
+        sys.path.remove(str(BENCH))
+    y = np.array(["pop"] * 10 + ["rock"] * 4)
+    artists = np.array(["alanis"] * 7 + ["mandy", "mariah", "spice"] + ["morphine"] * 4)
+    w = bench_zero_shot.artist_weights(artists, y)
+    assert w[y == "pop"].sum() == pytest.approx(10) and w[y == "rock"].sum() == pytest.approx(4)
+    totals = [w[artists == a].sum() for a in ("alanis", "mandy", "mariah", "spice")]
+    np.testing.assert_allclose(totals, 2.5)
+    np.testing.assert_allclose(w[artists == "morphine"], 1.0)
