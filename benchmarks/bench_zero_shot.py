@@ -32,10 +32,11 @@ Rows:
   report it: the row of the chosen weight is optimistic by the selection).
 
 ``--screen`` prints, on both collections: the head's ``C``; the MSD or MTT network's
-embedding; the head on 3-s patches; the head with each artist of a genre weighted the same,
-on the patches' mean and spread, or on the pool layer; the tag prior from standardized tags; how a genre's
-tags are combined; zero-shot tags centred by statistics read from the networks' weights;
-and zero-shot offsets from unlabelled tracks.
+embedding; the head on 3-s patches; the head with each artist of a genre weighted the
+same, on the patches' mean and spread, or on the pool layer; the tag prior from
+standardized tags; how a genre's tags are combined; zero-shot tags centred (all or part of
+the way) by statistics read from the networks' weights; and zero-shot offsets from
+unlabelled tracks.
 
 The pipeline's feature steps learn nothing in ``fit`` and embed each track on its own, so
 the tag scores (and embeddings) of the 300 tracks are computed once with
@@ -483,7 +484,7 @@ def artist_weights(artists, y):
 
 
 def head_rows(args, data, tags, emb, mapping):
-    """Two more ways to train the head, each against the preset on the same folds, alone and
+    """More ways to train the head, each against the preset on the same folds, alone and
     times the prior (weight 0.5): the tracks weighted so that each artist of a genre counts
     the same; the embedding's spread over the track's 3-s patches beside its mean; and the
     network's pool layer (the back end's temporal max and mean, 1506 values), alone or
