@@ -236,7 +236,6 @@ def test_half_last_line_is_removed_and_the_song_judged_again(capsys, model, libr
     assert cut.read_bytes() == full.read_bytes()
 
 
-
 @pytest.mark.parametrize("ext", ["csv", "jsonl"])
 def test_retry_errors_judges_failed_songs_again(capsys, model, library, tmp_path, ext):
     broken = library / "broken.wav"
@@ -263,7 +262,6 @@ def test_retry_errors_judges_failed_songs_again(capsys, model, library, tmp_path
     # nothing with an error left: the flag changes nothing more
     assert _run(capsys, [*argv, "--retry-errors"])[0] == 0
     assert _rows(out) == rows
-
 
 
 def test_retry_errors_with_segments_replaces_the_whole_song(capsys, model, library, tmp_path):
