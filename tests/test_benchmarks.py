@@ -144,6 +144,7 @@ def test_bench_dev_screen_refuses_an_unknown_setting(tmp_path):
     assert "unknown --settings ['dropout0.9']" in proc.stderr
 
 
+@pytest.mark.slow  # 8-28 s of training or timing; the slow tier runs it in CI
 def test_bench_real_rows_on_a_toy_genre_tree(tmp_path):
     make_toy_genres(n_per_class=4, n_classes=2, duration=3.0, random_state=0, path=tmp_path)
     root = tmp_path / "genres"
@@ -163,6 +164,7 @@ def test_bench_real_rows_on_a_toy_genre_tree(tmp_path):
             "2-fold by track x1, GTZAN genres (8 tracks, 2 genres)")
 
 
+@pytest.mark.slow  # 8-28 s of training or timing; the slow tier runs it in CI
 def test_bench_real_folds_by_artist_by_default(tmp_path):
     import json
 
@@ -187,6 +189,7 @@ def test_bench_real_folds_by_artist_by_default(tmp_path):
     assert [r["test_genres_unseen_in_training"] for r in saved] == [[[], []]] * 2
 
 
+@pytest.mark.slow  # 8-28 s of training or timing; the slow tier runs it in CI
 def test_bench_real_across_collections(tmp_path):
     import json
 
@@ -273,6 +276,7 @@ def test_bench_real_refuses_bad_arguments(args, message, tmp_path):
     assert res.returncode == 2 and message in res.stderr
 
 
+@pytest.mark.slow  # 8-28 s of training or timing; the slow tier runs it in CI
 def test_bench_train_memory_reports_peak_rss(tmp_path):
     import json
 
@@ -286,6 +290,7 @@ def test_bench_train_memory_reports_peak_rss(tmp_path):
     assert "peak RSS" in proc.stdout
 
 
+@pytest.mark.slow  # 8-28 s of training or timing; the slow tier runs it in CI
 def test_bench_cnn_ops_times_every_pass(tmp_path):
     proc = _run("bench_cnn_ops.py", "--batch", "2", "--repeat", "1", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -305,6 +310,7 @@ def test_bench_cnn_ops_refuses_a_zero_batch(tmp_path):
     assert proc.returncode == 2 and "--batch and --repeat must be at least 1" in proc.stderr
 
 
+@pytest.mark.slow  # 8-28 s of training or timing; the slow tier runs it in CI
 def test_bench_cnn_precision_times_one_float32_epoch(tmp_path):
     proc = _run("bench_cnn_precision.py", "--precision", "float32", "--images", "128",
                 cwd=tmp_path)
