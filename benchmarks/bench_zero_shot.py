@@ -419,6 +419,16 @@ def screen(args, data, tags):
         print(f"  {name}: " + "; ".join(line))
 
 
+def log_prior(mapping, classes, T):
+    """The zero-shot log-probabilities of the tag rows ``T`` over ``classes``, in their order
+    (the prior of :class:`~skgenre.TagPriorClassifier`)."""
+    from skgenre import ZeroShotGenreClassifier
+
+    zero = ZeroShotGenreClassifier(mapping).fit(T[:len(classes)], list(classes))
+    cols = [list(zero.classes_).index(c) for c in classes]
+    return np.log(zero.predict_proba(T)[:, cols])
+
+
 def patch_rows(args, data, tags, emb, mapping):
     """The head trained on every 3-s patch (each patch labelled with its track's genre), a
     track's log-probabilities the mean of its patches'; against the head on track means."""
@@ -426,7 +436,6 @@ def patch_rows(args, data, tags, emb, mapping):
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    from skgenre import ZeroShotGenreClassifier
     from skgenre.evaluation import StratifiedArtistKFold
 
     patches = {k: cached_patches(args.cache, f"patches_{k}", f) for k, (f, _, _) in data.items()}
@@ -443,11 +452,6 @@ def patch_rows(args, data, tags, emb, mapping):
         rows, owner = patches[k_te]
         lp = np.log(np.clip(head.predict_proba(rows), 1e-300, None))
         return head.classes_, np.array([lp[owner == i].mean(axis=0) for i in te])
-
-    def log_prior(name, classes, X):
-        zero = ZeroShotGenreClassifier(name).fit(X[:len(classes)], list(classes))
-        cols = [list(zero.classes_).index(c) for c in classes]
-        return np.log(zero.predict_proba(X)[:, cols])
 
     print("the head on track means or on 3-s patches (C=0.01; alone / times the prior, "
           "weight 0.5):")
@@ -493,7 +497,6 @@ def head_rows(args, data, tags, emb, mapping):
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    from skgenre import ZeroShotGenreClassifier
     from skgenre.evaluation import StratifiedArtistKFold
 
     spread = {}
@@ -510,13 +513,13 @@ def head_rows(args, data, tags, emb, mapping):
         "the pool layer and the penultimate units": (lambda k: np.hstack([pool[k], emb[k]]), False),
     }
 
-    def judge(X_tr, y_tr, weight, X_te, T_te, name, w):
+    def judge(X_tr, y_tr, weight, X_te, T_te, name):
+        """Predictions for each prior weight (0 and 0.5) of one head fitted once."""
         head = make_pipeline(StandardScaler(), LogisticRegression(C=0.01, max_iter=5000))
         head.fit(X_tr, y_tr, logisticregression__sample_weight=weight)
         lp = np.log(np.clip(head.predict_proba(X_te), 1e-300, None))
-        zero = ZeroShotGenreClassifier(name).fit(T_te[:len(head.classes_)], list(head.classes_))
-        cols = [list(zero.classes_).index(c) for c in head.classes_]
-        return head.classes_[(lp + w * np.log(zero.predict_proba(T_te)[:, cols])).argmax(1)]
+        lq = log_prior(name, head.classes_, T_te)
+        return {w: head.classes_[(lp + w * lq).argmax(1)] for w in (0.0, 0.5)}
 
     print("how the head is trained (C=0.01; alone / times the prior, weight 0.5; with the "
           "prior, the gain over the preset on the same folds ± its corrected standard error):")
@@ -532,16 +535,17 @@ def head_rows(args, data, tags, emb, mapping):
             X = feat(name)
             for tr, te in cv.split(X, y, groups=artists):
                 weight = artist_weights(artists[tr], y[tr]) if weighted else None
+                pred = judge(X[tr], y[tr], weight, X[te], tags[name][te], mapping[name])
                 for w, acc in accs.items():
-                    pred = judge(X[tr], y[tr], weight, X[te], tags[name][te], mapping[name], w)
-                    acc.append(np.mean(pred == y[te]))
+                    acc.append(np.mean(pred[w] == y[te]))
             base.setdefault(name, accs[0.5])
             gain, se = paired_gain(base[name], accs[0.5], n_folds=args.folds)
             out.append(f"{name} {np.mean(accs[0.0]):.3f} / {np.mean(accs[0.5]):.3f} "
                        f"({gain:+.3f} ± {se:.3f})")
         weight = artist_weights(a_m, y_m) if weighted else None
-        right = {w: judge(feat("gtzan-mini"), y_m, weight, feat("emotify")[shared],
-                          tags["emotify"][shared], "gtzan", w) == y_e[shared] for w in (0.0, 0.5)}
+        pred = judge(feat("gtzan-mini"), y_m, weight, feat("emotify")[shared],
+                     tags["emotify"][shared], "gtzan")
+        right = {w: p == y_e[shared] for w, p in pred.items()}
         base.setdefault("across", right[0.5])
         d = right[0.5].astype(float) - base["across"]
         out.append(f"mini -> Emotify classical, pop, rock {np.mean(right[0.0]):.3f} / "
