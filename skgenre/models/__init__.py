@@ -16,6 +16,7 @@ _LAZY = {
     "TrackClassifier": "skgenre.models._track",
     "ZERO_SHOT_MAPPINGS": "skgenre.models._zero_shot",
     "ZeroShotGenreClassifier": "skgenre.models._zero_shot",
+    "adapt_to_label_shift": "skgenre.models._label_shift",
     "build_cnn": "skgenre.models._networks",
     "build_dense": "skgenre.models._networks",
     "build_feature_dense": "skgenre.models._networks",
