@@ -30,6 +30,10 @@ Rows:
   both collections and across; the default weight is the one with the best mean of the
   two collections' artist-CV accuracies (the weight is chosen on the same folds that
   report it: the row of the chosen weight is optimistic by the selection).
+- ``--combined`` also: :func:`~skgenre.models.adapt_to_label_shift`, the test tracks' genre
+  mix estimated from their unlabelled probabilities, for the embedding head and the tag
+  prior across collections (and on random batches of 10, 30 and 60 of those tracks), and
+  on each test fold by artist.
 
 ``--screen`` prints, on both collections: the head's ``C``; the MSD or MTT network's
 embedding; the head on 3-s patches; the head with each artist of a genre weighted the
@@ -708,8 +712,8 @@ def label_shift_rows(args, data, tags, emb):
             adapted.append(np.mean(clf.classes_[Q.argmax(1)] == yy[test]))
         gain, se = paired_gain(plain, adapted, n_folds=args.folds)
         print(f"  TagPriorClassifier, prior_weight=0.5, {name} by artist, each test fold's "
-              f"mix estimated: {np.mean(plain):.3f} -> {np.mean(adapted):.3f} "
-              f"(gain {gain:+.3f} ± {se:.3f})")
+              f"mix estimated: {np.mean(plain):.3f} ± {np.std(plain):.3f} -> "
+              f"{np.mean(adapted):.3f} ± {np.std(adapted):.3f} (gain {gain:+.3f} ± {se:.3f})")
     return rows
 
 

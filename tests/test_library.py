@@ -3,6 +3,7 @@
 import io
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -485,3 +486,25 @@ def test_a_reader_that_goes_away_ends_the_run_quietly(model, library):
         os.close(write)
     assert proc.returncode == 141, proc.stderr[-2000:]
     assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr
+
+
+def test_the_trust_page_recipe_adapts_a_results_file(capsys, model, library, tmp_path):
+    """docs/guide/trust.md's recipe, run as written on a file of `predict --out`."""
+    (library / "broken.mp3").write_text("not audio")  # a row with an error, no probabilities
+    out = tmp_path / "results.csv"
+    assert _run(capsys, ["predict", str(model), str(library), "--out", str(out)])[0] == 1
+    page = (ROOT / "docs" / "guide" / "trust.md").read_text()
+    recipe = next(block for block in re.findall(r"```python\n(.*?)```", page, flags=re.S)
+                  if "results.csv" in block)
+    scope = {}
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        exec(recipe, scope)  # noqa: S102 - our own documentation
+    finally:
+        os.chdir(cwd)
+    assert len(scope["ok"]) == 3 and len(scope["rows"]) == 4
+    assert scope["adapted"].shape == (3, 2)
+    np.testing.assert_allclose(scope["adapted"].sum(axis=1), 1.0)
+    assert scope["mix"].sum() == pytest.approx(1.0)
+    assert sorted(scope["genres"]) == ["high", "low", "low"]
