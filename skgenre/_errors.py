@@ -16,6 +16,7 @@ __all__ = [
     "DatasetError",
     "ModelFileError",
     "OutputError",
+    "ResultsFileError",
     "SkgenreError",
     "UnsupportedLayerError",
     "VersionMismatchWarning",
@@ -114,6 +115,27 @@ class OutputError(_PathError, OSError):
     """
 
     _action = "write"
+
+
+class ResultsFileError(_PathError, ValueError):
+    """A file given as the results of ``skgenre predict --out`` cannot be used as such.
+
+    It is not such a file, holds another command's results, or ends with a song cut short
+    by an interruption. It derives from :class:`ValueError`.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file.
+    reason : str
+        Why it cannot be used.
+
+    Examples
+    --------
+    >>> from skgenre import ResultsFileError
+    >>> str(ResultsFileError("res.csv", "it is not a results file"))
+    "cannot use 'res.csv': it is not a results file"
+    """
 
 
 class UnsupportedLayerError(SkgenreError, ValueError):

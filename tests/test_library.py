@@ -508,3 +508,104 @@ def test_the_trust_page_recipe_adapts_a_results_file(capsys, model, library, tmp
     np.testing.assert_allclose(scope["adapted"].sum(axis=1), 1.0)
     assert scope["mix"].sum() == pytest.approx(1.0)
     assert sorted(scope["genres"]) == ["high", "low", "low"]
+
+
+def _adapt_run(capsys, model, library, out, *extra):
+    (library / "broken.mp3").write_text("not audio")  # an error row, copied as it is
+    code, _, err = _run(capsys, ["predict", str(model), str(library), "--out", str(out),
+                                 *extra])
+    assert code == 1, err
+    return out.read_bytes()
+
+
+@pytest.mark.parametrize("name, extra", [("res.csv", []), ("res.jsonl", ["--segments"])])
+def test_adapt_reweights_every_record_to_the_estimated_mix(capsys, model, library, tmp_path,
+                                                           name, extra):
+    from skgenre.models import adapt_to_label_shift
+
+    src = tmp_path / name
+    before = _adapt_run(capsys, model, library, src, *extra)
+    dst = tmp_path / ("adapted" + src.suffix)
+    code, stdout, err = _run(capsys, ["adapt", str(src), "--out", str(dst)])
+    assert code == 0, err
+    assert src.read_bytes() == before  # the run's file stays as it was
+    assert stdout.splitlines()[0] == "genre mix of 3 songs (estimated from their probabilities):"
+    old, new = _rows(src), _rows(dst)
+    assert [r["path"] for r in new] == [r["path"] for r in old]
+    cols = ["proba_high", "proba_low"]
+    summary = [r for r in old if not r["error"] and r.get("segment", "song") == "song"]
+    P = np.array([[float(r[c]) for c in cols] for r in summary])
+    _, mix = adapt_to_label_shift(P)
+    for line, genre in zip(stdout.splitlines()[1:], ("low", "high")):
+        assert line.split() == [genre, f"{mix[cols.index('proba_' + genre)]:.3f}"]
+    n_judged = 0
+    for a, b in zip(old, new):
+        if a["error"]:
+            assert b == a
+            continue
+        n_judged += 1
+        q = np.array([float(a[c]) for c in cols]) * mix * 2
+        q /= q.sum()
+        np.testing.assert_allclose([float(b[c]) for c in cols], q, rtol=1e-12)
+        assert b["top"] == ("high", "low")[int(q.argmax())]
+        assert {k: v for k, v in b.items() if k not in cols + ["top"]} == \
+            {k: v for k, v in a.items() if k not in cols + ["top"]}
+    assert n_judged > 3 if extra else n_judged == 3
+    # the adapted file is not a run's: predict will not append to it
+    code, _, err = _run(capsys, ["predict", str(model), str(library), "--out", str(dst)])
+    assert code == 2 and "other settings" in err and "adapted" in err
+
+
+def test_adapt_refuses_what_it_cannot_use(capsys, model, library, tmp_path):
+    src = tmp_path / "res.csv"
+    data = _adapt_run(capsys, model, library, src)
+
+    def refused(argv, needle):
+        code, _, err = _run(capsys, ["adapt", *argv])
+        assert code == 2 and needle in err, err
+
+    dst = tmp_path / "a.csv"
+    refused([str(src), "--out", str(src)], "the results file itself")
+    refused([str(src), "--out", str(tmp_path / "a.jsonl")], "same format")
+    refused([str(src), "--out", str(tmp_path / "no" / "a.csv")], "does not exist")
+    refused([str(src), "--out", str(dst), "--train-prior", "low=0.5"], "missing: high")
+    refused([str(src), "--out", str(dst), "--train-prior", "low=0.5,high=0.3,jazz=0.2"],
+            "not genres of the model: jazz")
+    refused([str(src), "--out", str(dst), "--train-prior", "low=0.5,high"], "GENRE=SHARE")
+    refused([str(src), "--out", str(dst), "--train-prior", "low=1,high=0"], "above 0")
+    cut = tmp_path / "cut.csv"
+    cut.write_bytes(data[:-5])  # a run killed in the middle of its last row
+    refused([str(cut), "--out", str(dst)], "incomplete")
+    text = tmp_path / "notes.csv"
+    text.write_text("path,top\nx,rock\n")
+    refused([str(text), "--out", str(dst)], "not a results file")
+    tag = tmp_path / "tag.csv"
+    tag.write_bytes(data.replace(b'"command": "predict"', b'"command": "tag"', 1))
+    refused([str(tag), "--out", str(dst)], "results of `skgenre tag`")
+    assert not dst.exists()
+    assert _run(capsys, ["adapt", str(src), "--out", str(dst)])[0] == 0
+    refused([str(dst), "--out", str(tmp_path / "b.csv")], "adapted already")
+    # one song with probabilities is no mix to estimate
+    one = tmp_path / "one"
+    one.mkdir()
+    sf.write(one / "a.wav", _tone(230, seed=9), SR)
+    single = tmp_path / "single.csv"
+    assert _run(capsys, ["predict", str(model), str(one), "--out", str(single)])[0] == 0
+    refused([str(single), "--out", str(tmp_path / "c.csv")], "at least 2")
+
+
+def test_adapt_with_unequal_training_shares(capsys, model, library, tmp_path):
+    src = tmp_path / "res.csv"
+    _adapt_run(capsys, model, library, src)
+    dst = tmp_path / "a.csv"
+    # in a fresh process: adapting reads numbers, it imports neither TensorFlow nor Keras
+    code = ("import sys; from skgenre.cli import main; "
+            f"status = main(['adapt', {str(src)!r}, '--out', {str(dst)!r}, "
+            "'--train-prior', 'low=3,high=1']); "
+            "assert not {'tensorflow', 'keras'} & set(sys.modules), 'TensorFlow imported'; "
+            "sys.exit(status)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=dict(os.environ, PYTHONPATH=str(ROOT)), timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    first = dst.read_text().splitlines()[0]
+    assert '"train_prior": {"high": 0.25, "low": 0.75}' in first

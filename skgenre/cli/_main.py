@@ -1,10 +1,17 @@
-"""The ``skgenre`` command line: ``reproduce``, ``train``, ``predict`` and ``tag``."""
+"""The ``skgenre`` command line: ``reproduce``, ``train``, ``predict``, ``adapt`` and ``tag``."""
 
 import argparse
 import os
 import sys
 
-from .._errors import AudioLoadError, DatasetError, ModelFileError, OutputError, SkgenreError
+from .._errors import (
+    AudioLoadError,
+    DatasetError,
+    ModelFileError,
+    OutputError,
+    ResultsFileError,
+    SkgenreError,
+)
 from .._version import __version__
 from ._quiet import quiet_tensorflow
 from ._safety import (
@@ -176,6 +183,10 @@ def build_parser():
     add_screen_option(pr)
     add_trust_options(pr)
 
+    from ._adapt import add_adapt_parser
+
+    add_adapt_parser(sub)
+
     from ._tag import add_tag_parser
 
     add_tag_parser(sub, _positive_int, _jobs)
@@ -224,6 +235,10 @@ def main(argv=None):
             from ._train import run_train
 
             return run_train(args)
+        if args.command == "adapt":
+            from ._adapt import run_adapt
+
+            return run_adapt(args)
         if args.command == "tag":
             from ._tag import run_tag
 
@@ -231,7 +246,8 @@ def main(argv=None):
         from ._predict import run_predict
 
         return run_predict(args)
-    except (ModelFileError, DatasetError, OutputError) as exc:  # files not what they should be
+    # files not what they should be
+    except (ModelFileError, DatasetError, OutputError, ResultsFileError) as exc:
         print(f"skgenre {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except AudioLoadError as exc:

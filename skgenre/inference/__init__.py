@@ -6,6 +6,7 @@ Names resolve lazily (PEP 562): each costs only its own module's imports.
 from .._lazy import attach as _attach
 
 _LAZY = {
+    "adapt_results_file": "skgenre.inference._adapt",
     "collect_inputs": "skgenre.inference._inputs",
     "predict_library": "skgenre.inference._library",
     "predict_songs": "skgenre.inference._songs",

@@ -1,0 +1,195 @@
+"""A results file of ``skgenre predict``, adapted to the genre mix of its songs."""
+
+import json
+import os
+
+import numpy as np
+
+from .._errors import OutputError, ResultsFileError
+from ._results import _CSV_MAGIC, _JSON_KEY, SONG, ResultsFile
+
+__all__ = ["adapt_results_file"]
+
+
+def _read_identity(path, data):
+    nl = data.find(b"\n")
+    try:
+        first = data[:nl].decode("utf-8")
+        if first.startswith(_CSV_MAGIC):
+            identity = json.loads(first[len(_CSV_MAGIC):])
+        else:
+            identity = json.loads(first)[_JSON_KEY]
+        if nl < 0 or not isinstance(identity, dict):
+            raise ValueError
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+        raise ResultsFileError(
+            path, "it is not a results file of `skgenre predict --out`") from None
+    return identity
+
+
+def adapt_results_file(path, out, *, train_prior=None):
+    """Re-weight the songs of a ``skgenre predict --out`` file to their estimated genre mix.
+
+    The genre shares of the songs in ``path`` are estimated from their probabilities, with
+    no label, by :func:`~skgenre.models.adapt_to_label_shift`, and every probability
+    (of each song and of each of its segments) is re-weighted by Bayes' rule to those
+    shares; each record's ``top`` becomes its new most probable genre. The records are
+    written to ``out``, in the same format and order, all at once (atomically). A song
+    with an error is copied as it is; a song that an open-set model called ``unknown``
+    keeps that answer and does not count in the estimate. The first line of ``out``
+    records the estimated mix, so ``skgenre predict`` will not append to it.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A complete results file of ``skgenre predict --out`` (CSV or JSON Lines). Use the
+        whole library: the estimate is only as good as the number of songs.
+    out : str or path-like
+        The file to write, of the same format as ``path`` (``.csv`` or ``.jsonl``); not
+        ``path`` itself, which stays as the run wrote it.
+    train_prior : dict of str to float or None, default=None
+        Each genre's share of the model's training songs. None: equal shares (the
+        built-in data sets', and GTZAN's).
+
+    Returns
+    -------
+    mix : dict of str to float
+        The estimated share of each genre among the songs, in the order of the file's
+        columns.
+    n_songs : int
+        The songs the estimate was made from.
+
+    Raises
+    ------
+    ResultsFileError
+        ``path`` cannot be read or is not a complete results file of ``skgenre predict``
+        (a file of ``skgenre tag``; a file already adapted; a run cut short).
+    OutputError
+        ``out`` cannot be written, is ``path``, or has another format.
+    ValueError
+        Fewer than 2 songs with probabilities, or ``train_prior`` does not give every
+        genre of the file a share above 0.
+
+    See Also
+    --------
+    skgenre.models.adapt_to_label_shift : The estimate, on a table of probabilities.
+
+    Examples
+    --------
+    A results file as ``skgenre predict --out res.csv`` writes it, of a model trained on
+    equal shares of pop and rock, over three songs that lean to rock. Three songs are far
+    too few for an estimate (it goes to the extreme): they show the file's shape only.
+
+    >>> import json, tempfile
+    >>> from pathlib import Path
+    >>> from skgenre.inference import adapt_results_file
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> run = {"classes": ["pop", "rock"], "command": "predict", "segments": False}
+    >>> _ = (folder / "res.csv").write_text(
+    ...     "# skgenre results " + json.dumps(run) + "\\n"
+    ...     "path,top,proba_pop,proba_rock,seconds,note,error\\n"
+    ...     "a.mp3,rock,0.2,0.8,30.0,,\\n"
+    ...     "b.mp3,rock,0.3,0.7,30.0,,\\n"
+    ...     "c.mp3,pop,0.55,0.45,30.0,,\\n")
+    >>> mix, n = adapt_results_file(folder / "res.csv", folder / "adapted.csv")
+    >>> n, {genre: round(share, 2) for genre, share in mix.items()}
+    (3, {'pop': 0.0, 'rock': 1.0})
+    >>> (folder / "adapted.csv").read_text().splitlines()[4].split(",")[:2]
+    ['c.mp3', 'rock']
+    """
+    from ..models import adapt_to_label_shift
+    from ..utils import atomic_write, check_writable
+
+    path, out = os.fspath(path), os.fspath(out)
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as exc:
+        raise ResultsFileError(path, f"it cannot be read ({exc.strerror})") from None
+    identity = _read_identity(path, data)
+    command = identity.get("command")
+    if command != "predict":
+        raise ResultsFileError(
+            path, f"it holds results of `skgenre {command}`, not of `skgenre predict`: only a "
+                  "trained genre model has a training mix to correct (tags, and the "
+                  "zero-shot genres of `tag --genres`, have none)")
+    if "adapted" in identity:
+        raise ResultsFileError(path, "it is adapted already; adapt the results file of the run")
+    classes = [str(c) for c in identity.get("classes", [])]
+    segments = bool(identity.get("segments", False))
+    source = next((r for r in (ResultsFile(path, identity, classes, segments=segments,
+                                           unknown=u) for u in (False, True))
+                   if data.startswith(r._header())), None)
+    if source is None or len(classes) < 2:
+        raise ResultsFileError(path, "its columns are not those of a `skgenre predict` run")
+    if source.jsonl != out.lower().endswith((".jsonl", ".ndjson", ".json")):
+        raise OutputError(out, f"it must be of the same format as {path!r} (.csv or .jsonl)")
+    check_writable(out, what="results file")
+    if os.path.exists(out) and os.path.samefile(path, out):
+        raise OutputError(out, "it is the results file itself; write the adapted rows to "
+                               "another file, so that the run's rows stay as they were")
+
+    records, song = [], []
+    end = len(source._header())
+    for end, rec in source._records(data, end):
+        song.append(rec)
+        if not segments or rec.get("segment") == SONG:
+            records.append(song)
+            song = []
+    if song or end != len(data):  # a run cut short: predict finishes it on a rerun
+        raise ResultsFileError(
+            path, "its last song is incomplete or cannot be read (the run was interrupted); "
+                  "run the same `skgenre predict --out` again to finish it")
+
+    cols = [f"proba_{c}" for c in classes]
+
+    def proba(rec):
+        return np.array([float(rec[c]) for c in cols])
+
+    def judged(rec):
+        return not rec.get("error") and all(rec.get(c) not in (None, "") for c in cols)
+
+    counted = [s[-1] for s in records if judged(s[-1]) and s[-1].get("top") in classes]
+    if train_prior is None:
+        t = np.full(len(classes), 1.0 / len(classes))
+    else:
+        missing = [c for c in classes if c not in train_prior]
+        extra = [g for g in train_prior if g not in classes]
+        if missing or extra:
+            raise ValueError(
+                f"train_prior must give a share to each genre of {path!r} and no other"
+                + (f"; missing: {', '.join(missing)}" if missing else "")
+                + (f"; not genres of the model: {', '.join(extra)}" if extra else "")
+            )
+        t = np.array([float(train_prior[c]) for c in classes])
+    if len(counted) < 2:
+        raise ValueError(
+            f"{path!r} has {len(counted)} song(s) with genre probabilities; the genre mix is "
+            "estimated from the songs, which needs at least 2 (adapt the whole library)"
+        )
+    _, mix = adapt_to_label_shift(np.vstack([proba(r) for r in counted]), t)
+    weight = mix / (t / t.sum())
+    for song in records:
+        for rec in song:
+            if not judged(rec):
+                continue
+            q = proba(rec) * weight
+            q /= q.sum()
+            for c, v in zip(cols, q):
+                rec[c] = float(v)
+            if rec.get("top") in classes:
+                rec["top"] = classes[int(np.argmax(q))]
+    identity = dict(identity)
+    identity["adapted"] = {
+        "source": os.path.abspath(path),
+        "mix": {c: float(m) for c, m in zip(classes, mix)},
+        "train_prior": {c: float(v) for c, v in zip(classes, t / t.sum())},
+    }
+    target = ResultsFile(out, identity, classes, segments=segments,
+                         unknown="unknown_score" in source.columns)
+    with atomic_write(out) as f:
+        f.write(target._header())
+        for song in records:
+            f.write(target.encode(song))
+    return {c: float(m) for c, m in zip(classes, mix)}, len(counted)
+
