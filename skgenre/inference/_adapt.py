@@ -192,4 +192,3 @@ def adapt_results_file(path, out, *, train_prior=None):
         for song in records:
             f.write(target.encode(song))
     return {c: float(m) for c, m in zip(classes, mix)}, len(counted)
-
