@@ -120,6 +120,28 @@ def test_pipeline_is_scored_in_the_input_of_its_final_step():
         )
 
 
+def test_a_tag_prior_is_scored_in_its_feature_columns_not_its_tags():
+    """OpenSetClassifier(TagPriorClassifier) measures a track by the features its head
+    reads: the same scores, threshold and out-of-fold scores as the head on those columns
+    alone; a track odd only in its tags is not unknown."""
+    from skgenre import TagPriorClassifier
+
+    feats, y = _blobs(d=3)
+    rng = np.random.default_rng(1)
+    tags = rng.uniform(0.1, 0.9, size=(len(y), 2))
+    X = np.hstack([tags, feats])
+    mapping, names = {"a": "t0", "b": "t1"}, ["t0", "t1"]
+    prior = OpenSetClassifier(TagPriorClassifier(LogisticRegression(), mapping=mapping,
+                                                 tags=names), cv=4).fit(X, y)
+    head = OpenSetClassifier(LogisticRegression(), cv=4).fit(feats, y)
+    np.testing.assert_allclose(prior.oof_scores_, head.oof_scores_)
+    assert prior.threshold_ == head.threshold_
+    odd = np.vstack([np.r_[0.0, 1.0, feats[0]], np.r_[0.5, 0.5, 0.0, 40.0, 0.0]])
+    np.testing.assert_allclose(prior.unknown_score(odd), head.unknown_score(odd[:, 2:]))
+    assert prior.predict(odd)[1] == "unknown"
+    assert prior.unknown_score(odd[:1]) == pytest.approx(prior.unknown_score(X[:1])[0])
+
+
 def _parse(rows):
     return np.array([[float(v) for v in row.split(",")] for row in rows])
 

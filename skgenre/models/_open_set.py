@@ -51,7 +51,10 @@ class OpenSetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     never saw. This meta-estimator fits the classifier and, beside it, a model of where the
     training tracks lie in the classifier's own representation: the input of a
     :class:`~sklearn.pipeline.Pipeline`'s final step (``estimator[:-1].transform(X)``, e.g.
-    the standardised musicnn embedding of :func:`~skgenre.make_embedding_pipeline`), or
+    the standardised musicnn embedding of :func:`~skgenre.make_embedding_pipeline`), the
+    feature columns of a :class:`~skgenre.TagPriorClassifier` (the embedding of
+    :func:`~skgenre.make_combined_pipeline`: its tag columns are left out, as they
+    recognised Emotify's electronic songs less well and set aside far more known songs), or
     ``X`` itself for any other classifier. The representation is standardised and a shrunk
     covariance (Ledoit-Wolf or OAS) is fitted to it; the novelty score of a track
     (:meth:`unknown_score`) is its Mahalanobis distance to the nearest class mean of the
@@ -379,7 +382,7 @@ class OpenSetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
                 )
             X_train, X_test = _safe_indexing(X, train), _safe_indexing(X, test)
             prefix = _prefix(self.estimator)
-            if prefix is not None:
+            if prefix is not None and not isinstance(prefix, slice):
                 prefix = clone(prefix).fit(X_train, y[train])
             scaler, centres, cov = self._fit_distance(_represent(prefix, X_train), y[train])
             scores[test] = _distance(scaler, centres, cov, _represent(prefix, X_test))
@@ -402,12 +405,21 @@ class OpenSetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
 
 
 def _prefix(estimator):
-    """The steps whose output is the representation, or None for the input itself."""
-    return estimator[:-1] if _is_pipeline(estimator) else None
+    """The steps whose output is the representation, a slice of the input's columns (an
+    estimator that names them with ``_open_set_columns``), or None for the input itself."""
+    if _is_pipeline(estimator):
+        return estimator[:-1]
+    columns = getattr(estimator, "_open_set_columns", None)
+    return columns() if columns is not None else None
 
 
 def _represent(prefix, X):
-    Z = X if prefix is None else prefix.transform(X)
+    if prefix is None:
+        Z = X
+    elif isinstance(prefix, slice):
+        Z = _safe_indexing(X, prefix, axis=1)
+    else:
+        Z = prefix.transform(X)
     return check_array(Z, dtype=np.float64, input_name="representation")
 
 

@@ -135,6 +135,11 @@ class TagPriorClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         self.link = link
         self.prior_weight = prior_weight
 
+    def _open_set_columns(self):
+        """The columns that :class:`~skgenre.OpenSetClassifier` measures a track by: the
+        features, which the trained head reads (not the tags, which the prior reads)."""
+        return slice(len(self._tag_names()), None)
+
     def _tag_names(self):
         if isinstance(self.tags, str):
             return list(MUSICNN_TAG_COLUMNS)
