@@ -423,3 +423,33 @@ def test_artist_weights_give_each_artist_of_a_genre_the_same_total():
     totals = [w[artists == a].sum() for a in ("alanis", "mandy", "mariah", "spice")]
     np.testing.assert_allclose(totals, 2.5)
     np.testing.assert_allclose(w[artists == "morphine"], 1.0)
+
+
+def test_bench_real_adapted_accuracy_takes_the_training_mix_from_y():
+    """bench_real --across: the accuracy after adapt_to_label_shift, the training mix read
+    from the training labels (not assumed equal)."""
+    import numpy as np
+
+    from skgenre.models import adapt_to_label_shift
+
+    sys.path.insert(0, str(BENCH))
+    try:
+        import bench_real
+    finally:
+        sys.path.remove(str(BENCH))
+
+    class Fixed:
+        classes_ = np.array(["pop", "rock"])
+
+        def predict_proba(self, X):
+            return np.column_stack([X, 1 - X])
+
+    X = np.array([0.9, 0.6, 0.45, 0.4, 0.2, 0.55])
+    y_test = np.array(["pop"] * 6)
+    y_train = np.array(["pop"] * 1 + ["rock"] * 3)
+    Q, _ = adapt_to_label_shift(Fixed().predict_proba(X), [0.25, 0.75])
+    want = np.mean(Fixed.classes_[Q.argmax(1)] == y_test)
+    assert bench_real.adapted_accuracy(Fixed(), X, y_test, y_train) == pytest.approx(want)
+    # equal training shares would read the batch otherwise
+    Q_equal, _ = adapt_to_label_shift(Fixed().predict_proba(X))
+    assert np.mean(Fixed.classes_[Q_equal.argmax(1)] == y_test) < want
