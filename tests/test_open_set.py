@@ -140,6 +140,10 @@ def test_a_tag_prior_is_scored_in_its_feature_columns_not_its_tags():
     np.testing.assert_allclose(prior.unknown_score(odd), head.unknown_score(odd[:, 2:]))
     assert prior.predict(odd)[1] == "unknown"
     assert prior.unknown_score(odd[:1]) == pytest.approx(prior.unknown_score(X[:1])[0])
+    # a model fitted by an earlier skgenre measured all of X, tags too: it still predicts so
+    old = clone(prior).fit(X, y)
+    old.scaler_, old.centres_, old.covariance_ = old._fit_distance(X, y)
+    np.testing.assert_allclose(old.unknown_score(X), _manual_score(X, y, X))
 
 
 def _parse(rows):

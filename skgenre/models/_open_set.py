@@ -259,8 +259,12 @@ class OpenSetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = self._check_X(X, reset=False)
-        Z = _represent(_prefix(self.estimator_), X)
-        return _distance(self.scaler_, self.centres_, self.covariance_, Z)
+        prefix = _prefix(self.estimator_)
+        if isinstance(prefix, slice) and self.scaler_.n_features_in_ == self.n_features_in_:
+            # fitted by an earlier skgenre, before TagPriorClassifier named its feature
+            # columns: its distance was fitted on all of X, and a saved model keeps using X
+            prefix = None
+        return _distance(self.scaler_, self.centres_, self.covariance_, _represent(prefix, X))
 
     def predict(self, X):
         """The wrapped classifier's prediction, or ``unknown_label`` above the threshold.
