@@ -1,30 +1,13 @@
 """A results file of ``skgenre predict``, adapted to the genre mix of its songs."""
 
-import json
 import os
 
 import numpy as np
 
 from .._errors import OutputError, ResultsFileError
-from ._results import _CSV_MAGIC, _JSON_KEY, SONG, ResultsFile
+from ._results import SONG, ResultsFile, read_identity
 
 __all__ = ["adapt_results_file"]
-
-
-def _read_identity(path, data):
-    nl = data.find(b"\n")
-    try:
-        first = data[:nl].decode("utf-8")
-        if first.startswith(_CSV_MAGIC):
-            identity = json.loads(first[len(_CSV_MAGIC):])
-        else:
-            identity = json.loads(first)[_JSON_KEY]
-        if nl < 0 or not isinstance(identity, dict):
-            raise ValueError
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
-        raise ResultsFileError(
-            path, "it is not a results file of `skgenre predict --out`") from None
-    return identity
 
 
 def adapt_results_file(path, out, *, train_prior=None):
@@ -106,7 +89,10 @@ def adapt_results_file(path, out, *, train_prior=None):
             data = f.read()
     except OSError as exc:
         raise ResultsFileError(path, f"it cannot be read ({exc.strerror})") from None
-    identity = _read_identity(path, data)
+    nl = data.find(b"\n")
+    identity = read_identity(data[:nl]) if nl >= 0 else None
+    if identity is None:
+        raise ResultsFileError(path, "it is not a results file of `skgenre predict --out`")
     command = identity.get("command")
     if command != "predict":
         raise ResultsFileError(

@@ -43,6 +43,23 @@ def result_columns(classes, segments=False, unknown=False):
     return cols + ["seconds", "note", "error"]
 
 
+def read_identity(first_line, *, jsonl=None):
+    """The run named by a results file's first line (bytes), or None if it names none.
+
+    ``jsonl``: the file's format, or None to accept either."""
+    try:
+        text = first_line.decode("utf-8")
+        if jsonl is not True and text.startswith(_CSV_MAGIC):
+            found = json.loads(text[len(_CSV_MAGIC):])
+        elif jsonl is not False:
+            found = json.loads(text)[_JSON_KEY]
+        else:
+            return None
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+        return None
+    return found if isinstance(found, dict) else None
+
+
 def _fmt(value):
     if value is None:
         return ""
@@ -116,18 +133,9 @@ class ResultsFile:
         )
 
     def _check_identity(self, first_line):
-        try:
-            if self.jsonl:
-                found = json.loads(first_line)[_JSON_KEY]
-            else:
-                text = first_line.decode("utf-8")
-                if not text.startswith(_CSV_MAGIC):
-                    raise ValueError
-                found = json.loads(text[len(_CSV_MAGIC):])
-            if not isinstance(found, dict):
-                raise ValueError
-        except (ValueError, KeyError, TypeError, UnicodeDecodeError):
-            raise self._foreign("the file exists and is not a skgenre results file") from None
+        found = read_identity(first_line, jsonl=self.jsonl)
+        if found is None:
+            raise self._foreign("the file exists and is not a skgenre results file")
         if found != self.identity:
             keys = sorted(k for k in set(found) | set(self.identity)
                           if found.get(k) != self.identity.get(k))
