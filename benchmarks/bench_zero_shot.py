@@ -673,7 +673,37 @@ def label_shift_rows(args, data, tags, emb):
                                      "estimated from them", "accuracy": float(np.mean(
                                          adapted == y[mask])),
                          "per_genre": per_genre(y[mask], adapted)})
+        # the library's genres stated (equal shares of classical, pop and rock: its true
+        # mix), nothing estimated: each song is judged on its own
+        P = clf.predict_proba(X["emotify"][shared])
+        stated = np.isin(clf.classes_, ["classical", "pop", "rock"]).astype(float)
+        Q, _ = adapt_to_label_shift(P, test_prior=stated)
+        plain, adapted = clf.classes_[P.argmax(1)], clf.classes_[Q.argmax(1)]
+        d = (adapted == y[shared]).astype(float) - (plain == y[shared])
+        print(f"  {name}, trained on mini, on emotify classical+pop+rock, those three genres "
+              f"stated as the mix (test_prior): {np.mean(plain == y[shared]):.3f} -> "
+              f"{np.mean(adapted == y[shared]):.3f} (gain {d.mean():+.3f} ± "
+              f"{d.std(ddof=1) / np.sqrt(len(d)):.3f}); per genre "
+              + ", ".join(f"{g} {a:.2f}" for g, a in per_genre(y[shared], adapted).items()))
+        rows.append({"collection": "emotify classical+pop+rock",
+                     "model": f"{name} + adapt_to_label_shift(test_prior=classical, pop, "
+                              "rock)",
+                     "protocol": "trained on GTZAN mini (10 genres), the test tracks' three "
+                                 "genres stated, each song judged alone",
+                     "accuracy": float(np.mean(adapted == y[shared])),
+                     "per_genre": per_genre(y[shared], adapted)})
         if name.startswith("TagPrior"):
+            # a mix stated wrong: a genre named that the library lacks, or wrong shares
+            for wrong in ({"classical": 1, "pop": 1, "rock": 1, "jazz": 1},
+                          {"classical": 1, "pop": 1, "rock": 1, "jazz": 1, "country": 1,
+                           "blues": 1},
+                          {"classical": 0.6, "pop": 0.2, "rock": 0.2},
+                          {"classical": 0.2, "pop": 0.6, "rock": 0.2},
+                          {"classical": 0.2, "pop": 0.2, "rock": 0.6}):
+                Q, _ = adapt_to_label_shift(
+                    P, test_prior=[wrong.get(c, 0.0) for c in clf.classes_])
+                print(f"    stated instead as {wrong}: "
+                      f"{np.mean(clf.classes_[Q.argmax(1)] == y[shared]):.3f}")
             yt = y[shared]
             Pall = clf.predict_proba(X["emotify"][shared])
             rng = np.random.default_rng(0)
@@ -740,6 +770,8 @@ def open_library_row(data, X):
     _, mix = adapt_to_label_shift(P[~unknown])
     Q = P * mix
     Q /= Q.sum(axis=1, keepdims=True)
+    # the library's known genres stated instead (classical, pop and rock, equal shares)
+    S, _ = adapt_to_label_shift(P, test_prior=np.isin(classes, ["classical", "pop", "rock"]))
     print(f"  all of Emotify as one library, trained on mini: electronic against the rest, "
           f"AUROC {roc_auc_score(new, score):.3f}; set aside as unknown: electronic "
           f"{unknown[new].mean():.2f}, the known genres {unknown[~new].mean():.2f}")
@@ -760,7 +792,8 @@ def open_library_row(data, X):
     for label, pred, flag in (
             ("as trained", classes[P.argmax(1)], np.zeros(len(y), bool)),
             ("+ unknown", classes[P.argmax(1)], unknown),
-            ("+ unknown + mix of the rest adapted", classes[Q.argmax(1)], unknown)):
+            ("+ unknown + mix of the rest adapted", classes[Q.argmax(1)], unknown),
+            ("+ unknown + classical, pop, rock stated", classes[S.argmax(1)], unknown)):
         right = np.where(new, flag, ~flag & (pred == y))
         out[label] = float(right.mean())
         print(f"    {label}: {right.mean():.3f} (electronic right only as unknown); the "

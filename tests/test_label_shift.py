@@ -96,6 +96,56 @@ def test_too_few_steps_warn(rng):
         adapt_to_label_shift(P)
 
 
+def test_a_stated_mix_is_bayes_rule_song_by_song(rng):
+    train = np.array([0.5, 0.3, 0.2])
+    P, _ = _batch(rng, (100, 100, 100), train_prior=train)
+    stated = np.array([2.0, 1.0, 1.0])
+    Q, prior = adapt_to_label_shift(P, train, test_prior=stated)
+    assert_allclose(prior, stated / 4)
+    want = P * (stated / 4) / train
+    assert_allclose(Q, want / want.sum(axis=1, keepdims=True), rtol=1e-12)
+    # each song on its own: a batch of one gives the same row
+    for i in (0, 17, 299):
+        one, _ = adapt_to_label_shift(P[i:i + 1], train, test_prior=stated)
+        assert_allclose(one[0], Q[i], rtol=1e-12)
+
+
+def test_equal_stated_shares_over_some_classes_restrict_the_answers(rng):
+    """From equal training shares, equal shares over a subset is the argmax over it."""
+    P, y = _batch(rng, (0, 300, 300))
+    Q, _ = adapt_to_label_shift(P, test_prior=[0, 1, 1])
+    assert_array_equal(Q[:, 0], 0.0)
+    assert_array_equal(Q.argmax(1), 1 + P[:, 1:].argmax(1))
+    assert np.mean(Q.argmax(1) == y) > np.mean(P.argmax(1) == y)
+
+
+def test_the_true_mix_stated_beats_or_equals_the_estimate(rng):
+    counts = (50, 150, 800)
+    P, y = _batch(rng, counts)
+    stated, _ = adapt_to_label_shift(P, test_prior=counts)
+    estimated, _ = adapt_to_label_shift(P)
+    assert np.mean(stated.argmax(1) == y) >= np.mean(estimated.argmax(1) == y) - 0.01
+    assert np.mean(stated.argmax(1) == y) > np.mean(P.argmax(1) == y) + 0.05
+
+
+@pytest.mark.parametrize("test_prior, match", [
+    ([1.0, 1.0], "2 share"),
+    ([1.0, -1.0, 1.0], "0 or more"),
+    ([0.0, 0.0, 0.0], "at least one above 0"),
+    ([np.nan, 1.0, 1.0], "0 or more"),
+])
+def test_a_bad_stated_mix_says_what_is_wrong(rng, test_prior, match):
+    P, _ = _batch(rng, (5, 5, 5))
+    with pytest.raises(ValueError, match=match):
+        adapt_to_label_shift(P, test_prior=test_prior)
+
+
+def test_a_stated_mix_that_rules_out_a_songs_every_class_is_refused():
+    P = np.array([[1.0, 0.0, 0.0], [0.2, 0.3, 0.5]])
+    with pytest.raises(ValueError, match="row 0"):
+        adapt_to_label_shift(P, test_prior=[0, 1, 1])
+
+
 @pytest.mark.parametrize("proba, train_prior, match", [
     (np.array([0.5, 0.5]), None, "2-D table"),
     (np.array([[0.5, 0.5]]), None, "at least 2 songs"),

@@ -594,6 +594,59 @@ def test_adapt_refuses_what_it_cannot_use(capsys, model, library, tmp_path):
     refused([str(single), "--out", str(tmp_path / "c.csv")], "at least 2")
 
 
+@pytest.mark.parametrize("mix, shares", [("low", {"low": 1.0, "high": 0.0}),
+                                        ("low=3,high=1", {"low": 0.75, "high": 0.25})])
+def test_adapt_with_a_stated_mix_judges_each_song_on_its_own(capsys, model, library,
+                                                            tmp_path, mix, shares):
+    src = tmp_path / "res.jsonl"
+    _adapt_run(capsys, model, library, src, "--segments")
+    dst = tmp_path / "a.jsonl"
+    code, stdout, err = _run(capsys, ["adapt", str(src), "--out", str(dst), "--mix", mix])
+    assert code == 0, err
+    lines = stdout.splitlines()
+    assert lines[0] == "genre mix of 3 songs (stated with --mix):"
+    assert [line.split() for line in lines[1:]] == [
+        [g, f"{s:.3f}"] for g, s in sorted(shares.items(), key=lambda kv: -kv[1]) if s > 0]
+    from skgenre.inference._results import read_identity
+
+    identity = read_identity(dst.read_bytes().split(b"\n", 1)[0])
+    assert identity["adapted"]["mix"] == shares
+    assert identity["adapted"]["mix_from"] == "stated"
+    cols = ["proba_high", "proba_low"]
+    weight = np.array([shares["high"], shares["low"]]) / 0.5
+    for a, b in zip(_rows(src), _rows(dst)):
+        if a["error"]:
+            assert b == a
+            continue
+        q = np.array([float(a[c]) for c in cols]) * weight
+        q /= q.sum()
+        np.testing.assert_allclose([float(b[c]) for c in cols], q, rtol=1e-12)
+        if mix == "low":  # the one genre stated: every song and segment is low
+            assert b["top"] == "low"
+
+
+def test_adapt_refuses_a_bad_mix(capsys, model, library, tmp_path):
+    src = tmp_path / "res.csv"
+    _adapt_run(capsys, model, library, src)
+    dst = tmp_path / "a.csv"
+    for mix, needle in (("jazz", "not genres of the model: jazz (its genres: high, low)"),
+                        ("low=0,high=0", "at least one above 0"),
+                        ("low=-1,high=2", "0 or more"),
+                        ("low,high=1", "GENRE,GENRE,... or GENRE=SHARE"),
+                        (",", "expected GENRE,GENRE")):
+        code, _, err = _run(capsys, ["adapt", str(src), "--out", str(dst), "--mix", mix])
+        assert code == 2 and needle in err, (mix, err)
+    assert not dst.exists()
+    # a single song is enough when the mix is stated
+    one = tmp_path / "one"
+    one.mkdir()
+    sf.write(one / "a.wav", _tone(230, seed=9), SR)
+    single = tmp_path / "single.csv"
+    assert _run(capsys, ["predict", str(model), str(one), "--out", str(single)])[0] == 0
+    assert _run(capsys, ["adapt", str(single), "--out", str(dst), "--mix", "high"])[0] == 0
+    assert _rows(dst)[0]["top"] == "high"
+
+
 def test_adapt_with_unequal_training_shares(capsys, model, library, tmp_path):
     src = tmp_path / "res.csv"
     _adapt_run(capsys, model, library, src)

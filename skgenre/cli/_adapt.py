@@ -5,12 +5,18 @@ import sys
 __all__ = ["add_adapt_parser", "run_adapt"]
 
 
-def _shares(text):
-    """``blues=0.1,classical=0.2,...`` -> dict."""
+def _shares(text, *, bare=False):
+    """``blues=0.1,classical=0.2,...`` -> dict; with ``bare``, ``pop,rock`` (equal shares)
+    too."""
     import argparse
 
+    items = [part.strip() for part in text.split(",") if part.strip()]
+    form = "GENRE,GENRE,... or GENRE=SHARE,GENRE=SHARE,..." if bare else \
+        "GENRE=SHARE,GENRE=SHARE,..."
+    if bare and items and not any("=" in item for item in items):
+        return dict.fromkeys(items, 1.0)
     shares = {}
-    for item in filter(None, (part.strip() for part in text.split(","))):
+    for item in items:
         genre, sep, value = item.rpartition("=")
         try:
             if not sep or not genre:
@@ -18,11 +24,15 @@ def _shares(text):
             shares[genre] = float(value)
         except ValueError:
             raise argparse.ArgumentTypeError(
-                f"expected GENRE=SHARE,GENRE=SHARE,... (e.g. rock=0.5,pop=0.5), got {item!r}"
+                f"expected {form} (e.g. rock=0.5,pop=0.5), got {item!r}"
             ) from None
     if not shares:
-        raise argparse.ArgumentTypeError("expected GENRE=SHARE,GENRE=SHARE,...")
+        raise argparse.ArgumentTypeError(f"expected {form}")
     return shares
+
+
+def _mix(text):
+    return _shares(text, bare=True)
 
 
 def add_adapt_parser(sub):
@@ -38,9 +48,12 @@ def add_adapt_parser(sub):
                     "It assumes that each genre sounds as it did in training; songs of "
                     "genres the model never learnt inflate the shares of the genres they "
                     "are taken for. Use the whole library: on a handful of songs the "
-                    "estimate is rough. Exit status: 0 written, 2 RESULTS is not a "
-                    "complete results file of `skgenre predict`, --out cannot be written, "
-                    "or too few songs or an invalid --train-prior.",
+                    "estimate is rough. Where the mix is known (a library of classical, "
+                    "pop and rock only), state it with --mix: nothing is estimated, and "
+                    "each song is re-weighted on its own. Exit status: 0 written, 2 "
+                    "RESULTS is not a complete results file of `skgenre predict`, --out "
+                    "cannot be written, or too few songs, an invalid --train-prior or "
+                    "an invalid --mix.",
     )
     p.add_argument("results", metavar="RESULTS",
                    help="a results file written by `skgenre predict --out` (.csv or .jsonl)")
@@ -50,6 +63,12 @@ def add_adapt_parser(sub):
                    metavar="GENRE=SHARE,...",
                    help="each genre's share of the model's training songs (default: equal "
                         "shares, as in GTZAN and the toy set)")
+    p.add_argument("--mix", type=_mix, default=None,
+                   metavar="GENRE,... or GENRE=SHARE,...",
+                   help="the genre mix of the songs, where it is known, instead of an "
+                        "estimate: the genres they hold, in equal shares (classical,pop,"
+                        "rock), or each genre's share; a genre of the model left out is "
+                        "never the answer")
 
 
 def run_adapt(args, out=print):
@@ -57,13 +76,17 @@ def run_adapt(args, out=print):
     from ..inference import adapt_results_file
 
     try:
-        mix, n = adapt_results_file(args.results, args.out, train_prior=args.train_prior)
-    except ValueError as exc:  # too few songs, a bad --train-prior: the input is at fault
+        mix, n = adapt_results_file(args.results, args.out, train_prior=args.train_prior,
+                                    mix=args.mix)
+    except ValueError as exc:  # too few songs, a bad --train-prior or --mix: the input's fault
         print(f"skgenre adapt: error: {exc}", file=sys.stderr)
         return 2
     width = max(len(g) for g in mix)
-    out(f"genre mix of {n} songs (estimated from their probabilities):")
+    how = "stated with --mix" if args.mix is not None else "estimated from their probabilities"
+    out(f"genre mix of {n} songs ({how}):")
     for genre, share in sorted(mix.items(), key=lambda kv: -kv[1]):
+        if args.mix is not None and share == 0:  # ruled out by the user, not measured
+            continue
         out(f"  {genre:<{width}}  {share:.3f}")
     print(f"skgenre adapt: wrote {args.out}", file=sys.stderr)
     return 0

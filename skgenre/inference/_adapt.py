@@ -10,13 +10,14 @@ from ._results import SONG, ResultsFile, read_identity
 __all__ = ["adapt_results_file"]
 
 
-def adapt_results_file(path, out, *, train_prior=None):
-    """Re-weight the songs of a ``skgenre predict --out`` file to their estimated genre mix.
+def adapt_results_file(path, out, *, train_prior=None, mix=None):
+    """Re-weight the songs of a ``skgenre predict --out`` file to their genre mix.
 
     The genre shares of the songs in ``path`` are estimated from their probabilities, with
-    no label, by :func:`~skgenre.models.adapt_to_label_shift`, and every probability
-    (of each song and of each of its segments) is re-weighted by Bayes' rule to those
-    shares; each record's ``top`` becomes its new most probable genre. The records are
+    no label, by :func:`~skgenre.models.adapt_to_label_shift` (or taken from ``mix``
+    where they are known), and every probability (of each song and of each of its
+    segments) is re-weighted by Bayes' rule to those shares; each record's ``top``
+    becomes its new most probable genre. The records are
     written to ``out``, in the same format and order, all at once (atomically). A song
     with an error is copied as it is; a song that an open-set model called ``unknown``
     keeps that answer and does not count in the estimate. The first line of ``out``
@@ -33,14 +34,19 @@ def adapt_results_file(path, out, *, train_prior=None):
     train_prior : dict of str to float or None, default=None
         Each genre's share of the model's training songs. None: equal shares (the
         built-in data sets', and GTZAN's).
+    mix : dict of str to float, list of str, str or None, default=None
+        The genre mix of the songs, where it is known: each genre's share (a genre left
+        out has none and is never the answer), or a list of the genres that the songs
+        hold, in equal shares. Nothing is then estimated and each song is re-weighted on
+        its own. None: estimate the mix from the songs.
 
     Returns
     -------
     mix : dict of str to float
-        The estimated share of each genre among the songs, in the order of the file's
-        columns.
+        The share of each genre among the songs (estimated, or ``mix`` normalized), in
+        the order of the file's columns.
     n_songs : int
-        The songs the estimate was made from.
+        The songs with genre probabilities (those the estimate was made from).
 
     Raises
     ------
@@ -50,8 +56,10 @@ def adapt_results_file(path, out, *, train_prior=None):
     OutputError
         ``out`` cannot be written, is ``path``, or has another format.
     ValueError
-        Fewer than 2 songs with probabilities, or ``train_prior`` does not give every
-        genre of the file a share above 0.
+        Fewer than 2 songs with probabilities to estimate the mix from, ``train_prior``
+        does not give every genre of the file a share above 0, ``mix`` names a genre
+        that the file lacks, has a negative share or none above 0, or rules out every
+        genre that a song was given a probability for.
 
     See Also
     --------
@@ -79,6 +87,15 @@ def adapt_results_file(path, out, *, train_prior=None):
     (3, {'pop': 0.0, 'rock': 1.0})
     >>> (folder / "adapted.csv").read_text().splitlines()[4].split(",")[:2]
     ['c.mp3', 'rock']
+
+    Where the library is known to be, say, three quarters pop, that mix is stated instead:
+
+    >>> mix, n = adapt_results_file(folder / "res.csv", folder / "stated.csv",
+    ...                             mix={"pop": 3, "rock": 1})
+    >>> mix
+    {'pop': 0.75, 'rock': 0.25}
+    >>> [line.split(",")[1] for line in (folder / "stated.csv").read_text().splitlines()[2:]]
+    ['rock', 'pop', 'pop']
     """
     from ..models import adapt_to_label_shift
     from ..utils import atomic_write, check_writable
@@ -139,27 +156,36 @@ def adapt_results_file(path, out, *, train_prior=None):
     if train_prior is None:
         t = np.full(len(classes), 1.0 / len(classes))
     else:
-        missing = [c for c in classes if c not in train_prior]
-        extra = [g for g in train_prior if g not in classes]
-        if missing or extra:
-            raise ValueError(
-                f"train_prior must give a share to each genre of {path!r} and no other"
-                + (f"; missing: {', '.join(missing)}" if missing else "")
-                + (f"; not genres of the model: {', '.join(extra)}" if extra else "")
-            )
-        t = np.array([float(train_prior[c]) for c in classes])
-    if len(counted) < 2:
+        t = _shares(train_prior, classes, path, "train_prior", every=True)
+        if np.any(t <= 0):
+            raise ValueError(f"train_prior must give each genre a share above 0; got "
+                             f"{dict(zip(classes, t.tolist()))}")
+    stated = mix is not None
+    if stated:
+        if isinstance(mix, str):
+            mix = [mix]
+        if not isinstance(mix, dict):  # the genres the songs hold, in equal shares
+            mix = dict.fromkeys(mix, 1.0)
+        mix = _shares(mix, classes, path, "mix", every=False)
+        mix = mix / mix.sum()
+    elif len(counted) < 2:
         raise ValueError(
             f"{path!r} has {len(counted)} song(s) with genre probabilities; the genre mix is "
-            "estimated from the songs, which needs at least 2 (adapt the whole library)"
+            "estimated from the songs, which needs at least 2 (adapt the whole library, "
+            "or state its mix)"
         )
-    _, mix = adapt_to_label_shift(np.vstack([proba(r) for r in counted]), t)
+    else:
+        _, mix = adapt_to_label_shift(np.vstack([proba(r) for r in counted]), t)
     weight = mix / (t / t.sum())
     for song in records:
         for rec in song:
             if not judged(rec):
                 continue
             q = proba(rec) * weight
+            if not q.sum() > 0:
+                raise ValueError(
+                    f"the mix rules out every genre that {rec.get('path')!r} of {path!r} "
+                    "was given a probability for; give one of them a share above 0")
             q /= q.sum()
             for c, v in zip(cols, q):
                 rec[c] = float(v)
@@ -169,6 +195,7 @@ def adapt_results_file(path, out, *, train_prior=None):
     identity["adapted"] = {
         "source": os.path.abspath(path),
         "mix": {c: float(m) for c, m in zip(classes, mix)},
+        "mix_from": "stated" if stated else "estimated",
         "train_prior": {c: float(v) for c, v in zip(classes, t / t.sum())},
     }
     target = ResultsFile(out, identity, classes, segments=segments,
@@ -178,3 +205,24 @@ def adapt_results_file(path, out, *, train_prior=None):
         for song in records:
             f.write(target.encode(song))
     return {c: float(m) for c, m in zip(classes, mix)}, len(counted)
+
+
+def _shares(shares, classes, path, name, *, every):
+    """A ``{genre: share}`` dict as an array in the order of ``classes``; ``every``: each
+    genre must have a share (else the missing ones get 0)."""
+    missing = [c for c in classes if c not in shares] if every else []
+    extra = [str(g) for g in shares if g not in classes]
+    if missing or extra:
+        raise ValueError(
+            f"{name} must give a share to "
+            + ("each genre of" if every else "genres of")
+            + f" {path!r} and no other"
+            + (f"; missing: {', '.join(missing)}" if missing else "")
+            + (f"; not genres of the model: {', '.join(extra)} (its genres: "
+               f"{', '.join(classes)})" if extra else "")
+        )
+    values = np.array([float(shares.get(c, 0.0)) for c in classes])
+    if not np.all(np.isfinite(values)) or np.any(values < 0) or not values.sum() > 0:
+        raise ValueError(f"{name} must hold shares of 0 or more, at least one above 0; got "
+                         f"{dict(zip(classes, values.tolist()))}")
+    return values
