@@ -160,7 +160,10 @@ def build_parser():
                     "(unreadable files and folders, symbolic link loops: each gets an "
                     "error row, the others go on), 2 the model file is not a skgenre "
                     "model, an option is invalid, or --out cannot be used (a folder, a "
-                    "missing folder, a file of another model or other settings).",
+                    "missing folder, a file of another model or other settings). A "
+                    "finished --out file can be re-weighted to the library's genre mix, "
+                    "estimated from its songs or stated (say, only classical, pop and "
+                    "rock), with `skgenre adapt`.",
     )
     pr.add_argument("model", help="model file written by `skgenre train` or save_model")
     from ._library import add_library_options
