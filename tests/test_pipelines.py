@@ -233,6 +233,43 @@ def test_noise_robustness_finds_nested_noise_step(toy_files):
         noise_robustness(pipe, paths, y, step="denoise")
 
 
+def test_noise_robustness_corrupts_the_fitted_clone_of_a_track_pipeline(toy_files):
+    """The noise must reach the step that predicts: TrackClassifier fits a clone of its
+    ``estimator``, so a rate set on the template (``get_params``) would change nothing
+    and the "noisy" scores would be the clean one."""
+    from skgenre.evaluation import noise_robustness
+
+    paths, y = toy_files
+    pipe = make_feature_pipeline("paper", track=True, duration=0.5, random_state=0)
+    pipe.set_params(**_tiny_track(make_feature_pipeline)).fit(paths, y)
+    clean = pipe.predict_proba(paths)
+    res = noise_robustness(pipe, paths, y, rates=[0.0, 0.5, 1.0], random_state=0,
+                           scoring="neg_log_loss")
+    scores = res["mean_score"].to_numpy()
+    assert scores[1] != scores[0] and scores[2] != scores[0], scores
+    # restored where it was changed: the fitted clone predicts clean again
+    assert pipe.named_steps["track"].estimator_.named_steps["noise"].rate == 0.0
+    np.testing.assert_array_equal(pipe.predict_proba(paths), clean)
+
+
+def test_noise_robustness_refuses_a_noise_step_it_cannot_reach(toy_files):
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+
+    from skgenre import PixelDropoutNoise
+    from skgenre.evaluation import noise_robustness
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 6)) + np.repeat([0, 2], 20)[:, None]
+    yy = np.repeat([0, 1], 20)
+    inner = Pipeline([("noise", PixelDropoutNoise(mode="image")),
+                      ("clf", LogisticRegression())])
+    pipe = Pipeline([("cal", CalibratedClassifierCV(inner, cv=2))]).fit(X, yy)
+    with pytest.raises(ValueError, match="keeps no fitted copy of its parameter 'estimator'"):
+        noise_robustness(pipe, X, yy, step="cal__estimator__noise")
+
+
 # -- pandas output -------------------------------------------------------------------------
 
 

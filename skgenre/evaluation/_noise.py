@@ -69,7 +69,9 @@ def noise_robustness(
         nested step is named by its parameter path (``"track__estimator__noise"`` in a
         ``track=True`` pipeline); a name that is not a top-level step is looked up as the
         last part of such a path, so the default finds the noise of every factory's
-        pipeline.
+        pipeline. The rate is set on the fitted step that predicts: where a
+        meta-estimator fitted a clone of its ``estimator`` (``estimator_``), on the
+        clone's noise step.
     n_repeats : int, default=1
         Noise draws per rate. Rate 0 is an identity, so it is scored once and the score is
         repeated.
@@ -90,8 +92,9 @@ def noise_robustness(
     Raises
     ------
     ValueError
-        If ``step`` is not a step of the pipeline or has no ``rate`` parameter, or a rate
-        is outside [0, 1].
+        If ``step`` is not a step of the pipeline or has no ``rate`` parameter, a nested
+        ``step`` lies inside a meta-estimator whose fitted copy cannot be reached (so
+        its rate could not be changed where it predicts), or a rate is outside [0, 1].
     sklearn.exceptions.NotFittedError
         If the pipeline is not fitted.
 
@@ -120,14 +123,14 @@ def noise_robustness(
     step = _resolve_step(pipe, step)
     # The top-level step that is or holds the noise: the steps before it run once.
     idx = names.index(step.split("__")[0])
-    noise = pipe.get_params()[step] if "__" in step else pipe.steps[idx][1]
+    check_is_fitted(pipe)
+    noise = _fitted_at(pipe, step)
     noise_params = noise.get_params(deep=False)
     if "rate" not in noise_params:
         raise ValueError(
             f"the pipeline's step {step!r} ({type(noise).__name__}) has no 'rate' parameter; "
             "noise_robustness needs a noise step such as skgenre.PixelDropoutNoise."
         )
-    check_is_fitted(pipe)
 
     rates = np.atleast_1d(np.asarray(rates, dtype=float))
     if rates.ndim != 1 or rates.size == 0:
@@ -194,3 +197,43 @@ def _resolve_step(pipe, step):
     raise ValueError(
         f"step={step!r} is not a step of the pipeline; its steps are {names}{where}."
     )
+
+
+def _fitted_at(pipe, path):
+    """The fitted object at the parameter path ``path`` of the fitted ``pipe``.
+
+    ``get_params`` names the *parameters*, which for a meta-estimator that fits a clone
+    (:class:`~skgenre.models.TrackClassifier`'s ``estimator``) are the unfitted templates:
+    changing the rate there changes nothing that predicts. So each part of the path is
+    taken from what fitting made: a pipeline's (or union's) named step, else the fitted
+    clone ``<part>_`` where there is one. A fitted meta-estimator that keeps its fitted
+    copies elsewhere (``CalibratedClassifierCV``'s ``calibrated_classifiers_``) is an
+    error, not a silent evaluation of the clean model.
+    """
+    from sklearn.exceptions import NotFittedError
+
+    obj = pipe
+    for depth, part in enumerate(path.split("__")):
+        named = getattr(obj, "named_steps", None) or getattr(obj, "named_transformers", None)
+        if named is not None and part in named:
+            obj = named[part]
+            continue
+        if hasattr(obj, f"{part}_"):
+            obj = getattr(obj, f"{part}_")
+            continue
+        inner = obj.get_params(deep=False)[part]
+        if hasattr(inner, "fit"):
+            try:
+                check_is_fitted(obj)
+            except NotFittedError:
+                pass
+            else:
+                where = "__".join(path.split("__")[:depth])
+                raise ValueError(
+                    f"step={path!r}: {type(obj).__name__} at {where!r} keeps no fitted copy "
+                    f"of its parameter {part!r} under {part + '_'!r}, so the noise rate "
+                    "cannot be set where the model predicts; evaluate the noise outside it "
+                    "(e.g. on the pipeline before wrapping it)."
+                )
+        obj = inner
+    return obj
