@@ -72,8 +72,8 @@ def adapt_to_label_shift(proba, train_prior=None, *, test_prior=None, max_iter=1
     test_prior : array-like of shape (n_classes,), default=None
         The share of each class in the batch, when it is known (in the order of the
         columns): used instead of the estimate. Shares are normalized to sum to 1; a share
-        of 0 rules the class out. Equal shares over some classes restrict the answers to
-        those classes.
+        of 0 rules the class out. With equal training shares, equal shares over some
+        classes restrict the answers to those classes (each row's argmax among them).
     max_iter : int, default=1000
         Most EM steps. A :class:`~sklearn.exceptions.ConvergenceWarning` says when they
         did not reach ``tol``.
