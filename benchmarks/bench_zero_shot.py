@@ -705,7 +705,7 @@ def label_shift_rows(args, data, tags, emb):
                 print(f"    stated instead as {wrong}: "
                       f"{np.mean(clf.classes_[Q.argmax(1)] == y[shared]):.3f}")
             yt = y[shared]
-            Pall = clf.predict_proba(X["emotify"][shared])
+            Pall = P  # the 150 shared-genre tracks' probabilities, from above
             rng = np.random.default_rng(0)
             for size in (10, 30, 60):
                 gains, plain_acc, adapted_acc = [], [], []

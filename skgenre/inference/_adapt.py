@@ -98,6 +98,7 @@ def adapt_results_file(path, out, *, train_prior=None, mix=None):
     ['rock', 'pop', 'pop']
     """
     from ..models import adapt_to_label_shift
+    from ..models._label_shift import _stated_prior
     from ..utils import atomic_write, check_writable
 
     path, out = os.fspath(path), os.fspath(out)
@@ -157,7 +158,7 @@ def adapt_results_file(path, out, *, train_prior=None, mix=None):
         t = np.full(len(classes), 1.0 / len(classes))
     else:
         t = _shares(train_prior, classes, path, "train_prior", every=True)
-        if np.any(t <= 0):
+        if not np.all(np.isfinite(t)) or np.any(t <= 0):
             raise ValueError(f"train_prior must give each genre a share above 0; got "
                              f"{dict(zip(classes, t.tolist()))}")
     stated = mix is not None
@@ -166,8 +167,8 @@ def adapt_results_file(path, out, *, train_prior=None, mix=None):
             mix = [mix]
         if not isinstance(mix, dict):  # the genres the songs hold, in equal shares
             mix = dict.fromkeys(mix, 1.0)
-        mix = _shares(mix, classes, path, "mix", every=False)
-        mix = mix / mix.sum()
+        mix = _stated_prior(_shares(mix, classes, path, "mix", every=False), len(classes),
+                            name="mix")
     elif len(counted) < 2:
         raise ValueError(
             f"{path!r} has {len(counted)} song(s) with genre probabilities; the genre mix is "
@@ -209,7 +210,8 @@ def adapt_results_file(path, out, *, train_prior=None, mix=None):
 
 def _shares(shares, classes, path, name, *, every):
     """A ``{genre: share}`` dict as an array in the order of ``classes``; ``every``: each
-    genre must have a share (else the missing ones get 0)."""
+    genre must have a share (else the missing ones get 0). The values are checked by the
+    caller, who knows what they may be."""
     missing = [c for c in classes if c not in shares] if every else []
     extra = [str(g) for g in shares if g not in classes]
     if missing or extra:
@@ -221,8 +223,4 @@ def _shares(shares, classes, path, name, *, every):
             + (f"; not genres of the model: {', '.join(extra)} (its genres: "
                f"{', '.join(classes)})" if extra else "")
         )
-    values = np.array([float(shares.get(c, 0.0)) for c in classes])
-    if not np.all(np.isfinite(values)) or np.any(values < 0) or not values.sum() > 0:
-        raise ValueError(f"{name} must hold shares of 0 or more, at least one above 0; got "
-                         f"{dict(zip(classes, values.tolist()))}")
-    return values
+    return np.array([float(shares.get(c, 0.0)) for c in classes])

@@ -207,17 +207,18 @@ def adapt_to_label_shift(proba, train_prior=None, *, test_prior=None, max_iter=1
     return Q, pi
 
 
-def _stated_prior(test_prior, n_classes):
-    """``test_prior`` as shares that sum to 1, or a ValueError that says what is wrong."""
+def _stated_prior(test_prior, n_classes, name="test_prior"):
+    """``test_prior`` as shares that sum to 1, or a ValueError that says what is wrong
+    (naming the shares ``name``: ``skgenre adapt --mix`` checks its mix here too)."""
     pi = np.asarray(test_prior, dtype=np.float64).ravel()
     if pi.shape != (n_classes,):
         raise ValueError(
-            f"test_prior has {pi.size} share(s) but proba has {n_classes} columns: give one "
+            f"{name} has {pi.size} share(s) but proba has {n_classes} columns: give one "
             "share per class, in the order of the columns (0 for a class the batch lacks)."
         )
     if not np.all(np.isfinite(pi)) or np.any(pi < 0) or not pi.sum() > 0:
         raise ValueError(
-            f"test_prior must hold shares of 0 or more, at least one above 0; got "
+            f"{name} must hold shares of 0 or more, at least one above 0; got "
             f"{pi.tolist()}."
         )
     return pi / pi.sum()
