@@ -44,6 +44,10 @@ collections, so no artist is on both sides; there are no folds, so ``--repeats``
 with seeds 0, 1, ... and the spread is over training seeds only (the test tracks are
 fixed).
 
+Fold ``f`` of repeat ``r`` of the table trains every row with seed ``100 * r + f``;
+``--seed K`` adds ``1000 * K``, the same folds retrained with other seeds (what the
+training seed alone moves a row by).
+
 ``--screen`` (``--screen artist``) screens the ``"tuned"`` presets on both collections
 together, as issue 22 asks: GTZAN mini and Emotify (``../shared/data``), each in
 ``--folds`` folds by artist x ``--repeats`` (``StratifiedArtistKFold(random_state=1)``,
@@ -71,6 +75,8 @@ Usage::
     python benchmarks/bench_real.py --screen --models feature,spec-dense --repeats 1
     python benchmarks/bench_real.py --screen track
     python benchmarks/bench_real.py --models embedding --presets tuned --no-svc
+    python benchmarks/bench_real.py --models feature --presets tuned --levels track \
+        --no-svc --seed 1                       # the same folds, other training seeds
 """
 
 import argparse
@@ -122,6 +128,11 @@ def parse_args(argv=None):
     p.add_argument("--across", type=Path, default=None, metavar="DIR",
                    help="train on all of --data, test on the tracks of DIR's genres that "
                         "--data also has (one fit per repeat, seed = repeat)")
+    p.add_argument("--seed", type=int, default=0,
+                   help="training seeds of the table: fold f of repeat r trains with seed "
+                        "100 * r + f + 1000 * SEED (default 0, the published tables); the "
+                        "same folds with another SEED show what the training seed alone "
+                        "moves")
     p.add_argument("--json", type=Path, help="also write the rows as JSON here")
     args = p.parse_args(argv)
     for name, allowed in (("models", (*KINDS, EMBEDDING, COMBINED)), ("presets", ("paper", "tuned")),
@@ -140,6 +151,11 @@ def parse_args(argv=None):
             p.error(f"--fit-rate must be a rate in [0, 1] or LOW:HIGH with 0 <= LOW <= HIGH "
                     f"<= 1, got {args.fit_rate!r}")
         args.fit_rate = values[0] if len(values) == 1 else tuple(values)
+    if args.seed < 0:
+        p.error(f"--seed must be >= 0, got {args.seed}")
+    if args.seed and (args.screen or args.across is not None):
+        p.error("--seed sets the table's training seeds; --screen and --across have their "
+                "own (leave --seed out)")
     if args.folds < 2 or args.repeats < 1:
         p.error("--folds must be >= 2 and --repeats >= 1")
     if args.across is not None and not args.across.is_dir():
@@ -297,6 +313,11 @@ def evaluate(make, waves, y, splits, noise_rates=(), label=None):
                   flush=True)
     noisy = np.asarray(noisy) if noisy else None
     return np.asarray(accs), float(np.mean(fit_s)), float(np.mean(pred_s)), noisy
+
+
+def fold_seed(split, seed=0):
+    """The training seed of one fold of the table: ``100 * repeat + fold + 1000 * seed``."""
+    return 100 * split[0] + split[1] + 1000 * seed
 
 
 def outer_splits(y, folds, repeats, artists=None):
@@ -541,7 +562,8 @@ def run_table(args, ds, waves, collection, json_path=None):
            "upper bound where artists repeat)")
     print(f"{label}: {args.repeats} x {args.folds}-fold {how}; {args.data}. Accuracy mean "
           f"± std over the {len(splits)} test folds; times are means per fold. Training: "
-          f"{'clean' if args.fit_rate is None else f'noise__fit_rate={args.fit_rate}'}.")
+          f"{'clean' if args.fit_rate is None else f'noise__fit_rate={args.fit_rate}'}; "
+          f"seed of fold f of repeat r: {fold_seed((0, 0), args.seed)} + 100 r + f.")
     for (r, f, _, te), missing in zip(splits, unseen):
         if missing:
             print(f"Note: the test side of repeat {r} fold {f} ({len(te)} tracks) holds "
@@ -558,7 +580,7 @@ def run_table(args, ds, waves, collection, json_path=None):
         accs, fit_s, pred_s, noisy = evaluate(
             # One seed per fold, shared by every model: the same clips where they coincide.
             lambda i: with_fit_rate(
-                make_model(kind, preset, level, 100 * splits[i][0] + splits[i][1], args.jobs,
+                make_model(kind, preset, level, fold_seed(splits[i], args.seed), args.jobs,
                            genres=ds.target_names),
                 args.fit_rate),
             waves, y, [(tr, te) for _, _, tr, te in splits], rates,
@@ -576,6 +598,7 @@ def run_table(args, ds, waves, collection, json_path=None):
                      "test_genres_unseen_in_training": unseen,
                      "accuracies": accs.tolist(), "fit_s": fit_s, "predict_s": pred_s,
                      "noise_rates": list(rates), "fit_rate": args.fit_rate,
+                     "seeds": [fold_seed(sp, args.seed) for sp in splits],
                      "noise_accuracies": None if noisy is None else noisy.tolist()})
         if json_path:  # after every row, so a run stopped for time keeps what it measured
             json_path.write_text(json.dumps(rows, indent=1))
