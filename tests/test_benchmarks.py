@@ -187,6 +187,23 @@ def test_bench_real_folds_by_artist_by_default(tmp_path):
     saved = json.loads((tmp_path / "rows.json").read_text())
     assert [(r["protocol"], r["cv"]) for r in saved] == [(protocol, "artist")] * 2
     assert [r["test_genres_unseen_in_training"] for r in saved] == [[[], []]] * 2
+    assert [r["seeds"] for r in saved] == [[0, 1]] * 2  # fold f of repeat 0: seed f
+
+
+def test_bench_real_seed_moves_only_the_training_seeds(tmp_path):
+    sys.path.insert(0, str(BENCH))
+    try:
+        from bench_real import fold_seed, parse_args
+    finally:
+        sys.path.remove(str(BENCH))
+    # (repeat, fold): the published tables' seeds by default, shifted by 1000 per --seed
+    assert [fold_seed(s) for s in [(0, 0), (0, 4), (1, 2)]] == [0, 4, 102]
+    assert fold_seed((1, 2), 3) == 3102
+    assert parse_args(["--data", str(tmp_path), "--seed", "2"]).seed == 2
+    for bad in (["--seed", "-1"], ["--seed", "1", "--across", str(tmp_path)],
+                ["--seed", "1", "--screen"]):
+        with pytest.raises(SystemExit):
+            parse_args(["--data", str(tmp_path), *bad])
 
 
 @pytest.mark.slow  # 8-28 s of training or timing; the slow tier runs it in CI
