@@ -562,8 +562,8 @@ def run_table(args, ds, waves, collection, json_path=None):
            "upper bound where artists repeat)")
     print(f"{label}: {args.repeats} x {args.folds}-fold {how}; {args.data}. Accuracy mean "
           f"± std over the {len(splits)} test folds; times are means per fold. Training: "
-          f"{'clean' if args.fit_rate is None else f'noise__fit_rate={args.fit_rate}'}; "
-          f"seed of fold f of repeat r: {fold_seed((0, 0), args.seed)} + 100 r + f.")
+          f"{'clean' if args.fit_rate is None else f'noise__fit_rate={args.fit_rate}'}. "
+          f"Seed of fold f of repeat r: {fold_seed((0, 0), args.seed)} + 100 r + f.")
     for (r, f, _, te), missing in zip(splits, unseen):
         if missing:
             print(f"Note: the test side of repeat {r} fold {f} ({len(te)} tracks) holds "
