@@ -207,6 +207,25 @@ def test_sample_weight_not_modified_and_used(blobs):
     assert "rock" not in set(clf.predict(X))
 
 
+def test_integer_weights_train_as_repeated_rows():
+    # One full batch, no shuffling and no dropout: the only difference left is how the
+    # loss is averaged. Keras divides by the rows of the batch; skgenre scales the weights
+    # to mean 1, so weight k trains as k copies (to float32 rounding), and the weights'
+    # scale does not matter. Before, the two fits differed by 1.6e-2.
+    rng = np.random.default_rng(42)
+    X = rng.normal(size=(15, 4)).astype(np.float32)
+    y = np.arange(15) % 3
+    sw = rng.integers(0, 4, size=15).astype(float)
+    kw = dict(random_state=0, epochs=20, batch_size=-1, shuffle=False, learning_rate=0.05,
+              model__hidden_layer_sizes=(8,))
+    weighted = GenreClassifier(**kw).fit(X, y, sample_weight=sw).predict_proba(X)
+    rows = np.repeat(np.arange(15), sw.astype(int))
+    repeated = GenreClassifier(**kw).fit(X[rows], y[rows]).predict_proba(X)
+    np.testing.assert_allclose(weighted, repeated, rtol=1e-5, atol=1e-6)
+    scaled = GenreClassifier(**kw).fit(X, y, sample_weight=3 * sw).predict_proba(X)
+    np.testing.assert_allclose(scaled, weighted, rtol=1e-5, atol=1e-6)
+
+
 def test_class_weight_shifts_predictions(blobs):
     X, y = blobs
     kw = dict(random_state=0, epochs=20, learning_rate=0.01, model__hidden_layer_sizes=(8,))
@@ -228,6 +247,39 @@ def test_model_params_routed_and_settable(specs):
     assert clf.predict(X).shape == (16,)
     with pytest.raises(ValueError, match="samples of shape"):
         clf.predict(X[:, :, :8])
+
+
+def test_routed_params_set_later_reach_get_params_clone_and_fit(blobs):
+    # A routed parameter that __init__ was not given: set_params must keep it where
+    # get_params, clone and so GridSearchCV see it (it used to be dropped silently, and
+    # every candidate of a grid trained the same network).
+    X, y = blobs
+    clf = GenreClassifier(epochs=1, random_state=0).set_params(
+        model__hidden_layer_sizes=(7,), optimizer__beta_1=0.8, callbacks__patience=2
+    )
+    params = clone(clf).get_params()
+    assert params["model__hidden_layer_sizes"] == (7,)
+    assert params["optimizer__beta_1"] == 0.8
+    assert params["callbacks__patience"] == 2
+    fitted = clone(clf).fit(X, y)
+    widths = [layer.units for layer in fitted.model_.layers if hasattr(layer, "units")]
+    assert widths == [7, 3]
+    # the caller's other instances are untouched
+    assert "model__hidden_layer_sizes" not in GenreClassifier().get_params()
+
+
+def test_grid_search_over_a_routed_param_not_in_init(blobs):
+    from sklearn.model_selection import GridSearchCV
+
+    X, y = blobs
+    search = GridSearchCV(
+        GenreClassifier(epochs=1, random_state=0),
+        {"model__hidden_layer_sizes": [(3,), (11,)]}, cv=2, refit=True,
+    ).fit(X, y)
+    best = search.best_params_["model__hidden_layer_sizes"]
+    widths = [layer.units for layer in search.best_estimator_.model_.layers
+              if hasattr(layer, "units")]
+    assert widths == [best[0], 3]
 
 
 def test_3d_input_dense_and_cnn(specs):
@@ -281,6 +333,20 @@ def test_partial_fit(blobs):
     clf = GenreClassifier(random_state=0, **FAST)
     clf.partial_fit(X, y, classes=np.unique(y)).partial_fit(X, y)
     assert clf.n_epochs_ == 2
+
+
+def test_partial_fit_takes_batches_of_one_class(blobs):
+    # As SGDClassifier: once the classes are known, a batch may hold one class alone.
+    X, y = blobs
+    clf = GenreClassifier(random_state=0, **FAST)
+    clf.partial_fit(X[y == "pop"], y[y == "pop"], classes=np.unique(y))
+    clf.partial_fit(X[y == "rock"], y[y == "rock"])
+    assert list(clf.classes_) == ["jazz", "pop", "rock"]
+    assert clf.n_epochs_ == 2
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        GenreClassifier(**FAST).partial_fit(X[y == "pop"], y[y == "pop"])
+    with pytest.raises(ValueError, match="non-zero"):
+        clf.partial_fit(X[:4], y[:4], sample_weight=np.zeros(4))
 
 
 # ---------------------------------------------------------------- clone and persistence

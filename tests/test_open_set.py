@@ -183,6 +183,35 @@ def test_numeric_classes_with_a_numeric_unknown_label():
     assert pred.tolist() == [0, -1]
 
 
+@pytest.mark.parametrize("classes, label", [
+    ([0.0, 1.0, 2.0], -1), ([0.0, 1.0, 2.0], -1.0), ([0, 1, 2], -1), (["a", "b", "c"], "?"),
+])
+def test_predict_has_one_dtype_whatever_the_batch_holds(classes, label):
+    # Float classes beside an int label made an object array that scikit-learn's metrics
+    # refuse, and only in the batches that held an unknown input.
+    X, _ = _blobs()
+    y = np.repeat(np.array(classes), 100)
+    clf = OpenSetClassifier(LogisticRegression(), unknown_label=label).fit(X, y)
+    known = clf.predict(X[:2])
+    mixed = clf.predict(np.r_[X[:1], [[50.0, 50.0, 50.0]]])
+    assert known.dtype == mixed.dtype != object
+    assert mixed[1] == label
+    assert clf.score(np.r_[X[:1], [[50.0, 50.0, 50.0]]], y[:2]) == 0.5
+
+
+def test_dataframe_column_names_raise_no_warning():
+    import warnings
+
+    pd = pytest.importorskip("pandas")
+    X, y = _blobs()
+    frame = pd.DataFrame(X, columns=["f0", "f1", "f2"])
+    clf = OpenSetClassifier(LogisticRegression()).fit(frame, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        clf.predict(frame)
+        clf.score(frame, y)
+
+
 def test_unknown_label_longer_than_the_class_names():
     X, y = _blobs()
     clf = OpenSetClassifier(LogisticRegression(), unknown_label="not-a-known-genre")

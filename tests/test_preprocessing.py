@@ -18,6 +18,32 @@ def _ragged(rng, lengths):
 
 
 # --------------------------------------------------------------------------- RandomClip
+def test_random_clip_width_is_checked_for_2d_input_only():
+    rng = np.random.default_rng(0)
+    clip = RandomClip(duration=0.01, sr=1000, random_state=0).fit(rng.normal(size=(3, 30)))
+    assert clip.n_features_in_ == 30
+    with pytest.raises(ValueError, match="X has 45 features.*list or a 1-D object array"):
+        clip.transform(rng.normal(size=(2, 45)))
+    # a list of waveforms is of any length: one waveform, or several of one length
+    assert clip.transform([rng.normal(size=45)]).shape == (1, 10)
+    assert clip.transform(list(rng.normal(size=(2, 45)))).shape == (2, 10)
+    # a refit on a list forgets the width
+    assert not hasattr(clip.fit([rng.normal(size=45)]), "n_features_in_")
+
+
+def test_random_clip_checks_dataframe_column_names():
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(3, 30)), columns=[f"s{i}" for i in range(30)])
+    clip = RandomClip(duration=0.01, sr=1000, random_state=0).fit(frame)
+    assert list(clip.feature_names_in_) == list(frame.columns)
+    with pytest.raises(ValueError, match="feature names should match"):
+        clip.transform(frame[frame.columns[::-1]])
+    with pytest.raises(ValueError, match="input_features is not equal to feature_names_in_"):
+        clip.get_feature_names_out(["bogus"] * 30)
+    assert clip.fit(list(rng.normal(size=(2, 30)))).__dict__.get("feature_names_in_") is None
+
+
 def test_random_clip_shape_dtype_and_content(rng):
     waves = _ragged(rng, [5000, 3000, 4000])
     clips = RandomClip(duration=0.25, sr=8000, random_state=0).fit_transform(waves)

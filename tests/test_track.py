@@ -199,6 +199,10 @@ def test_2d_input_sets_n_features_in_and_other_lengths_go_as_lists():
     with pytest.raises(ValueError, match="X has 400 features"):
         clf.predict(rng.normal(size=(2, 400)))
     assert clf.predict(list(rng.normal(size=(2, 400))) + [np.ones(30)]).shape == (3,)
+    # a list of 1-D arrays is tracks of any length, even one track, or tracks that
+    # happen to share a length (they used to be checked against fit's width)
+    assert clf.predict([rng.normal(size=400)]).shape == (1,)
+    assert clf.predict(list(rng.normal(size=(2, 400)))).shape == (2,)
     # refitting on ragged input drops the 2-D constraint
     Xr, yr = _tracks()
     assert not hasattr(clf.fit(Xr, yr), "n_features_in_")

@@ -365,6 +365,9 @@ class AudioLoader(_CheckingFitMixin, _TableOutputMixin, TransformerMixin, BaseEs
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.string = True
+        # Its main input is a 1-D array of paths, but not one_d_array: scikit-learn's checks
+        # read that tag as "1-D input only" and hand such estimators a numeric column
+        # (IsotonicRegression's case), which is no path; 2-D numbers are waveforms here.
         tags.input_tags.two_d_array = True
         tags.requires_fit = False
         tags.transformer_tags.preserves_dtype = ["float32"]

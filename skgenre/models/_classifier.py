@@ -309,7 +309,6 @@ class GenreClassifier(ClassifierMixin, BaseEstimator):
         "optimizer", "loss", "metrics", "loss_weights", "weighted_metrics", "run_eagerly",
     }
     _wrapper_params = {"warm_start", "random_state"}
-    _routing_prefixes = {"model", "fit", "compile", "predict", "optimizer", "loss", "metrics"}
 
     def __init__(
         self,
@@ -399,10 +398,14 @@ class GenreClassifier(ClassifierMixin, BaseEstimator):
         -------
         self : GenreClassifier
         """
-        # scikeras' BaseWrapper.set_params: a routed parameter is an attribute.
+        # As scikeras' BaseWrapper.set_params, a routed parameter is an attribute; unlike
+        # it, the name joins _user_params, so that get_params, clone and so GridSearchCV
+        # keep it (one that __init__ was not given was dropped silently before), and every
+        # prefix that get_params can return (callbacks__, score__ included) is routed.
         for param, value in params.items():
-            if any(param.startswith(prefix + "__") for prefix in self._routing_prefixes):
+            if any(param.startswith(prefix + "__") for prefix in _ROUTING_PREFIXES):
                 setattr(self, param, value)
+                self._user_params = set(getattr(self, "_user_params", ())) | {param}
             else:
                 try:
                     super().set_params(**{param: value})
@@ -536,8 +539,12 @@ class GenreClassifier(ClassifierMixin, BaseEstimator):
             )
         return X, y
 
-    def _sample_weight(self, X, y, sample_weight):
-        """The weights to train with: a fresh array (never the caller's), class weights in."""
+    def _sample_weight(self, X, y, sample_weight, *, min_classes=2):
+        """The weights to train with: a fresh array (never the caller's), class weights in.
+
+        ``min_classes`` is what the data must hold: 2 for a whole fit, 1 for a batch of
+        ``partial_fit`` once the classes are known.
+        """
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float32, copy=True)
             if np.any(sample_weight < 0):
@@ -546,7 +553,12 @@ class GenreClassifier(ClassifierMixin, BaseEstimator):
             cw = compute_sample_weight(self.class_weight, y).astype(np.float32)
             sample_weight = cw if sample_weight is None else sample_weight * cw
         trained_on = y if sample_weight is None else y[sample_weight > 0]
-        if len(np.unique(trained_on)) < 2:
+        if min_classes == 1 and not len(trained_on):
+            raise ValueError(
+                f"{type(self).__name__}.partial_fit got no sample with a non-zero "
+                "sample_weight: there is nothing to train on."
+            )
+        if len(np.unique(trained_on)) < min_classes:
             raise ValueError(
                 f"{type(self).__name__} needs samples of at least 2 classes in the data "
                 f"(with non-zero sample_weight), but the data contains only one class: "
@@ -623,6 +635,12 @@ class GenreClassifier(ClassifierMixin, BaseEstimator):
             # samples with weight 0 are left out, as scikeras and scikit-learn do
             keep = sample_weight != 0
             X, y, sample_weight = X[keep], y[keep], sample_weight[keep]
+            # Keras divides a batch's weighted loss by its number of rows, not by the sum of
+            # its weights: weights of mean 1 make integer weights train as repeated rows
+            # would (exactly so in one full batch) and make the scale of the weights
+            # irrelevant, as in scikit-learn.
+            sample_weight = sample_weight / sample_weight.mean(dtype=np.float64)
+            sample_weight = sample_weight.astype(np.float32)
         y = self.target_encoder_.transform(y)
         X = self.feature_encoder_.transform(X)
         self._check_model_compatibility(y)
@@ -753,7 +771,10 @@ class GenreClassifier(ClassifierMixin, BaseEstimator):
         y : array-like of shape (n_samples,)
             Class labels (any type ``np.unique`` sorts).
         sample_weight : array-like of shape (n_samples,), default=None
-            Per-sample weights; samples with weight 0 are left out.
+            Per-sample weights; samples with weight 0 are left out. The weights (times
+            ``class_weight``'s) are scaled to mean 1 over the samples trained on, so an
+            integer weight counts as that many copies of the sample and only the weights'
+            ratios matter.
 
         Returns
         -------
@@ -785,9 +806,10 @@ class GenreClassifier(ClassifierMixin, BaseEstimator):
         y : array-like of shape (n_samples,)
             Class labels.
         classes : array-like of shape (n_classes,), default=None
-            All classes; needed on the first call when ``y`` may lack some.
+            All classes; needed on the first call when ``y`` may lack some. Given (or
+            once fitted), a batch may hold samples of one class only.
         sample_weight : array-like of shape (n_samples,), default=None
-            Per-sample weights.
+            Per-sample weights, scaled to mean 1 within the batch as in :meth:`fit`.
 
         Returns
         -------
@@ -799,7 +821,10 @@ class GenreClassifier(ClassifierMixin, BaseEstimator):
             self._validate_params()
             self._check_routed_params()
         X, y = self._check_input(X, y, reset=first)
-        sample_weight = self._sample_weight(X, y, sample_weight)
+        # As SGDClassifier and MLPClassifier: once the classes are known (given on the
+        # first call, or fitted), a batch may hold any of them, one alone included.
+        known = not first or classes is not None
+        sample_weight = self._sample_weight(X, y, sample_weight, min_classes=1 if known else 2)
         if first:
             self._seed = check_seed(self.random_state)
         with _seeded(self._seed if first else None):

@@ -82,10 +82,12 @@ class OpenSetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         :class:`~sklearn.model_selection.StratifiedKFold` with that many folds. Pass a
         grouped splitter (e.g. :class:`~sklearn.model_selection.StratifiedGroupKFold`)
         and ``groups`` to :meth:`fit` to hold out whole artists.
-    unknown_label : str, int or None, default="unknown"
+    unknown_label : str, int, float or None, default="unknown"
         What :meth:`predict` answers for an input whose score is above ``threshold_``. It
         must not be one of the classes. Give numeric classes a numeric ``unknown_label``
         (e.g. ``-1``): a mix of numbers and strings is refused by scikit-learn's metrics.
+        :meth:`predict` returns one dtype for every batch: the classes' and the label's
+        common one (an object array where they have none, e.g. strings and numbers).
     covariance : {"ledoit_wolf", "oas"}, default="ledoit_wolf"
         The shrunk covariance estimator (:class:`~sklearn.covariance.LedoitWolf` or
         :class:`~sklearn.covariance.OAS`); with a few hundred tracks and hundreds of
@@ -164,7 +166,7 @@ class OpenSetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         "estimator": [HasMethods(["fit", "predict"])],
         "known_rate": [Interval(Real, 0, 1, closed="right")],
         "cv": ["cv_object"],
-        "unknown_label": [str, Integral, None],
+        "unknown_label": [str, Real, None],
         "covariance": [StrOptions(set(_COVARIANCES))],
         "class_means": ["boolean"],
     }
@@ -258,7 +260,11 @@ class OpenSetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             ``threshold_``.
         """
         check_is_fitted(self)
-        X = self._check_X(X, reset=False)
+        return self._unknown_score(self._check_X(X, reset=False))
+
+    def _unknown_score(self, X):
+        # X validated already: validating it twice would drop a DataFrame's column names
+        # and warn that X has none.
         prefix = _prefix(self.estimator_)
         if isinstance(prefix, slice) and self.scaler_.n_features_in_ == self.n_features_in_:
             # fitted by an earlier skgenre, before TagPriorClassifier named its feature
@@ -277,25 +283,27 @@ class OpenSetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         Returns
         -------
         y_pred : ndarray of shape (n_samples,)
-            A class of ``classes_`` or ``unknown_label``; an object array when
-            ``unknown_label`` does not fit the classes' dtype.
+            A class of ``classes_`` or ``unknown_label``, of their common dtype (an object
+            array when ``unknown_label`` does not fit the classes' dtype).
         """
         check_is_fitted(self)
         X = self._check_X(X, reset=False)
         pred = np.asarray(self.estimator_.predict(X))
-        unknown = self.unknown_score(X) > self.threshold_
-        if not unknown.any():
-            return pred
-        label = self.unknown_label
-        if (isinstance(label, str) and pred.dtype.kind == "U") or (
-            isinstance(label, Integral) and pred.dtype.kind in "iu"
-        ):
-            out = pred.astype(np.result_type(pred.dtype, np.asarray(label).dtype))
-        else:
-            # e.g. a string label beside numeric classes: only an object array holds both
-            out = pred.astype(object)
+        unknown = self._unknown_score(X) > self.threshold_
+        # One dtype whatever the batch holds, so that a batch with no unknown input
+        # compares and concatenates with one that has some.
+        out = pred.astype(self._predict_dtype(pred.dtype), copy=False)
         out[unknown] = self.unknown_label
         return out
+
+    def _predict_dtype(self, dtype):
+        """The dtype that holds both the classes (of ``dtype``) and ``unknown_label``."""
+        label = self.unknown_label
+        numeric = isinstance(label, Real) and not isinstance(label, bool)
+        if (isinstance(label, str) and dtype.kind == "U") or (numeric and dtype.kind in "iuf"):
+            return np.result_type(dtype, np.asarray(label).dtype)
+        # e.g. a string label beside numeric classes: only an object array holds both
+        return np.dtype(object)
 
     @available_if(_estimator_has("predict_proba"))
     def predict_proba(self, X):

@@ -5,10 +5,11 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils import check_waveforms, is_ragged, item_rngs, item_seed
 from ..utils._mixins import _CheckingFitMixin, _FeatureNamesMixin, _TableOutputMixin
+from ..utils._pcm import pcm_to_float
 from ..utils._waveforms import _is_files, _WaveformTransformerMixin
 from ._consecutive import _pad
 
@@ -59,7 +60,10 @@ class RandomClip(
         Samples per clip, ``round(duration * sr)``; the output columns are named
         ``sample_0`` ... ``sample_{n_samples_-1}`` (:meth:`get_feature_names_out`).
     n_features_in_ : int
-        Waveform length seen in ``fit``; only set (and checked) for 2-D numeric input.
+        Waveform length seen in ``fit``; only set (and checked) for 2-D numeric input, not
+        for a list or an object array of waveforms (of any lengths).
+    feature_names_in_ : ndarray of str
+        Column names of a DataFrame given to ``fit`` (checked in ``transform``).
 
     See Also
     --------
@@ -152,20 +156,23 @@ class RandomClip(
         return self._cut(X, self.mode)
 
     def _check_input(self, X, *, reset):
-        waves = check_waveforms(X)
-        if not is_ragged(X):
-            n_features = len(waves[0])
+        if is_ragged(X):
             if reset:
-                self.n_features_in_ = n_features
-            elif hasattr(self, "n_features_in_") and n_features != self.n_features_in_:
-                raise ValueError(
-                    f"X has {n_features} features, but RandomClip is expecting "
-                    f"{self.n_features_in_} features as input (2-D input is read as "
-                    "equal-length waveforms)."
-                )
-        elif reset:
-            self._forget_n_features_in()
-        return waves
+                self._forget_n_features_in()
+            return check_waveforms(X)
+        # A 2-D array-like is a batch of equal-length waveforms whose width is its length:
+        # scikit-learn's validation records (and later checks) the width and a
+        # DataFrame's column names. int16 PCM is scaled first, as decoded files are.
+        try:
+            X = validate_data(self, pcm_to_float(X), reset=reset, dtype=np.float32)
+        except ValueError as exc:
+            if "features, but" not in str(exc):
+                raise
+            raise ValueError(
+                f"{exc} 2-D input is read as equal-length waveforms; pass a list or a 1-D "
+                "object array of waveforms to clip waveforms of any length."
+            ) from None
+        return check_waveforms(X)
 
     def _cut(self, X, mode):
         """One clip per waveform (or file), into one preallocated array."""

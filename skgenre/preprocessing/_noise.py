@@ -324,5 +324,6 @@ class PixelDropoutNoise(
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True  # spectrograms (n, n_mels, n_frames)
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags

@@ -33,14 +33,22 @@ class _LazyWaveforms:
 def is_ragged(X):
     """Whether ``X`` is a ragged waveform container rather than a 2-D array-like.
 
-    True for a 1-D object array, for a list of arrays of different lengths and for the
-    undecoded files of a lazy :class:`~skgenre.AudioLoader`.
+    True for a 1-D object array, for a list of 1-D NumPy arrays (whatever their lengths),
+    for a list of arrays or sequences of different lengths and for the undecoded files of a
+    lazy :class:`~skgenre.AudioLoader`. A list of equal-length lists of numbers is a 2-D
+    array-like, as scikit-learn reads it.
+
+    A list of 1-D arrays is waveforms even when their lengths happen to agree (one song, or
+    songs cut alike): otherwise whether a step accepts it after ``fit`` would depend on
+    those lengths.
     """
     if isinstance(X, _LazyWaveforms):
         return True
     if isinstance(X, np.ndarray):
         return X.dtype == object and X.ndim == 1
     if isinstance(X, (list, tuple)) and len(X) > 0:
+        if all(isinstance(x, np.ndarray) and x.ndim == 1 for x in X):
+            return True
         return all(
             isinstance(x, np.ndarray) or (isinstance(x, (list, tuple)) and not isinstance(x, str))
             for x in X
@@ -144,8 +152,6 @@ def stack_clips(waveforms, n_samples=None):
     return np.ascontiguousarray(np.stack(waveforms), dtype=np.float32)
 
 
-
-
 def check_clips(X, *, input_name="X"):
     """Validate clips and return a C-contiguous float32 ``(n, n_samples)`` array.
 
@@ -206,9 +212,10 @@ class _WaveformTransformerMixin:
             self._check_input(X, reset=True)
 
     def _forget_n_features_in(self):
-        # a refit on ragged waveforms or files must not keep the length of an earlier fit
-        if hasattr(self, "n_features_in_"):
-            del self.n_features_in_
+        # a refit on ragged waveforms or files must not keep the length (or the column
+        # names) of an earlier fit
+        for attr in ("n_features_in_", "feature_names_in_"):
+            self.__dict__.pop(attr, None)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
