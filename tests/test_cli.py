@@ -172,6 +172,32 @@ def test_train_says_synthetic_and_seed_repeats(capsys, tmp_path):
     np.testing.assert_array_equal(probas[0], probas[1])  # same --seed, same model
 
 
+def test_train_replaces_a_model_file_but_no_other_file(capsys, tmp_path, model_file):
+    import shutil
+
+    def train(out):
+        return _run(capsys, ["train", "--model", "feature", "--n-per-class", "2", "--out",
+                             str(out), *FAST])
+
+    song = tmp_path / "rock.00000.wav"  # a typo for --out must not cost a song of the data
+    song.write_bytes(b"RIFF\x00\x00\x00\x00WAVEfmt ")
+    for victim in (song, tmp_path / "notes.txt"):
+        if not victim.exists():
+            victim.write_text("precious")
+        before = victim.read_bytes()
+        code, _, err = train(victim)
+        assert code == 2 and "is not a skgenre model file" in err, err
+        assert victim.read_bytes() == before
+    # a model file (and an empty file) is replaced: retraining to one name is the common case
+    again = tmp_path / "again.skgenre"
+    shutil.copy(model_file, again)
+    empty = tmp_path / "empty.skgenre"
+    empty.touch()
+    for target in (again, empty):
+        code, out, _ = train(target)
+        assert code == 0 and "Saved to" in out
+
+
 def _parse_table(out):
     """{file: {genre: probability}} from the human-readable predict output."""
     table, current = {}, None

@@ -585,6 +585,12 @@ def test_adapt_refuses_what_it_cannot_use(capsys, model, library, tmp_path):
     assert not dst.exists()
     assert _run(capsys, ["adapt", str(src), "--out", str(dst)])[0] == 0
     refused([str(dst), "--out", str(tmp_path / "b.csv")], "adapted already")
+    # an existing --out is replaced only if it holds adapted rows (of an earlier adapt)
+    assert _run(capsys, ["adapt", str(src), "--out", str(dst)])[0] == 0
+    for victim, content in (("notes2.csv", b"my,notes\n"), ("run2.csv", data)):
+        (tmp_path / victim).write_bytes(content)
+        refused([str(src), "--out", str(tmp_path / victim)], "is not adapted results")
+        assert (tmp_path / victim).read_bytes() == content
     # one song with probabilities is no mix to estimate
     one = tmp_path / "one"
     one.mkdir()

@@ -17,6 +17,7 @@ __all__ = [
     "add_overwrite_option",
     "add_screen_option",
     "add_trust_options",
+    "check_replaceable_model",
     "display_name",
     "is_result_file",
     "max_duration_error",
@@ -118,6 +119,46 @@ def add_overwrite_option(parser):
         help="replace the results of an earlier run in --out (without it an --out folder "
              "that holds files is refused). The folder is replaced as a whole when the run "
              "has finished, so an interrupted run leaves the old results as they were",
+    )
+
+
+def check_replaceable_model(path):
+    """Refuse an ``--out`` of ``train`` that exists and is not a skgenre model file.
+
+    ``train`` replaces its ``--out`` (a model retrained to the same name is the common
+    case), but a typo must not cost a song of the data or a results file: anything else
+    that is there, and not empty, is left alone, as ``predict --out`` does.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> from skgenre.cli._safety import check_replaceable_model
+    >>> d = tempfile.mkdtemp()
+    >>> check_replaceable_model(os.path.join(d, "new.skgenre"))  # not there: fine
+    >>> with open(os.path.join(d, "song.wav"), "wb") as f:
+    ...     _ = f.write(b"RIFF....WAVE")
+    >>> check_replaceable_model(os.path.join(d, "song.wav"))
+    Traceback (most recent call last):
+    ...
+    skgenre._errors.OutputError: cannot write '...song.wav': the file exists and is not a skgenre model file...
+    """
+    import zipfile
+
+    from .._errors import OutputError
+    from .._persist import _MANIFEST
+
+    try:
+        if not os.path.isfile(path) or os.path.getsize(path) == 0:
+            return  # nothing to lose; check_writable judges the rest
+        with zipfile.ZipFile(path) as zf:
+            if _MANIFEST in zf.namelist():
+                return
+    except (OSError, zipfile.BadZipFile, ValueError):
+        pass
+    raise OutputError(
+        path,
+        "the file exists and is not a skgenre model file (of the safe format); it is left "
+        "as it is: choose another --out, or remove the file",
     )
 
 

@@ -8,6 +8,7 @@ from .._kinds import MODEL_KIND_FACTORIES
 from .._persist import save_model
 from ..utils import check_writable
 from ._common import Console, build_pipeline, get_dataset, keras_output
+from ._safety import check_replaceable_model
 
 __all__ = ["run_train"]
 
@@ -59,6 +60,7 @@ def run_train(args, out=print):
         return 2
     # Before hours of training: a model that cannot be saved would be lost.
     check_writable(args.out, what="model file")
+    check_replaceable_model(args.out)
     console = Console(quiet=args.quiet, verbose=args.verbose)
     X, y, desc, kind, _ = get_dataset(
         args.data, args.n_per_class, args.seed, console, n_jobs=args.jobs

@@ -10,6 +10,22 @@ from ._results import SONG, ResultsFile, read_identity
 __all__ = ["adapt_results_file"]
 
 
+def _check_replaceable(out):
+    """Refuse an ``out`` that holds anything but the adapted rows of an earlier adapt."""
+    try:
+        with open(out, "rb") as f:
+            first = f.readline()
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise OutputError(out, f"it cannot be read ({exc.strerror})") from None
+    found = read_identity(first.rstrip(b"\r\n")) if first else {"adapted": True}
+    if found is None or "adapted" not in found:
+        raise OutputError(
+            out, "the file exists and is not adapted results of `skgenre adapt`; it is left "
+                 "as it is: choose another --out, or remove the file")
+
+
 def adapt_results_file(path, out, *, train_prior=None, mix=None):
     """Re-weight the songs of a ``skgenre predict --out`` file to their genre mix.
 
@@ -132,6 +148,7 @@ def adapt_results_file(path, out, *, train_prior=None, mix=None):
     if os.path.exists(out) and os.path.samefile(path, out):
         raise OutputError(out, "it is the results file itself; write the adapted rows to "
                                "another file, so that the run's rows stay as they were")
+    _check_replaceable(out)
 
     records, song = [], []
     end = len(source._header())
