@@ -214,6 +214,17 @@ def test_decoder_notes_stay_off_stderr(tmp_path, capfd):
     assert capfd.readouterr().err == "kept\n"
 
 
+def test_data_set_checks_keep_decoder_notes_off_stderr(tmp_path, capfd):
+    """The decode check of a data set (``train``, ``reproduce``) hides them too."""
+    from skgenre.datasets._gtzan import _undecodable_reason
+
+    text = tmp_path / "notes.mp3"
+    text.write_text("Lorem ipsum dolor sit amet, \u00fc \u00e9 " * 100, encoding="utf-8")
+    assert "text" in _undecodable_reason(str(text))
+    err = capfd.readouterr().err
+    assert "MPEG" not in err and "resync" not in err and err == ""
+
+
 def test_offset_and_duration(wav22k):
     full = load_audio(wav22k)
     part = load_audio(wav22k, offset=0.25, duration=0.5)

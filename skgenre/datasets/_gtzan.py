@@ -5,6 +5,7 @@ artist- and fault-filtered train/valid/test split lists of Kereliuk, Sturm and L
 with skgenre as package data.
 """
 
+import functools
 import os
 import re
 import warnings
@@ -134,6 +135,25 @@ def _find_layout(root):
     )
 
 
+def _quiet_decoders(check):
+    """``check`` with libmpg123's notes kept off the terminal, as the loader keeps them.
+
+    libmpg123 writes "Note: ..." and "[...layer3.c...] error: ..." lines to the C stderr
+    while it probes a non-MP3 file, and even on some valid MP3s (GTZAN's blues.00099);
+    the reason returned, or the file's acceptance, is what the user needs.
+    """
+
+    @functools.wraps(check)
+    def quiet(path):
+        from ..io._decoder_noise import decoder_stderr_filtered
+
+        with decoder_stderr_filtered():
+            return check(path)
+
+    return quiet
+
+
+@_quiet_decoders
 def _unreadable_reason(path):
     """Why ``path`` cannot be read, or None; reads the header only, not the audio."""
     from ..io._decode import _load
@@ -167,6 +187,7 @@ def _unreadable_reason(path):
 _CHECK_BLOCK = 1 << 16
 
 
+@_quiet_decoders
 def _undecodable_reason(path):
     """Why ``path`` cannot be decoded to its end, or None.
 
