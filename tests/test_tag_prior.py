@@ -65,6 +65,23 @@ def test_a_class_without_tags_gets_no_prior(rng):
     assert_allclose(clf.predict_proba(X), want / want.sum(axis=1, keepdims=True), rtol=1e-10)
 
 
+def test_classes_match_genres_up_to_case_and_spaces(rng):
+    # Genre folders are often capitalised: "Rock/" is the genre "rock" of the mapping.
+    X, y = _data(rng)
+    lower = TagPriorClassifier(LogisticRegression(), mapping=MAPPING, tags=TAGS).fit(X, y)
+    names = {"rock": "Rock", "electronic": " ELECTRONIC", "classical": "classical"}
+    upper = TagPriorClassifier(LogisticRegression(), mapping=MAPPING, tags=TAGS).fit(
+        X, np.array([names[g] for g in y]))
+    assert upper.prior_classes_.all()
+    order = [upper.classes_.tolist().index(names[c]) for c in lower.classes_]
+    assert_allclose(upper.predict_proba(X)[:, order], lower.predict_proba(X), rtol=1e-10)
+    # the class that is the genre's own name keeps it; its case variant has no prior
+    both = np.where(np.arange(len(y)) % 2 == 0, np.where(y == "rock", "Rock", y), y)
+    clf = TagPriorClassifier(LogisticRegression(), mapping=MAPPING, tags=TAGS).fit(X, both)
+    assert dict(zip(clf.classes_, clf.prior_classes_))["Rock"] is np.False_
+    assert dict(zip(clf.classes_, clf.prior_classes_))["rock"] is np.True_
+
+
 def test_bad_input_says_what_to_change(rng):
     X, y = _data(rng)
     with pytest.raises(ValueError, match="needs the 3 tag column"):

@@ -45,7 +45,23 @@ def _prior_genres():
 def _has_prior_genre(y):
     """Whether a genre of ``y`` has a zero-shot prior (checked before hours of features:
     the combined classifier refuses such data only when it is fitted)."""
-    return bool(set(map(str, np.unique(y))) & set(_prior_genres()))
+    from ..models._tag_prior import _match_genre
+
+    genres = _prior_genres()
+    return any(_match_genre(g, genres) is not None for g in np.unique(y))
+
+
+def _without_prior(pipe):
+    """The classes of a fitted combined pipeline that no tag names (learnt from the
+    embedding alone), for a note: a misspelt genre folder would be one."""
+    from ..models import OpenSetClassifier, TagPriorClassifier
+
+    head = pipe.steps[-1][1]
+    if isinstance(head, OpenSetClassifier):
+        head = head.estimator_
+    if not isinstance(head, TagPriorClassifier):
+        return []
+    return [str(c) for c, has in zip(head.classes_, head.prior_classes_) if not has]
 
 
 def run_train(args, out=print):
@@ -97,6 +113,13 @@ def run_train(args, out=print):
             f"Unknown: a song whose unknown score is above {head.threshold_:.3f} is "
             f"'{head.unknown_label}' (the threshold keeps {share:.0%} of the training "
             f"songs as known, scored out of fold, {head.cv}-fold cross-validation)"
+        )
+    lacking = _without_prior(pipe) if args.model == "combined" else []
+    if lacking:
+        out(
+            f"Note: no pretrained tag names the genre(s) {', '.join(lacking)}: they are "
+            "learnt from the embedding alone (the built-in genres are "
+            f"{', '.join(_prior_genres())})"
         )
     out(f"Saved to {path}")
     return 0

@@ -44,6 +44,23 @@ def default_head():
     return make_pipeline(StandardScaler(), _embedding_classifier(kind, params, None))
 
 
+
+def _match_genre(label, genres):
+    """The genre of the mapping that names the class ``label``, or None.
+
+    The class's own name, else the one genre equal to it up to case and surrounding
+    spaces: genre folders are often capitalised (``Rock/``), the built-in genres are not.
+
+    >>> _match_genre("Rock", ["rock", "pop"]), _match_genre("folk", ["rock"])
+    ('rock', None)
+    """
+    name = str(label)
+    if name in genres:
+        return name
+    key = name.strip().casefold()
+    found = [g for g in genres if g.strip().casefold() == key]
+    return found[0] if len(found) == 1 else None
+
 class TagPriorClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     """A trained classifier times the zero-shot genre probabilities of pretrained tags.
 
@@ -67,7 +84,8 @@ class TagPriorClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         :func:`~skgenre.make_embedding_pipeline`.
     mapping : {"all", "gtzan", "emotify"} or dict, default="all"
         Genre -> tag(s), as for :class:`~skgenre.ZeroShotGenreClassifier`. Class labels
-        are matched to its genres as strings. Only the genres that are classes of ``y``
+        are matched to its genres as strings: exactly, else up to case and surrounding
+        spaces (the class ``"Rock"`` gets the genre ``"rock"``). Only the genres that are classes of ``y``
         count, so ``"all"`` (every built-in genre: GTZAN's ten and electronic) gives the
         same answers as ``"gtzan"`` on GTZAN's genres and as ``"emotify"`` on Emotify's.
     tags : "musicnn" or list of str, default="musicnn"
@@ -183,16 +201,18 @@ class TagPriorClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         self.estimator_ = estimator.fit(X[:, n_tags:], y)
         self.classes_ = self.estimator_.classes_
         genres = list(self.zero_shot_.genre_tags_)
-        self.prior_classes_ = np.array([str(c) in genres for c in self.classes_])
+        matched = [_match_genre(c, genres) for c in self.classes_]
+        # a genre is one class's prior: "rock" beside "Rock" keeps it for "rock"
+        matched = [g if g is None or str(c) == g or g not in map(str, self.classes_)
+                   else None for c, g in zip(self.classes_, matched)]
+        self.prior_classes_ = np.array([g is not None for g in matched])
         if not self.prior_classes_.any():
             raise ValueError(
                 f"no class of y ({self.classes_.tolist()}) is a genre of the mapping "
                 f"({sorted(genres)}): the tags would add nothing. Map the classes to tags, "
                 "or use the estimator alone." + integer_labels_hint(self.classes_)
             )
-        self._genre_cols_ = np.array(
-            [genres.index(str(c)) for c in self.classes_[self.prior_classes_]]
-        )
+        self._genre_cols_ = np.array([genres.index(g) for g in matched if g is not None])
         return self
 
     def _log_prior(self, T):
