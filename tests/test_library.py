@@ -223,6 +223,19 @@ def test_out_of_another_model_is_refused_untouched(capsys, fitted, model, librar
     assert notes.read_text() == "a,b\n1,2\n"
 
 
+def test_out_formats_by_name(capsys, model, library, tmp_path):
+    import json
+
+    # .ndjson is JSON Lines; .json is refused before any song is judged (the rows would
+    # not be the one JSON document that the name promises)
+    nd = tmp_path / "res.ndjson"
+    assert _run(capsys, ["predict", str(model), str(library / "b"), "--out", str(nd)])[0] == 0
+    assert all(json.loads(line) for line in nd.read_text().splitlines())
+    bad = tmp_path / "res.json"
+    code, _, err = _run(capsys, ["predict", str(model), str(library), "--out", str(bad)])
+    assert code == 2 and "name it .jsonl" in err and not bad.exists()
+
+
 @pytest.mark.parametrize("ext", ["csv", "jsonl"])
 def test_half_last_line_is_removed_and_the_song_judged_again(capsys, model, library,
                                                              tmp_path, ext):

@@ -11,7 +11,7 @@ __all__ = ["add_library_options", "run_library"]
 
 _OUT_HELP = (
     "write one row per song to this file as it is judged (CSV, or JSON Lines for a name "
-    "ending in .jsonl): path, top {what}, one probability column per {cls}, (for a model "
+    "ending in .jsonl or .ndjson; a .json name is refused): path, top {what}, one probability column per {cls}, (for a model "
     "of `skgenre train --unknown`: unknown_score), seconds judged, note, error. Each row "
     "is synced to disk at once: an interrupted run (Ctrl-C, kill -9) keeps every row "
     "written, and a rerun with the same --out skips the songs already in it (those with "

@@ -5,7 +5,7 @@ import os
 import numpy as np
 
 from .._errors import OutputError, ResultsFileError
-from ._results import SONG, ResultsFile, read_identity
+from ._results import SONG, ResultsFile, is_jsonl_name, read_identity
 
 __all__ = ["adapt_results_file"]
 
@@ -142,7 +142,7 @@ def adapt_results_file(path, out, *, train_prior=None, mix=None):
                    if data.startswith(r._header())), None)
     if source is None or len(classes) < 2:
         raise ResultsFileError(path, "its columns are not those of a `skgenre predict` run")
-    if source.jsonl != out.lower().endswith((".jsonl", ".ndjson", ".json")):
+    if source.jsonl != is_jsonl_name(out):
         raise OutputError(out, f"it must be of the same format as {path!r} (.csv or .jsonl)")
     check_writable(out, what="results file")
     if os.path.exists(out) and os.path.samefile(path, out):

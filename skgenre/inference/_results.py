@@ -60,6 +60,23 @@ def read_identity(first_line, *, jsonl=None):
     return found if isinstance(found, dict) else None
 
 
+def is_jsonl_name(path):
+    """Whether rows go to ``path`` as JSON Lines (``.jsonl``, ``.ndjson``), else CSV.
+
+    A ``.json`` name is refused: it promises one JSON document, which rows appended one
+    at a time as songs are judged are not (``json.load`` fails on the second line).
+
+    >>> is_jsonl_name("lib.JSONL"), is_jsonl_name("lib.csv")
+    (True, False)
+    """
+    name = os.fspath(path).lower()
+    if name.endswith(".json"):
+        raise OutputError(
+            path, "a .json name promises one JSON document, but the rows are written one "
+                  "per line as songs are judged (JSON Lines): name it .jsonl (or .csv)")
+    return name.endswith((".jsonl", ".ndjson"))
+
+
 def _fmt(value):
     if value is None:
         return ""
@@ -74,7 +91,8 @@ class ResultsFile:
     Parameters
     ----------
     path : str or path-like
-        The file; ``.jsonl`` (or ``.ndjson``) writes JSON Lines, anything else CSV.
+        The file; ``.jsonl`` (or ``.ndjson``) writes JSON Lines, ``.json`` is refused
+        (:func:`is_jsonl_name`), anything else is CSV.
     identity : dict
         What makes the rows of two runs comparable (model file hash, classes, settings): a
         file written with another identity is refused, never appended to or replaced.
@@ -106,8 +124,7 @@ class ResultsFile:
         self.classes = [str(c) for c in classes]
         self.segments = bool(segments)
         self.columns = result_columns(self.classes, self.segments, unknown)
-        name = self.path.lower()
-        self.jsonl = name.endswith((".jsonl", ".ndjson", ".json"))
+        self.jsonl = is_jsonl_name(self.path)
         self.retry_errors = bool(retry_errors)
         self.done = set()
         self.failed = set()
