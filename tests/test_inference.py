@@ -141,6 +141,9 @@ def test_parallel_loading_same_result(pipe, files):
     a = predict_songs(pipe, paths)
     b = predict_songs(pipe, paths, n_jobs=2)
     assert a.equals(b)
+    for n in ([paths[0]], paths):  # refused for one file as for several
+        with pytest.raises(ValueError, match="n_jobs"):
+            predict_songs(pipe, n, n_jobs=0)
 
 
 def test_top_k_capped_and_single_path(pipe, files):

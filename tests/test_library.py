@@ -160,6 +160,23 @@ def test_files_from_and_stdin(capsys, model, library, tmp_path, monkeypatch):
     assert code == 0
     (entry,) = json.loads(stdout)
     assert entry["file"].endswith("high.flac") and entry["top"][0]["genre"] == "high"
+    # an empty list (an empty pipe from find) judged nothing: an error, not a success
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"")))
+    code, _, err = _run(capsys, ["predict", str(model), "--files-from", "-"])
+    assert code == 2 and "names no file or folder" in err
+    empty = tmp_path / "empty.txt"
+    empty.write_text("# nothing yet\n")
+    code, _, err = _run(capsys, ["predict", str(model), "--files-from", str(empty),
+                                 "--out", str(tmp_path / "none.csv")])
+    assert code == 2 and "names no file or folder" in err
+
+
+def test_error_lines_name_the_path(capsys, model, tmp_path):
+    folder = tmp_path / "nothing here"
+    folder.mkdir()
+    code, _, err = _run(capsys, ["predict", str(model), str(folder), "--out",
+                                 str(tmp_path / "res.csv"), "--quiet"])
+    assert code == 1 and f"error: {folder}: a folder with no audio files" in err
 
 
 def test_bad_files_and_loops_get_error_rows(capsys, model, library, tmp_path):

@@ -41,6 +41,16 @@ def add_library_options(p, *, what="genre", cls="genre"):
                    help="no progress bar on stderr (errors and the final count still show)")
 
 
+def _with_path(row):
+    """A failed row's error, with the path it concerns when the message lacks it."""
+    error, path = str(row["error"]), row.get("path")
+    if path is None or str(path) in error or repr(str(path)) in error:
+        return error
+    from ._safety import display_name
+
+    return f"{display_name(path)}: {error}"
+
+
 def _check_inputs(args, command):
     if not args.paths and args.files_from is None:
         print(f"skgenre {command}: error: give audio files or folders, or --files-from FILE",
@@ -97,15 +107,16 @@ def run_library(args, command, spec, identity, classes, show, *, segments=False,
         verbose = results is not None and not args.quiet
         if verbose:
             total = count_inputs(args.paths, files_from=args.files_from)
-        n_songs = n_failed = n_skipped = n_skipped_failed = 0
+        n_songs = n_failed = n_skipped = n_skipped_failed = n_inputs = 0
         failed_before = results.failed if results is not None else set()
         with progress_bar(total or 0, desc=command, unit="song", verbose=verbose) as bar:
             if total is None:
                 bar.total = None
 
             def todo():
-                nonlocal n_skipped, n_skipped_failed
+                nonlocal n_skipped, n_skipped_failed, n_inputs
                 for path, problem in collect_inputs(args.paths, files_from=args.files_from):
+                    n_inputs += 1
                     if path in done:
                         n_skipped += 1
                         n_skipped_failed += path in failed_before
@@ -120,7 +131,7 @@ def run_library(args, command, spec, identity, classes, show, *, segments=False,
                 if results is not None:
                     results.append(rows)
                     if failed:  # the file holds the message; say it here too
-                        bar.write(f"skgenre {command}: error: {rows[-1]['error']}",
+                        bar.write(f"skgenre {command}: error: {_with_path(rows[-1])}",
                                   file=sys.stderr)
                 else:
                     show(rows)
@@ -128,6 +139,12 @@ def run_library(args, command, spec, identity, classes, show, *, segments=False,
     finally:
         if results is not None:
             results.close()
+    if not n_inputs:
+        # only --files-from can name nothing (an empty list, or an empty pipe from find):
+        # a run that judged nothing must not look like one that succeeded
+        print(f"skgenre {command}: error: --files-from {args.files_from} names no file or "
+              "folder; nothing to judge", file=sys.stderr)
+        return 2
     if results is not None and not args.quiet:
         skipped = f", {n_skipped} already in {args.out}" if n_skipped else ""
         if n_skipped_failed:

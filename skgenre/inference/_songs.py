@@ -68,7 +68,10 @@ def _scorer(tail, head):
         "paths_or_waveforms": ["array-like", str, os.PathLike],
         "top_k": [Interval(Integral, 1, None, closed="left")],
         "hop": [Interval(Real, 0, None, closed="neither"), None],
-        "n_jobs": [Integral, None],
+        # 0 means nothing to joblib, which says so only for batches of several files:
+        # refused here for any input
+        "n_jobs": [Interval(Integral, 1, None, closed="left"),
+                   Interval(Integral, None, -1, closed="right"), None],
         "on_error": [StrOptions({"report", "raise"})],
         "max_duration": [Interval(Real, 0, None, closed="neither"), None],
         "screen": ["boolean"],
@@ -126,7 +129,8 @@ def predict_songs(
     hop : float or None, default=None
         Seconds between clip starts; ``None`` means the clip duration (no overlap).
     n_jobs : int or None, default=None
-        Files decoded in parallel with joblib (``None``: one at a time; ``-1``: all cores).
+        Files decoded in parallel with joblib (``None``: one at a time; ``-1``: all cores;
+        0 is refused).
     on_error : {"report", "raise"}, default="report"
         What a source that cannot be read does: ``"report"`` gives it a row with the
         message in the ``error`` column (and NaN probabilities) and goes on with the
