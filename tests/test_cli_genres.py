@@ -31,7 +31,10 @@ def no_network(monkeypatch):
 
 @pytest.mark.parametrize("content, cause", [
     (b'{"rock": ["MSD:rock"], "polka": "accordion"}',
-     "maps genre 'polka' to tag 'accordion', which no column of X has"),
+     "maps genre 'polka' to 'accordion', which is not a tag of the MSD or the MTT network"),
+    (b'{"rock": "XYZ:rock", "pop": "pop"}', "maps genre 'rock' to 'XYZ:rock', which is not"),
+    (b'{"rock": "rock"}', "names one genre ('rock')"),
+    (b'{"rock": "rock", "Rock ": "MTT:rock"}', "'rock' and 'Rock ', which differ only in"),
     (b"{}", "mapping is empty"),
     (b'{"rock": []}', "gives genre 'rock' no tag"),
     (b'["rock", "pop"]', "holds a JSON list, not an object mapping each genre to its tag(s)"),

@@ -40,14 +40,44 @@ def _check_structure(mapping, where):
             f"{where} holds a JSON {type(mapping).__name__}, not an object mapping each "
             'genre to its tag(s): {"rock": ["MSD:rock", "MTT:rock"], "jazz": "jazz"}'
         )
+    from ..models import MUSICNN_TAG_COLUMNS
+
+    seen = {}
     for genre, tags in mapping.items():
-        if isinstance(tags, str):
-            continue
-        if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        key = genre.strip().casefold()
+        if not key:
+            raise GenreMappingError(f"{where} has a genre with an empty name")
+        if key in seen:
+            raise GenreMappingError(
+                f"{where} names the genres {seen[key]!r} and {genre!r}, which differ only in "
+                "case or spaces and would print alike; keep one"
+            )
+        seen[key] = genre
+        if not isinstance(tags, str) and (
+            not isinstance(tags, list) or not all(isinstance(t, str) for t in tags)
+        ):
             raise GenreMappingError(
                 f"{where} maps genre {genre!r} to {json.dumps(tags)}; give a tag name or a "
                 "list of tag names"
             )
+        if not tags:
+            raise GenreMappingError(
+                f"{where} gives genre {genre!r} no tag; give it at least one")
+        for tag in [tags] if isinstance(tags, str) else tags:
+            if tag not in MUSICNN_TAG_COLUMNS and not any(
+                c.split(":", 1)[1] == tag for c in MUSICNN_TAG_COLUMNS
+            ):
+                raise GenreMappingError(
+                    f"{where} maps genre {genre!r} to {tag!r}, which is not a tag of the MSD "
+                    "or the MTT network. Tags: a bare name means that tag of every network "
+                    "that has it, NET:tag one network's; valid: "
+                    f"{', '.join(repr(c) for c in MUSICNN_TAG_COLUMNS)}"
+                )
+    if len(mapping) == 1:
+        raise GenreMappingError(
+            f"{where} names one genre ({next(iter(mapping))!r}): every song would get it with "
+            "probability 1; map at least two genres"
+        )
 
 
 def read_genre_mapping(value):
