@@ -190,6 +190,26 @@ def test_bench_real_folds_by_artist_by_default(tmp_path):
     assert [r["seeds"] for r in saved] == [[0, 1]] * 2  # fold f of repeat 0: seed f
 
 
+@pytest.mark.slow  # trains a tuned network per fold; the slow tier runs it in CI
+def test_bench_short_songs_rows(tmp_path):
+    make_toy_genres(n_per_class=4, n_classes=2, duration=6.0, random_state=0, path=tmp_path)
+    root = tmp_path / "genres"
+    files = sorted(p.relative_to(root).as_posix() for p in root.rglob("*.wav"))
+    (root / "tracks.csv").write_text(
+        "file,artist\n" + "".join(f"{f},artist{i // 2}\n" for i, f in enumerate(files))
+    )
+    res = _run("bench_short_songs.py", "--data", root, "--kinds", "feature", "--folds", "2",
+               cwd=tmp_path)
+    assert res.returncode == 0, res.stderr[-2000:]
+    header, rows = _table_rows(res.stdout)
+    assert header == ["collection", "model", "test songs", "padding", "accuracy",
+                      "most common answer"]
+    assert [r[2:4] for r in rows] == [["whole", "-"]] + [
+        [f"{d} s", pad] for d in (1, 2, 4) for pad in ("constant", "wrap")]
+    for row in rows[1:]:
+        assert 0.5 <= float(row[5].split()[0]) <= 1.0  # a share of 2 genres' songs
+
+
 def test_bench_real_seed_moves_only_the_training_seeds(tmp_path):
     sys.path.insert(0, str(BENCH))
     try:

@@ -84,6 +84,13 @@ def test_random_clip_pads_short_input(pad_mode, expected):
     assert out.tolist() == [expected, expected]
 
 
+def test_short_input_is_repeated_by_default():
+    # zeros made every short song sound like silence to the model: one answer for all
+    w = np.array([1, 2, 3], dtype=np.float32)
+    assert RandomClip(duration=5, sr=1).fit_transform([w]).tolist() == [[1, 2, 3, 1, 2]]
+    assert consecutive_clips(w, 5).tolist() == [[1, 2, 3, 1, 2]]
+
+
 def test_random_clip_parameter_errors():
     with pytest.raises(InvalidParameterError, match="duration"):
         RandomClip(duration=-1.0).fit(np.zeros((2, 10)))

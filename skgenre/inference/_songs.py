@@ -95,8 +95,8 @@ def predict_songs(
 
     Clip rule: clips start at 0, ``hop``, 2 ``hop``, ... and each is exactly one clip long;
     a trailing remainder shorter than a clip is dropped. A song shorter than one clip is
-    padded to one clip with the ``clip`` step's ``pad_mode`` (zeros by default; the row's
-    ``warning`` says so).
+    padded to one clip with the ``clip`` step's ``pad_mode`` (the song repeated, by
+    default; the row's ``warning`` says so).
 
     Garbage gets no genre: a song that fills less than 10 % of one clip, is digital
     silence (peak below -80 dBFS), has samples far outside [-1, 1], or (for a file) is not
@@ -258,7 +258,7 @@ def song_judge(pipeline, *, top_k=3, hop=None, on_error="report", max_duration=6
     if not whole:
         n_samples = int(getattr(clip, "n_samples_", max(1, round(clip.duration * sr))))
         hop_samples = None if hop is None else max(1, int(round(hop * sr)))
-        pad_mode = getattr(clip, "pad_mode", "constant")
+        pad_mode = getattr(clip, "pad_mode", "wrap")
     tail = pipeline[clip_idx + 1 :]
     if not hasattr(tail, "predict_proba"):
         raise ValueError("predict_songs needs a classifier with predict_proba at the end.")

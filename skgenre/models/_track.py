@@ -77,9 +77,10 @@ class TrackClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     train_clips : {"random", "consecutive"}, default="random"
         How training clips are cut: at uniformly random offsets (drawn anew at every
         :meth:`fit`, a cheap data augmentation), or the consecutive clips of prediction.
-    pad_mode : {"constant", "wrap"}, default="constant"
-        Rule for tracks shorter than one clip: zeros appended after the audio, or the audio
-        repeated until the clip is full (the rule of :class:`~skgenre.RandomClip`). Such a
+    pad_mode : {"wrap", "constant"}, default="wrap"
+        Rule for tracks shorter than one clip: the audio repeated until the clip is full,
+        or zeros appended after it (the rule of :class:`~skgenre.RandomClip`, which says
+        why repeating is the default). Such a
         track gives exactly one clip (repeated ``n_clips`` times in random mode, so every
         track keeps the same weight). No track is ever dropped.
     random_state : int, RandomState instance or None, default=None
@@ -160,7 +161,7 @@ class TrackClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         n_clips=None,
         hop=None,
         train_clips="random",
-        pad_mode="constant",
+        pad_mode="wrap",
         random_state=None,
         aggregate="mean",
     ):

@@ -45,9 +45,13 @@ class RandomClip(
         The mode used by :meth:`transform` when it is called outside :meth:`fit_transform`,
         i.e. on test data in a fitted pipeline. ``None`` uses ``mode`` (the paper: random
         clips at test time too); ``"center"`` gives a deterministic test clip.
-    pad_mode : {"constant", "wrap"}, default="constant"
-        Rule for waveforms shorter than a clip: zeros appended after the audio, or the audio
-        repeated until the clip is full. No waveform is ever dropped.
+    pad_mode : {"wrap", "constant"}, default="wrap"
+        Rule for waveforms shorter than a clip: the audio repeated until the clip is full,
+        or zeros appended after it. No waveform is ever dropped. Repeating is the default:
+        a clip that is mostly zeros is judged by its silence, which a network trained on
+        whole clips has never heard (on 2-s excerpts of artist-disjoint test songs, the
+        tuned feature model scored 0.07 on GTZAN mini with zeros and 0.39 repeated, its
+        accuracy on whole songs; ``benchmarks/bench_short_songs.py``).
     random_state : int, RandomState instance or None, default=None
         Seeds the clip offsets. The offset of each waveform is drawn from a generator seeded
         by ``random_state`` and the waveform's own content, so with an int the same waveform
@@ -109,7 +113,7 @@ class RandomClip(
         *,
         mode="random",
         transform_mode=None,
-        pad_mode="constant",
+        pad_mode="wrap",
         random_state=None,
     ):
         self.duration = duration

@@ -27,7 +27,7 @@ def _pad(w, n, pad_mode):
     return out
 
 
-def consecutive_clips(waveform, n_samples, *, hop=None, pad_mode="constant"):
+def consecutive_clips(waveform, n_samples, *, hop=None, pad_mode="wrap"):
     """Cut one waveform into consecutive clips of ``n_samples`` samples.
 
     This is how skgenre judges a whole song: the model's clip length taken over the song,
@@ -43,8 +43,8 @@ def consecutive_clips(waveform, n_samples, *, hop=None, pad_mode="constant"):
         Clip length in samples.
     hop : int or None, default=None
         Samples between clip starts; ``None`` means ``n_samples`` (no overlap).
-    pad_mode : {"constant", "wrap"}, default="constant"
-        How a song shorter than one clip is padded: zeros after it, or the song repeated.
+    pad_mode : {"wrap", "constant"}, default="wrap"
+        How a song shorter than one clip is padded: the song repeated, or zeros after it.
 
     Returns
     -------
@@ -56,8 +56,10 @@ def consecutive_clips(waveform, n_samples, *, hop=None, pad_mode="constant"):
     >>> from skgenre.preprocessing import consecutive_clips
     >>> consecutive_clips(np.arange(10.0), 4).tolist()
     [[0.0, 1.0, 2.0, 3.0], [4.0, 5.0, 6.0, 7.0]]
-    >>> consecutive_clips(np.arange(3.0), 4).tolist()
-    [[0.0, 1.0, 2.0, 0.0]]
+    >>> consecutive_clips(np.arange(1.0, 4.0), 4).tolist()  # shorter than a clip: repeated
+    [[1.0, 2.0, 3.0, 1.0]]
+    >>> consecutive_clips(np.arange(1.0, 4.0), 4, pad_mode="constant").tolist()
+    [[1.0, 2.0, 3.0, 0.0]]
     """
     w = np.asarray(waveform, dtype=np.float32)
     n_samples = int(n_samples)
@@ -74,7 +76,7 @@ def _n_consecutive(length, n_samples, hop):
     return 1 if length < n_samples else 1 + (length - n_samples) // hop
 
 
-def clip_and_average(waveforms, score_clips, n_samples, *, hop=None, pad_mode="constant",
+def clip_and_average(waveforms, score_clips, n_samples, *, hop=None, pad_mode="wrap",
                      isolate=False):
     """Mean of a clip model's scores over every consecutive clip of each song.
 
@@ -96,7 +98,7 @@ def clip_and_average(waveforms, score_clips, n_samples, *, hop=None, pad_mode="c
         array of waveforms goes to ``score_clips``), for models that take whole tracks.
     hop : int or None, default=None
         Samples between clip starts; ``None`` means ``n_samples``.
-    pad_mode : {"constant", "wrap"}, default="constant"
+    pad_mode : {"wrap", "constant"}, default="wrap"
         How a song shorter than one clip is padded (see :func:`consecutive_clips`).
     isolate : bool, default=False
         When scoring a batch raises, or gives non-finite scores, score each of its songs
