@@ -11,6 +11,7 @@ parameter validation (:class:`sklearn.utils._param_validation.InvalidParameterEr
 """
 
 __all__ = [
+    "AudioContentError",
     "AudioLoadError",
     "BrokenFilesWarning",
     "DatasetError",
@@ -79,6 +80,29 @@ class AudioLoadError(_PathError, OSError, ValueError):
     """
 
     _action = "load audio file"
+
+
+class AudioContentError(AudioLoadError):
+    """An audio file decoded, but what it holds cannot be given a genre.
+
+    Raised (or reported in a song's row) by the content screen of
+    :func:`~skgenre.predict_songs` and ``skgenre predict``: a song too short to judge,
+    digital silence, sample values far outside [-1, 1], or sound that is noise, a test
+    tone, clicks or a DC offset rather than music. It is an :class:`AudioLoadError`, so
+    code that catches that catches this too; its message says "judge", not "load", since
+    the file itself was read.
+
+    Examples
+    --------
+    >>> from skgenre import AudioContentError, AudioLoadError
+    >>> err = AudioContentError("beep.wav", "the audio is digital silence")
+    >>> str(err)
+    "cannot judge audio file 'beep.wav': the audio is digital silence"
+    >>> isinstance(err, AudioLoadError)
+    True
+    """
+
+    _action = "judge audio file"
 
 
 class DatasetError(SkgenreError, FileNotFoundError):

@@ -30,7 +30,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_array_equal
 
-from skgenre import AudioLoadError, SkgenreError
+from skgenre import AudioContentError, AudioLoadError, SkgenreError
 from skgenre.datasets import make_toy_genres
 from skgenre.io import AudioLoader, load_audio
 
@@ -617,8 +617,11 @@ def test_content_screen_in_predict_songs_and_the_cli(song_pipe, tmp_path, capsys
         pattern = dict(CONTENT_CASES)[kind]
         assert isinstance(row["error"], str) and re.search(pattern, row["error"]), row["error"]
         assert np.isnan(row["top1_proba"])
-    with pytest.raises(AudioLoadError, match="white noise"):
+    with pytest.raises(AudioLoadError, match="white noise") as info:
         predict_songs(song_pipe, files[:1], on_error="raise")
+    # the file was read: what it holds has no genre ("judge", not "load")
+    assert type(info.value) is AudioContentError
+    assert str(info.value).startswith(f"cannot judge audio file {str(files[0])!r}")
     assert predict_songs(song_pipe, files, screen=False)["error"].isna().all()
     model = save_model(song_pipe, tmp_path / "model.skgenre")
     assert main(["predict", str(model), str(files[1])]) == 1

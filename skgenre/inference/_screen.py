@@ -41,7 +41,7 @@ import stat
 
 import numpy as np
 
-from .._errors import AudioLoadError
+from .._errors import AudioContentError, AudioLoadError
 from ._content import content_features, content_reason
 
 __all__ = ["header_duration", "limit_note", "screen_path", "screen_waveform"]
@@ -182,8 +182,8 @@ def limit_note(max_duration, total_seconds):
 
 
 def _error(source, is_file, reason):
-    if is_file:
-        return AudioLoadError(source, reason)
+    if is_file:  # the file was read: it is what it holds that cannot be judged
+        return AudioContentError(source, reason)
     return ValueError(f"{source}: {reason}")
 
 
@@ -201,8 +201,8 @@ def screen_waveform(wave, sr, clip_samples, source, *, is_file=True, content=Tru
     source : str
         The file (or ``waveform[i]``), for the messages.
     is_file : bool, default=True
-        Errors about a file are :class:`~skgenre.AudioLoadError`, about a waveform
-        :class:`ValueError`.
+        Errors about a file are :class:`~skgenre.AudioContentError` (an
+        :class:`~skgenre.AudioLoadError`), about a waveform :class:`ValueError`.
     content : bool, default=True
         Also judge what the signal is (:mod:`~skgenre.inference._content`): noise, test
         tones, sweeps, clicks, DC offsets and near silence get an error. ``False`` keeps
@@ -214,10 +214,10 @@ def screen_waveform(wave, sr, clip_samples, source, *, is_file=True, content=Tru
     >>> from skgenre.inference._screen import screen_waveform
     >>> err, notes = screen_waveform(np.zeros(22050 * 10), 22050, 22050 * 5, "quiet.wav")
     >>> print(err)
-    cannot load audio file 'quiet.wav': the audio is digital silence (peak level -inf dBFS): silence has no genre
+    cannot judge audio file 'quiet.wav': the audio is digital silence (peak level -inf dBFS): silence has no genre
     >>> t = np.arange(22050 * 5) / 22050
     >>> print(screen_waveform(0.5 * np.sin(2 * np.pi * 440 * t), 22050, 22050 * 5, "a.wav")[0])
-    cannot load audio file 'a.wav': a steady test tone: ... (if it is music, judge it anyway: ...)
+    cannot judge audio file 'a.wav': a steady test tone: ... (if it is music, judge it anyway: ...)
     >>> from skgenre.datasets import make_toy_genres
     >>> song = make_toy_genres(n_per_class=1, n_classes=1, duration=3.0, random_state=0).data[0]
     >>> screen_waveform(song, 22050, 22050 * 5, "short.wav")

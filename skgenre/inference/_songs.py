@@ -179,7 +179,9 @@ def predict_songs(
         or if ``max_duration`` is shorter than 10 % of one clip (every song would be too
         short to judge).
     AudioLoadError
-        With ``on_error="raise"``, for a file that cannot be read.
+        With ``on_error="raise"``, for a file that cannot be read; its subclass
+        :class:`~skgenre.AudioContentError` for a file that was read but holds nothing to
+        judge (too short, silence, noise, ...).
 
     Examples
     --------
