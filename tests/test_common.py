@@ -107,6 +107,15 @@ EXPECTED_FAILED_CHECKS = {
             "order give the same probabilities (test_reproducibility.py)"
         ),
     },
+    "TrackClassifier": {
+        "check_sample_weight_equivalence_on_dense_data": (
+            "train_clips='random' (the default) draws each track's clips at random, and a "
+            "repeated track draws clips of its own where a weighted one repeats its "
+            "clips, so the two fits see different clips. With train_clips='consecutive' "
+            "the check passes (test_track.py::"
+            "test_integer_weights_are_repeated_tracks_with_consecutive_clips)"
+        ),
+    },
     "OpenSetClassifier": {
         "check_classifiers_train": (
             "by design predict answers unknown_label for the training points whose "

@@ -291,3 +291,48 @@ def test_safe_format_round_trip(tmp_path):
     np.testing.assert_array_equal(back.predict(X_test), clf.predict(X_test))
     np.testing.assert_array_equal(back.unknown_score(X_test), clf.unknown_score(X_test))
     assert back.threshold_ == clf.threshold_
+
+
+def test_sample_weight_reaches_the_classifier_not_the_threshold():
+    X, y = _blobs()
+    w = np.random.default_rng(0).uniform(0.1, 3.0, len(y))
+    clf = OpenSetClassifier(make_pipeline(StandardScaler(), LogisticRegression()))
+    weighted = clone(clf).fit(X, y, sample_weight=w)
+    direct = make_pipeline(StandardScaler(), LogisticRegression()).fit(
+        X, y, logisticregression__sample_weight=w
+    )
+    np.testing.assert_allclose(weighted.estimator_[-1].coef_, direct[-1].coef_)
+    plain = clone(clf).fit(X, y)
+    assert not np.allclose(weighted.estimator_[-1].coef_, plain.estimator_[-1].coef_)
+    # the distance and its threshold count every sample once
+    np.testing.assert_array_equal(weighted.oof_scores_, plain.oof_scores_)
+    assert weighted.threshold_ == plain.threshold_
+    with pytest.raises(TypeError, match="KNeighborsClassifier.fit takes no sample_weight"):
+        from sklearn.neighbors import KNeighborsClassifier
+
+        OpenSetClassifier(KNeighborsClassifier()).fit(X, y, sample_weight=w)
+
+
+def test_metadata_routing_sends_weights_down_and_keeps_groups():
+    import sklearn
+    from sklearn.model_selection import cross_validate
+
+    X, y = _blobs(n_per_class=30)
+    w = np.random.default_rng(0).uniform(0.1, 3.0, len(y))
+    groups = np.arange(len(y)) % 10
+    direct = make_pipeline(StandardScaler(), LogisticRegression()).fit(
+        X, y, logisticregression__sample_weight=w
+    )
+    with sklearn.config_context(enable_metadata_routing=True):
+        head = make_pipeline(StandardScaler().set_fit_request(sample_weight=False),
+                             LogisticRegression().set_fit_request(sample_weight=True))
+        clf = (OpenSetClassifier(head, cv=GroupKFold(3))
+               .set_fit_request(groups=True).set_score_request(sample_weight=False))
+        fitted = clone(clf).fit(X, y, groups=groups, sample_weight=w)
+        np.testing.assert_allclose(fitted.estimator_[-1].coef_, direct[-1].coef_)
+        out = cross_validate(clf, X, y, cv=GroupKFold(2),
+                             params={"sample_weight": w, "groups": groups})
+        assert len(out["test_score"]) == 2
+        # groups requested by this estimator, not passed: its own cv says so
+        with pytest.raises(ValueError, match="groups"):
+            clone(clf).fit(X, y, sample_weight=w)

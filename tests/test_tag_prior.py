@@ -201,3 +201,36 @@ def test_the_all_mapping_answers_as_each_collections_own(rng, collection):
     assert default.mapping == "all" and default.prior_classes_.all()
     mine = TagPriorClassifier(LogisticRegression(), mapping=collection).fit(X, y)
     assert_allclose(default.predict_proba(X), mine.predict_proba(X), rtol=1e-12)
+
+
+def test_sample_weight_reaches_the_estimator(rng):
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = _data(rng)
+    w = rng.uniform(0.1, 3.0, len(y))
+    head = make_pipeline(StandardScaler(), LogisticRegression())
+    clf = TagPriorClassifier(head, mapping=MAPPING, tags=TAGS)
+    weighted = clone(clf).fit(X, y, sample_weight=w)
+    direct = clone(head).fit(X[:, 3:], y, logisticregression__sample_weight=w)
+    assert_allclose(weighted.estimator_[-1].coef_, direct[-1].coef_)
+    assert not np.allclose(weighted.estimator_[-1].coef_,
+                           clone(clf).fit(X, y).estimator_[-1].coef_)
+    with pytest.raises(TypeError, match="KNeighborsClassifier.fit takes no sample_weight"):
+        TagPriorClassifier(KNeighborsClassifier(), mapping=MAPPING, tags=TAGS).fit(
+            X, y, sample_weight=w)
+    with pytest.raises(ValueError, match="enable_metadata_routing"):
+        clf.fit(X, y, groups=np.arange(len(y)))
+    import sklearn
+    from sklearn.model_selection import cross_validate
+
+    with sklearn.config_context(enable_metadata_routing=True):
+        routed = TagPriorClassifier(
+            LogisticRegression().set_fit_request(sample_weight=True), mapping=MAPPING, tags=TAGS
+        )
+        fitted = clone(routed).fit(X, y, sample_weight=w)
+        alone = LogisticRegression().fit(X[:, 3:], y, sample_weight=w)
+        assert_allclose(fitted.estimator_.coef_, alone.coef_)
+        out = cross_validate(routed, X, y, cv=3, params={"sample_weight": w})
+        assert len(out["test_score"]) == 3

@@ -311,3 +311,88 @@ def test_keras_clip_classifier_inside_track_classifier(tmp_path):
     joblib.dump(clf, path)
     np.testing.assert_allclose(joblib.load(path).predict_proba(X), proba, rtol=1e-5)
     assert not hasattr(clone(clf), "estimator_")
+
+
+class _WeightSpy(_Spy):
+    """Records the weights and any other metadata that reach its fit."""
+
+    def fit(self, X, y, sample_weight=None, origin=None):
+        self.sample_weight_ = None if sample_weight is None else np.asarray(sample_weight)
+        self.origin_ = origin
+        return super().fit(X, y)
+
+
+def _numbered_tracks(lengths):
+    """Track i holds the value i everywhere, so every clip tells its track."""
+    X = np.empty(len(lengths), dtype=object)
+    for i, n in enumerate(lengths):
+        X[i] = np.full(n, float(i), dtype=np.float32)
+    return X, np.array(["a", "b"] * (len(lengths) // 2))
+
+
+@pytest.mark.parametrize("train_clips", ["random", "consecutive"])
+def test_a_tracks_weight_reaches_each_of_its_clips(train_clips):
+    X, y = _numbered_tracks([250, 120, 400, 100, 330, 180])
+    w = np.array([0.5, 1.0, 2.0, 3.0, 0.25, 4.0])
+    clf = TrackClassifier(_WeightSpy(), clip_duration=1.0, sr=SR, train_clips=train_clips,
+                          random_state=0).fit(X, y, sample_weight=w)
+    track = clf.estimator_.X_fit_[:, 0].astype(int)
+    assert len(set(track)) == 6
+    np.testing.assert_array_equal(clf.estimator_.sample_weight_, w[track])
+    # to a Pipeline's last step
+    pipe = make_pipeline(FunctionTransformer(), _WeightSpy())
+    clf = TrackClassifier(pipe, clip_duration=1.0, sr=SR).fit(X, y, sample_weight=w)
+    track = clf.estimator_[-1].X_fit_[:, 0].astype(int)
+    np.testing.assert_array_equal(clf.estimator_[-1].sample_weight_, w[track])
+
+
+def test_integer_weights_are_repeated_tracks_with_consecutive_clips():
+    from sklearn.tree import DecisionTreeClassifier
+
+    X, y = _tracks(n_per_class=8)
+    y = np.random.default_rng(2).permutation(y)  # labels the tree cannot fit without error
+    w = np.random.default_rng(1).integers(0, 4, len(y))
+    model = make_pipeline(FunctionTransformer(_level_features),
+                          DecisionTreeClassifier(random_state=0))
+    clf = TrackClassifier(model, clip_duration=1.0, sr=SR, train_clips="consecutive")
+    weighted = clone(clf).fit(X, y, sample_weight=w)
+    repeated = clone(clf).fit(X[np.repeat(np.arange(len(y)), w)], np.repeat(y, w))
+    X_test, _ = _tracks(n_per_class=5, seed=3)
+    np.testing.assert_allclose(weighted.predict_proba(X_test), repeated.predict_proba(X_test))
+    assert not np.allclose(weighted.predict_proba(X_test),
+                           clone(clf).fit(X, y).predict_proba(X_test))
+
+
+def test_weights_that_cannot_be_used_are_refused():
+    X, y = _numbered_tracks([200, 200, 200, 200])
+    clf = TrackClassifier(_WeightSpy(), clip_duration=1.0, sr=SR)
+    with pytest.raises(ValueError, match=r"sample_weight.shape == \(3,\), expected \(4,\)"):
+        clf.fit(X, y, sample_weight=[1, 2, 3])
+    with pytest.raises(TypeError, match="_Spy.fit takes no sample_weight"):
+        TrackClassifier(_Spy(), clip_duration=1.0, sr=SR).fit(X, y, sample_weight=np.ones(4))
+    with pytest.raises(ValueError, match="enable_metadata_routing"):
+        clf.fit(X, y, origin=np.arange(4))
+
+
+def test_metadata_routing_repeats_per_track_metadata_for_each_clip():
+    import sklearn
+    from sklearn.model_selection import cross_validate
+
+    X, y = _numbered_tracks([250, 120, 400, 100, 330, 180])
+    w = np.arange(1.0, 7.0)
+    with sklearn.config_context(enable_metadata_routing=True):
+        spy = _WeightSpy().set_fit_request(sample_weight=True, origin=True)
+        clf = TrackClassifier(spy, clip_duration=1.0, sr=SR, random_state=0)
+        clf.fit(X, y, sample_weight=w, origin=np.arange(6) * 10)
+        track = clf.estimator_.X_fit_[:, 0].astype(int)
+        np.testing.assert_array_equal(clf.estimator_.sample_weight_, w[track])
+        np.testing.assert_array_equal(clf.estimator_.origin_, track * 10)
+        assert clf.fit(X, y, origin="studio").estimator_.origin_ == "studio"
+        with pytest.raises(ValueError, match="origin has 2 values, but fit got 6 tracks"):
+            clf.fit(X, y, origin=[1, 2])
+        scores = cross_validate(clf, X, y, cv=3, params={"sample_weight": w})["test_score"]
+        assert len(scores) == 3
+        # not requested: scikit-learn's own error, naming the estimator
+        unset = TrackClassifier(_WeightSpy(), clip_duration=1.0, sr=SR)
+        with pytest.raises(Exception, match="_WeightSpy.fit"):
+            unset.fit(X, y, sample_weight=w)

@@ -16,6 +16,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import _safe_indexing, get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.metadata_routing import UNUSED
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
@@ -26,6 +27,8 @@ from sklearn.utils.validation import (
     column_or_1d,
     validate_data,
 )
+
+from ._routing import child_fit_params, child_router, fit_child
 
 __all__ = ["OpenSetClassifier"]
 
@@ -188,9 +191,13 @@ class OpenSetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         self.covariance = covariance
         self.class_means = class_means
 
+    # sample_weight only passes through to the estimator: not a request of this object's
+    # own, which a parent would otherwise have to set before routing weights through it.
+    __metadata_request__fit = {"sample_weight": UNUSED}
+
     # The wrapped estimator's own parameters are validated by its fit, not skipped here.
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y, groups=None):
+    def fit(self, X, y, groups=None, sample_weight=None, **fit_params):
         """Fit the threshold by cross-validation, then the classifier and covariance.
 
         Parameters
@@ -202,6 +209,12 @@ class OpenSetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             Class labels.
         groups : array-like of shape (n_samples,) or None, default=None
             Group labels for a grouped ``cv`` splitter (e.g. one artist per group).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights for the wrapped classifier's ``fit`` (its last step's, for a
+            Pipeline). The distance and its threshold count every sample once.
+        **fit_params : dict
+            Other metadata for the classifier, with metadata routing enabled only
+            (``sklearn.set_config(enable_metadata_routing=True)``).
 
         Returns
         -------
@@ -227,11 +240,12 @@ class OpenSetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
                 f"unknown_label={self.unknown_label!r} is one of the classes of y; choose "
                 "a label that no training sample has."
             )
+        params = child_fit_params(self, sample_weight, fit_params)
         self.oof_scores_ = self._out_of_fold_scores(X, y, groups)
         # the smallest threshold that keeps at least known_rate of the out-of-fold scores
         self.threshold_ = float(np.quantile(self.oof_scores_, self.known_rate,
                                             method="inverted_cdf"))
-        self.estimator_ = clone(self.estimator).fit(X, y)
+        self.estimator_ = fit_child(clone(self.estimator), X, y, params)
         if not hasattr(self.estimator_, "classes_"):
             raise ValueError(
                 f"estimator must be a classifier, but the fitted "
@@ -406,6 +420,18 @@ class OpenSetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
                 "cv whose test folds cover all samples (a KFold-like splitter)."
             )
         return scores
+
+    def get_metadata_routing(self):
+        """How :meth:`fit` routes metadata (see scikit-learn's user guide).
+
+        ``groups`` stays this estimator's own (its ``cv``); the rest goes to the wrapped
+        classifier's ``fit``.
+
+        Returns
+        -------
+        routing : MetadataRouter
+        """
+        return child_router(self, self.estimator, self_request=True)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

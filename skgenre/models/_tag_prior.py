@@ -20,9 +20,11 @@ from sklearn.base import (
     clone,
 )
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.metadata_routing import UNUSED
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._routing import child_fit_params, child_router, fit_child
 from ._zero_shot import (
     MUSICNN_TAG_COLUMNS,
     ZERO_SHOT_MAPPINGS,
@@ -42,7 +44,6 @@ def default_head():
 
     kind, params = _EMBEDDING_PRESETS["tuned"]["classifier"]
     return make_pipeline(StandardScaler(), _embedding_classifier(kind, params, None))
-
 
 
 def _match_genre(label, genres):
@@ -163,8 +164,11 @@ class TagPriorClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             return list(MUSICNN_TAG_COLUMNS)
         return [str(t) for t in self.tags]
 
+    # sample_weight only passes through to the estimator: no request of this object's own
+    __metadata_request__fit = {"sample_weight": UNUSED}
+
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None, **fit_params):
         """Train the estimator on the feature columns; check the mapping on the tag columns.
 
         Parameters
@@ -173,6 +177,12 @@ class TagPriorClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             Tag probabilities (in [0, 1]), then features.
         y : array-like of shape (n_tracks,)
             Genres.
+        sample_weight : array-like of shape (n_tracks,), default=None
+            Weights for the estimator's ``fit`` (its last step's, for a Pipeline); the
+            zero-shot half learns nothing.
+        **fit_params : dict
+            Other metadata for the estimator, with metadata routing enabled only
+            (``sklearn.set_config(enable_metadata_routing=True)``).
 
         Returns
         -------
@@ -197,8 +207,9 @@ class TagPriorClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         self.zero_shot_ = ZeroShotGenreClassifier(
             self.mapping, tags=names, link=self.link
         ).fit(X[:, :n_tags])
+        params = child_fit_params(self, sample_weight, fit_params)
         estimator = default_head() if self.estimator is None else clone(self.estimator)
-        self.estimator_ = estimator.fit(X[:, n_tags:], y)
+        self.estimator_ = fit_child(estimator, X[:, n_tags:], y, params)
         self.classes_ = self.estimator_.classes_
         genres = list(self.zero_shot_.genre_tags_)
         matched = [_match_genre(c, genres) for c in self.classes_]
@@ -214,6 +225,15 @@ class TagPriorClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             )
         self._genre_cols_ = np.array([genres.index(g) for g in matched if g is not None])
         return self
+
+    def get_metadata_routing(self):
+        """How :meth:`fit` routes metadata to the estimator (see scikit-learn's user guide).
+
+        Returns
+        -------
+        routing : MetadataRouter
+        """
+        return child_router(self, default_head() if self.estimator is None else self.estimator)
 
     def _log_prior(self, T):
         """``log q`` of every class (unmapped classes: the row's mean over mapped ones)."""

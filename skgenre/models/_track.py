@@ -10,11 +10,14 @@ from sklearn.base import (
     _fit_context,
     clone,
 )
-from sklearn.utils import get_tags
+from sklearn.utils import _safe_indexing, get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.metadata_routing import UNUSED
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
+    _check_sample_weight,
+    _num_samples,
     check_consistent_length,
     check_is_fitted,
     column_or_1d,
@@ -24,12 +27,31 @@ from sklearn.utils.validation import (
 from ..preprocessing import clip_and_average, consecutive_clips
 from ..utils import check_waveforms, is_ragged, make_rng
 from ..utils._pcm import pcm_to_float
+from ._routing import child_fit_params, child_router, fit_child
 
 __all__ = ["TrackClassifier"]
 
 # Floor for log-probabilities in the geometric mean: a single clip that gives a class
 # probability 0 must not veto that class for the whole track.
 _LOG_FLOOR = 1e-7
+
+
+def _placeholder(n):
+    """An array of ``n`` rows, for the checks that only count samples."""
+    return np.empty((n, 0))
+
+
+def _per_clip(name, value, owner, n_tracks):
+    """Metadata with one value per track, repeated for each of the track's clips."""
+    if (not hasattr(value, "__len__") or getattr(value, "ndim", 1) == 0
+            or isinstance(value, (str, bytes, dict))):
+        return value
+    if _num_samples(value) != n_tracks:
+        raise ValueError(
+            f"{name} has {_num_samples(value)} values, but fit got {n_tracks} tracks; "
+            "metadata for TrackClassifier.fit holds one value per track."
+        )
+    return _safe_indexing(value, owner)
 
 
 def _estimator_has(attr):
@@ -175,9 +197,12 @@ class TrackClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         self.random_state = random_state
         self.aggregate = aggregate
 
+    # sample_weight only passes through to the estimator: no request of this object's own
+    __metadata_request__fit = {"sample_weight": UNUSED}
+
     # The wrapped estimator's own parameters are validated by its fit, not skipped here.
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None, **fit_params):
         """Cut training clips out of every track and fit a clone of ``estimator`` on them.
 
         Parameters
@@ -186,6 +211,14 @@ class TrackClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             ``n_tracks`` tracks; see Notes of the class.
         y : array-like of shape (n_tracks,)
             One label per track.
+        sample_weight : array-like of shape (n_tracks,), default=None
+            One weight per track, given to each of its clips in the estimator's ``fit``
+            (its last step's, for a Pipeline).
+        **fit_params : dict
+            Other metadata for the estimator, with metadata routing enabled only
+            (``sklearn.set_config(enable_metadata_routing=True)``). One value per track
+            (a sequence of ``n_tracks``) is repeated for each clip; anything else is
+            passed as given.
 
         Returns
         -------
@@ -200,8 +233,14 @@ class TrackClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             )
         tracks, y = self._check_tracks(X, y, reset=True)
         check_classification_targets(y)
+        params = child_fit_params(self, sample_weight, fit_params)
+        if "sample_weight" in params:
+            params["sample_weight"] = _check_sample_weight(
+                params["sample_weight"], _placeholder(len(tracks))
+            )
         clips, owner = self._training_clips(tracks)
-        self.estimator_ = clone(self.estimator).fit(clips, y[owner])
+        params = {k: _per_clip(k, v, owner, len(tracks)) for k, v in params.items()}
+        self.estimator_ = fit_child(clone(self.estimator), clips, y[owner], params)
         if not hasattr(self.estimator_, "classes_"):
             raise ValueError(
                 f"estimator must be a classifier, but the fitted "
@@ -330,6 +369,15 @@ class TrackClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         if self.aggregate == "geometric":
             return np.log(np.maximum(proba, _LOG_FLOOR))
         return proba
+
+    def get_metadata_routing(self):
+        """How :meth:`fit` routes metadata to the estimator (see scikit-learn's user guide).
+
+        Returns
+        -------
+        routing : MetadataRouter
+        """
+        return child_router(self, self.estimator)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
