@@ -164,17 +164,26 @@ def test_bench_real_rows_on_a_toy_genre_tree(tmp_path):
             "2-fold by track x1, GTZAN genres (8 tracks, 2 genres)")
 
 
+def _toy_genres_with_artists(tmp_path, duration):
+    """8 toy songs of 2 genres in ``tmp_path/genres``, with a ``tracks.csv`` of artists.
+
+    Two artists per genre, two songs each: 2 folds can keep every artist on one side.
+    """
+    make_toy_genres(n_per_class=4, n_classes=2, duration=duration, random_state=0,
+                    path=tmp_path)
+    root = tmp_path / "genres"
+    files = sorted(p.relative_to(root).as_posix() for p in root.rglob("*.wav"))
+    (root / "tracks.csv").write_text(
+        "file,artist\n" + "".join(f"{f},artist{i // 2}\n" for i, f in enumerate(files))
+    )
+    return root
+
+
 @pytest.mark.slow  # 8-28 s of training or timing; the slow tier runs it in CI
 def test_bench_real_folds_by_artist_by_default(tmp_path):
     import json
 
-    make_toy_genres(n_per_class=4, n_classes=2, duration=3.0, random_state=0, path=tmp_path)
-    root = tmp_path / "genres"
-    files = sorted(p.relative_to(root).as_posix() for p in root.rglob("*.wav"))
-    # two artists per genre, two songs each: 2 folds can keep every artist on one side
-    (root / "tracks.csv").write_text(
-        "file,artist\n" + "".join(f"{f},artist{i // 2}\n" for i, f in enumerate(files))
-    )
+    root = _toy_genres_with_artists(tmp_path, duration=3.0)
     res = _run("bench_real.py", "--data", root, "--models", "feature", "--presets", "tuned",
                "--levels", "clip", "--folds", "2", "--repeats", "1",
                "--json", tmp_path / "rows.json", cwd=tmp_path)
@@ -192,12 +201,7 @@ def test_bench_real_folds_by_artist_by_default(tmp_path):
 
 @pytest.mark.slow  # trains a tuned network per fold; the slow tier runs it in CI
 def test_bench_short_songs_rows(tmp_path):
-    make_toy_genres(n_per_class=4, n_classes=2, duration=6.0, random_state=0, path=tmp_path)
-    root = tmp_path / "genres"
-    files = sorted(p.relative_to(root).as_posix() for p in root.rglob("*.wav"))
-    (root / "tracks.csv").write_text(
-        "file,artist\n" + "".join(f"{f},artist{i // 2}\n" for i, f in enumerate(files))
-    )
+    root = _toy_genres_with_artists(tmp_path, duration=6.0)
     res = _run("bench_short_songs.py", "--data", root, "--kinds", "feature", "--folds", "2",
                cwd=tmp_path)
     assert res.returncode == 0, res.stderr[-2000:]

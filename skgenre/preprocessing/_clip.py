@@ -87,12 +87,16 @@ class RandomClip(
     --------
     >>> import numpy as np
     >>> from skgenre import RandomClip
-    >>> waves = [np.ones(30000, dtype=np.float32), np.ones(8000, dtype=np.float32)]
+    >>> short = np.arange(1, 8001, dtype=np.float32)  # 0.5 s, shorter than a clip
+    >>> waves = [np.ones(30000, dtype=np.float32), short]
     >>> clips = RandomClip(duration=1.0, sr=16000, random_state=0).fit_transform(waves)
     >>> clips.shape, clips.dtype
     ((2, 16000), dtype('float32'))
-    >>> float(clips[1, 7999]), float(clips[1, 8000])  # the short one is zero-padded
-    (1.0, 0.0)
+    >>> float(clips[1, 7999]), float(clips[1, 8000])  # the short one repeats itself
+    (8000.0, 1.0)
+    >>> zeros = RandomClip(duration=1.0, sr=16000, pad_mode="constant").fit_transform(waves)
+    >>> float(zeros[1, 7999]), float(zeros[1, 8000])  # or is padded with silence
+    (8000.0, 0.0)
     """
 
     _table_output = False  # clips are audio: set_output leaves them arrays
