@@ -698,3 +698,30 @@ def test_adapt_with_unequal_training_shares(capsys, model, library, tmp_path):
     assert proc.returncode == 0, proc.stderr
     first = dst.read_text().splitlines()[0]
     assert '"train_prior": {"high": 0.25, "low": 0.75}' in first
+
+
+def test_a_parallel_run_stopped_early_ends_quietly(model, tmp_path):
+    """A caller that stops reading rows (as the CLI does on Ctrl-C) ends the run without
+    joblib's note on dropped songs or Python's "leaked semaphore objects" at exit (the
+    workers' disabled progress bars once made tqdm semaphores that died with them)."""
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    for i in range(40):
+        sf.write(lib / f"song{i:02d}.wav", _tone(200 + 30 * i, seed=i), SR)
+    script = (
+        "import sys\n"
+        "from skgenre import load_model, predict_library\n"
+        f"rows = predict_library(load_model({str(model)!r}), [{str(lib)!r}], screen=False,"
+        " n_jobs=2)\n"
+        "for i, row in enumerate(rows):\n"
+        "    if i == 3:\n"
+        "        break\n"
+        "rows.close()\n"
+        "print('stopped at', row['path'])\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == f"stopped at {lib / 'song03.wav'}"
+    assert "Warning" not in done.stderr and "leaked" not in done.stderr, done.stderr[-2000:]

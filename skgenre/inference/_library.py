@@ -229,7 +229,30 @@ def iter_song_rows(spec, items, *, n_jobs=None, backend=None, segments=False):
         # rows over in input order as soon as they (and those before) are ready.
         parallel = Parallel(n_jobs=-1 if n_jobs is None else n_jobs,
                             return_as="generator", pre_dispatch="2*n_jobs", batch_size=1)
-        yield from parallel(one(path, problem) for path, problem in items)
+        rows = parallel(one(path, problem) for path, problem in items)
+        done = False
+        try:
+            # a loop, not "yield from": closing this generator must not close joblib's
+            # before _stop_early can
+            for song in rows:
+                yield song
+            done = True
+        finally:
+            if not done:
+                _stop_early(rows)
+
+
+def _stop_early(rows):
+    """End a parallel run that stops before its last song (Ctrl-C, a caller that stops
+    reading rows): joblib drops the songs in flight and stops its workers.
+
+    joblib would warn that songs in flight were dropped, when that is what was asked for.
+    """
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        rows.close()
 
 
 def predict_library(pipeline, paths, *, files_from=None, top_k=3, max_duration=600.0,

@@ -25,8 +25,9 @@ def progress_bar(total, *, desc, unit, verbose):
 
     Returns
     -------
-    bar : tqdm.tqdm
-        Use as a context manager; call ``bar.update(n)`` after each chunk.
+    bar : tqdm.tqdm or a silent bar
+        Use as a context manager; call ``bar.update(n)`` after each chunk. ``bar.write``
+        prints a line (between the bar's redraws when there is a bar).
 
     Examples
     --------
@@ -34,15 +35,46 @@ def progress_bar(total, *, desc, unit, verbose):
     >>> with progress_bar(3, desc="work", unit="item", verbose=0) as bar:
     ...     bar.update(3)
     """
+    if not verbose:
+        return _SilentBar(total)
     from tqdm import tqdm
 
     return tqdm(
         total=int(total),
         desc=f"[skgenre] {desc}",
         unit=unit,
-        disable=not verbose,
         file=sys.stderr,
         leave=True,
         mininterval=0.5,
         dynamic_ncols=True,
     )
+
+
+class _SilentBar:
+    """What a disabled bar does, without tqdm.
+
+    Even disabled, a tqdm bar creates tqdm's multiprocessing lock, a semaphore. In a
+    joblib worker that is killed (joblib kills its workers when a run ends early, e.g. on
+    Ctrl-C), the semaphore is never released, and Python warns of "leaked semaphore
+    objects" at exit.
+    """
+
+    def __init__(self, total):
+        self.total = total
+        self.n = 0
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def update(self, n=1):
+        self.n += n
+
+    def close(self):
+        pass
+
+    @staticmethod
+    def write(s, file=None, end="\n"):
+        print(s, file=sys.stdout if file is None else file, end=end)
