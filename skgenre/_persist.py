@@ -250,6 +250,28 @@ def _check_fitted(estimator):
         pass  # not an estimator check_is_fitted understands; _is_estimator decided
 
 
+def _drop_metadata_requests(obj, seen):
+    """Remove every ``set_fit_request``-style request from the copy ``obj``, in place.
+
+    They steer metadata routing while fitting and do nothing for prediction; skops cannot
+    store them (scikit-learn's request objects point back at their owner).
+    """
+    if id(obj) in seen:
+        return
+    seen.add(id(obj))
+    if isinstance(obj, (list, tuple, set, frozenset)):
+        children = obj
+    elif isinstance(obj, dict):
+        children = obj.values()
+    elif hasattr(obj, "__dict__") and not isinstance(obj, type):
+        obj.__dict__.pop("_metadata_request", None)
+        children = list(vars(obj).values())
+    else:
+        return
+    for child in children:
+        _drop_metadata_requests(child, seen)
+
+
 def _safe_payload(estimator, compresslevel):
     """The bytes of a safe model file for ``estimator``."""
     import skops.io as sio
@@ -265,6 +287,7 @@ def _safe_payload(estimator, compresslevel):
             f"save_model cannot copy this {type(estimator).__name__} for the safe format "
             f"({type(exc).__name__}: {exc}); save it with format='pickle' instead."
         ) from exc
+    _drop_metadata_requests(shell, set())
     try:
         skops_bytes = sio.dumps(shell)
     except Exception as exc:
@@ -371,6 +394,12 @@ def save_model(estimator, path, *, format="safe", compress=3):
     See Also
     --------
     load_model : Load a file written by this function.
+
+    Notes
+    -----
+    Metadata requests (``set_fit_request``, ``set_score_request``) are not kept in the
+    safe format: they steer scikit-learn's metadata routing while fitting. Set them again
+    before refitting a loaded model with routing on.
 
     Examples
     --------

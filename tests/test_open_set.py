@@ -336,3 +336,22 @@ def test_metadata_routing_sends_weights_down_and_keeps_groups():
         # groups requested by this estimator, not passed: its own cv says so
         with pytest.raises(ValueError, match="groups"):
             clone(clf).fit(X, y, sample_weight=w)
+        # and they reach a wrapped estimator that requests them too
+        from sklearn.calibration import CalibratedClassifierCV
+
+        calibrated = CalibratedClassifierCV(LogisticRegression(), cv=GroupKFold(3))
+        both = OpenSetClassifier(calibrated, cv=GroupKFold(3)).set_fit_request(groups=True)
+        assert both.fit(X, y, groups=groups).classes_.tolist() == ["a", "b", "c"]
+
+
+def test_weights_are_checked_before_the_thresholds_cross_validation():
+    from sklearn.neighbors import KNeighborsClassifier
+
+    X, y = _blobs(n_per_class=30)
+    # GroupKFold without groups would fail in the cross-validation: the weights fail first
+    clf = OpenSetClassifier(KNeighborsClassifier(), cv=GroupKFold(3))
+    with pytest.raises(TypeError, match="KNeighborsClassifier.fit takes no sample_weight"):
+        clf.fit(X, y, sample_weight=np.ones(len(y)))
+    clf = OpenSetClassifier(LogisticRegression(), cv=GroupKFold(3))
+    with pytest.raises(ValueError, match=r"sample_weight.shape == \(89,\), expected \(90,\)"):
+        clf.fit(X, y, sample_weight=np.ones(len(y) - 1))

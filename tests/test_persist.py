@@ -916,3 +916,30 @@ def test_every_model_kind_roundtrips_in_a_fresh_process(tmp_path):
             classifier=make_ensemble("paper", n_networks=2, random_state=0, epochs=1)
         ),
     })
+
+
+def test_metadata_requests_are_left_out_of_the_safe_format(tmp_path):
+    """skops cannot store scikit-learn's request objects: the safe format drops them from
+    its copy (they only steer routing while fitting); the caller's estimator keeps them."""
+    import sklearn
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from skgenre import OpenSetClassifier, load_model, save_model
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3)) + np.repeat([[0, 0, 0], [4, 0, 0]], 30, axis=0)
+    y = np.repeat(["a", "b"], 30)
+    with sklearn.config_context(enable_metadata_routing=True):
+        head = make_pipeline(StandardScaler().set_fit_request(sample_weight=False),
+                             LogisticRegression().set_fit_request(sample_weight=True))
+        clf = OpenSetClassifier(head, cv=3).set_fit_request(groups=True)
+        clf.set_score_request(sample_weight=True)
+        clf.fit(X, y, sample_weight=np.linspace(0.5, 2.0, 60))
+        back = load_model(save_model(clf, tmp_path / "m.skgenre"))
+        np.testing.assert_array_equal(back.predict(X), clf.predict(X))
+        np.testing.assert_array_equal(back.unknown_score(X), clf.unknown_score(X))
+        assert clf.get_metadata_routing().consumes("fit", ["groups"]) == {"groups"}
+        assert clf.estimator[-1].get_metadata_routing().fit.requests["sample_weight"] is True
+        assert back.get_metadata_routing().consumes("fit", ["groups"]) == set()

@@ -228,9 +228,13 @@ def test_sample_weight_reaches_the_estimator(rng):
     with sklearn.config_context(enable_metadata_routing=True):
         routed = TagPriorClassifier(
             LogisticRegression().set_fit_request(sample_weight=True), mapping=MAPPING, tags=TAGS
-        )
+        ).set_score_request(sample_weight=False)
         fitted = clone(routed).fit(X, y, sample_weight=w)
         alone = LogisticRegression().fit(X[:, 3:], y, sample_weight=w)
         assert_allclose(fitted.estimator_.coef_, alone.coef_)
         out = cross_validate(routed, X, y, cv=3, params={"sample_weight": w})
         assert len(out["test_score"]) == 3
+        # the default head, which the user cannot reach to request weights, takes them
+        default = TagPriorClassifier(mapping=MAPPING, tags=TAGS).fit(X, y, sample_weight=w)
+    unrouted = TagPriorClassifier(mapping=MAPPING, tags=TAGS).fit(X, y, sample_weight=w)
+    assert_allclose(default.estimator_[-1].coef_, unrouted.estimator_[-1].coef_)

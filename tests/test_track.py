@@ -387,11 +387,22 @@ def test_metadata_routing_repeats_per_track_metadata_for_each_clip():
         track = clf.estimator_.X_fit_[:, 0].astype(int)
         np.testing.assert_array_equal(clf.estimator_.sample_weight_, w[track])
         np.testing.assert_array_equal(clf.estimator_.origin_, track * 10)
+        # not one value per track: as given, as scikit-learn's cross-validation does
         assert clf.fit(X, y, origin="studio").estimator_.origin_ == "studio"
-        with pytest.raises(ValueError, match="origin has 2 values, but fit got 6 tracks"):
-            clf.fit(X, y, origin=[1, 2])
-        scores = cross_validate(clf, X, y, cv=3, params={"sample_weight": w})["test_score"]
-        assert len(scores) == 3
+        assert clf.fit(X, y, origin=[1, 2]).estimator_.origin_ == [1, 2]
+        # its own score request counts (scikit-learn asks for it once weights are passed)
+        with pytest.raises(Exception, match="TrackClassifier"):
+            cross_validate(clf, X, y, cv=3, params={"sample_weight": w})
+        clf.set_score_request(sample_weight=True)
+        scores = cross_validate(clf, X, y, cv=3, params={"sample_weight": w},
+                                return_indices=True)
+        weighted = []
+        for score, test in zip(scores["test_score"], scores["indices"]["test"]):
+            train = np.setdiff1d(np.arange(len(y)), test)
+            right = clone(clf).fit(X[train], y[train]).predict(X[test]) == y[test]
+            assert score == pytest.approx(np.average(right, weights=w[test]))
+            weighted.append(np.average(right, weights=w[test]) != right.mean())
+        assert any(weighted)  # the weights changed a score
         # not requested: scikit-learn's own error, naming the estimator
         unset = TrackClassifier(_WeightSpy(), clip_duration=1.0, sr=SR)
         with pytest.raises(Exception, match="_WeightSpy.fit"):

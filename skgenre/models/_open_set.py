@@ -28,7 +28,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._routing import child_fit_params, child_router, fit_child
+from ._routing import check_child_params, child_fit_params, child_router, fit_child
 
 __all__ = ["OpenSetClassifier"]
 
@@ -240,12 +240,17 @@ class OpenSetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
                 f"unknown_label={self.unknown_label!r} is one of the classes of y; choose "
                 "a label that no training sample has."
             )
-        params = child_fit_params(self, sample_weight, fit_params)
+        estimator = clone(self.estimator)
+        # checked before the threshold's cross-validation, which may take minutes
+        params = check_child_params(
+            estimator, child_fit_params(self, sample_weight, fit_params, groups=groups),
+            _num_samples(X),
+        )
         self.oof_scores_ = self._out_of_fold_scores(X, y, groups)
         # the smallest threshold that keeps at least known_rate of the out-of-fold scores
         self.threshold_ = float(np.quantile(self.oof_scores_, self.known_rate,
                                             method="inverted_cdf"))
-        self.estimator_ = fit_child(clone(self.estimator), X, y, params)
+        self.estimator_ = fit_child(estimator, X, y, params)
         if not hasattr(self.estimator_, "classes_"):
             raise ValueError(
                 f"estimator must be a classifier, but the fitted "
@@ -424,14 +429,15 @@ class OpenSetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     def get_metadata_routing(self):
         """How :meth:`fit` routes metadata (see scikit-learn's user guide).
 
-        ``groups`` stays this estimator's own (its ``cv``); the rest goes to the wrapped
-        classifier's ``fit``.
+        ``groups`` feed this estimator's ``cv`` (request them with
+        ``set_fit_request(groups=True)``), and the wrapped classifier's ``fit`` too if it
+        requests them; the rest goes to the wrapped classifier's ``fit``.
 
         Returns
         -------
         routing : MetadataRouter
         """
-        return child_router(self, self.estimator, self_request=True)
+        return child_router(self, self.estimator)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -20,7 +20,7 @@ from sklearn.base import (
     clone,
 )
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.metadata_routing import UNUSED
+from sklearn.utils.metadata_routing import UNUSED, _routing_enabled
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -208,8 +208,7 @@ class TagPriorClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             self.mapping, tags=names, link=self.link
         ).fit(X[:, :n_tags])
         params = child_fit_params(self, sample_weight, fit_params)
-        estimator = default_head() if self.estimator is None else clone(self.estimator)
-        self.estimator_ = fit_child(estimator, X[:, n_tags:], y, params)
+        self.estimator_ = fit_child(self._head(), X[:, n_tags:], y, params)
         self.classes_ = self.estimator_.classes_
         genres = list(self.zero_shot_.genre_tags_)
         matched = [_match_genre(c, genres) for c in self.classes_]
@@ -233,7 +232,19 @@ class TagPriorClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         -------
         routing : MetadataRouter
         """
-        return child_router(self, default_head() if self.estimator is None else self.estimator)
+        return child_router(self, self._head())
+
+    def _head(self):
+        """A clone of ``estimator``, or the default head, which takes weights when routed."""
+        if self.estimator is not None:
+            return clone(self.estimator)
+        head = default_head()
+        if _routing_enabled():
+            # as scikit-learn's meta-estimators request weights for their default
+            # estimator: the user cannot reach this one to request them
+            head[0].set_fit_request(sample_weight=False)  # the scaler: unweighted, as before
+            head[-1].set_fit_request(sample_weight=True)
+        return head
 
     def _log_prior(self, T):
         """``log q`` of every class (unmapped classes: the row's mean over mapped ones)."""

@@ -16,7 +16,7 @@ from sklearn.utils.metadata_routing import UNUSED
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
-    _check_sample_weight,
+    _is_arraylike,
     _num_samples,
     check_consistent_length,
     check_is_fitted,
@@ -27,7 +27,7 @@ from sklearn.utils.validation import (
 from ..preprocessing import clip_and_average, consecutive_clips
 from ..utils import check_waveforms, is_ragged, make_rng
 from ..utils._pcm import pcm_to_float
-from ._routing import child_fit_params, child_router, fit_child
+from ._routing import check_child_params, child_fit_params, child_router, fit_child
 
 __all__ = ["TrackClassifier"]
 
@@ -36,21 +36,12 @@ __all__ = ["TrackClassifier"]
 _LOG_FLOOR = 1e-7
 
 
-def _placeholder(n):
-    """An array of ``n`` rows, for the checks that only count samples."""
-    return np.empty((n, 0))
-
-
-def _per_clip(name, value, owner, n_tracks):
-    """Metadata with one value per track, repeated for each of the track's clips."""
-    if (not hasattr(value, "__len__") or getattr(value, "ndim", 1) == 0
-            or isinstance(value, (str, bytes, dict))):
+def _per_clip(value, owner, n_tracks):
+    """Metadata with one value per track, repeated for each of the track's clips; any
+    other value as given (as scikit-learn's cross-validation indexes metadata)."""
+    if (isinstance(value, (str, bytes, dict)) or getattr(value, "ndim", 1) == 0
+            or not _is_arraylike(value) or _num_samples(value) != n_tracks):
         return value
-    if _num_samples(value) != n_tracks:
-        raise ValueError(
-            f"{name} has {_num_samples(value)} values, but fit got {n_tracks} tracks; "
-            "metadata for TrackClassifier.fit holds one value per track."
-        )
     return _safe_indexing(value, owner)
 
 
@@ -216,9 +207,9 @@ class TrackClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             (its last step's, for a Pipeline).
         **fit_params : dict
             Other metadata for the estimator, with metadata routing enabled only
-            (``sklearn.set_config(enable_metadata_routing=True)``). One value per track
-            (a sequence of ``n_tracks``) is repeated for each clip; anything else is
-            passed as given.
+            (``sklearn.set_config(enable_metadata_routing=True)``). An array-like of
+            ``n_tracks`` values is taken as one value per track and repeated for each
+            of the track's clips; anything else is passed as given.
 
         Returns
         -------
@@ -233,14 +224,13 @@ class TrackClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             )
         tracks, y = self._check_tracks(X, y, reset=True)
         check_classification_targets(y)
-        params = child_fit_params(self, sample_weight, fit_params)
-        if "sample_weight" in params:
-            params["sample_weight"] = _check_sample_weight(
-                params["sample_weight"], _placeholder(len(tracks))
-            )
+        estimator = clone(self.estimator)
+        params = check_child_params(
+            estimator, child_fit_params(self, sample_weight, fit_params), len(tracks)
+        )
         clips, owner = self._training_clips(tracks)
-        params = {k: _per_clip(k, v, owner, len(tracks)) for k, v in params.items()}
-        self.estimator_ = fit_child(clone(self.estimator), clips, y[owner], params)
+        params = {k: _per_clip(v, owner, len(tracks)) for k, v in params.items()}
+        self.estimator_ = fit_child(estimator, clips, y[owner], params)
         if not hasattr(self.estimator_, "classes_"):
             raise ValueError(
                 f"estimator must be a classifier, but the fitted "
