@@ -77,7 +77,8 @@ def test_random_clip_modes(rng):
     assert np.array_equal(rc.transform([w, w + 1]), center)
 
 
-@pytest.mark.parametrize("pad_mode, expected", [("constant", [1, 2, 3, 0, 0]), ("wrap", [1, 2, 3, 1, 2])])
+@pytest.mark.parametrize("pad_mode, expected",
+                         [("constant", [1, 2, 3, 0, 0]), ("wrap", [1, 2, 3, 1, 2])])
 def test_random_clip_pads_short_input(pad_mode, expected):
     w = np.array([1, 2, 3], dtype=np.float32)
     out = RandomClip(duration=5, sr=1, pad_mode=pad_mode, random_state=0).fit_transform([w, w])

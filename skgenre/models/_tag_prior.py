@@ -62,6 +62,7 @@ def _match_genre(label, genres):
     found = [g for g in genres if g.strip().casefold() == key]
     return found[0] if len(found) == 1 else None
 
+
 class TagPriorClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     """A trained classifier times the zero-shot genre probabilities of pretrained tags.
 
@@ -86,9 +87,10 @@ class TagPriorClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     mapping : {"all", "gtzan", "emotify"} or dict, default="all"
         Genre -> tag(s), as for :class:`~skgenre.ZeroShotGenreClassifier`. Class labels
         are matched to its genres as strings: exactly, else up to case and surrounding
-        spaces (the class ``"Rock"`` gets the genre ``"rock"``). Only the genres that are classes of ``y``
-        count, so ``"all"`` (every built-in genre: GTZAN's ten and electronic) gives the
-        same answers as ``"gtzan"`` on GTZAN's genres and as ``"emotify"`` on Emotify's.
+        spaces (the class ``"Rock"`` gets the genre ``"rock"``). Only the genres that are
+        classes of ``y`` count, so ``"all"`` (every built-in genre: GTZAN's ten and
+        electronic) gives the same answers as ``"gtzan"`` on GTZAN's genres and as
+        ``"emotify"`` on Emotify's.
     tags : "musicnn" or list of str, default="musicnn"
         Names of the leading tag columns of ``X``: ``"musicnn"``, the 100 columns of
         ``skgenre.models.MUSICNN_TAG_COLUMNS``; or a list, one name per tag column. Every
