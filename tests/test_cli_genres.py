@@ -35,6 +35,7 @@ def no_network(monkeypatch):
     (b'{"rock": "XYZ:rock", "pop": "pop"}', "maps genre 'rock' to 'XYZ:rock', which is not"),
     (b'{"rock": "rock"}', "names one genre ('rock')"),
     (b'{"rock": "rock", "Rock ": "MTT:rock"}', "'rock' and 'Rock ', which differ only in"),
+    (b'{"rock": "rock", "pop": "pop", "rock": "jazz"}', "names the genre 'rock' more than once"),
     (b"{}", "mapping is empty"),
     (b'{"rock": []}', "gives genre 'rock' no tag"),
     (b'["rock", "pop"]', "holds a JSON list, not an object mapping each genre to its tag(s)"),

@@ -144,6 +144,10 @@ def test_parallel_loading_same_result(pipe, files):
     for n in ([paths[0]], paths):  # refused for one file as for several
         with pytest.raises(ValueError, match="n_jobs"):
             predict_songs(pipe, n, n_jobs=0)
+    from skgenre import predict_library
+
+    with pytest.raises(ValueError, match="'n_jobs' parameter of predict_library"):
+        predict_library(pipe, [paths[0]], n_jobs=0)  # refused at the call, not mid-run
 
 
 def test_top_k_capped_and_single_path(pipe, files):
@@ -184,3 +188,26 @@ def test_errors(pipe):
         predict_songs(pipe, [np.zeros(10)], top_k=0)
     res = predict_songs(pipe, [np.array([np.nan, 1.0]), _tone(1.0)])
     assert "waveform[0]" in res["error"].iloc[0] and pd.isna(res["error"].iloc[1])
+
+
+def _seconds_given(X, sr=1000):
+    """A whole-track model's one feature: the seconds of audio it is given."""
+    return np.array([[len(w) / sr] for w in X])
+
+
+def test_whole_track_timeline_judges_a_short_song_as_its_summary_does():
+    # A whole-track model takes any length: a song shorter than one segment is one piece
+    # of its own length, not a piece padded to the segment (with silence or repeats).
+    sr = 1000
+    pipe = Pipeline([("load", AudioLoader(sr=sr)), ("clip", "passthrough"),
+                     ("len", FunctionTransformer(_seconds_given)),
+                     ("clf", LogisticRegression())])
+    tone = np.sin(np.arange(20 * sr) * 0.3).astype(np.float32)
+    pipe.fit([tone[: 2 * sr], tone[: 3 * sr], tone[: 12 * sr], tone[: 15 * sr]],
+             ["short", "short", "long", "long"])
+    res, timeline = predict_songs(pipe, [tone[: 3 * sr]], segments=True,
+                                  segment_duration=10.0)
+    assert res["top1_genre"].tolist() == ["short"]
+    assert timeline[["start", "end", "top1_genre"]].to_dict("records") == [
+        {"start": 0.0, "end": 3.0, "top1_genre": "short"}]
+    np.testing.assert_allclose(timeline["proba_short"], res["proba_short"])

@@ -169,6 +169,21 @@ def test_files_from_and_stdin(capsys, model, library, tmp_path, monkeypatch):
     code, _, err = _run(capsys, ["predict", str(model), "--files-from", str(empty),
                                  "--out", str(tmp_path / "none.csv")])
     assert code == 2 and "names no file or folder" in err
+    # and leaves no results file stamped with the model: not one made, not one emptied
+    assert not (tmp_path / "none.csv").exists()
+    held = tmp_path / "held.csv"
+    held.write_bytes(b"")
+    code, _, err = _run(capsys, ["predict", str(model), "--files-from", str(empty),
+                                 "--out", str(held)])
+    assert code == 2 and held.read_bytes() == b""
+    # a file with rows keeps them
+    code, _, err = _run(capsys, ["predict", str(model), str(library / "a_low.wav"),
+                                 "--out", str(held)])
+    kept = held.read_bytes()
+    assert code == 0 and kept.count(b"\n") == 3  # the run, the columns, one song
+    code, _, err = _run(capsys, ["predict", str(model), "--files-from", str(empty),
+                                 "--out", str(held)])
+    assert code == 2 and held.read_bytes() == kept
 
 
 def test_error_lines_name_the_path(capsys, model, tmp_path):
@@ -251,6 +266,18 @@ def test_out_formats_by_name(capsys, model, library, tmp_path):
     bad = tmp_path / "res.json"
     code, _, err = _run(capsys, ["predict", str(model), str(library), "--out", str(bad)])
     assert code == 2 and "name it .jsonl" in err and not bad.exists()
+    # a .json file that an earlier skgenre wrote (JSON Lines) is still read by adapt: the
+    # refusal is for files to write
+    old = tmp_path / "old.json"
+    old.write_bytes(nd.read_bytes())
+    adapted = tmp_path / "adapted.jsonl"
+    code, _, err = _run(capsys, ["adapt", str(old), "--out", str(adapted)])
+    assert code == 0, err
+    code, _, err = _run(capsys, ["adapt", str(nd), "--out", str(tmp_path / "again.jsonl")])
+    assert code == 0, err
+    # the same rows; the first line records which file was adapted
+    assert (adapted.read_text().splitlines()[1:]
+            == (tmp_path / "again.jsonl").read_text().splitlines()[1:])
 
 
 @pytest.mark.parametrize("ext", ["csv", "jsonl"])

@@ -80,6 +80,13 @@ def test_classes_match_genres_up_to_case_and_spaces(rng):
     clf = TagPriorClassifier(LogisticRegression(), mapping=MAPPING, tags=TAGS).fit(X, both)
     assert dict(zip(clf.classes_, clf.prior_classes_))["Rock"] is np.False_
     assert dict(zip(clf.classes_, clf.prior_classes_))["rock"] is np.True_
+    # two case variants and no exact name: neither gets the prior (it would count twice)
+    two = np.where(y == "rock", np.where(np.arange(len(y)) % 2 == 0, "Rock", "ROCK"), y)
+    clf = TagPriorClassifier(LogisticRegression(), mapping=MAPPING, tags=TAGS).fit(X, two)
+    assert dict(zip(clf.classes_.tolist(), clf.prior_classes_.tolist())) == {
+        "ROCK": False, "Rock": False, "classical": True, "electronic": True}
+    genres = list(clf.zero_shot_.genre_tags_)
+    assert [genres[i] for i in clf._genre_cols_] == ["classical", "electronic"]
 
 
 def test_bad_input_says_what_to_change(rng):

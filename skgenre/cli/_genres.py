@@ -100,7 +100,8 @@ def read_genre_mapping(value):
     ------
     GenreMappingError
         The file cannot be read, is not JSON, is not an object of genre -> tag(s), is
-        empty, or names a tag that no network has; the message names the file and why.
+        empty, names one genre only, names a genre twice (also up to case and spaces), or
+        names a tag that no network has; the message names the file and why.
 
     Examples
     --------
@@ -126,8 +127,20 @@ def read_genre_mapping(value):
             f"cannot read {where} ({exc.strerror or exc}); give a built-in mapping "
             f"({builtin}) or a JSON file"
         ) from None
+    def no_repeats(pairs):
+        # json keeps the last of repeated keys: the first genre's tags would go unseen
+        names = [key for key, _ in pairs]
+        repeated = sorted({key for key in names if names.count(key) > 1})
+        if repeated:
+            raise GenreMappingError(
+                f"{where} names the genre {repeated[0]!r} more than once; keep one entry "
+                "(its tags may be a list)")
+        return dict(pairs)
+
     try:
-        mapping = json.loads(raw)
+        mapping = json.loads(raw, object_pairs_hook=no_repeats)
+    except GenreMappingError:
+        raise
     except (ValueError, UnicodeDecodeError) as exc:
         raise GenreMappingError(f"{where} is not JSON ({exc})") from None
     _check_structure(mapping, where)

@@ -141,7 +141,10 @@ def run_library(args, command, spec, identity, classes, show, *, segments=False,
             results.close()
     if not n_inputs:
         # only --files-from can name nothing (an empty list, or an empty pipe from find):
-        # a run that judged nothing must not look like one that succeeded
+        # a run that judged nothing must not look like one that succeeded, nor leave a
+        # results file stamped with its model
+        if results is not None:
+            results.discard_if_new()
         print(f"skgenre {command}: error: --files-from {args.files_from} names no file or "
               "folder; nothing to judge", file=sys.stderr)
         return 2

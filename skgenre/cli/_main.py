@@ -159,8 +159,9 @@ def build_parser():
                     "status: 0 all songs done, 1 some file could not be read or judged "
                     "(unreadable files and folders, symbolic link loops: each gets an "
                     "error row, the others go on), 2 the model file is not a skgenre "
-                    "model, an option is invalid, or --out cannot be used (a folder, a "
-                    "missing folder, a file of another model or other settings). A "
+                    "model, an option is invalid, --files-from names nothing, or --out "
+                    "cannot be used (a folder, a missing folder, a file of another model "
+                    "or other settings). A "
                     "finished --out file can be re-weighted to the library's genre mix, "
                     "estimated from its songs or stated (say, only classical, pop and "
                     "rock), with `skgenre adapt`.",

@@ -37,7 +37,8 @@ def add_tag_parser(sub, positive_int, jobs):
                     "--no-deps musicnn==0.1.0. Exit status: 0 all files tagged, 1 some file "
                     "could not be read or judged, 2 the weights are missing, an option is "
                     "invalid (a --genres file that cannot be read or is no valid mapping, "
-                    "--genres with --taxonomy) or --out cannot be used.",
+                    "--genres with --taxonomy), --files-from names nothing, or --out "
+                    "cannot be used.",
     )
     from ._library import add_library_options
 

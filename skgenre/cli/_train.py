@@ -45,10 +45,9 @@ def _prior_genres():
 def _has_prior_genre(y):
     """Whether a genre of ``y`` has a zero-shot prior (checked before hours of features:
     the combined classifier refuses such data only when it is fitted)."""
-    from ..models._tag_prior import _match_genre
+    from ..models._tag_prior import _class_genres
 
-    genres = _prior_genres()
-    return any(_match_genre(g, genres) is not None for g in np.unique(y))
+    return any(g is not None for g in _class_genres(np.unique(y), _prior_genres()))
 
 
 def _without_prior(pipe):

@@ -5,7 +5,7 @@ import os
 import numpy as np
 
 from .._errors import OutputError, ResultsFileError
-from ._results import SONG, ResultsFile, is_jsonl_name, read_identity
+from ._results import _CSV_MAGIC, SONG, ResultsFile, is_jsonl_name, read_identity
 
 __all__ = ["adapt_results_file"]
 
@@ -14,7 +14,9 @@ def _check_replaceable(out):
     """Refuse an ``out`` that holds anything but the adapted rows of an earlier adapt."""
     try:
         with open(out, "rb") as f:
-            first = f.readline()
+            # an identity line is a few hundred bytes: a big file with no newline is not
+            # read whole just to be refused
+            first = f.readline(1 << 16)
     except FileNotFoundError:
         return
     except OSError as exc:
@@ -137,8 +139,11 @@ def adapt_results_file(path, out, *, train_prior=None, mix=None):
         raise ResultsFileError(path, "it is adapted already; adapt the results file of the run")
     classes = [str(c) for c in identity.get("classes", [])]
     segments = bool(identity.get("segments", False))
+    # the input's format by its content: a .json file written before .json was refused
+    # (as JSON Lines) is still read
+    jsonl = not data.startswith(_CSV_MAGIC.encode())
     source = next((r for r in (ResultsFile(path, identity, classes, segments=segments,
-                                           unknown=u) for u in (False, True))
+                                           unknown=u, jsonl=jsonl) for u in (False, True))
                    if data.startswith(r._header())), None)
     if source is None or len(classes) < 2:
         raise ResultsFileError(path, "its columns are not those of a `skgenre predict` run")

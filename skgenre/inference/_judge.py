@@ -332,7 +332,10 @@ def _timeline(wave, score_clips, head, sr, classes, n_samples, hop, pad_mode,
               segment_samples):
     """The rows of one song's segments: its clips, or pieces judged as whole tracks."""
     if n_samples is None:  # a whole-track model: pieces of segment_samples, each a track
-        pieces = consecutive_clips(wave, segment_samples)
+        # a whole-track model takes any length: a song shorter than one segment is
+        # judged as it is, as its summary judges it, not padded to a segment
+        pieces = ([wave] if len(wave) < segment_samples
+                  else consecutive_clips(wave, segment_samples))
         items = np.empty(len(pieces), dtype=object)
         items[:] = list(pieces)
         length = step = segment_samples

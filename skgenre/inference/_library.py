@@ -10,8 +10,10 @@ import os
 import threading
 import time
 import uuid
+from numbers import Integral
 
 import numpy as np
+from sklearn.utils._param_validation import Interval, validate_params
 
 from ._inputs import collect_inputs
 from ._results import SONG
@@ -255,6 +257,13 @@ def _stop_early(rows):
         rows.close()
 
 
+@validate_params(
+    # 0 means nothing to joblib: refused here, with the parameter's name, as predict_songs
+    # refuses it
+    {"n_jobs": [Interval(Integral, 1, None, closed="left"),
+                Interval(Integral, None, -1, closed="right"), None]},
+    prefer_skip_nested_validation=True,
+)
 def predict_library(pipeline, paths, *, files_from=None, top_k=3, max_duration=600.0,
                     screen=True, segments=False, segment_duration=10.0, n_jobs=None,
                     backend=None):

@@ -118,13 +118,15 @@ class ResultsFile:
     """
 
     def __init__(self, path, identity, classes, *, segments=False, unknown=False,
-                 retry_errors=False):
+                 retry_errors=False, jsonl=None):
         self.path = os.fspath(path)
         self.identity = dict(identity)
         self.classes = [str(c) for c in classes]
         self.segments = bool(segments)
         self.columns = result_columns(self.classes, self.segments, unknown)
-        self.jsonl = is_jsonl_name(self.path)
+        # None: the format the name asks for (a file to write); a file only read says
+        # its format with its first line, whatever its name
+        self.jsonl = is_jsonl_name(self.path) if jsonl is None else bool(jsonl)
         self.retry_errors = bool(retry_errors)
         self.done = set()
         self.failed = set()
@@ -214,11 +216,13 @@ class ResultsFile:
             something else than this run's results.
         """
         check_writable(self.path, what="results file")
+        self._existed = True
         try:
             with open(self.path, "rb") as f:
                 data = f.read()
         except FileNotFoundError:
             data = b""
+            self._existed = False
         except OSError as exc:
             raise OutputError(self.path, f"it cannot be read ({exc.strerror})") from None
         header = self._header()
@@ -256,6 +260,9 @@ class ResultsFile:
             os.lseek(self._fd, keep, os.SEEK_SET)
             if keep == 0:
                 self._write(header)
+            # nothing in it before but (part of) this header: a run that judges nothing
+            # leaves it as it was (discard_if_new), the header being its first bytes
+            self._was = len(data) if header.startswith(data) else None
         except OSError as exc:
             raise OutputError(self.path, f"it cannot be written ({exc.strerror})") from None
         return self
@@ -326,6 +333,21 @@ class ResultsFile:
             # reading the file back runs open()'s compaction, with nothing left to append
             ResultsFile(self.path, self.identity, self.classes, segments=self.segments,
                         unknown="unknown_score" in self.columns).open().close()
+
+    def discard_if_new(self):
+        """After :meth:`close`, for a run that wrote no row: leave no file that this run
+        made (so that the header of a run that judged nothing does not hold the file for
+        its model): a file that was not there is removed, one that held at most this
+        header is cut back to what it held."""
+        if self._fd is not None or getattr(self, "_was", None) is None:
+            return
+        try:
+            if self._existed:
+                os.truncate(self.path, self._was)
+            else:
+                os.unlink(self.path)
+        except OSError:  # pragma: no cover - the file went meanwhile; nothing to undo
+            pass
 
     def __enter__(self):
         return self.open()

@@ -63,6 +63,24 @@ def _match_genre(label, genres):
     return found[0] if len(found) == 1 else None
 
 
+def _class_genres(classes, genres):
+    """The genre of ``genres`` whose prior each class gets (:func:`_match_genre`), or None.
+
+    A genre is one class's prior, never two: ``"rock"`` beside ``"Rock"`` keeps it for
+    ``"rock"``, and ``"Rock"`` beside ``"ROCK"`` (no ``"rock"``) gives it to neither.
+
+    >>> _class_genres(["Rock", "pop"], ["rock", "pop"])
+    ['rock', 'pop']
+    >>> _class_genres(["rock", "Rock", "ROCK ", "Pop", "POP"], ["rock", "pop"])
+    ['rock', None, None, None, None]
+    """
+    names = [str(c) for c in classes]
+    matched = [_match_genre(c, genres) for c in names]
+    matched = [g if g is None or c == g or g not in names else None
+               for c, g in zip(names, matched)]
+    return [g if g is None or matched.count(g) == 1 else None for g in matched]
+
+
 class TagPriorClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     """A trained classifier times the zero-shot genre probabilities of pretrained tags.
 
@@ -213,10 +231,7 @@ class TagPriorClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         self.estimator_ = fit_child(self._head(), X[:, n_tags:], y, params)
         self.classes_ = self.estimator_.classes_
         genres = list(self.zero_shot_.genre_tags_)
-        matched = [_match_genre(c, genres) for c in self.classes_]
-        # a genre is one class's prior: "rock" beside "Rock" keeps it for "rock"
-        matched = [g if g is None or str(c) == g or g not in map(str, self.classes_)
-                   else None for c, g in zip(self.classes_, matched)]
+        matched = _class_genres(self.classes_, genres)
         self.prior_classes_ = np.array([g is not None for g in matched])
         if not self.prior_classes_.any():
             raise ValueError(

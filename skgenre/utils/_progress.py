@@ -75,6 +75,23 @@ class _SilentBar:
     def close(self):
         pass
 
+    # tqdm's other common calls, for callers of progress_bar outside this package
+    disable = True
+
+    def set_description(self, *args, **kwargs):
+        pass
+
+    def set_postfix(self, *args, **kwargs):
+        pass
+
+    def refresh(self, *args, **kwargs):
+        pass
+
+    def reset(self, total=None):
+        self.n = 0
+        if total is not None:
+            self.total = total
+
     @staticmethod
     def write(s, file=None, end="\n"):
         print(s, file=sys.stdout if file is None else file, end=end)
