@@ -1,5 +1,7 @@
 """StratifiedArtistKFold: folds grouped by artist, stratified by genre, repeated."""
 
+import warnings
+
 import numpy as np
 import pytest
 from sklearn.dummy import DummyClassifier
@@ -98,3 +100,56 @@ def test_the_folds_are_the_same_on_every_scikit_learn():
         seed = check_random_state(0).randint(np.iinfo(np.int32).max)
         theirs = StratifiedGroupKFold(3, shuffle=True, random_state=seed)
         assert [te.tolist() for _, te in theirs.split(X, y, artists)] == folds
+
+
+def test_integer_artists_give_scikit_learns_folds():
+    import sklearn
+    from sklearn.model_selection import StratifiedGroupKFold
+    from sklearn.utils import check_random_state
+    from sklearn.utils.fixes import parse_version
+
+    X, y, _ = _data()
+    ids = np.repeat(np.arange(12) * 7 % 12, 3)  # ints that sort otherwise as text
+    ours = [te.tolist() for _, te in StratifiedArtistKFold(3, random_state=0).split(X, y, ids)]
+    as_text = [te.tolist() for _, te in
+               StratifiedArtistKFold(3, random_state=0).split(X, y, ids.astype(str))]
+    assert ours != as_text  # the ints are not compared as text
+    if parse_version(sklearn.__version__) >= parse_version("1.8"):
+        seed = check_random_state(0).randint(np.iinfo(np.int32).max)
+        theirs = StratifiedGroupKFold(3, shuffle=True, random_state=seed)
+        assert [te.tolist() for _, te in theirs.split(X, y, ids)] == ours
+
+
+def test_missing_artists_are_refused_not_merged():
+    X, y, artists = _data()
+    for missing in (None, np.nan):
+        groups = artists.astype(object)
+        groups[[4, 20]] = missing
+        with pytest.raises(ValueError, match=r"2 missing artist\(s\).*first at row 4"):
+            next(StratifiedArtistKFold(3).split(X, y, groups))
+
+
+def test_a_genre_with_fewer_artists_than_folds_is_named():
+    X, y, artists = _data(n_artists=12)
+    artists = artists.copy()
+    artists[y == 0] = "the only one"  # genre 0: one artist
+    artists[y == 1] = np.where(np.arange((y == 1).sum()) < 6, "p", "q")  # genre 1: two
+    with pytest.warns(UserWarning) as record:
+        folds = list(StratifiedArtistKFold(3, random_state=0).split(X, y, artists))
+    (message,) = [str(w.message) for w in record]
+    assert "fewer artists than n_splits=3: '0' (1), '1' (2);" in message
+    assert "the folds that test '0' train without that genre" in message
+    # what it says: one fold trains without genre 0
+    assert sum(0 not in set(y[train]) for train, _ in folds) == 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        list(StratifiedArtistKFold(3, random_state=0).split(*_data()))  # 4 artists a genre
+
+
+def test_artist_split_says_what_test_size_needs():
+    from skgenre.evaluation import artist_split
+
+    _, y, artists = _data(n_artists=3)
+    with pytest.raises(ValueError, match=r"test_size=0.2 tests 1/5 .* got 3\. Use a "
+                                         r"test_size of at least 0.333"):
+        artist_split(y, artists, test_size=0.2)

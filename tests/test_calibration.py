@@ -92,6 +92,7 @@ def test_labels_name_the_columns_when_a_class_is_missing():
         ({"labels": [0, 0]}, "repeat"),
         ({"labels": [1, 2]}, r"not in labels: \[0\]"),
         ({"y_true": [], "y_proba": np.zeros((0, 2))}, "no sample"),
+        ({"y_true": ["rock", None]}, r"1 missing label\(s\) \(None or NaN; first at row 1\)"),
     ],
 )
 def test_validation_errors(kwargs, match):

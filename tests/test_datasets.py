@@ -161,6 +161,8 @@ def test_load_gtzan_genres_filter(toy_root):
     assert all(type(name) is str for name in from_array.target_names)
     with pytest.raises(InvalidParameterError):
         load_gtzan(toy_root, genres="jazz")
+    with pytest.raises(ValueError, match="genres is empty: name at least one of"):
+        load_gtzan(toy_root, genres=[])
 
 
 @pytest.mark.parametrize(
@@ -471,6 +473,61 @@ def test_genre_folders_tracks_csv_bad_input(tmp_path):
     (tmp_path / "tracks.csv").write_text("path,performer\nrock/a.wav,X\n")
     with pytest.raises(DatasetError, match=r"lacks the column\(s\) \['file', 'artist'\]"):
         load_genre_folders(tmp_path)
+    # two artists for one file: a data error, not "the last row wins"
+    (tmp_path / "tracks.csv").write_text("file,artist\nrock/a.wav,X\nrock/a.wav,Y\n")
+    with pytest.raises(DatasetError, match=r"more than one artist: 'rock/a.wav' \(X, Y\)"):
+        load_genre_folders(tmp_path)
+    # a file outside the folder
+    _tone(tmp_path.parent / "elsewhere.wav")
+    (tmp_path / "tracks.csv").write_text("file,artist\nrock/a.wav,X\n../elsewhere.wav,Y\n")
+    with pytest.raises(DatasetError, match=r"1 file\(s\) that are outside .*'../elsewhere"):
+        load_genre_folders(tmp_path)
+
+
+def test_tracks_csv_comments_formats_and_repeats(tmp_path):
+    from skgenre.datasets import load_genre_folders
+
+    for name in ("indie/a.wav", "indie/b.wav", "rock/c.wav", "rock/d.wav"):
+        _tone(tmp_path / name)
+    _tone(tmp_path / "rock" / "d.au")  # the same song: the loader keeps d.wav
+    (tmp_path / "tracks.csv").write_text(
+        "# comments before the header\n"
+        "artist,file\n"
+        "#1 Dads,indie/a.wav\n"  # a '#' further down is a value, not a comment
+        "#1 Dads,indie/b.wav\n"
+        "Morphine,rock/c.wav\n"
+        "Morphine,rock/c.wav\n"  # the same row twice is harmless
+        "Morphine,rock/d.au\n"   # named by its other format
+    )
+    data = load_genre_folders(tmp_path)
+    names = [Path(p).name for p in data.filenames]
+    assert dict(zip(names, data.artists)) == {
+        "a.wav": "#1 Dads", "b.wav": "#1 Dads", "c.wav": "Morphine", "d.wav": "Morphine"}
+
+
+def test_genre_folders_order_hidden_linked_and_loose_files(tmp_path):
+    from skgenre.datasets import load_genre_folders
+
+    for name in ("rock/a.wav", "rock/b/c.wav", "rock/z.wav", "rock/.old/x.wav",
+                 "jazz/j.wav", "outside/linked.wav", "loose.wav"):
+        _tone(tmp_path / name)
+    (tmp_path / "rock" / "._a.wav").write_bytes(b"\x00\x05\x16\x07" + bytes(60))
+    (tmp_path / "jazz" / "more").symlink_to(tmp_path / "outside")
+    (tmp_path / "jazz" / "more" / "loop").symlink_to(tmp_path / "jazz")
+    (tmp_path / "outside").rename(tmp_path / ".outside")  # hidden: not a genre
+    (tmp_path / "jazz" / "more").unlink()
+    (tmp_path / "jazz" / "more").symlink_to(tmp_path / ".outside")
+    data = load_genre_folders(tmp_path)
+    rel = [Path(p).relative_to(tmp_path).as_posix() for p in data.filenames]
+    # sorted by path (a subfolder among the files); a linked folder searched once; hidden
+    # folders not searched
+    assert rel == ["jazz/j.wav", "jazz/more/linked.wav", "rock/a.wav", "rock/b/c.wav",
+                   "rock/z.wav"]
+    reasons = {Path(p).relative_to(tmp_path).as_posix(): why for p, why in data.skipped}
+    assert reasons == {"loose.wav": "not inside a genre folder",
+                       "rock/._a.wav": "a hidden file"}
+    assert [Path(p).name for p in load_genre_folders(tmp_path, n_per_genre=2).filenames] == [
+        "j.wav", "linked.wav", "a.wav", "c.wav"]
 
 
 def test_genre_folders_artists_of_gtzan_layout(toy_root):

@@ -26,8 +26,14 @@ _UNKNOWN = "unknown:"
 
 
 def _read_csv(text):
-    """Header and rows of a CSV text whose lines starting with ``#`` are comments."""
-    lines = [line for line in text.splitlines() if not line.lstrip().startswith("#")]
+    """Header and rows of a CSV text whose lines before the header may be ``#`` comments.
+
+    Only before the header: further down, a ``#`` starts a value (an artist such as
+    "#1 Dads", a folder "#rare"), not a comment.
+    """
+    lines = text.splitlines()
+    while lines and (not lines[0].strip() or lines[0].lstrip().startswith("#")):
+        lines.pop(0)
     reader = csv.DictReader(io.StringIO("\n".join(lines)))
     rows = list(reader)
     return [c.strip() for c in reader.fieldnames or []], rows
@@ -94,30 +100,56 @@ def folder_artist_groups(base, filenames):
             f"'artist'. Found columns: {header}. Fix the header, or move the file "
             "away to load the folder without artists."
         )
-    artist_of = {}
-    absent = []
+    base_key = os.path.normcase(os.path.normpath(os.path.abspath(base)))
+    artists_of = {}  # a song's path -> the artists its rows give it
+    absent, outside = [], []
     for row in rows:
         row = {(k or "").strip(): v for k, v in row.items()}
         rel = (row.get("file") or "").strip()
         if not rel:
             continue
-        full = os.path.normcase(os.path.normpath(base / rel))
+        full = os.path.normcase(os.path.normpath(os.path.abspath(base / rel)))
+        if os.path.commonpath([base_key, full]) != base_key:
+            outside.append(rel)
+            continue
         if not os.path.isfile(full):
             absent.append(rel)
             continue
-        artist_of[full] = (row.get("artist") or "").strip()
-    if absent:
-        shown = ", ".join(repr(a) for a in absent[:5]) + (
-            f" and {len(absent) - 5} more" if len(absent) > 5 else ""
-        )
+        artists_of.setdefault(full, set()).add((row.get("artist") or "").strip())
+    for bad, why in ((outside, "outside"), (absent, "not under")):
+        if bad:
+            raise DatasetError(
+                f"{str(path)!r} names {len(bad)} file(s) that are {why} {str(base)!r}: "
+                f"{_shown(bad)}. The 'file' column holds each song's path relative to that "
+                "folder (e.g. 'rock/song.ogg'); correct those rows or delete them."
+            )
+    clashes = {f: a for f, a in artists_of.items() if len(a - {""}) > 1}
+    if clashes:
+        named = [f"{os.path.relpath(f, base_key)!r} ({', '.join(sorted(a - {''}))})"
+                 for f, a in sorted(clashes.items())]
         raise DatasetError(
-            f"{str(path)!r} names {len(absent)} file(s) that are not under {str(base)!r}: "
-            f"{shown}. The 'file' column holds each song's path relative to that folder "
-            "(e.g. 'rock/song.ogg'); correct those rows or delete them."
+            f"{str(path)!r} gives {len(clashes)} file(s) more than one artist: "
+            f"{_shown(named, quote=False)}. Keep one row per file."
         )
+    artist_of = {f: max(a) for f, a in artists_of.items()}  # the one non-empty, or ""
+    # a row may name a song by another of its formats (GTZAN's .au of a kept .wav): the
+    # loader keeps one format per song, by path without the extension
+    by_stem = {}
+    for f, a in artist_of.items():
+        by_stem.setdefault(os.path.splitext(f)[0], set()).add(a)
     groups = []
     for f in filenames:
-        key = os.path.normcase(os.path.normpath(f))
+        key = os.path.normcase(os.path.normpath(os.path.abspath(f)))
         rel = Path(os.path.relpath(f, base)).as_posix()
-        groups.append(_group(artist_of.get(key), rel))
+        artist = artist_of.get(key)
+        if artist is None:
+            other = by_stem.get(os.path.splitext(key)[0], set()) - {""}
+            artist = other.pop() if len(other) == 1 else None
+        groups.append(_group(artist, rel))
     return np.array(groups, dtype=object).astype(str)
+
+
+def _shown(items, quote=True):
+    """The first few of ``items`` for a message."""
+    shown = ", ".join(repr(a) if quote else a for a in items[:5])
+    return shown + (f" and {len(items) - 5} more" if len(items) > 5 else "")

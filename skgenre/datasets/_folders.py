@@ -39,7 +39,9 @@ def load_genre_folders(root, *, n_per_genre=None, n_jobs=None, check="decode"):
     song is decoded to its end once (and its samples dropped), so that a file which
     fails only while decoding (a truncated FLAC, a damaged frame) is left out here rather
     than stopping a fit later. Files that cannot be used are not dropped silently:
-    ``skipped`` lists each with the reason.
+    ``skipped`` lists each with the reason (also hidden files, which are not read, and
+    audio files beside the genre folders, which have no genre). Hidden folders are not
+    searched; linked folders are, once each.
 
     GTZAN's layouts are recognised: when ``root`` holds a folder ``genres`` (the original
     archive), ``genres_original`` or ``Data/genres_original`` (the Kaggle copy), the genre
@@ -87,7 +89,9 @@ def load_genre_folders(root, *, n_per_genre=None, n_jobs=None, check="decode"):
             least the columns ``file`` (each song's path relative to that folder, ``/``
             separated, e.g. ``rock/song.ogg``) and ``artist``; other columns are ignored.
             A song without a row, or with an empty artist, is its own group
-            ``"unknown:<file>"``. Without a ``tracks.csv``: Sturm's artist index when
+            ``"unknown:<file>"``. A row may name a song by another of its formats (the
+            ``.au`` of a kept ``.wav``). Lines starting with ``#`` before the header are
+            comments. Without a ``tracks.csv``: Sturm's artist index when
             ``layout`` is ``"gtzan"`` (as :func:`load_gtzan`), else None.
 
     Raises
@@ -138,6 +142,9 @@ def load_genre_folders(root, *, n_per_genre=None, n_jobs=None, check="decode"):
             "after the genre, e.g. DIR/jazz/*.mp3, DIR/rock/*.flac"
         )
     candidates, skipped = [], []
+    # songs beside the genre folders have no genre: listed, not judged
+    skipped += [(e.path, "not inside a genre folder") for e in os.scandir(base)
+                if e.is_file() and os.path.splitext(e.name)[1].lower() in _PREFERRED]
     for genre in genres:
         files, dupes = _songs_in(base / genre)
         candidates += [(genre, path) for path in files]
@@ -224,11 +231,31 @@ def _base(root):
 
 
 def _songs_in(folder):
-    """Every file under ``folder`` (sorted), and the other formats of one song, skipped."""
-    files = []
-    for dirpath, dirnames, filenames in os.walk(folder):
-        dirnames.sort()
-        files += [os.path.join(dirpath, f) for f in sorted(filenames)]
+    """Every file under ``folder`` (sorted by path), and what is skipped: hidden files,
+    the other formats of one song.
+
+    Hidden folders are not searched (as hidden genre folders are not); a linked folder
+    is, once (a link back to a folder above it would loop).
+    """
+    files, skipped = [], []
+    seen = {os.path.realpath(folder)}
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=True):
+        keep = []
+        for d in sorted(dirnames):
+            real = os.path.realpath(os.path.join(dirpath, d))
+            if d.startswith(".") or real in seen:
+                continue
+            seen.add(real)
+            keep.append(d)
+        dirnames[:] = keep
+        for f in filenames:
+            path = os.path.join(dirpath, f)
+            if f.startswith("."):
+                # .DS_Store, macOS's ._song.wav: metadata, not songs (and not probed)
+                skipped.append((path, "a hidden file"))
+            else:
+                files.append(path)
+    files.sort()  # by path, subfolders among the files, as the docstring says
     rank = {ext: i for i, ext in enumerate(_PREFERRED)}
     best = {}
     for path in files:
@@ -237,12 +264,12 @@ def _songs_in(folder):
             kept = best.get(stem)
             if kept is None or rank[ext.lower()] < rank[os.path.splitext(kept)[1].lower()]:
                 best[stem] = path
-    keep, dupes = [], []
+    keep = []
     for path in files:
         stem, ext = os.path.splitext(path)
         if ext.lower() in rank and best[stem] != path:
-            dupes.append((path, f"the same song as {os.path.basename(best[stem])!r} in "
-                                "another format"))
+            skipped.append((path, f"the same song as {os.path.basename(best[stem])!r} in "
+                                  "another format"))
         else:
             keep.append(path)
-    return keep, dupes
+    return keep, skipped

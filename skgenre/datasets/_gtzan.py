@@ -330,6 +330,11 @@ def load_gtzan(root, *, split=None, genres=None, return_X_y=False, check_files=T
         names = sorted(found)
     else:
         genres = [str(g) for g in genres]
+        if not genres:
+            raise ValueError(
+                f"genres is empty: name at least one of {sorted(found)}, or pass None for "
+                "all of them"
+            )
         bad = [g for g in genres if g not in found]
         if bad:
             raise ValueError(

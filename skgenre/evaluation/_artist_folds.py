@@ -6,6 +6,7 @@ is ten John Lee Hooker tracks and reggae ten Bob Marley tracks, so folds by trac
 recognising an artist as much as a genre. These folds keep each artist on one side.
 """
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -59,7 +60,8 @@ class StratifiedArtistKFold(GroupsConsumerMixin, BaseCrossValidator):
     Notes
     -----
     With few artists per genre, a fold may miss a genre in its test side or hold more of
-    it than others; scikit-learn warns when a genre has fewer rows than ``n_splits``.
+    it than others; :meth:`split` warns when a genre has fewer artists than ``n_splits``
+    (and with one artist, the folds that test it train without the genre).
     Artists without a known name need a group of their own (the loaders name them
     ``"unknown:<track>"``); one shared "unknown" value would make them one artist.
 
@@ -144,23 +146,25 @@ class StratifiedArtistKFold(GroupsConsumerMixin, BaseCrossValidator):
         if groups is None:
             raise ValueError(
                 "StratifiedArtistKFold needs the artist of every row: pass groups=artists "
-                "(e.g. load_genre_folders(...).artists) to split, cross_val_score or "
-                "GridSearchCV.fit. As the cv of CalibratedClassifierCV it gets them only "
-                "through metadata routing: sklearn.set_config(enable_metadata_routing=True), "
-                "then fit(X, y, groups=artists)."
+                "(e.g. load_genre_folders(...).artists, which is None for a folder with no "
+                "tracks.csv of file,artist that is not all GTZAN-named) to split, "
+                "cross_val_score or GridSearchCV.fit. As the cv of CalibratedClassifierCV "
+                "it gets them only through metadata routing: "
+                "sklearn.set_config(enable_metadata_routing=True), then "
+                "fit(X, y, groups=artists)."
             )
         if y is None:
             raise ValueError("StratifiedArtistKFold needs y to stratify; got y=None.")
         check_consistent_length(X, y, groups)
         n_rows = _num_samples(X)
-        groups = column_or_1d(np.asarray(groups, dtype=object)).astype(str)
-        n_artists = len(np.unique(groups))
+        artist = _artist_codes(groups)
+        n_artists = artist.max() + 1
         if n_artists < self.n_splits:
             raise ValueError(
                 f"{n_artists} artist(s) cannot fill n_splits={self.n_splits} folds that "
                 f"keep each artist on one side; use n_splits <= {n_artists}."
             )
-        _, artist = np.unique(groups, return_inverse=True)
+        _warn_few_artists(column_or_1d(y), artist, self.n_splits)
         rng = check_random_state(self.random_state)
         for _ in range(self.n_repeats):
             seed = rng.randint(np.iinfo(np.int32).max)
@@ -183,6 +187,50 @@ class StratifiedArtistKFold(GroupsConsumerMixin, BaseCrossValidator):
             yield test
 
 
+def _artist_codes(groups):
+    """Each row's artist as an integer code, in the order of scikit-learn's ``np.unique``.
+
+    A missing artist (None, NaN) is refused: missing artists would all be one artist.
+    """
+    groups = column_or_1d(np.asarray(groups, dtype=object))
+    missing = [i for i, g in enumerate(groups)
+               if g is None or (isinstance(g, float) and np.isnan(g))]
+    if missing:
+        raise ValueError(
+            f"groups holds {len(missing)} missing artist(s) (None or NaN; first at row "
+            f"{missing[0]}): they would all be one artist. Give each track of unknown "
+            "artist a group of its own, e.g. 'unknown:<track>', as the loaders do."
+        )
+    try:
+        _, codes = np.unique(groups, return_inverse=True)
+    except TypeError:  # e.g. 1 beside "1": compared as text
+        _, codes = np.unique(groups.astype(str), return_inverse=True)
+    return codes.ravel()
+
+
+def _warn_few_artists(y, artist, n_splits):
+    """Warn of genres with fewer artists than folds: scikit-learn warns only of rows."""
+    few = {}
+    for genre in np.unique(y):
+        n = len(np.unique(artist[y == genre]))
+        if n < n_splits:
+            few[genre] = n
+    if not few:
+        return
+    # str: a numpy scalar's repr would show its type
+    shown = ", ".join(f"{str(g)!r} ({n})" for g, n in few.items())
+    alone = [str(g) for g, n in few.items() if n == 1]
+    warnings.warn(
+        f"genre(s) with fewer artists than n_splits={n_splits}: {shown}; some test folds "
+        "hold none of their tracks"
+        + (f", and the folds that test {', '.join(map(repr, alone))} train without that "
+           "genre (a classifier cannot name a genre it never saw)" if alone else "")
+        + ".",
+        UserWarning,
+        stacklevel=3,
+    )
+
+
 @validate_params(
     {
         "y": ["array-like"],
@@ -195,10 +243,11 @@ class StratifiedArtistKFold(GroupsConsumerMixin, BaseCrossValidator):
 def artist_split(y, artists, *, test_size=0.2, random_state=None):
     """The paper's stratified train/test split, with every artist on one side.
 
-    The first fold of :class:`StratifiedArtistKFold` with ``round(1 / test_size)``
-    folds: about ``test_size`` of the tracks are tested, no artist of a test track is
-    among the training tracks, and each genre keeps its share as well as its artists
-    allow. A genre whose tracks are all by one artist lands whole on one side.
+    The first fold of :class:`StratifiedArtistKFold` with ``k = round(1 / test_size)``
+    folds (at least 2): about ``1 / k`` of the tracks are tested (``test_size=0.4``, like
+    0.5, gives 2 folds), no artist of a test track is among the training tracks, and each
+    genre keeps its share as well as its artists allow. A genre whose tracks are all by
+    one artist lands whole on one side.
 
     Parameters
     ----------
@@ -207,7 +256,8 @@ def artist_split(y, artists, *, test_size=0.2, random_state=None):
     artists : array-like of shape (n_tracks,)
         The artist of every track (e.g. ``load_genre_folders(...).artists``).
     test_size : float in (0, 0.5], default=0.2
-        The share of tracks to test, reached as nearly as whole artists allow.
+        The share of tracks to test: ``1 / round(1 / test_size)`` of them, as nearly as
+        whole artists allow.
     random_state : int, RandomState instance or None, default=None
         Seeds the shuffle of the artists.
 
@@ -238,6 +288,13 @@ def artist_split(y, artists, *, test_size=0.2, random_state=None):
     y = column_or_1d(y)
     check_consistent_length(y, artists)
     n_splits = max(2, int(round(1 / test_size)))
+    n_artists = _artist_codes(artists).max() + 1
+    if n_artists < n_splits:
+        raise ValueError(
+            f"test_size={test_size} tests 1/{n_splits} of the artists, which needs at least "
+            f"{n_splits} artists; got {n_artists}. Use a test_size of at least "
+            f"{1 / n_artists:.3g}."
+        )
     cv = StratifiedArtistKFold(n_splits, random_state=random_state)
     train, test = next(cv.split(np.zeros(len(y)), y, groups=artists))
     return np.sort(train), np.sort(test)
