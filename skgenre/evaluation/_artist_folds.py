@@ -20,6 +20,8 @@ from sklearn.utils._param_validation import (
 )
 from sklearn.utils.validation import _num_samples, check_consistent_length, column_or_1d
 
+from ._labels import missing_rows
+
 __all__ = ["StratifiedArtistKFold", "artist_split"]
 
 
@@ -193,8 +195,7 @@ def _artist_codes(groups):
     A missing artist (None, NaN) is refused: missing artists would all be one artist.
     """
     groups = column_or_1d(np.asarray(groups, dtype=object))
-    missing = [i for i, g in enumerate(groups)
-               if g is None or (isinstance(g, float) and np.isnan(g))]
+    missing = missing_rows(groups)
     if missing:
         raise ValueError(
             f"groups holds {len(missing)} missing artist(s) (None or NaN; first at row "

@@ -1,0 +1,21 @@
+"""Checks on label-like arrays (genres, artists) shared by the evaluation helpers."""
+
+import numpy as np
+
+__all__ = ["missing_rows"]
+
+
+def missing_rows(values):
+    """The indices of ``values`` that are missing: None or NaN.
+
+    NumPy sorts neither beside strings, and ``np.unique`` makes all of them one value, so
+    callers refuse them with a message of their own.
+
+    >>> missing_rows(np.array(["rock", None, float("nan"), "pop"], dtype=object))
+    [1, 2]
+    """
+    values = np.asarray(values)
+    if values.dtype != object:
+        return np.flatnonzero(np.isnan(values)).tolist() if values.dtype.kind == "f" else []
+    return [i for i, v in enumerate(values)
+            if v is None or (isinstance(v, float) and np.isnan(v))]
