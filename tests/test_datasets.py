@@ -339,6 +339,8 @@ def test_genre_folders_any_names_depths_and_formats(tmp_path):
         load_genre_folders(tmp_path)
     with pytest.raises(DatasetError, match="no genre folders"):
         load_genre_folders(tmp_path / "rock")
+    with pytest.raises(InvalidParameterError, match="'n_jobs' parameter"):
+        load_genre_folders(tmp_path, n_jobs=0)
 
 
 def test_genre_folders_recognise_gtzan(tmp_path, toy_root):

@@ -146,7 +146,7 @@ def test_parallel_loading_same_result(pipe, files):
             predict_songs(pipe, n, n_jobs=0)
     from skgenre import predict_library
 
-    with pytest.raises(ValueError, match="'n_jobs' parameter of predict_library"):
+    with pytest.raises(ValueError, match="The 'n_jobs' parameter of predict_library"):
         predict_library(pipe, [paths[0]], n_jobs=0)  # refused at the call, not mid-run
 
 

@@ -25,7 +25,9 @@ _GTZAN_NAME = re.compile(r"^(?P<genre>[^.]+)\.\d+$")
     {
         "root": [str, os.PathLike],
         "n_per_genre": [Interval(Integral, 1, None, closed="left"), None],
-        "n_jobs": [Integral, None],
+        # 0 means nothing to joblib: refused here, with the parameter's name
+        "n_jobs": [Interval(Integral, 1, None, closed="left"),
+                   Interval(Integral, None, -1, closed="right"), None],
         "check": [StrOptions({"decode", "header"})],
     },
     prefer_skip_nested_validation=True,

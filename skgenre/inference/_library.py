@@ -13,7 +13,6 @@ import uuid
 from numbers import Integral
 
 import numpy as np
-from sklearn.utils._param_validation import Interval, validate_params
 
 from ._inputs import collect_inputs
 from ._results import SONG
@@ -257,13 +256,6 @@ def _stop_early(rows):
         rows.close()
 
 
-@validate_params(
-    # 0 means nothing to joblib: refused here, with the parameter's name, as predict_songs
-    # refuses it
-    {"n_jobs": [Interval(Integral, 1, None, closed="left"),
-                Interval(Integral, None, -1, closed="right"), None]},
-    prefer_skip_nested_validation=True,
-)
 def predict_library(pipeline, paths, *, files_from=None, top_k=3, max_duration=600.0,
                     screen=True, segments=False, segment_duration=10.0, n_jobs=None,
                     backend=None):
@@ -292,13 +284,14 @@ def predict_library(pipeline, paths, *, files_from=None, top_k=3, max_duration=6
         A joblib backend: ``"dask"`` runs the songs on the Dask cluster of the current
         ``distributed.Client`` (create one first); None uses joblib's default (processes).
 
-    Yields
-    ------
-    row : dict
-        One per song (with ``segments``: one per segment, then the song's, whose
-        ``segment`` is ``"song"``): ``path``, ``top`` (the top genre), ``proba_<genre>``
-        per class, ``seconds`` judged, ``note`` and ``error`` (None, or why the song has
-        no genre), ``n_clips`` and ``top_k`` (the top genres with their probabilities).
+    Returns
+    -------
+    rows : iterator of dict
+        The rows, streamed: one per song (with ``segments``: one per segment, then the
+        song's, whose ``segment`` is ``"song"``): ``path``, ``top`` (the top genre),
+        ``proba_<genre>`` per class, ``seconds`` judged, ``note`` and ``error`` (None, or
+        why the song has no genre), ``n_clips`` and ``top_k`` (the top genres with their
+        probabilities).
         For a pipeline whose final step is an :class:`~skgenre.OpenSetClassifier`, also
         ``unknown_score`` (and ``unknown_threshold`` in a song's row); ``top`` is then
         ``"unknown"`` where the score is above the threshold, as in :func:`predict_songs`.
@@ -322,9 +315,21 @@ def predict_library(pipeline, paths, *, files_from=None, top_k=3, max_duration=6
     >>> [(os.path.basename(r["path"]), r["top"]) for r in predict_library(pipe, [d])]
     [('a.wav', 'loud'), ('b.wav', 'quiet')]
     """
+    # checked at the call, not at the first row: 0 means nothing to joblib (scikit-learn's
+    # validate_params would import scikit-learn, which the inference plan's path avoids)
+    if n_jobs is not None and (isinstance(n_jobs, bool) or not isinstance(n_jobs, Integral)
+                               or n_jobs == 0):
+        raise ValueError(
+            f"The 'n_jobs' parameter of predict_library must be an int other than 0 (-1: "
+            f"all cores) or None; got {n_jobs!r}."
+        )
     spec = PipelineJudge(pipeline, top_k=top_k, max_duration=max_duration, screen=screen,
                          segments=segments, segment_duration=segment_duration)
-    items = collect_inputs(paths, files_from=files_from)
+    return _rows(spec, collect_inputs(paths, files_from=files_from), n_jobs, backend,
+                 segments)
+
+
+def _rows(spec, items, n_jobs, backend, segments):
     for rows in iter_song_rows(spec, items, n_jobs=n_jobs, backend=backend,
                                segments=segments):
         yield from rows
