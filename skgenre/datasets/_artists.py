@@ -109,7 +109,11 @@ def folder_artist_groups(base, filenames):
         if not rel:
             continue
         full = os.path.normcase(os.path.normpath(os.path.abspath(base / rel)))
-        if os.path.commonpath([base_key, full]) != base_key:
+        try:
+            inside = os.path.commonpath([base_key, full]) == base_key
+        except ValueError:  # another drive (Windows)
+            inside = False
+        if not inside:
             outside.append(rel)
             continue
         if not os.path.isfile(full):
