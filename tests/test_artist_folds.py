@@ -83,11 +83,6 @@ def test_the_folds_are_the_same_on_every_scikit_learn():
     """StratifiedGroupKFold(shuffle=True) before scikit-learn 1.8 shuffled the genre counts
     of the groups without the groups; the splitter shuffles the artists itself, so its
     folds are 1.8's on every version (pinned here, computed with 1.9)."""
-    import sklearn
-    from sklearn.model_selection import StratifiedGroupKFold
-    from sklearn.utils import check_random_state
-    from sklearn.utils.fixes import parse_version
-
     X, y, artists = _data()
     folds = [te.tolist() for _, te in StratifiedArtistKFold(3, random_state=0).split(X, y, artists)]
     assert folds == [[0, 1, 2, 6, 7, 8, 12, 13, 14, 18, 19, 20],
@@ -96,28 +91,31 @@ def test_the_folds_are_the_same_on_every_scikit_learn():
     for _, test in StratifiedArtistKFold(3, random_state=0).split(X, y, artists):
         # 4 artists of 3 rows per genre: 2, 1 and 1 of them in the three folds
         assert sorted(np.bincount(y[test], minlength=3).tolist()) == [3, 3, 6]
-    if parse_version(sklearn.__version__) >= parse_version("1.8"):
-        seed = check_random_state(0).randint(np.iinfo(np.int32).max)
-        theirs = StratifiedGroupKFold(3, shuffle=True, random_state=seed)
-        assert [te.tolist() for _, te in theirs.split(X, y, artists)] == folds
+    _assert_scikit_learns_folds(X, y, artists, folds)
 
 
-def test_integer_artists_give_scikit_learns_folds():
+def _assert_scikit_learns_folds(X, y, groups, folds):
+    """``folds`` (test indices of StratifiedArtistKFold(3, random_state=0)) are those of
+    StratifiedGroupKFold(shuffle=True) of scikit-learn >= 1.8 with the splitter's seed."""
     import sklearn
     from sklearn.model_selection import StratifiedGroupKFold
     from sklearn.utils import check_random_state
     from sklearn.utils.fixes import parse_version
 
+    if parse_version(sklearn.__version__) >= parse_version("1.8"):
+        seed = check_random_state(0).randint(np.iinfo(np.int32).max)
+        theirs = StratifiedGroupKFold(3, shuffle=True, random_state=seed)
+        assert [te.tolist() for _, te in theirs.split(X, y, groups)] == folds
+
+
+def test_integer_artists_give_scikit_learns_folds():
     X, y, _ = _data()
     ids = np.repeat(np.arange(12) * 7 % 12, 3)  # ints that sort otherwise as text
     ours = [te.tolist() for _, te in StratifiedArtistKFold(3, random_state=0).split(X, y, ids)]
     as_text = [te.tolist() for _, te in
                StratifiedArtistKFold(3, random_state=0).split(X, y, ids.astype(str))]
     assert ours != as_text  # the ints are not compared as text
-    if parse_version(sklearn.__version__) >= parse_version("1.8"):
-        seed = check_random_state(0).randint(np.iinfo(np.int32).max)
-        theirs = StratifiedGroupKFold(3, shuffle=True, random_state=seed)
-        assert [te.tolist() for _, te in theirs.split(X, y, ids)] == ours
+    _assert_scikit_learns_folds(X, y, ids, ours)
 
 
 def test_missing_artists_are_refused_not_merged():
