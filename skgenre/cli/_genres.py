@@ -127,6 +127,7 @@ def read_genre_mapping(value):
             f"cannot read {where} ({exc.strerror or exc}); give a built-in mapping "
             f"({builtin}) or a JSON file"
         ) from None
+
     def no_repeats(pairs):
         # json keeps the last of repeated keys: the first genre's tags would go unseen
         names = [key for key, _ in pairs]

@@ -133,6 +133,10 @@ class ResultsFile:
         self._retried = False  # a failed song appended again: its old record to take out
         self.n_dropped = 0
         self._fd = None
+        # set by open(): whether the file was there, and its length if it held at most
+        # this run's header (what discard_if_new restores)
+        self._existed = False
+        self._was = None
 
     # -- opening ---------------------------------------------------------------------------
 
@@ -339,7 +343,7 @@ class ResultsFile:
         made (so that the header of a run that judged nothing does not hold the file for
         its model): a file that was not there is removed, one that held at most this
         header is cut back to what it held."""
-        if self._fd is not None or getattr(self, "_was", None) is None:
+        if self._fd is not None or self._was is None:
             return
         try:
             if self._existed:
