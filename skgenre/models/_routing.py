@@ -24,7 +24,7 @@ from sklearn.utils.metadata_routing import (
     _routing_enabled,
     process_routing,
 )
-from sklearn.utils.validation import _check_sample_weight, _num_samples, has_fit_parameter
+from sklearn.utils.validation import _check_sample_weight, has_fit_parameter
 
 __all__ = ["check_child_params", "child_fit_params", "child_router", "fit_child"]
 
@@ -78,12 +78,10 @@ def check_child_params(estimator, params, n_samples):
 
 
 def fit_child(estimator, X, y, params):
-    """``estimator.fit(X, y)`` with ``params`` from :func:`child_fit_params`.
+    """``estimator.fit(X, y)`` with ``params`` checked by :func:`check_child_params`.
 
-    Without routing, ``sample_weight`` goes to a Pipeline's last step, and an estimator
-    that takes no ``sample_weight`` is an error that names it.
+    Without routing, ``sample_weight`` goes to a Pipeline's last step.
     """
-    params = check_child_params(estimator, params, _num_samples(X))
     if params and not _routing_enabled() and isinstance(estimator, Pipeline):
         params = {f"{estimator.steps[-1][0]}__{k}": v for k, v in params.items()}
     return estimator.fit(X, y, **params)

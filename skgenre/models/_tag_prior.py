@@ -24,7 +24,7 @@ from sklearn.utils.metadata_routing import UNUSED, _routing_enabled
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._routing import child_fit_params, child_router, fit_child
+from ._routing import check_child_params, child_fit_params, child_router, fit_child
 from ._zero_shot import (
     MUSICNN_TAG_COLUMNS,
     ZERO_SHOT_MAPPINGS,
@@ -227,8 +227,10 @@ class TagPriorClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         self.zero_shot_ = ZeroShotGenreClassifier(
             self.mapping, tags=names, link=self.link
         ).fit(X[:, :n_tags])
-        params = child_fit_params(self, sample_weight, fit_params)
-        self.estimator_ = fit_child(self._head(), X[:, n_tags:], y, params)
+        head = self._head()
+        params = check_child_params(head, child_fit_params(self, sample_weight, fit_params),
+                                    len(y))
+        self.estimator_ = fit_child(head, X[:, n_tags:], y, params)
         self.classes_ = self.estimator_.classes_
         genres = list(self.zero_shot_.genre_tags_)
         matched = _class_genres(self.classes_, genres)
