@@ -330,6 +330,7 @@ def test_genre_folders_any_names_depths_and_formats(tmp_path):
     assert data.target_names == ["jazz", "rock"] and data.layout == "folders"
     assert [Path(p).name for p in data.filenames] == ["A - B.wav", "01.wav", "rock.00001.ogg"]
     assert data.target.tolist() == [0, 0, 1]
+    assert data.artists is None  # one GTZAN name of three: not a GTZAN copy, no warning
     reasons = {Path(p).name: why for p, why in data.skipped}
     assert set(reasons) == {"01.flac", "notes.txt"}
     assert "another format" in reasons["01.flac"] and "text" in reasons["notes.txt"]
@@ -360,8 +361,14 @@ def test_genre_folders_recognise_gtzan(tmp_path, toy_root):
     mixed = tmp_path / "mixed"
     shutil.copytree(toy_root, mixed)
     _tone(mixed / "genres" / "blues" / "My Song.wav", sr=22050)
-    data = load_genre_folders(mixed)
+    with pytest.warns(UserWarning, match=r"1 of \d+ songs .* \('blues/My Song.wav'\)") as rec:
+        data = load_genre_folders(mixed)
+    assert rec[0].filename == __file__  # points at the caller
     assert data.layout == "folders" and len(data.filenames) == len(gtzan.filenames) + 1
+    # the GTZAN songs keep Sturm's artists (all were dropped for one stray file before)
+    stray = np.array([Path(f).name == "My Song.wav" for f in data.filenames])
+    assert_array_equal(data.artists[~stray], gtzan.artists)
+    assert data.artists[stray].tolist() == ["unknown:blues/My Song.wav"]
 
 
 def _cut_flac(path, seed):

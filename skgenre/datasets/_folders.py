@@ -2,6 +2,7 @@
 
 import os
 import re
+import warnings
 from numbers import Integral
 from pathlib import Path
 
@@ -93,8 +94,10 @@ def load_genre_folders(root, *, n_per_genre=None, n_jobs=None, check="decode"):
             A song without a row, or with an empty artist, is its own group
             ``"unknown:<file>"``. A row may name a song by another of its formats (the
             ``.au`` of a kept ``.wav``). Lines starting with ``#`` before the header are
-            comments. Without a ``tracks.csv``: Sturm's artist index when
-            ``layout`` is ``"gtzan"`` (as :func:`load_gtzan`), else None.
+            comments. Without a ``tracks.csv``, when more than half of the songs have
+            their GTZAN names in their genre folders (a GTZAN copy): Sturm's artist
+            index (as :func:`load_gtzan`) for those songs, and a group of its own for
+            each other song (a warning names them); else None.
 
     Raises
     ------
@@ -177,16 +180,11 @@ def load_genre_folders(root, *, n_per_genre=None, n_jobs=None, check="decode"):
         )
     if n_per_genre is not None:
         songs = {g: paths[:n_per_genre] for g, paths in songs.items()}
-    gtzan = all(
-        (m := _GTZAN_NAME.match(Path(p).stem)) is not None
-        and m["genre"] == g
-        and Path(p).parent == base / g
-        for g, paths in songs.items()
-        for p in paths
-    )
     filenames = np.array([p for g in genres for p in songs[g]], dtype=str)
     target = np.repeat(np.arange(len(genres), dtype=np.int64), [len(songs[g]) for g in genres])
-    artists = _artists(root, base, filenames, gtzan)
+    named = np.array([_gtzan_named(p, g, base) for g in genres for p in songs[g]], dtype=bool)
+    gtzan = bool(named.all())
+    artists = _artists(root, base, filenames, named)
     return Bunch(
         filenames=filenames,
         target=target,
@@ -213,15 +211,39 @@ def _decoding(paths, n_wanted, parallel, skipped):
     return kept
 
 
-def _artists(root, base, filenames, gtzan):
+def _gtzan_named(path, genre, base):
+    """Whether ``path`` has its GTZAN name (``<genre>.<number>``) right in its genre folder."""
+    m = _GTZAN_NAME.match(Path(path).stem)
+    return m is not None and m["genre"] == genre and Path(path).parent == base / genre
+
+
+def _artists(root, base, filenames, named):
     from ._artists import TRACKS_CSV, folder_artist_groups, gtzan_artist_groups
 
     for folder in dict.fromkeys([base, root]):
         if (folder / TRACKS_CSV).is_file():
             return folder_artist_groups(folder, filenames)
-    if gtzan:
-        return gtzan_artist_groups([Path(f).stem for f in filenames])
-    return None
+    if 2 * named.sum() <= len(named):
+        return None  # not a GTZAN copy: a name or two like "rock.00001" by chance
+    # A GTZAN copy with a few songs added or renamed keeps Sturm's artists for the songs
+    # that carry GTZAN names: dropping them all for one stray file would make every
+    # artist-disjoint split of the copy impossible.
+    artists = np.array([f"unknown:{Path(os.path.relpath(f, base)).as_posix()}"
+                        for f in filenames], dtype=object)
+    artists[named] = gtzan_artist_groups([Path(f).stem for f in filenames[named]])
+    if not named.all():
+        others = [Path(os.path.relpath(f, base)).as_posix() for f in filenames[~named]]
+        warnings.warn(
+            f"{len(others)} of {len(filenames)} songs in {str(base)!r} are not named as "
+            f"GTZAN's tracks ({', '.join(map(repr, others[:5]))}"
+            f"{f' and {len(others) - 5} more' if len(others) > 5 else ''}): their artists "
+            "are not known, so each is its own artist group; the others keep Sturm's "
+            f"artists. A {TRACKS_CSV} beside the genre folders (columns 'file' and "
+            "'artist') names them.",
+            UserWarning,
+            stacklevel=4,  # _artists, load_genre_folders, validate_params' wrapper
+        )
+    return artists.astype(str)
 
 
 def _base(root):

@@ -149,7 +149,7 @@ class StratifiedArtistKFold(GroupsConsumerMixin, BaseCrossValidator):
             raise ValueError(
                 "StratifiedArtistKFold needs the artist of every row: pass groups=artists "
                 "(e.g. load_genre_folders(...).artists, which is None for a folder with no "
-                "tracks.csv of file,artist that is not all GTZAN-named) to split, "
+                "tracks.csv of file,artist that is not a GTZAN copy) to split, "
                 "cross_val_score or GridSearchCV.fit. As the cv of CalibratedClassifierCV "
                 "it gets them only through metadata routing: "
                 "sklearn.set_config(enable_metadata_routing=True), then "
