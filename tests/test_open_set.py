@@ -7,7 +7,7 @@ from sklearn.base import clone
 from sklearn.compose import ColumnTransformer
 from sklearn.covariance import OAS, LedoitWolf
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GridSearchCV, GroupKFold, StratifiedKFold
+from sklearn.model_selection import GridSearchCV, GroupKFold, KFold, StratifiedKFold
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
@@ -342,6 +342,38 @@ def test_metadata_routing_sends_weights_down_and_keeps_groups():
         calibrated = CalibratedClassifierCV(LogisticRegression(), cv=GroupKFold(3))
         both = OpenSetClassifier(calibrated, cv=GroupKFold(3)).set_fit_request(groups=True)
         assert both.fit(X, y, groups=groups).classes_.tolist() == ["a", "b", "c"]
+
+
+def test_routed_weights_fit_the_representation_in_the_thresholds_folds_too():
+    import sklearn
+    from sklearn.preprocessing import SplineTransformer
+
+    from skgenre.models._open_set import _distance
+
+    X, y = _blobs(n_per_class=30)
+    w = np.random.default_rng(1).uniform(0.1, 3.0, len(y))
+    cv = KFold(3, shuffle=True, random_state=0)
+    # weighted quantile knots: a step whose weights change the representation beyond an
+    # affine map (which the standardised Mahalanobis distance would undo)
+    step = SplineTransformer(n_knots=4, knots="quantile")
+    with sklearn.config_context(enable_metadata_routing=True):
+        def fitted(step_weighted):
+            head = make_pipeline(clone(step).set_fit_request(sample_weight=step_weighted),
+                                 LogisticRegression().set_fit_request(sample_weight=True))
+            return OpenSetClassifier(head, cv=cv).fit(X, y, sample_weight=w)
+
+        weighted, plain = fitted(True), fitted(False)
+    # each fold's representation is fitted with its training rows' weights, as the final
+    # model's is (before, the folds ignored them)
+    expected = np.empty(len(y))
+    for train, test in cv.split(X, y):
+        rep = clone(step).fit(X[train], sample_weight=w[train])
+        distance = weighted._fit_distance(rep.transform(X[train]), y[train])
+        expected[test] = _distance(*distance, rep.transform(X[test]))
+    np.testing.assert_allclose(weighted.oof_scores_, expected)
+    assert not np.allclose(weighted.oof_scores_, plain.oof_scores_)
+    np.testing.assert_allclose(weighted.estimator_[0].bsplines_[0].t,
+                               clone(step).fit(X, sample_weight=w).bsplines_[0].t)
 
 
 def test_weights_are_checked_before_the_thresholds_cross_validation():

@@ -16,10 +16,11 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import _safe_indexing, get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.metadata_routing import UNUSED
+from sklearn.utils.metadata_routing import UNUSED, _routing_enabled
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
+    _check_method_params,
     _num_samples,
     check_array,
     check_consistent_length,
@@ -211,7 +212,9 @@ class OpenSetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             Group labels for a grouped ``cv`` splitter (e.g. one artist per group).
         sample_weight : array-like of shape (n_samples,), default=None
             Weights for the wrapped classifier's ``fit`` (its last step's, for a
-            Pipeline). The distance and its threshold count every sample once.
+            Pipeline; with metadata routing, every step that requests them, in the
+            threshold's folds as in the final fit). The distance and its threshold count
+            every sample once.
         **fit_params : dict
             Other metadata for the classifier, with metadata routing enabled only
             (``sklearn.set_config(enable_metadata_routing=True)``).
@@ -246,7 +249,7 @@ class OpenSetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             estimator, child_fit_params(self, sample_weight, fit_params, groups=groups),
             _num_samples(X),
         )
-        self.oof_scores_ = self._out_of_fold_scores(X, y, groups)
+        self.oof_scores_ = self._out_of_fold_scores(X, y, groups, params)
         # the smallest threshold that keeps at least known_rate of the out-of-fold scores
         self.threshold_ = float(np.quantile(self.oof_scores_, self.known_rate,
                                             method="inverted_cdf"))
@@ -390,7 +393,7 @@ class OpenSetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         cov = _COVARIANCES[self.covariance](assume_centered=True).fit(residuals)
         return scaler, centres, cov
 
-    def _out_of_fold_scores(self, X, y, groups):
+    def _out_of_fold_scores(self, X, y, groups, params):
         n = _num_samples(X)
         cv = check_cv(self.cv, y, classifier=True)
         shown = repr(self.cv) if isinstance(self.cv, Integral) or hasattr(self.cv, "split") \
@@ -414,7 +417,8 @@ class OpenSetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             X_train, X_test = _safe_indexing(X, train), _safe_indexing(X, test)
             prefix = _prefix(self.estimator)
             if prefix is not None and not isinstance(prefix, slice):
-                prefix = clone(prefix).fit(X_train, y[train])
+                prefix = clone(prefix).fit(X_train, y[train],
+                                           **_prefix_params(prefix, params, n, train))
             scaler, centres, cov = self._fit_distance(_represent(prefix, X_train), y[train])
             scores[test] = _distance(scaler, centres, cov, _represent(prefix, X_test))
         missed = np.isnan(scores)
@@ -455,6 +459,19 @@ def _prefix(estimator):
         return estimator[:-1]
     columns = getattr(estimator, "_open_set_columns", None)
     return columns() if columns is not None else None
+
+
+def _prefix_params(prefix, params, n, train):
+    """The metadata of ``params`` that the steps of ``prefix`` request, for rows ``train``.
+
+    With routing on, a step before the classifier may request weights (a weighted
+    scaler); the folds that fit the threshold then fit it as the final model is fitted.
+    Without routing, metadata goes to the last step only, which is not in ``prefix``.
+    """
+    if not params or not _routing_enabled():
+        return {}
+    wanted = prefix.get_metadata_routing().consumes("fit", set(params))
+    return _check_method_params(_placeholder(n), {k: params[k] for k in wanted}, indices=train)
 
 
 def _represent(prefix, X):
