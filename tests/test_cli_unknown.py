@@ -208,11 +208,13 @@ def test_train_combined_with_unknown_on_real_songs(capsys, musicnn_weights, gtza
 
 
 def test_genres_of_the_data_match_the_priors_up_to_case():
-    from skgenre.cli._train import _has_prior_genre
+    from skgenre.cli._train import _has_prior_genres
 
-    assert _has_prior_genre(np.array(["Rock", "Jazz"]))
-    assert _has_prior_genre(np.array(["folk", "CLASSICAL "]))
-    assert not _has_prior_genre(np.array(["folk", "ambient"]))
+    assert _has_prior_genres(np.array(["Rock", "Jazz"]))
+    assert _has_prior_genres(np.array(["folk", "CLASSICAL ", "rock"]))
+    # the prior compares the mapped genres: one alone would change nothing
+    assert not _has_prior_genres(np.array(["folk", "CLASSICAL "]))
+    assert not _has_prior_genres(np.array(["folk", "ambient"]))
 
 
 def test_train_combined_refuses_genres_without_a_prior_before_any_work(capsys, tmp_path):
@@ -225,5 +227,5 @@ def test_train_combined_refuses_genres_without_a_prior_before_any_work(capsys, t
     code = main(["train", "--model", "combined", "--data", str(data), "--out", str(path)])
     _, err = capsys.readouterr()
     assert code == 2 and not path.exists()
-    assert "--model combined needs at least one genre that the pretrained tags name" in err
+    assert "--model combined needs at least two genres that the pretrained tags name" in err
     assert "the genres of the data are high, low" in err and "--model embedding" in err

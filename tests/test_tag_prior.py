@@ -89,12 +89,28 @@ def test_classes_match_genres_up_to_case_and_spaces(rng):
     assert [genres[i] for i in clf._genre_cols_] == ["classical", "electronic"]
 
 
+def test_a_table_names_its_tag_columns(rng):
+    pd = pytest.importorskip("pandas")
+    X, y = _data(rng)
+    plain = TagPriorClassifier(LogisticRegression(), mapping=MAPPING, tags=TAGS).fit(X, y)
+    features = [f"f{i}" for i in range(X.shape[1] - 3)]
+    table = pd.DataFrame(X, columns=TAGS + features)
+    swapped = table[TAGS[::-1] + features]  # the tags lead, in another order
+    clf = TagPriorClassifier(LogisticRegression(), mapping=MAPPING, tags=TAGS).fit(swapped, y)
+    assert_allclose(clf.predict_proba(swapped), plain.predict_proba(X), rtol=1e-10)
+    with pytest.raises(ValueError, match="not as its first 3 columns"):
+        TagPriorClassifier(mapping=MAPPING, tags=TAGS).fit(table[features + TAGS], y)
+
+
 def test_bad_input_says_what_to_change(rng):
     X, y = _data(rng)
     with pytest.raises(ValueError, match="needs the 3 tag column"):
         TagPriorClassifier(mapping=MAPPING, tags=TAGS).fit(X[:, :3], y)
     with pytest.raises(ValueError, match="no class of y"):
         TagPriorClassifier(mapping=MAPPING, tags=TAGS).fit(X, np.where(y == y[0], "a", "b"))
+    # one mapped class: a softmax over one genre is 1, so the prior would change nothing
+    with pytest.raises(ValueError, match="only one class of y .* 'rock': the tags would add"):
+        TagPriorClassifier(mapping=MAPPING, tags=TAGS).fit(X, np.where(y == "rock", y, "b"))
     with pytest.raises(ValueError, match="which no column of X has"):
         TagPriorClassifier(mapping={"rock": "banjo"}, tags=TAGS).fit(X, y)
     with pytest.raises(ValueError, match="mapping is empty"):

@@ -126,6 +126,30 @@ def test_bare_tags_and_builtin_mappings_resolve_on_musicnn_columns():
     assert clf.genre_tags_ == {"rock": ["MSD:rock", "MTT:rock"], "blues": ["MSD:blues"]}
 
 
+def test_a_table_of_tags_is_read_by_column_name():
+    pd = pytest.importorskip("pandas")
+    X, y = _probs(np.random.default_rng(3))
+    table = pd.DataFrame(X, columns=TAGS)
+    shuffled = table[TAGS[::-1]]  # the same tags, named, in another order
+    clf = ZeroShotGenreClassifier(MAPPING, tags=TAGS).fit(shuffled)
+    assert_array_equal(clf.predict(shuffled), y)
+    assert_allclose(clf.predict_proba(shuffled),
+                    ZeroShotGenreClassifier(MAPPING, tags=TAGS).fit(X).predict_proba(X))
+    assert clf.genre_tags_["rock"] == ["guitar"]
+    # names that are not the tags: the columns by position, as for an array
+    other = pd.DataFrame(X, columns=[f"c{i}" for i in range(4)])
+    assert_array_equal(ZeroShotGenreClassifier(MAPPING, tags=TAGS).fit(other).predict(other), y)
+
+
+def test_integer_codes_say_what_encoded_them():
+    from sklearn.model_selection import cross_val_predict
+
+    X, y = _probs(np.random.default_rng(4), n=60)
+    with pytest.raises(ValueError, match="cross_val_predict.*return_estimator=True"):
+        cross_val_predict(ZeroShotGenreClassifier(MAPPING, tags=TAGS), X, y, cv=3,
+                          method="predict_proba")
+
+
 def test_bad_mappings_and_input():
     X = np.full((2, 100), 0.1)
     with pytest.raises(ValueError, match=r"genre 'reggae' to tag 'MSD:reggae'.*Valid tags: 'MSD:rock'"):
@@ -136,6 +160,8 @@ def test_bad_mappings_and_input():
         ZeroShotGenreClassifier({"rock": []}).fit(X)
     with pytest.raises(ValueError, match="X has 4 feature"):
         ZeroShotGenreClassifier().fit(X[:, :4])
+    with pytest.raises(ValueError, match=r"genres must be strings .* got 0 \(int\)"):
+        ZeroShotGenreClassifier({0: "rock", 1: "pop"}).fit(X)
     with pytest.raises(ValueError, match=r"probabilities in \[0, 1\]"):
         ZeroShotGenreClassifier().fit(X).predict(X - 1)
     from sklearn.utils._param_validation import InvalidParameterError

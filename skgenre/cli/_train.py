@@ -42,12 +42,13 @@ def _prior_genres():
     return sorted(ZERO_SHOT_MAPPINGS["all"])
 
 
-def _has_prior_genre(y):
-    """Whether a genre of ``y`` has a zero-shot prior (checked before hours of features:
-    the combined classifier refuses such data only when it is fitted)."""
+def _has_prior_genres(y):
+    """Whether two genres of ``y`` or more have a zero-shot prior, as the combined
+    classifier needs (checked before hours of features: the classifier refuses such data
+    only when it is fitted)."""
     from ..models._tag_prior import _class_genres
 
-    return any(g is not None for g in _class_genres(np.unique(y), _prior_genres()))
+    return sum(g is not None for g in _class_genres(np.unique(y), _prior_genres())) >= 2
 
 
 def _without_prior(pipe):
@@ -87,8 +88,8 @@ def run_train(args, out=print):
             "NOTE: no --data given, so the model is trained on the built-in SYNTHETIC toy "
             "set; it has not learned real music genres."
         )
-    if args.model == "combined" and not _has_prior_genre(y):
-        print("skgenre train: error: --model combined needs at least one genre that the "
+    if args.model == "combined" and not _has_prior_genres(y):
+        print("skgenre train: error: --model combined needs at least two genres that the "
               f"pretrained tags name ({', '.join(_prior_genres())}); the genres of the data "
               f"are {', '.join(map(str, np.unique(y)))}. Rename the genre folders, or use "
               "--model embedding", file=sys.stderr)

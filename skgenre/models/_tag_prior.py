@@ -212,7 +212,8 @@ class TagPriorClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         ------
         ValueError
             If ``X`` has no feature column after the tags, the mapping is empty or names
-            a tag that ``tags`` lacks, or no class of ``y`` is a genre of the mapping.
+            a tag that ``tags`` lacks, or fewer than two classes of ``y`` are genres of
+            the mapping.
         """
         X, y = validate_data(self, X, y, dtype=np.float64)
         check_classification_targets(y)
@@ -224,6 +225,16 @@ class TagPriorClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
                 "feature column for the estimator."
             )
         n_tags = len(names)
+        columns = getattr(self, "feature_names_in_", None)
+        if columns is not None and set(names) <= set(columns.tolist()):
+            # a table that names its columns: the tags by name, wherever they lead
+            if set(columns[:n_tags].tolist()) != set(names):
+                raise ValueError(
+                    f"X names the {n_tags} tag column(s) of tags=, but not as its first "
+                    f"{n_tags} columns; TagPriorClassifier reads the tags first, then the "
+                    "features: reorder the columns of X."
+                )
+            names = columns[:n_tags].tolist()
         self.zero_shot_ = ZeroShotGenreClassifier(
             self.mapping, tags=names, link=self.link
         ).fit(X[:, :n_tags])
@@ -235,11 +246,17 @@ class TagPriorClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         genres = list(self.zero_shot_.genre_tags_)
         matched = _class_genres(self.classes_, genres)
         self.prior_classes_ = np.array([g is not None for g in matched])
-        if not self.prior_classes_.any():
+        if self.prior_classes_.sum() < 2:
+            # the prior is a softmax over the mapped classes: over one, it is 1 whatever
+            # the tags say, and prior_weight would change nothing
+            mapped = self.classes_[self.prior_classes_].tolist()
             raise ValueError(
-                f"no class of y ({self.classes_.tolist()}) is a genre of the mapping "
-                f"({sorted(genres)}): the tags would add nothing. Map the classes to tags, "
-                "or use the estimator alone." + integer_labels_hint(self.classes_)
+                f"{'only one class' if mapped else 'no class'} of y "
+                f"({self.classes_.tolist()}) is a genre of the mapping ({sorted(genres)})"
+                f"{f': {mapped[0]!r}' if mapped else ''}: the tags would add nothing, as "
+                "the prior compares the mapped classes with each other. Map at least two "
+                "classes to tags, or use the estimator alone."
+                + integer_labels_hint(self.classes_)
             )
         self._genre_cols_ = np.array([genres.index(g) for g in matched if g is not None])
         return self

@@ -70,10 +70,12 @@ def integer_labels_hint(classes):
     if not np.issubdtype(np.asarray(classes).dtype, np.integer):
         return ""
     return (
-        " y holds integer codes, not genre names: pass the names. (scikit-learn's "
-        "CalibratedClassifierCV(method='temperature') encodes string labels as integers "
-        "before it fits its estimator: use method='isotonic' or 'sigmoid', or calibrate a "
-        "fitted model wrapped in sklearn.frozen.FrozenEstimator.)"
+        " y holds integer codes, not genre names: pass the names. (scikit-learn encodes "
+        "string labels as integers before it fits the estimator in "
+        "CalibratedClassifierCV(method='temperature'): use method='isotonic' or 'sigmoid', "
+        "or calibrate a fitted model wrapped in sklearn.frozen.FrozenEstimator; and in "
+        "cross_val_predict(..., method='predict_proba'): use cross_validate(..., "
+        "return_estimator=True, return_indices=True) and each fold's predict_proba.)"
     )
 
 
@@ -104,7 +106,8 @@ class ZeroShotGenreClassifier(ClassifierMixin, BaseEstimator):
     tags : "musicnn", list of str or None, default="musicnn"
         Names of the columns of ``X``: ``"musicnn"``, the 100 columns of
         ``skgenre.models.MUSICNN_TAG_COLUMNS``; a list, one name per column; None, the positional
-        names ``"x0"``, ``"x1"``, ... (for generic features).
+        names ``"x0"``, ``"x1"``, ... (for generic features). A table whose column names
+        are these names in another order is read by name.
     link : {"logit", "identity"}, default="logit"
         How a genre's tags are combined: the mean of their log-odds (``X`` must hold
         probabilities in [0, 1]), or the mean of the raw values (any scores).
@@ -209,6 +212,10 @@ class ZeroShotGenreClassifier(ClassifierMixin, BaseEstimator):
                 f"X has {n_features} feature(s), but {what}; pass X with one column per "
                 "tag, or tags= naming every column of X."
             )
+        names = getattr(self, "feature_names_in_", None)
+        if names is not None and set(names.tolist()) == set(columns):
+            # a table whose columns are the tags, in its own order: read them by name
+            return names.tolist()
         return columns
 
     def _resolve_mapping(self, columns):
@@ -220,6 +227,13 @@ class ZeroShotGenreClassifier(ClassifierMixin, BaseEstimator):
                 "mapping is empty: map each genre to at least one tag, e.g. "
                 "{'rock': ['MSD:rock'], 'classical': ['MTT:classical']}, or use a built-in "
                 f"mapping ({', '.join(repr(k) for k in ZERO_SHOT_MAPPINGS)})."
+            )
+        odd = [g for g in mapping if not isinstance(g, str)]
+        if odd:
+            raise ValueError(
+                f"mapping's genres must be strings (the names that predict returns); got "
+                f"{odd[0]!r} ({type(odd[0]).__name__}). Name each genre, e.g. "
+                "{'rock': ['MSD:rock']}."
             )
         index = {c: i for i, c in enumerate(columns)}
         resolved = {}
