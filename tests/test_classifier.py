@@ -349,6 +349,21 @@ def test_partial_fit_takes_batches_of_one_class(blobs):
         clf.partial_fit(X[:4], y[:4], sample_weight=np.zeros(4))
 
 
+def test_partial_fit_classes_in_any_order(blobs):
+    X, y = blobs
+    clf = GenreClassifier(random_state=0, **FAST).partial_fit(
+        X, y, classes=["rock", "jazz", "pop", "jazz"])
+    assert clf.classes_.tolist() == ["jazz", "pop", "rock"]  # sorted, as documented
+    assert set(clf.predict(X)) <= {"jazz", "pop", "rock"}
+    codes = np.searchsorted(["jazz", "pop", "rock"], y)
+    ints = GenreClassifier(random_state=0, **FAST).partial_fit(X, codes, classes=[2, 0, 1])
+    assert ints.classes_.tolist() == [0, 1, 2]
+    with pytest.raises(ValueError, match=r"y holds label\(s\) \['rock'\] that are not in classes "):
+        GenreClassifier(**FAST).partial_fit(X, y, classes=["jazz", "pop"])
+    with pytest.raises(ValueError, match=r"\['metal'\] that are not in classes_, fixed by"):
+        clf.partial_fit(X[:2], ["metal", "jazz"])
+
+
 # ---------------------------------------------------------------- clone and persistence
 def test_clone_fitted_and_unfitted(fitted):
     for est in (GenreClassifier(model__hidden_layer_sizes=(3,)), fitted):

@@ -806,8 +806,10 @@ class GenreClassifier(ClassifierMixin, BaseEstimator):
         y : array-like of shape (n_samples,)
             Class labels.
         classes : array-like of shape (n_classes,), default=None
-            All classes; needed on the first call when ``y`` may lack some. Given (or
-            once fitted), a batch may hold samples of one class only.
+            All classes, in any order (``classes_`` sorts them); needed on the first call
+            when ``y`` may lack some, ignored on later calls. Given (or once fitted), a
+            batch may hold samples of one class only, and a label outside them is an
+            error.
         sample_weight : array-like of shape (n_samples,), default=None
             Per-sample weights, scaled to mean 1 within the batch as in :meth:`fit`.
 
@@ -824,6 +826,20 @@ class GenreClassifier(ClassifierMixin, BaseEstimator):
         # As SGDClassifier and MLPClassifier: once the classes are known (given on the
         # first call, or fitted), a batch may hold any of them, one alone included.
         known = not first or classes is not None
+        if first and classes is not None:
+            # sorted and unique, as classes_ is documented (SGDClassifier's unique_labels)
+            classes = np.unique(np.asarray(classes))
+        allowed = classes if first else self.classes_
+        if allowed is not None:
+            unseen = sorted(set(np.unique(y).tolist()) - set(np.asarray(allowed).tolist()),
+                            key=str)
+            if unseen:
+                where = "classes" if first else "classes_, fixed by the first partial_fit call"
+                raise ValueError(
+                    f"y holds label(s) {unseen} that are not in {where} "
+                    f"({np.asarray(allowed).tolist()}); pass every class of the data as "
+                    "classes= on the first call."
+                )
         sample_weight = self._sample_weight(X, y, sample_weight, min_classes=1 if known else 2)
         if first:
             self._seed = check_seed(self.random_state)
