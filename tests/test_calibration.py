@@ -65,6 +65,12 @@ def test_confidence_on_a_bin_edge_goes_to_the_lower_bin():
     curve = reliability_curve([0, 1, 0], [[0.6, 0.4], [0.2, 0.8], [1.0, 0.0]], n_bins=5)
     # 0.6 -> (0.4, 0.6], 0.8 -> (0.6, 0.8], 1.0 -> (0.8, 1.0]
     assert curve.count.tolist() == [0, 0, 1, 1, 1]
+    # every edge k/n of every n up to 60 (5/6: five votes of six clips), where
+    # k * (1/n) rounds below k/n for some
+    for n in range(1, 61):
+        for k in range((n + 1) // 2, n + 1):  # the top probability of two, k/n >= 1/2
+            curve = reliability_curve([0], [[k / n, 1 - k / n]], n_bins=n, labels=[0, 1])
+            assert curve.count[k - 1] == 1, (n, k)
 
 
 def test_labels_name_the_columns_when_a_class_is_missing():

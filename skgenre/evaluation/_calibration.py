@@ -146,7 +146,9 @@ def reliability_curve(y_true, y_proba, *, n_bins=10, labels=None):
     top = np.argmax(y_proba, axis=1)
     confidence = y_proba[np.arange(len(top)), top]
     correct = (labels[top] == y_true).astype(np.float64)
-    edges = np.linspace(0.0, 1.0, n_bins + 1)
+    # k / n_bins exactly rounded: linspace's k * (1 / n_bins) can fall just below it and put
+    # a confidence such as 5/6 (5 votes of 6 clips) in the bin above its edge
+    edges = np.arange(n_bins + 1) / n_bins
     # Right-closed bins (lo, hi], the first one [0, hi]: a confidence on an edge belongs
     # to the bin below it, and 1.0 to the last bin.
     which = np.clip(np.searchsorted(edges, confidence, side="left") - 1, 0, n_bins - 1)
