@@ -146,6 +146,18 @@ def test_a_stated_mix_that_rules_out_a_songs_every_class_is_refused():
         adapt_to_label_shift(P, test_prior=[0, 1, 1])
 
 
+def test_shares_of_any_scale_are_shares(rng):
+    P, _ = _batch(rng, (60, 30, 10))
+    want = adapt_to_label_shift(P, [1, 2, 3])
+    for scale in (1e-300, 1e300):  # their sum overflowed to inf, or underflowed
+        got = adapt_to_label_shift(P, np.array([1, 2, 3]) * scale)
+        assert_allclose(got[0], want[0]) and assert_allclose(got[1], want[1])
+        assert_allclose(adapt_to_label_shift(P, test_prior=np.array([1, 0, 3]) * scale)[1],
+                        [0.25, 0.0, 0.75])
+    with pytest.raises(ValueError, match="train_prior's smallest share .* too small"):
+        adapt_to_label_shift(P, [1e-320, 1.0, 1.0])
+
+
 @pytest.mark.parametrize("proba, train_prior, match", [
     (np.array([0.5, 0.5]), None, "2-D table"),
     (np.array([[0.5, 0.5]]), None, "at least 2 songs"),

@@ -172,9 +172,16 @@ def adapt_to_label_shift(proba, train_prior=None, *, test_prior=None, max_iter=1
                 f"train_prior must hold shares above 0; got {t.tolist()}. A class with no "
                 "training songs cannot be re-weighted: leave it out of proba."
             )
+        t = t / t.max()  # first: the sum of shares near the float maximum overflows
         t = t / t.sum()
     P = P / sums[:, None]
-    ratio_base = P / t  # proba[i, k] / train_prior[k], the likelihood up to p_train(x)
+    with np.errstate(over="ignore", divide="ignore"):
+        ratio_base = P / t  # proba[i, k] / train_prior[k], the likelihood up to p_train(x)
+    if not np.all(np.isfinite(ratio_base)):
+        raise ValueError(
+            f"train_prior's smallest share ({t.min():.3g} of the total) is too small to "
+            "divide by; give each class a share of at least 1e-300 of the total."
+        )
     if test_prior is not None:
         pi = _stated_prior(test_prior, n_classes)
         Q = ratio_base * pi
@@ -221,4 +228,5 @@ def _stated_prior(test_prior, n_classes, name="test_prior"):
             f"{name} must hold shares of 0 or more, at least one above 0; got "
             f"{pi.tolist()}."
         )
+    pi = pi / pi.max()  # first: the sum of shares near the float maximum overflows
     return pi / pi.sum()
