@@ -144,6 +144,18 @@ def test_a_tag_prior_is_scored_in_its_feature_columns_not_its_tags():
     old = clone(prior).fit(X, y)
     old.scaler_, old.centres_, old.covariance_ = old._fit_distance(X, y)
     np.testing.assert_allclose(old.unknown_score(X), _manual_score(X, y, X))
+    # the same as the final step of a Pipeline (make_combined_pipeline's shape): the
+    # columns are those of the steps' output; they were all measured, tags too
+    from sklearn.preprocessing import FunctionTransformer
+
+    piped = OpenSetClassifier(make_pipeline(FunctionTransformer(), clone(prior.estimator)),
+                              cv=4).fit(X, y)
+    np.testing.assert_allclose(piped.oof_scores_, head.oof_scores_)
+    assert piped.threshold_ == head.threshold_
+    np.testing.assert_allclose(piped.unknown_score(odd), head.unknown_score(odd[:, 2:]))
+    old = clone(piped).fit(X, y)
+    old.scaler_, old.centres_, old.covariance_ = old._fit_distance(X, y)
+    np.testing.assert_allclose(old.unknown_score(X), _manual_score(X, y, X))
 
 
 def _parse(rows):

@@ -21,6 +21,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     _check_method_params,
+    _num_features,
     _num_samples,
     check_array,
     check_consistent_length,
@@ -56,8 +57,9 @@ class OpenSetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     training tracks lie in the classifier's own representation: the input of a
     :class:`~sklearn.pipeline.Pipeline`'s final step (``estimator[:-1].transform(X)``, e.g.
     the standardised musicnn embedding of :func:`~skgenre.make_embedding_pipeline`), the
-    feature columns of a :class:`~skgenre.TagPriorClassifier` (the embedding of
-    :func:`~skgenre.make_combined_pipeline`: its tag columns are left out, as they
+    feature columns of the input of a :class:`~skgenre.TagPriorClassifier`, alone or as
+    a Pipeline's final step (the embedding of :func:`~skgenre.make_combined_pipeline`:
+    its tag columns are left out, as they
     recognised Emotify's electronic songs less well and set aside far more known songs), or
     ``X`` itself for any other classifier. The representation is standardised and a shrunk
     covariance (Ledoit-Wolf or OAS) is fitted to it; the novelty score of a track
@@ -287,12 +289,8 @@ class OpenSetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     def _unknown_score(self, X):
         # X validated already: validating it twice would drop a DataFrame's column names
         # and warn that X has none.
-        prefix = _prefix(self.estimator_)
-        if isinstance(prefix, slice) and self.scaler_.n_features_in_ == self.n_features_in_:
-            # fitted by an earlier skgenre, before TagPriorClassifier named its feature
-            # columns: its distance was fitted on all of X, and a saved model keeps using X
-            prefix = None
-        return _distance(self.scaler_, self.centres_, self.covariance_, _represent(prefix, X))
+        Z = _represent(_prefix(self.estimator_), X, width=self.scaler_.n_features_in_)
+        return _distance(self.scaler_, self.centres_, self.covariance_, Z)
 
     def predict(self, X):
         """The wrapped classifier's prediction, or ``unknown_label`` above the threshold.
@@ -415,10 +413,11 @@ class OpenSetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
                     "least 2. Fit on more samples or pass a smaller cv."
                 )
             X_train, X_test = _safe_indexing(X, train), _safe_indexing(X, test)
-            prefix = _prefix(self.estimator)
-            if prefix is not None and not isinstance(prefix, slice):
-                prefix = clone(prefix).fit(X_train, y[train],
-                                           **_prefix_params(prefix, params, n, train))
+            steps, columns = _prefix(self.estimator)
+            if steps is not None:
+                steps = clone(steps).fit(X_train, y[train],
+                                         **_prefix_params(steps, params, n, train))
+            prefix = steps, columns
             scaler, centres, cov = self._fit_distance(_represent(prefix, X_train), y[train])
             scores[test] = _distance(scaler, centres, cov, _represent(prefix, X_test))
         missed = np.isnan(scores)
@@ -453,12 +452,14 @@ class OpenSetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
 
 
 def _prefix(estimator):
-    """The steps whose output is the representation, a slice of the input's columns (an
-    estimator that names them with ``_open_set_columns``), or None for the input itself."""
-    if _is_pipeline(estimator):
-        return estimator[:-1]
-    columns = getattr(estimator, "_open_set_columns", None)
-    return columns() if columns is not None else None
+    """``(steps, columns)``: the representation is ``steps.transform(X)`` (``X`` itself for
+    None), of which the classifier names the ``columns`` it is measured by with
+    ``_open_set_columns`` (all for None): a TagPriorClassifier, alone or as a Pipeline's
+    final step."""
+    steps = estimator[:-1] if _is_pipeline(estimator) else None
+    last = estimator[-1] if _is_pipeline(estimator) else estimator
+    columns = getattr(last, "_open_set_columns", None)
+    return steps, (columns() if columns is not None else None)
 
 
 def _prefix_params(prefix, params, n, train):
@@ -474,13 +475,17 @@ def _prefix_params(prefix, params, n, train):
     return _check_method_params(_placeholder(n), {k: params[k] for k in wanted}, indices=train)
 
 
-def _represent(prefix, X):
-    if prefix is None:
-        Z = X
-    elif isinstance(prefix, slice):
-        Z = _safe_indexing(X, prefix, axis=1)
-    else:
-        Z = prefix.transform(X)
+def _represent(prefix, X, width=None):
+    """The representation of ``X`` by ``prefix`` (see :func:`_prefix`).
+
+    ``width``: the number of columns that the fitted distance reads. A model fitted by an
+    earlier skgenre, before TagPriorClassifier named its feature columns, read all of
+    them, and a saved one keeps doing so.
+    """
+    steps, columns = prefix
+    Z = X if steps is None else steps.transform(X)
+    if columns is not None and _num_features(Z) != width:
+        Z = _safe_indexing(Z, columns, axis=1)
     return check_array(Z, dtype=np.float64, input_name="representation")
 
 
