@@ -159,6 +159,22 @@ def test_rejects_ragged_and_wrong_length(clips):
         fe.transform(bad)
 
 
+def test_odd_n_fft_frames_as_librosa(clips):
+    # hop_length divides the length: an odd n_fft has one frame fewer (the zero-crossing
+    # rate indexed past its padded signal before)
+    x = clips[:2, :16384]
+    out = FeatureExtractor(n_fft=1023, hop_length=256, groups=["zcr", "rms"],
+                           tempo=False).fit_transform(x)
+    for i, y in enumerate(x):
+        zcr = librosa.feature.zero_crossing_rate(y, frame_length=1023, hop_length=256)[0]
+        rms = librosa.feature.rms(y=y, frame_length=1023, hop_length=256)[0]
+        assert_allclose(out[i, [2, 0]], [zcr.mean(), rms.mean()], rtol=1e-5)
+    assert FeatureExtractor26(n_fft=1023, hop_length=256).fit_transform(x).shape == (2, 26)
+    mel = MelSpectrogram(n_fft=1023, hop_length=256).fit_transform(x)
+    assert mel.shape[2] == librosa.feature.melspectrogram(y=x[0], n_fft=1023,
+                                                          hop_length=256).shape[1] == 64
+
+
 def test_parameter_errors():
     X = np.zeros((2, 100), dtype=np.float32)
     with pytest.raises(InvalidParameterError, match="n_fft"):
@@ -167,6 +183,10 @@ def test_parameter_errors():
         MelSpectrogram(ref="min").fit(X)
     with pytest.raises(ValueError, match="sr=8000 is too low"):
         FeatureExtractor26(sr=8000).fit(X)
+    # an octave band of spectral contrast without a frequency bin: at fit, by name
+    for est in (FeatureExtractor26(n_fft=64), FeatureExtractor(n_fft=64)):
+        with pytest.raises(ValueError, match="n_fft=64 is too small for spectral contrast"):
+            est.fit(X)
     with pytest.raises(ValueError, match="unknown feature group"):
         FeatureExtractor(groups=["mfcc", "loudness"]).fit(X)
     with pytest.raises(ValueError, match="no features selected"):

@@ -135,7 +135,7 @@ class FeatureExtractor(FeatureTableTransformer):
         if not selected and not self.tempo:
             raise ValueError("no features selected: groups is empty and tempo=False.")
         if "contrast" in selected:
-            _check_sr_for_contrast(self.sr)
+            _check_sr_for_contrast(self.sr, self.n_fft)
         self.groups_ = selected
 
     def _chunk_function(self):

@@ -56,7 +56,8 @@ class MelSpectrogram(_FeatureNamesMixin, ClipTransformer):
 
     Notes
     -----
-    The output is 3-D, ``(n_clips, n_mels, 1 + n_samples // hop_length)`` float32. As
+    The output is 3-D, ``(n_clips, n_mels, 1 + n_samples // hop_length)`` float32 (one
+    frame fewer with an odd ``n_fft`` when ``hop_length`` divides ``n_samples``). As
     scikit-learn reads n-D input (``n_features_in_`` is its second dimension),
     :meth:`get_feature_names_out` names the rows, the mel bands: ``mel_0`` ..
     ``mel_{n_mels-1}``; so a pipeline names the row means of :class:`RowMeanVectorizer`

@@ -3,6 +3,7 @@
 
 from ._base import FeatureTableTransformer
 from ._maps import _NAMES26, _paper26_chunk
+from ._stft import _contrast_bands
 
 __all__ = ["FeatureExtractor26"]
 
@@ -10,12 +11,14 @@ __all__ = ["FeatureExtractor26"]
 _MIN_SR_CONTRAST = 2 * 200.0 * 2**5
 
 
-def _check_sr_for_contrast(sr):
+def _check_sr_for_contrast(sr, n_fft):
     if sr <= _MIN_SR_CONTRAST:
         raise ValueError(
             f"sr={sr} is too low for spectral contrast (6 octave bands above 200 Hz need a "
             f"Nyquist frequency above 6400 Hz, i.e. sr > {_MIN_SR_CONTRAST:g})."
         )
+    # a band without a frequency bin (a small n_fft) fails here, not in transform
+    _contrast_bands(sr, n_fft, 200.0, 6, 0.02)
 
 
 class FeatureExtractor26(FeatureTableTransformer):
@@ -105,7 +108,7 @@ class FeatureExtractor26(FeatureTableTransformer):
         self.onset_aggregate = onset_aggregate
 
     def _validate_extra(self):
-        _check_sr_for_contrast(self.sr)
+        _check_sr_for_contrast(self.sr, self.n_fft)
 
     def _chunk_function(self):
         return self._stft_partial(

@@ -56,9 +56,17 @@ _STFT_BLOCK_FRAMES = 256
 AMIN = 1e-10
 
 
-def frame_count(n_samples, hop_length):
-    """Number of STFT frames of a clip of ``n_samples`` samples (``center=True``)."""
-    return 1 + int(n_samples) // int(hop_length)
+def frame_count(n_samples, hop_length, n_fft=None):
+    """Number of STFT frames of a clip of ``n_samples`` samples (``center=True``).
+
+    ``1 + n_samples // hop_length`` for an even ``n_fft`` (or None); an odd ``n_fft`` pads
+    each side by ``n_fft // 2``, one sample short of a frame, so a clip whose length is a
+    multiple of ``hop_length`` then has one frame fewer (librosa's count).
+    """
+    n = int(n_samples)
+    if n_fft is not None:
+        n -= int(n_fft) % 2  # n + 2 * (n_fft // 2) - n_fft + 1 windows, in steps of hop
+    return 1 + n // int(hop_length)
 
 
 @lru_cache(maxsize=16)
@@ -131,7 +139,7 @@ def _frames(clips, n_fft, hop_length):
     half = n_fft // 2
     padded = np.zeros((clips.shape[0], clips.shape[1] + 2 * half), dtype=np.float32)
     padded[:, half : half + clips.shape[1]] = clips
-    n_frames = frame_count(clips.shape[1], hop_length)
+    n_frames = frame_count(clips.shape[1], hop_length, n_fft)
     last = (n_frames - 1) * hop_length + 1
     return sliding_window_view(padded, n_fft, axis=-1)[:, :last:hop_length]
 
@@ -359,7 +367,7 @@ def zero_crossing_rate(clips, *, frame_length=2048, hop_length=512, threshold=1e
     neg = padded < -threshold
     csum = np.zeros(padded.shape, dtype=np.int32)
     np.cumsum(neg[:, 1:] != neg[:, :-1], axis=1, out=csum[:, 1:])
-    n_frames = frame_count(clips.shape[1], hop_length)
+    n_frames = frame_count(clips.shape[1], hop_length, frame_length)
     starts = np.arange(n_frames) * hop_length
     counts = csum[:, starts + frame_length - 1] - csum[:, starts]
     return counts.astype(np.float32) / np.float32(frame_length)
@@ -370,7 +378,7 @@ def rms(clips, *, frame_length=2048, hop_length=512):
     half = frame_length // 2
     sq = np.zeros((clips.shape[0], clips.shape[1] + 2 * half), dtype=np.float32)
     np.square(clips, out=sq[:, half : half + clips.shape[1]])
-    n_frames = frame_count(clips.shape[1], hop_length)
+    n_frames = frame_count(clips.shape[1], hop_length, frame_length)
     last = (n_frames - 1) * hop_length + 1
     frames = sliding_window_view(sq, frame_length, axis=-1)[:, :last:hop_length]
     return np.sqrt(frames.mean(axis=-1))
@@ -460,6 +468,13 @@ def _contrast_bands(sr, n_fft, fmin, n_bands, quantile):
     for k, (f_low, f_high) in enumerate(zip(octa[:-1], octa[1:])):
         # librosa.feature.spectral_contrast's band edges, as index ranges
         current = np.flatnonzero((freq >= f_low) & (freq <= f_high))
+        if current.size < (1 if k else 2):  # the lowest band drops its last bin below
+            raise ValueError(
+                f"n_fft={n_fft} is too small for spectral contrast at sr={sr}: its band "
+                f"{f_low:.0f}-{f_high:.0f} Hz holds {current.size} frequency bin(s), "
+                f"{sr / n_fft:.0f} Hz apart; raise n_fft (e.g. to "
+                f"{max(128, 2 * int(n_fft))} or more)."
+            )
         start, stop = current[0], current[-1] + 1
         if k > 0:
             start -= 1
