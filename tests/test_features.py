@@ -145,6 +145,15 @@ def test_accepts_waveform_container_of_equal_lengths(clips):
     assert_array_equal(fe.transform(list(clips)), fe.transform(clips))
 
 
+def test_int16_clips_scaled_whatever_the_container(clips):
+    # a 2-D int16 array was taken as numbers (x32768), a list of its rows as PCM
+    pcm = np.round(clips[:2] * 20000).astype(np.int16)
+    for est in (FeatureExtractor26(), MelSpectrogram(ref=1.0, top_db=None)):
+        as_array = est.fit(pcm).transform(pcm)
+        assert_array_equal(as_array, est.transform(list(pcm)))
+        assert_array_equal(as_array, est.transform(pcm.astype(np.float32) / 32768))
+
+
 def test_rejects_ragged_and_wrong_length(clips):
     ragged = np.empty(2, dtype=object)
     ragged[:] = [clips[0], clips[1][:-5]]

@@ -221,6 +221,23 @@ def test_noise_waveform_mode_drops_stft_bins(rng):
 def test_noise_shape_errors():
     with pytest.raises(ValueError, match="waveform"):
         PixelDropoutNoise(mode="waveform").fit(np.zeros((2, 3, 4)))
+    # fitted on spectrograms, a 2-D batch of their width is not taken for audio clips
+    noise = PixelDropoutNoise(rate=0.5).fit(np.ones((2, 8, 10)))
+    with pytest.raises(ValueError, match="fitted on 3-D spectrograms, but transform got an "
+                                         r"array of shape \(2, 8\)"):
+        noise.transform(np.ones((2, 8)))
+    with pytest.raises(ValueError, match="fitted on audio clips or waveforms"):
+        PixelDropoutNoise(rate=0.5).fit(np.ones((2, 8))).transform(np.ones((2, 8, 10)))
+
+
+def test_int16_clips_are_scaled_as_decoded_files_are(rng):
+    pcm = (rng.normal(0, 0.1, (2, 4096)) * 32767).astype(np.int16)
+    scaled = pcm.astype(np.float32) / 32768
+    np.testing.assert_array_equal(PixelDropoutNoise(rate=0).fit(pcm).transform(pcm), scaled)
+    np.testing.assert_array_equal(consecutive_clips(pcm[0], 1000), consecutive_clips(scaled[0], 1000))
+    # spectrograms are numbers, not PCM
+    image = np.ones((1, 2, 3), dtype=np.int16) * 1000
+    assert PixelDropoutNoise(rate=0).fit(image).transform(image).max() == 1000
 
 
 @settings(max_examples=40, deadline=None)
@@ -258,6 +275,22 @@ def test_minmax_then_normalize_constant_and_zero_rows_are_finite():
     for norm in ("l1", "max"):
         out = MinMaxThenNormalize(norm=norm).fit_transform(np.array([[1.0, 2.0], [3.0, 2.0]]))
         assert np.isfinite(out).all()
+
+
+def test_minmax_then_normalize_rounding_and_overflow():
+    # a feature constant up to rounding is constant: its ulps do not become the row
+    X = np.array([[0.0, 0.1 + 0.2], [4.0, 0.3], [2.0, 0.3]])
+    step = MinMaxThenNormalize().fit(X)
+    assert step.data_range_.tolist() == [4.0, 1.0]
+    np.testing.assert_allclose(step.transform(X), [[0.0, 0.0], [1.0, 0.0], [1.0, 0.0]],
+                               atol=1e-15)
+    # float32 squares far outside the training range overflowed: the row became zero
+    X32 = np.array([[0.0, 0.0], [1.0, 1.0]], dtype=np.float32)
+    far = MinMaxThenNormalize().fit(X32).transform(np.array([[3e19, 1.0]], np.float32))
+    np.testing.assert_allclose(far, [[1.0, 1.0 / 3e19]], rtol=1e-6)
+    for norm in ("l1", "max"):
+        assert np.isfinite(MinMaxThenNormalize(norm=norm).fit(X32).transform(
+            np.array([[3e38, 3e38]], np.float32))).all()
 
 
 def test_minmax_then_normalize_feature_names():

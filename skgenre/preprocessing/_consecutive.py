@@ -8,6 +8,8 @@ model (:mod:`skgenre.inference._plan`) all cut and average with these functions.
 
 import numpy as np
 
+from ..utils._pcm import pcm_to_float
+
 __all__ = ["clip_and_average", "consecutive_clips"]
 
 # Clips scored in one call of a clip model: bounds memory on long songs (1024 clips of 5 s
@@ -61,7 +63,7 @@ def consecutive_clips(waveform, n_samples, *, hop=None, pad_mode="wrap"):
     >>> consecutive_clips(np.arange(1.0, 4.0), 4, pad_mode="constant").tolist()
     [[1.0, 2.0, 3.0, 0.0]]
     """
-    w = np.asarray(waveform, dtype=np.float32)
+    w = np.asarray(pcm_to_float(waveform), dtype=np.float32)  # int16 PCM as a file's
     n_samples = int(n_samples)
     hop = n_samples if hop is None else int(hop)
     if n_samples < 1 or hop < 1:

@@ -9,6 +9,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils import check_waveforms, is_ragged, item_rngs
 from ..utils._mixins import _CheckingFitMixin, _TableOutputMixin, _waveform_names
+from ..utils._pcm import pcm_to_float
 from ..utils._waveforms import _is_files
 
 __all__ = ["PixelDropoutNoise", "dropout_mask"]
@@ -189,8 +190,14 @@ class PixelDropoutNoise(
                 self.__dict__.pop(attr, None)
             self.mode_ = "waveform"
             return
-        X = validate_data(self, X, allow_nd=True, dtype=[np.float32, np.float64])
+        X = validate_data(self, self._pcm_scaled(X), allow_nd=True,
+                          dtype=[np.float32, np.float64])
         self.mode_ = self._resolve_mode(X)
+
+    def _pcm_scaled(self, X):
+        # integer PCM clips scaled to [-1, 1] as decoded files are (and as RandomClip and
+        # the feature steps scale them); spectrograms are numbers, left as they are
+        return pcm_to_float(X) if self.mode != "image" and np.ndim(X) == 2 else X
 
     def _check_ragged(self, X):
         """Check waveforms of different lengths; return them decoded (files: None)."""
@@ -265,14 +272,16 @@ class PixelDropoutNoise(
 
     def _drop(self, X, rate):
         if is_ragged(X):
+            self._check_mode("waveform", "waveforms of different lengths")
             return self._drop_ragged(X, rate)
         # At rate 0 the step is an identity: no copy, so that a pipeline does not hold its
         # clips twice (1000 5-s clips are 441 MB); above 0 the caller's array is not touched.
         X = validate_data(
-            self, X, allow_nd=True, reset=False, dtype=[np.float32, np.float64],
-            copy=rate != 0,
+            self, self._pcm_scaled(X), allow_nd=True, reset=False,
+            dtype=[np.float32, np.float64], copy=rate != 0,
         )
         mode = self._resolve_mode(X)
+        self._check_mode(mode, f"an array of shape {X.shape}")
         if rate == 0:
             return X
         rngs = item_rngs(self.random_state, X)
@@ -281,6 +290,17 @@ class PixelDropoutNoise(
             X[dropout_mask(X.shape, rate, rngs)] = self.fill_value
             return X
         return self._waveform_noise(X, rate, rngs)
+
+    def _check_mode(self, mode, what):
+        """Refuse input of another kind than ``fit`` saw (a 2-D batch after 3-D
+        spectrograms would pass the width check and be taken for audio clips)."""
+        if mode != self.mode_:
+            kinds = {"image": "3-D spectrograms", "waveform": "audio clips or waveforms"}
+            raise ValueError(
+                f"PixelDropoutNoise was fitted on {kinds[self.mode_]}, but transform got "
+                f"{what}, which it would treat as {kinds[mode]}; transform the kind of "
+                "input it was fitted on, or fit it again."
+            )
 
     def _drop_ragged(self, X, rate):
         waves = self._check_ragged(X)

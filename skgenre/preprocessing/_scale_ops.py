@@ -27,15 +27,28 @@ def minmax_then_normalize(X, data_min, data_range, *, clip, norm):
     X /= data_range.astype(X.dtype, copy=False)
     if clip:
         np.clip(X, 0, 1, out=X)
-    if norm == "l2":
-        norms = np.sqrt(np.einsum("ij,ij->i", X, X))
-    elif norm == "l1":
-        norms = np.abs(X).sum(axis=1)
-    else:
-        norms = np.abs(X).max(axis=1) if X.shape[1] else np.zeros(len(X), X.dtype)
-    norms[norms == 0] = 1
+    with np.errstate(over="ignore"):  # handled below
+        norms = _norms(X, norm)
+    big = np.isinf(norms) & np.isfinite(X).all(axis=1)
+    if big.any():
+        # far outside the training range a float32 sum of squares overflows: those rows
+        # are divided by their largest value first (the others keep their exact bits)
+        peak = np.abs(X[big]).max(axis=1)
+        X[big] /= peak[:, None]
+        norms[big] = _norms(X[big], norm)
+    # a row at every feature's minimum up to rounding stays (near) zero, as an exact one
+    # does, instead of blowing its rounding up to unit length
+    norms[norms <= 10 * np.finfo(X.dtype).eps] = 1
     X /= norms[:, None]
     return X
+
+
+def _norms(X, norm):
+    if norm == "l2":
+        return np.sqrt(np.einsum("ij,ij->i", X, X))
+    if norm == "l1":
+        return np.abs(X).sum(axis=1)
+    return np.abs(X).max(axis=1) if X.shape[1] else np.zeros(len(X), X.dtype)
 
 
 def standardize_bands(X, mean, scale):

@@ -19,9 +19,12 @@ class MinMaxThenNormalize(OneToOneFeatureMixin, TransformerMixin, BaseEstimator)
         z = (x - data_min_) / data_range_        # per feature
         out = z / ||z||                          # per row, with the chosen norm
 
-    A constant training feature has ``data_range_ = 1`` so it maps to 0 instead of dividing
-    by zero; an all-zero row stays all zero. Test values outside the training range are not
-    clipped unless ``clip=True``, so the output is always finite but may leave [0, 1].
+    A constant training feature (up to rounding: a range within 10 machine epsilons of its
+    values' size) has ``data_range_ = 1``, so its training value maps to 0 instead of
+    dividing by zero (another test value maps to its distance from it); an all-zero row
+    stays all zero, as does one that is zero up to rounding (a norm within 10 machine
+    epsilons). Test values outside the training range are not clipped unless
+    ``clip=True``, so the output may leave [0, 1]; it is finite for finite scaled values.
 
     Parameters
     ----------
@@ -37,7 +40,7 @@ class MinMaxThenNormalize(OneToOneFeatureMixin, TransformerMixin, BaseEstimator)
     data_max_ : ndarray of shape (n_features,)
         Per-feature maximum of the training data.
     data_range_ : ndarray of shape (n_features,)
-        ``data_max_ - data_min_``, with 1 where that is 0.
+        ``data_max_ - data_min_``, with 1 where the feature is constant.
     n_features_in_ : int
         Number of features seen in :meth:`fit`.
     feature_names_in_ : ndarray of str
@@ -81,7 +84,11 @@ class MinMaxThenNormalize(OneToOneFeatureMixin, TransformerMixin, BaseEstimator)
         self.data_min_ = X.min(axis=0)
         self.data_max_ = X.max(axis=0)
         rng = self.data_max_ - self.data_min_
-        rng[rng == 0] = 1
+        # constant up to rounding (0.1 + 0.2 beside 0.3): dividing by a range of a few
+        # ulps would blow the rounding up to the whole row (scikit-learn's rule, made
+        # relative to the values' size)
+        size = np.maximum(1.0, np.maximum(np.abs(self.data_min_), np.abs(self.data_max_)))
+        rng[rng <= 10 * np.finfo(rng.dtype).eps * size] = 1
         self.data_range_ = rng
         return self
 

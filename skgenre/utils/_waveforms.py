@@ -180,7 +180,9 @@ def validate_clips(estimator, X, *, reset):
 
     if is_ragged(X) or _holds_non_vectors(X):
         X = check_clips(X)
-    return validate_data(estimator, X, reset=reset, dtype=np.float32, order="C")
+    # int16 PCM in a 2-D array scaled as in a list of rows (and as decoded files are)
+    return validate_data(estimator, pcm_to_float(X), reset=reset, dtype=np.float32,
+                         order="C")
 
 
 def _holds_non_vectors(X):
