@@ -233,6 +233,11 @@ def test_offset_and_duration(wav22k):
     assert_array_equal(load_audio(wav22k, offset=0.5, duration=10.0), full[11025:])
     out = AudioLoader(offset=0.25, duration=0.5).transform([wav22k])
     assert_array_equal(out[0], part)
+    # a duration shorter than one sample keeps one (the file was called empty, an array
+    # came out empty)
+    assert_array_equal(load_audio(wav22k, duration=1e-5), full[:1])
+    assert_array_equal(AudioLoader(duration=1e-9).transform([wav22k])[0], full[:1])
+    assert_array_equal(AudioLoader(duration=1e-9).transform([full])[0], full[:1])
 
 
 # --- parallel decoding -----------------------------------------------------------------------

@@ -90,6 +90,12 @@ def soundfile_path(path):
     return path
 
 
+def _n_samples(duration, sr):
+    """Samples in ``duration`` seconds at ``sr``: at least one, as a duration is above 0
+    (a duration shorter than one sample read nothing, and the file was called empty)."""
+    return max(1, int(round(duration * sr)))
+
+
 def _read_soundfile(path, offset, duration, size):
     """Return ``(frames x channels float32 array, sample rate)`` read with soundfile."""
     import soundfile as sf
@@ -104,7 +110,7 @@ def _read_soundfile(path, offset, duration, size):
                 f.seek(start)
             else:  # pragma: no cover - libsndfile seeks in every format it reads
                 f.read(start, dtype="float32")
-        want = None if duration is None else int(round(duration * file_sr))
+        want = None if duration is None else _n_samples(duration, file_sr)
         remaining = f.frames - start
         if 0 < remaining and remaining * f.channels * 4 <= _ONE_SHOT_FACTOR * size + (1 << 20):
             # The header's frame count is plausible for the file size: one read into one
@@ -140,7 +146,7 @@ def _read_audioread(path, offset, duration):
         with audioread.audio_open(os.fspath(path)) as f:
             file_sr, channels = int(f.samplerate), int(f.channels)
             start = int(round(offset * file_sr)) * channels
-            stop = None if duration is None else start + int(round(duration * file_sr)) * channels
+            stop = None if duration is None else start + _n_samples(duration, file_sr) * channels
             chunks, pos = [], 0
             for buf in f:
                 chunk = np.frombuffer(buf, "<i2")
@@ -299,8 +305,9 @@ def load_audio(path, sr=22050, mono=True, offset=0.0, duration=None):
     offset : float, default=0.0
         Start reading this many seconds into the file.
     duration : float or None, default=None
-        Read at most this many seconds (all of the file when None). Reading only what is
-        needed is much faster than decoding whole long files and cutting afterwards.
+        Read at most this many seconds (all of the file when None; at least one sample).
+        Reading only what is needed is much faster than decoding whole long files and
+        cutting afterwards.
 
     Returns
     -------

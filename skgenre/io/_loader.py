@@ -21,7 +21,7 @@ from ..utils import check_waveforms, progress_bar, stack_clips
 from ..utils._mixins import _CheckingFitMixin, _TableOutputMixin, _waveform_names
 from ..utils._pcm import pcm_to_float
 from ..utils._waveforms import _LazyWaveforms
-from ._decode import _load_or_error
+from ._decode import _load_or_error, _n_samples
 
 __all__ = ["AudioFiles", "AudioLoader"]
 
@@ -128,8 +128,8 @@ class AudioLoader(_CheckingFitMixin, _TableOutputMixin, TransformerMixin, BaseEs
     offset : float, default=0.0
         Start each waveform this many seconds into its file.
     duration : float or None, default=None
-        Keep at most this many seconds of each file (all of it when None). Decoding only
-        the part that is needed speeds up loading long files a lot.
+        Keep at most this many seconds of each file (all of it when None; at least one
+        sample). Decoding only the part that is needed speeds up loading long files a lot.
     n_jobs : int or None, default=None
         Number of files decoded in parallel with :class:`joblib.Parallel`. None means 1
         unless in a :func:`joblib.parallel_config` context; -1 means all processors.
@@ -261,7 +261,7 @@ class AudioLoader(_CheckingFitMixin, _TableOutputMixin, TransformerMixin, BaseEs
     def _kept_samples(self):
         """The slice of each waveform that ``offset`` and ``duration`` keep."""
         start = int(round(self.offset * self.sr))
-        stop = None if self.duration is None else start + int(round(self.duration * self.sr))
+        stop = None if self.duration is None else start + _n_samples(self.duration, self.sr)
         return slice(start, stop)
 
     def _cut(self, waveforms):
