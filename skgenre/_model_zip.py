@@ -4,8 +4,9 @@ The zip directory must end the file (a file cut short is truncated); every membe
 declared size counts against a budget before anything is decompressed (also the members
 of the zips stored inside: skops' file and each ``.keras`` network), so a zip bomb costs
 no memory; only stored and deflated members are read, each to its declared size and no
-further; JSON nested deeper than any model skgenre writes is refused before skops or Keras
-walk it recursively. :func:`skgenre.load_model` (``_persist.py``) decides what the
+further; JSON bigger or nested deeper than any model skgenre writes is refused before skops
+or Keras walk it recursively; a network's HDF5 weights may hold numbers only, stored in
+the file itself. :func:`skgenre.load_model` (``_persist.py``) decides what the
 members mean.
 """
 
@@ -16,11 +17,13 @@ import zipfile
 from ._errors import ModelFileError
 
 __all__ = [
+    "MAX_JSON_BYTES",
     "MAX_NESTING",
     "RAISE_BOUND",
     "Budget",
     "cause",
     "check_inner_zip",
+    "check_weights_h5",
     "json_depth",
     "open_zip",
     "parse_json",
@@ -32,6 +35,11 @@ __all__ = [
 # (a pipeline inside TrackClassifier); deeper structure is refused before skops or Keras
 # walk it recursively (Python's recursion limit is about 1000 frames).
 MAX_NESTING = 256
+# A JSON member (skops' schema, a network's config) of a few MB at the most: a stacked
+# ensemble's schema is about 1 MB.
+MAX_JSON_BYTES = 16 << 20
+# Objects in a network's weights file: a few per layer.
+_MAX_H5_OBJECTS = 100_000
 _ZIP_END = b"PK\x05\x06"
 _READABLE_COMPRESSION = frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED})
 
@@ -83,14 +91,18 @@ class Budget:
                     f"model file {self.name!r} is damaged: {what} uses compression method "
                     f"{info.compress_type} (skgenre writes only stored or deflated members)."
                 )
-            self.used += info.file_size
-            if self.used > self.max_size:
-                raise ModelFileError(
-                    f"model file {self.name!r} was refused before it was decompressed: its "
-                    f"zip directories declare more than max_size={self.max_size} bytes "
-                    f"uncompressed ({what} alone declares {info.file_size}); a zip bomb, or "
-                    f"a model far bigger than skgenre's. {RAISE_BOUND}"
-                )
+            self.add(info.file_size, what, "its zip directories declare")
+
+    def add(self, nbytes, what, declared="it declares"):
+        """Count ``nbytes`` that ``what`` declares; refuse the file past ``max_size``."""
+        self.used += int(nbytes)
+        if self.used > self.max_size:
+            raise ModelFileError(
+                f"model file {self.name!r} was refused before it was decompressed: "
+                f"{declared} more than max_size={self.max_size} bytes uncompressed "
+                f"({what} alone declares {int(nbytes)}); a zip bomb, or a model far "
+                f"bigger than skgenre's. {RAISE_BOUND}"
+            )
 
 
 def cause(exc):
@@ -168,12 +180,13 @@ def parse_json(raw, name, what, limit):
     return obj
 
 
-def check_inner_zip(data, name, member, budget, json_members):
+def check_inner_zip(data, name, member, budget, json_members, weights_members=()):
     """Check the zip stored as ``member`` (skops' file, a ``.keras`` network).
 
-    Its directory counts against the budget before skops or Keras decompress anything,
-    and its JSON members ``json_members`` (which they walk recursively) must not nest
-    deeper than skgenre's models do.
+    Its directory counts against the budget before skops or Keras decompress anything;
+    its JSON members ``json_members`` (which they walk recursively) must be no bigger and
+    nest no deeper than skgenre's models' do; its HDF5 members ``weights_members`` are
+    checked by :func:`check_weights_h5`.
     """
     where = f" of {member!r}"
     zf = open_zip(name, data, where)
@@ -181,5 +194,77 @@ def check_inner_zip(data, name, member, budget, json_members):
         budget.check(zf, where)
         for json_member in json_members:
             if json_member in zf.namelist():
+                size = zf.getinfo(json_member).file_size
+                if size > MAX_JSON_BYTES:
+                    # parsed, JSON takes tens of times its size in memory
+                    raise ModelFileError(
+                        f"model file {name!r} is damaged: member {json_member!r}{where} "
+                        f"declares {size} bytes, more than the {MAX_JSON_BYTES} that any "
+                        "model skgenre writes comes near."
+                    )
                 raw = read_member(zf, json_member, name, where)
                 parse_json(raw, name, f"{json_member!r}{where}", MAX_NESTING)
+        for weights_member in weights_members:
+            if weights_member in zf.namelist():
+                raw = read_member(zf, weights_member, name, where)
+                check_weights_h5(raw, name, f"{weights_member!r}{where}", budget)
+
+
+def check_weights_h5(raw, name, what, budget):
+    """Check an HDF5 file of network weights before h5py reads any weight from it.
+
+    HDF5 can keep a dataset's values in another file on disk (external storage, virtual
+    datasets, external links): reading such a weight would read that file, any file the
+    user can read, or block for good on a pipe. A chunked dataset that was never written
+    takes no room in the file and its full size when read. So every object must be a
+    group or a numeric dataset stored in this file, reached by hard links only, and the
+    datasets' sizes count against the budget.
+    """
+    import h5py
+
+    try:
+        h5 = h5py.File(io.BytesIO(raw), "r")
+    except Exception as exc:
+        raise ModelFileError(
+            f"model file {name!r} is damaged: {what} cannot be read as HDF5 "
+            f"({cause(exc)})."
+        ) from None
+
+    def refuse(path, why):
+        raise ModelFileError(
+            f"model file {name!r} is refused: {path!r} in {what} {why}; skgenre and Keras "
+            "write plain weights only. Nothing was read from it."
+        )
+
+    with h5:
+        todo, seen = [h5], 0
+        try:
+            while todo:
+                group = todo.pop()
+                for key in group:
+                    seen += 1
+                    if seen > _MAX_H5_OBJECTS:
+                        refuse(group.name, f"holds more than {_MAX_H5_OBJECTS} objects")
+                    path = f"{group.name.rstrip('/')}/{key}"
+                    link = group.get(key, getlink=True)
+                    if not isinstance(link, h5py.HardLink):
+                        refuse(path, f"is a {type(link).__name__} (it could read another file)")
+                    obj = group[key]
+                    if isinstance(obj, h5py.Group):
+                        todo.append(obj)
+                    elif not isinstance(obj, h5py.Dataset):
+                        refuse(path, f"is a {type(obj).__name__}")
+                    elif obj.external or obj.is_virtual:
+                        refuse(path, "keeps its values in another file")
+                    elif obj.dtype.kind not in "fiub" or obj.dtype.subdtype is not None:
+                        refuse(path, f"holds values of type {obj.dtype}, not numbers")
+                    else:
+                        budget.add(obj.size * obj.dtype.itemsize, f"dataset {path!r} of {what}",
+                                   "its weights declare")
+        except ModelFileError:
+            raise
+        except Exception as exc:  # a damaged object table
+            raise ModelFileError(
+                f"model file {name!r} is damaged: {what} cannot be read as HDF5 "
+                f"({cause(exc)})."
+            ) from None

@@ -48,7 +48,7 @@ import warnings
 import zipfile
 from pathlib import Path
 
-from ._errors import ModelFileError, VersionMismatchWarning
+from ._errors import ModelFileError, VersionMismatchWarning, WeightsMismatchError
 from ._model_bytes import AUDIO_HEADS as _AUDIO_HEADS
 from ._model_bytes import PICKLE_HEADS as _PICKLE_HEADS
 from ._model_bytes import check_sha256 as _check_sha256
@@ -95,6 +95,8 @@ _DISTRIBUTIONS = {
     "numpy": ("numpy",),
 }
 
+# Needed only to compute networks with Keras.
+_ENGINE_ONLY = frozenset({"keras", "tensorflow"})
 
 
 class _NetworkRef:
@@ -667,6 +669,13 @@ def _open_safe(name, data, max_size=MAX_MODEL_SIZE):
             raise ModelFileError(
                 f"model file {name!r} is damaged: its manifest names missing members."
             )
+        named = [*nets, est_member] + ([plan_member] if plan_member is not None else [])
+        if len(set(named)) != len(named) or _MANIFEST in named:
+            # each part its own member: the inference plan is read without the estimator,
+            # so a file whose parts overlap must fail for it as for load_model
+            raise ModelFileError(
+                f"model file {name!r} is damaged: its manifest names one member for two parts."
+            )
         yield zf, manifest, budget
 
 
@@ -675,7 +684,8 @@ def _network_bytes(zf, manifest, name, budget):
     out = []
     for member in manifest["networks"]:
         out.append(read_member(zf, member, name))
-        check_inner_zip(out[-1], name, member, budget, ["config.json", "metadata.json"])
+        check_inner_zip(out[-1], name, member, budget, ["config.json", "metadata.json"],
+                        ["model.weights.h5"])
     return out
 
 
@@ -727,6 +737,11 @@ def _load_network(name, index, data, engine="keras"):
         try:
             # Reads JSON and HDF5 only: nothing from the file runs, as in Keras' safe mode.
             return NumpyNetwork.from_keras_bytes(data)
+        except WeightsMismatchError as exc:  # damaged whatever the engine
+            raise ModelFileError(
+                f"model file {name!r} is damaged: network {index}'s weights do not fit it "
+                f"({exc})"
+            ) from None
         except Exception as exc:  # an unsupported layer, or a damaged member
             if engine == "numpy":
                 raise ModelFileError(
@@ -752,12 +767,18 @@ def _load_network(name, index, data, engine="keras"):
             ) from None
 
 
-def _warn_on_mismatch(path, saved):
+def _warn_on_mismatch(path, saved, stacklevel=3):
+    saved = saved if isinstance(saved, dict) else {}  # a damaged stamp: every version unknown
     current = _installed_versions()
     diffs = [
         f"{name} {saved.get(name) or 'absent'} (installed: {current.get(name) or 'absent'})"
         for name in _DISTRIBUTIONS
         if saved.get(name) != current.get(name)
+        # without Keras (here, or where it was saved: then it holds no network) the NumPy
+        # engine computes the networks, and Keras' version does not matter (a network it
+        # cannot compute says so when it is loaded)
+        and not (name in _ENGINE_ONLY
+                 and (current.get(name) is None or saved.get(name) is None))
     ]
     if diffs:
         warnings.warn(
@@ -766,6 +787,6 @@ def _warn_on_mismatch(path, saved):
             + ". It may fail to load or predict differently; re-train or re-save it under "
             "the installed versions.",
             VersionMismatchWarning,
-            stacklevel=3,
+            stacklevel=stacklevel,
         )
 

@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -181,7 +182,15 @@ def test_train_replaces_a_model_file_but_no_other_file(capsys, tmp_path, model_f
 
     song = tmp_path / "rock.00000.wav"  # a typo for --out must not cost a song of the data
     song.write_bytes(b"RIFF\x00\x00\x00\x00WAVEfmt ")
-    for victim in (song, tmp_path / "notes.txt"):
+    # a zip whose directory zipfile cannot read (NotImplementedError, not BadZipFile)
+    odd = tmp_path / "odd.zip"
+    with zipfile.ZipFile(odd, "w") as zf:
+        zf.writestr("a.txt", "precious")
+    data = bytearray(odd.read_bytes())
+    at = data.index(b"PK\x01\x02")
+    data[at + 6:at + 8] = (244).to_bytes(2, "little")  # "version needed to extract": 24.4
+    odd.write_bytes(bytes(data))
+    for victim in (song, tmp_path / "notes.txt", odd):
         if not victim.exists():
             victim.write_text("precious")
         before = victim.read_bytes()

@@ -123,6 +123,33 @@ def test_version_mismatch_warns_naming_packages(tmp_path, fitted, monkeypatch, f
     assert model.predict(fitted[1]).shape == (4,)
 
 
+def test_no_keras_here_or_there_is_no_mismatch(tmp_path, fitted, monkeypatch):
+    # the NumPy engine needs no Keras: a TensorFlow-free install must not warn at every load
+    real = _persist._installed_versions()
+    path = save_model(fitted[0], tmp_path / "m.skgenre")
+    monkeypatch.setattr(_persist, "_installed_versions",
+                        lambda: dict(real, keras=None, tensorflow=None))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", VersionMismatchWarning)
+        load_model(path)
+    # a damaged stamp is every version unknown, not an AttributeError
+    monkeypatch.setattr(_persist, "_installed_versions", lambda: real)
+
+    def stamp(members):
+        manifest = json.loads(members["skgenre-model.json"])
+        manifest["versions"] = ["1.0"]
+        members["skgenre-model.json"] = json.dumps(manifest).encode()
+        return members
+
+    with zipfile.ZipFile(path) as zf:
+        members = stamp({n: zf.read(n) for n in zf.namelist()})
+    with zipfile.ZipFile(path, "w") as zf:
+        for n, b in members.items():
+            zf.writestr(n, b)
+    with pytest.warns(VersionMismatchWarning, match="scikit-learn absent"):
+        load_model(path)
+
+
 def test_keras_classifier_roundtrip_safe(tmp_path):
     from sklearn.datasets import make_blobs
 
@@ -143,6 +170,96 @@ def test_keras_classifier_roundtrip_safe(tmp_path):
                                rtol=0, atol=1e-6)
     # saving does not touch the saved estimator (its network stays in place)
     assert clf.model_ is not None and clf.predict(X[:2]).shape == (2,)
+
+
+@pytest.fixture(scope="module")
+def keras_model_file(tmp_path_factory):
+    """A saved GenreClassifier (one small Dense network) and a few rows to predict."""
+    from sklearn.datasets import make_blobs
+
+    from skgenre import GenreClassifier
+
+    X, y = make_blobs(n_samples=40, centers=3, random_state=0)
+    clf = GenreClassifier(epochs=1, model__hidden_layer_sizes=(8,), random_state=0).fit(X, y)
+    return save_model(clf, tmp_path_factory.mktemp("net") / "net.skgenre"), X
+
+
+def _edit_weights(src, dst, edit):
+    """Copy model file ``src`` to ``dst`` with its network's HDF5 weights edited."""
+    import h5py
+
+    with zipfile.ZipFile(src) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    with zipfile.ZipFile(io.BytesIO(members["networks/0.keras"])) as kz:
+        inner = {n: kz.read(n) for n in kz.namelist()}
+    h5 = io.BytesIO(inner["model.weights.h5"])
+    with h5py.File(h5, "r+") as f:
+        edit(f["layers/dense/vars"])
+    inner["model.weights.h5"] = h5.getvalue()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as kz:
+        for n, b in inner.items():
+            kz.writestr(n, b)
+    members["networks/0.keras"] = buf.getvalue()
+    with zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zf:
+        for n, b in members.items():
+            zf.writestr(n, b)
+    return dst
+
+
+def _replace(name, **kwargs):
+    def edit(vars_):
+        del vars_[name]
+        vars_.create_dataset(name, **kwargs)
+    return edit
+
+
+@pytest.mark.parametrize("engine", ["auto", "keras"])
+def test_weights_that_read_other_files_are_refused(tmp_path, keras_model_file, engine):
+    # HDF5 keeps a dataset's values in another file on request: a model file could read
+    # any file of the user's into its weights, or hang reading a pipe
+    src, _ = keras_model_file
+    secret = tmp_path / "secret.txt"
+    secret.write_bytes(b"SECRET" * 100)
+    bias = _edit_weights(src, tmp_path / "ext.skgenre", _replace(
+        "1", shape=(8,), dtype="f4", external=[(str(secret), 0, 32)]))
+    with pytest.raises(ModelFileError, match=r"refused: '/layers/dense/vars/1' .* keeps its "
+                                             r"values in another file"):
+        load_model(bias, engine=engine)
+
+    def link(vars_):
+        import h5py
+
+        del vars_["1"]
+        vars_["1"] = h5py.ExternalLink(str(tmp_path / "other.h5"), "/x")
+
+    linked = _edit_weights(src, tmp_path / "link.skgenre", link)
+    with pytest.raises(ModelFileError, match="is a ExternalLink"):
+        load_model(linked, engine=engine)
+    text = _edit_weights(src, tmp_path / "str.skgenre", _replace("1", data=np.array([b"x"] * 8)))
+    with pytest.raises(ModelFileError, match="not numbers"):
+        load_model(text, engine=engine)
+
+
+def test_weights_that_declare_more_than_max_size_are_refused(tmp_path, keras_model_file):
+    # a chunked dataset never written takes no room in the file, and its size when read
+    src, _ = keras_model_file
+    bomb = _edit_weights(src, tmp_path / "bomb.skgenre", _replace(
+        "0", shape=(1 << 20, 8), dtype="f4", chunks=(1024, 8)))
+    assert bomb.stat().st_size < 100_000
+    with pytest.raises(ModelFileError, match=r"its weights declare more than max_size=1000000 "
+                                             r"bytes .*\(dataset '/layers/dense/vars/0'"):
+        load_model(bomb, max_size=1_000_000)
+
+
+@pytest.mark.parametrize("engine", ["auto", "numpy", "keras"])
+def test_weights_of_the_wrong_shape_are_refused(tmp_path, keras_model_file, engine):
+    # a bias of one value broadcast without error: a silently wrong network
+    src, X = keras_model_file
+    short = _edit_weights(src, tmp_path / "short.skgenre", _replace("1", data=np.zeros(1, "f4")))
+    match = r"\(1,\)\], but its config needs .*\(8,\)" if engine != "keras" else "network 0"
+    with pytest.raises(ModelFileError, match=match):
+        load_model(short, engine=engine)
 
 
 # Trusted types that only newer scikit-learn releases than the oldest supported one have.

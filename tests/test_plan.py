@@ -2,6 +2,7 @@
 
 import io
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -227,6 +228,54 @@ def test_a_plan_array_that_is_a_pickle_is_refused(saved, tmp_path):
 
     with pytest.raises(ModelFileError, match=r"plan/0.npy is not an array"):
         load_plan(_rewrite(path, tmp_path / "c.skgenre", cut))
+
+
+def test_a_plan_array_whose_header_declares_more_than_it_holds_is_refused(saved, tmp_path):
+    # np.load allocates what the header declares before finding the data missing
+    path, _ = saved["feature", "tuned"]
+
+    def huge(members):
+        header = members["plan/0.npy"]
+        members["plan/0.npy"] = header.replace(
+            re.search(rb"'shape': \([0-9, ]*\)", header).group(),
+            b"'shape': (1099511627776,)")
+        return members
+
+    with pytest.raises(ModelFileError, match=r"declares \(1099511627776,\) .* do not hold"):
+        load_plan(_rewrite(path, tmp_path / "h.skgenre", huge))
+
+
+def test_a_manifest_naming_one_member_twice_is_damage(saved, tmp_path):
+    # the plan is read without the estimator: it must refuse what load_model refuses
+    path, _ = saved["feature", "tuned"]
+    for change in (lambda m: m.update(networks=m["networks"] * 2),
+                   lambda m: m.update(estimator=m["networks"][0]),
+                   lambda m: m.update(plan="skgenre-model.json")):
+        def edit(members, change=change):
+            manifest = json.loads(members["skgenre-model.json"])
+            change(manifest)
+            members["skgenre-model.json"] = json.dumps(manifest).encode()
+            return members
+
+        bad = _rewrite(path, tmp_path / "d.skgenre", edit)
+        for load in (load_plan, load_model):
+            with pytest.raises(ModelFileError, match="names one member for two parts"):
+                load(bad)
+
+
+def test_the_plan_warns_of_other_versions_as_load_model_does(saved, tmp_path):
+    from skgenre import VersionMismatchWarning
+
+    path, _ = saved["feature", "tuned"]
+
+    def old(members):
+        manifest = json.loads(members["skgenre-model.json"])
+        manifest["versions"]["numpy"] = "1.19.0"
+        members["skgenre-model.json"] = json.dumps(manifest).encode()
+        return members
+
+    with pytest.warns(VersionMismatchWarning, match=r"numpy 1.19.0 \(installed"):
+        assert load_plan(_rewrite(path, tmp_path / "v.skgenre", old)) is not None
 
 
 def test_sha256_is_checked_before_the_plan(saved):

@@ -153,7 +153,7 @@ def check_replaceable_model(path):
         with zipfile.ZipFile(path) as zf:
             if _MANIFEST in zf.namelist():
                 return
-    except (OSError, zipfile.BadZipFile, ValueError):
+    except Exception:  # a damaged zip directory fails zipfile in many ways
         pass
     raise OutputError(
         path,

@@ -31,6 +31,7 @@ noise at predict time) gets no plan, and is loaded whole as before.
 import inspect
 import io
 import json
+import math
 import os
 from pathlib import Path
 
@@ -259,13 +260,11 @@ def plan_from_data(name, data, max_size=None):
         arrays = {}
         for item in zf.namelist():
             if item.startswith(_ARRAYS) and item.endswith(".npy"):
-                try:
-                    arrays[item[len(_ARRAYS):-4]] = np.load(
-                        io.BytesIO(read_member(zf, item, name)), allow_pickle=False
-                    )
-                except (ValueError, EOFError, OSError) as exc:  # pickled, cut short, garbage
-                    raise _damaged(name, f"{item} is not an array ({exc})") from None
+                arrays[item[len(_ARRAYS):-4]] = _read_array(read_member(zf, item, name),
+                                                            item, name)
         net_bytes = _persist._network_bytes(zf, manifest, name, budget)
+    # as load_model does (the plan is read without it)
+    _persist._warn_on_mismatch(name, manifest.get("versions"), stacklevel=4)
     try:
         index = spec["network"]["index"]
         network_data = net_bytes[index] if isinstance(index, int) and index >= 0 else None
@@ -278,6 +277,30 @@ def plan_from_data(name, data, max_size=None):
     except Exception:  # a layer the NumPy engine does not compute: load the model whole
         return None
     return InferencePlan(spec, arrays, network, name=name)
+
+
+def _read_array(raw, item, name):
+    """The array of the ``.npy`` bytes ``raw``, whose header must fit its size.
+
+    A header may declare any shape: ``np.load`` would allocate it before finding the
+    data missing (terabytes, for a few bytes of file).
+    """
+    f = io.BytesIO(raw)
+    try:
+        version = np.lib.format.read_magic(f)
+        read_header = {(1, 0): np.lib.format.read_array_header_1_0,
+                       (2, 0): np.lib.format.read_array_header_2_0}.get(version)
+        if read_header is None:  # np.save writes 1.0 for plain arrays (2.0: huge headers)
+            raise ValueError(f"format version {version} is not one skgenre writes")
+        shape, _, dtype = read_header(f)
+        if dtype.hasobject:
+            raise ValueError("it holds Python objects")
+        if math.prod(shape) * dtype.itemsize != len(raw) - f.tell():
+            raise ValueError(f"its header declares {shape} of {dtype}, which the "
+                             f"{len(raw) - f.tell()} bytes after it do not hold")
+        return np.load(io.BytesIO(raw), allow_pickle=False)
+    except (ValueError, EOFError, OSError, TypeError) as exc:  # pickled, cut short, garbage
+        raise _damaged(name, f"{item} is not an array ({exc})") from None
 
 
 def _damaged(name, cause):

@@ -612,6 +612,7 @@ class NumpyNetwork:
                 previous = name
                 shapes.append(tuple(shape or ()))
                 continue
+            _check_weight_shapes(layer, self._weights.get(name, []), name)
             fn = _LAYERS[cls_name](config, self._weights.get(name, []), name)
             if sequential:
                 refs, multi = [(previous, 0, 0)], False
@@ -716,6 +717,57 @@ def _model_config(config):
 
 def _is_sequential(config):
     return config.get("class_name") == "Sequential"
+
+
+def _expected_weight_shapes(layer):
+    """The shapes of a layer's weights that its config and build input imply, in Keras'
+    order (None for a size the file does not say); an empty list for layers without."""
+    cls_name, config = layer.get("class_name"), layer.get("config") or {}
+    built = (layer.get("build_config") or {}).get("input_shape")
+    last = built[-1] if isinstance(built, (list, tuple)) and built else None
+    bias = bool(config.get("use_bias", True))
+    if cls_name == "Dense":
+        units = int(config["units"])
+        return [(last, units)] + [(units,)] * bias
+    if cls_name in ("Conv1D", "Conv2D"):
+        rank = int(cls_name[-2])
+        filters = int(config["filters"])
+        return [(*_tuple(config["kernel_size"], rank), last, filters)] + [(filters,)] * bias
+    if cls_name == "BatchNormalization":
+        axis = config.get("axis", -1)
+        axis = axis[0] if isinstance(axis, (list, tuple)) and len(axis) == 1 else axis
+        try:
+            dim = built[axis] if isinstance(axis, int) and built else None
+        except IndexError:
+            dim = None
+        n = 2 + bool(config.get("scale", True)) + bool(config.get("center", True))
+        return [(dim,)] * n
+    return []
+
+
+def _check_weight_shapes(layer, weights, name):
+    """Refuse weights whose number or shapes do not fit the layer (Keras' safe mode does
+    too): a short bias broadcasts without error and gives a silently wrong network."""
+    from .._errors import WeightsMismatchError
+
+    try:
+        expected = _expected_weight_shapes(layer)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise WeightsMismatchError(
+            f"layer {name!r} ({layer.get('class_name')}) has a config without the settings "
+            f"its weights need ({type(exc).__name__}: {exc})."
+        ) from None
+    shapes = [tuple(np.shape(w)) for w in weights]
+    fits = len(shapes) == len(expected) and all(
+        len(got) == len(want) and all(w is None or g == w for g, w in zip(got, want))
+        for got, want in zip(shapes, expected)
+    )
+    if not fits:
+        show = [tuple("?" if d is None else d for d in e) for e in expected]
+        raise WeightsMismatchError(
+            f"layer {name!r} ({layer.get('class_name')}) holds weights of shapes {shapes}, "
+            f"but its config needs {show}."
+        )
 
 
 def _layer_name(layer):
