@@ -62,7 +62,7 @@ kind           ``"paper"``                 ``"tuned"``
 
 Track-level pipelines (``track=True``) train the tuned networks on 10 clips per track at
 random offsets (new offsets at every fit), the paper preset on as many clips as the track
-holds (5 for a 30-s GTZAN track and 5-s clips).
+holds (6 for a 30-s GTZAN track and 5-s clips).
 """
 
 import copy
