@@ -11,8 +11,8 @@ __all__ = ["add_library_options", "run_library"]
 
 _OUT_HELP = (
     "write one row per song to this file as it is judged (CSV, or JSON Lines for a name "
-    "ending in .jsonl or .ndjson; a .json name is refused): path, top {what}, one probability column per {cls}, (for a model "
-    "of `skgenre train --unknown`: unknown_score), seconds judged, note, error. Each row "
+    "ending in .jsonl or .ndjson; a .json name is refused): path, top {what}, one "
+    "probability column per {cls}, {unknown}seconds judged, note, error. Each row "
     "is synced to disk at once: an interrupted run (Ctrl-C, kill -9) keeps every row "
     "written, and a rerun with the same --out skips the songs already in it (those with "
     "an error too, unless --retry-errors). A file "
@@ -21,8 +21,9 @@ _OUT_HELP = (
 )
 
 
-def add_library_options(p, *, what="genre", cls="genre"):
-    """The inputs (PATH..., --files-from) and outputs (--out, --quiet) of a library run."""
+def add_library_options(p, *, what="genre", cls="genre", open_set=True):
+    """The inputs (PATH..., --files-from) and outputs (--out, --quiet) of a library run
+    (``open_set``: whether a model may answer "unknown", with its score)."""
     p.add_argument("paths", nargs="*", metavar="PATH",
                    help="audio files, and folders searched recursively for audio files "
                         "(wav, au, aiff, flac, ogg, opus, mp3, m4a, ...; hidden files and "
@@ -31,7 +32,10 @@ def add_library_options(p, *, what="genre", cls="genre"):
                    help="read more paths (files or folders) from FILE, one per line; "
                         "'-' reads standard input")
     p.add_argument("--out", metavar="FILE", default=None,
-                   help=_OUT_HELP.format(what=what, cls=cls))
+                   help=_OUT_HELP.format(
+                       what=what, cls=cls,
+                       unknown="(for a model of `skgenre train --unknown`: unknown_score), "
+                       if open_set else ""))
     p.add_argument("--retry-errors", action="store_true",
                    help="with --out: judge again the songs whose row in the file holds an "
                         "error (a file that could not be read, a folder that could not be "

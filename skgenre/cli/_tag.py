@@ -42,7 +42,7 @@ def add_tag_parser(sub, positive_int, jobs):
     )
     from ._library import add_library_options
 
-    add_library_options(p, what="tag", cls="tag")
+    add_library_options(p, what="tag", cls="tag", open_set=False)
     p.add_argument("--taxonomy", choices=sorted(_TAXONOMIES), default=None,
                    help="tag set: the Million Song Dataset's (genres, eras, moods) or "
                         "MagnaTagATune's (instruments, voice, moods) (default: msd)")
