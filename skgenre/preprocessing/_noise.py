@@ -85,7 +85,8 @@ class PixelDropoutNoise(
 
     - **Per item, exact count.** In each spectrogram (each item of the batch) exactly
       ``round(rate * n_mels * n_frames)`` pixels are set to ``fill_value``, chosen uniformly
-      at random without replacement, independently for every item.
+      at random without replacement, independently for every item (identical items,
+      such as two silent clips, get identical masks: see Seeding).
     - **Image mode** (3-D input ``(n, n_mels, n_frames)``): the pixels are the spectrogram's
       values, in whatever scale they are (dB for :class:`~skgenre.MelSpectrogram`).
     - **Waveform mode** (2-D input ``(n, n_samples)``, i.e. clips): the feature-based model
@@ -132,7 +133,8 @@ class PixelDropoutNoise(
     Attributes
     ----------
     mode_ : {"image", "waveform"}
-        The mode of the input seen in ``fit``.
+        The mode of the input seen in ``fit``; :meth:`transform` refuses input of the
+        other mode.
     n_features_in_ : int
         Size of the second axis of the input seen in ``fit``; not set for waveforms of
         different lengths.

@@ -122,7 +122,11 @@ def check_waveforms(X, *, input_name="X", allow_2d=True, first_index=0):
         if not np.isfinite(w).all():
             raise ValueError(f"{input_name}[{i}] contains NaN or infinity.")
         if w.size == 0:
-            raise ValueError(f"{input_name}[{i}] is an empty waveform (0 samples).")
+            raise ValueError(
+                f"{input_name}[{i}] is an empty waveform (0 samples). AudioLoader("
+                "on_error='warn') puts one in place of each file it cannot read (its "
+                "BrokenFilesWarning names them): drop those rows before this step."
+            )
         out.append(w)
     return out
 
