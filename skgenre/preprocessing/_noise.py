@@ -199,7 +199,9 @@ class PixelDropoutNoise(
     def _pcm_scaled(self, X):
         # integer PCM clips scaled to [-1, 1] as decoded files are (and as RandomClip and
         # the feature steps scale them); spectrograms are numbers, left as they are
-        return pcm_to_float(X) if self.mode != "image" and np.ndim(X) == 2 else X
+        # (np.ndim would call an array-like's __array_function__; PCM is an ndarray)
+        waveform = self.mode != "image" and isinstance(X, np.ndarray) and X.ndim == 2
+        return pcm_to_float(X) if waveform else X
 
     def _check_ragged(self, X):
         """Check waveforms of different lengths; return them decoded (files: None)."""
