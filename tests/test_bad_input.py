@@ -12,10 +12,12 @@ output paths). Part 4 (issue 20): a model file with a flipped bit or cut short a
 a ModelFileError, never another exception.
 """
 
+import io
 import json
 import os
 import re
 import signal
+import stat
 import struct
 import subprocess
 import sys
@@ -798,6 +800,11 @@ def test_cli_train_on_a_folder_where_nothing_decodes(tmp_path, capsys):
     ("read-only place", [], "not writable"),
     ("old results", [], "already holds results.*--overwrite"),
     ("foreign files", ["--overwrite"], "not results of this command.*thesis.tex"),
+    # replaced whole, the current folder would move from under the shell (it passed the
+    # check, then failed after all the training)
+    ("current folder", [], "it is the current folder or one above it"),
+    ("folder above", ["--overwrite"], "it is the current folder or one above it"),
+    ("bad seed", ["--seed", "-1"], "argument --seed: expected a number from 0 to 4294967295"),
 ])
 def test_cli_reproduce_checks_out_before_any_work(tmp_path, capsys, monkeypatch, setup, flags, reason):
     import re
@@ -814,9 +821,12 @@ def test_cli_reproduce_checks_out_before_any_work(tmp_path, capsys, monkeypatch,
     (old / "results.csv").write_text("old")
     if setup == "foreign files":
         (old / "thesis.tex").write_text("mine")
+    (tmp_path / "here").mkdir()
+    monkeypatch.chdir(tmp_path / "here")
     out = {
         "file": tmp_path / "file", "under a file": tmp_path / "file" / "results",
         "read-only place": "/proc/skgenre-results", "old results": old, "foreign files": old,
+        "current folder": ".", "folder above": "..", "bad seed": tmp_path / "new",
     }[setup]
     code = main(["reproduce", "--out", str(out), "--quiet", *flags])
     err = capsys.readouterr().err
@@ -838,6 +848,8 @@ def test_cli_reproduce_overwrite_replaces_whole_and_interrupt_keeps_old(tmp_path
     def interrupted(*a, **k):
         raise KeyboardInterrupt
 
+    # a shared results folder keeps its mode (the staging folder was private, 0700)
+    os.chmod(out, 0o755)
     # interrupted while writing (after results.csv and the confusion matrices)
     monkeypatch.setattr(_plots, "plot_noise_curves", interrupted)
     assert main([*args, "--overwrite"]) == 130
@@ -850,6 +862,28 @@ def test_cli_reproduce_overwrite_replaces_whole_and_interrupt_keeps_old(tmp_path
         "results.csv", "results.json", "noise_robustness.png",
         "confusion_feature.png", "confusion_spec-dense.png", "confusion_cnn.png",
     ])  # the stale file of the old run is gone: no mix of old and new
+    assert stat.S_IMODE(out.stat().st_mode) == 0o755
+
+
+def test_cli_reproduce_writes_its_files_before_printing(tmp_path, monkeypatch):
+    # stdout closed early (| head): the results of the training are on disk all the same
+    from skgenre.cli import main
+
+    class Closed(io.StringIO):  # the reader goes away once training is done
+        def write(self, text):
+            if "Table 1" in text or self.closed_:
+                self.closed_ = True
+                raise BrokenPipeError
+            return super().write(text)
+
+        closed_ = False
+
+    monkeypatch.setattr(sys, "stdout", Closed())
+    out = tmp_path / "results"
+    code = main(["reproduce", "--n-per-class", "5", "--epochs", "1", "--quiet",
+                 "--no-embedding", "--out", str(out)])
+    assert code == 141
+    assert {"results.csv", "results.json", "noise_robustness.png"} <= set(os.listdir(out))
 
 
 # --- Part 4 (issue 20): damaged model files -----------------------------------------------

@@ -44,6 +44,17 @@ def _positive_int(text):
     return value
 
 
+def _seed(text):
+    # the seeds scikit-learn's random_state takes (NumPy's RandomState)
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not 0 <= value <= 2**32 - 1:
+        raise argparse.ArgumentTypeError(f"expected a number from 0 to {2**32 - 1}, got {value}")
+    return value
+
+
 def _jobs(text):
     try:
         value = int(text)
@@ -76,9 +87,10 @@ def _add_common(p, *, data_help):
     p.add_argument("--preset", choices=_PRESETS, default="tuned",
                    help="hyper-parameter preset: the paper's settings or skgenre's tuned ones "
                         "(default: %(default)s)")
-    p.add_argument("--seed", type=int, default=0,
-                   help="random seed for clips, split, noise and training; the same seed "
-                        "repeats the run (default: %(default)s)")
+    p.add_argument("--seed", type=_seed, default=0,
+                   help="random seed for clips, split, noise and training (and the "
+                        "synthetic toy set without --data); the same seed repeats the run "
+                        "(default: %(default)s)")
     p.add_argument("--jobs", type=_jobs, default=None, metavar="N",
                    help="parallel jobs for decoding and feature extraction (-1: all cores)")
     p.add_argument("--n-per-class", type=_positive_int, default=None, metavar="N",

@@ -62,7 +62,7 @@ def _save(fig, path):
         fig.savefig(f, format=Path(path).suffix.lstrip(".").lower() or "png")
 
 
-def plot_noise_curves(curves, paper, title, path):
+def plot_noise_curves(curves, paper, title, path, n_classes=10):
     """Write test accuracy against noise rate, ours (solid) and the paper's (dashed).
 
     Parameters
@@ -75,6 +75,8 @@ def plot_noise_curves(curves, paper, title, path):
         Figure title.
     path : path-like
         Output PNG.
+    n_classes : int, default=10
+        Number of classes: chance is one over it.
     """
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 4.4), dpi=100)
@@ -91,7 +93,8 @@ def plot_noise_curves(curves, paper, title, path):
         if pts:
             xs, ys = zip(*pts)
             ax.plot(xs, ys, "s--", color=color, alpha=0.6, label=f"{name} (paper)")
-    ax.axhline(0.1, color="gray", lw=0.8, ls=":", label="chance (10 classes)")
+    ax.axhline(1 / n_classes, color="gray", lw=0.8, ls=":",
+               label=f"chance ({n_classes} classes)")
     ax.set_xlabel("noise: pixels set to 0 (%)")
     ax.set_ylabel("test accuracy")
     ax.set_ylim(0, 1.02)

@@ -95,17 +95,20 @@ def run_reproduce(args, out=print):
     out(f"Data: {desc}")
     if synthetic:
         out(
-            "NOTE: no --data given, so this run uses the built-in SYNTHETIC toy set; "
-            "its numbers say nothing about GTZAN and are not comparable with the paper's."
+            ("NOTE: no --data given, so this run uses the built-in SYNTHETIC toy set"
+             if args.data is None else "NOTE: --data holds the SYNTHETIC toy set written "
+             "by make_toy_genres") + "; its numbers say nothing about GTZAN and are not "
+            "comparable with the paper's."
         )
     train, test, split = _split(y, artists, split_by, seed, console)
     X_tr, X_te, y_tr, y_te = _take(X, train), _take(X, test), y[train], y[test]
     classes = np.unique(y)
     out(f"Split: {len(train)} training songs, {len(test)} test songs ({split['description']})")
 
-    results, curves, confusion = {}, {}, {}
+    results, curves, confusion, epochs = {}, {}, {}, {}
     for model in PAPER_TABLE1:
         pipe = build_pipeline(model, args, console)
+        epochs[model] = _epochs(pipe)
         with console.stage(f"fit_{model}", f"training the {model} model on {len(y_tr)} songs"):
             with keras_output():
                 pipe.fit(X_tr, y_tr)
@@ -126,26 +129,29 @@ def run_reproduce(args, out=print):
     if getattr(args, "embedding", True):
         beyond = _embedding_row(args, console, X_tr, y_tr, X_te, y_te)
 
+    # The files first: a closed stdout (| head, a dead tee) must not cost the results of
+    # hours of training.
+    with console.stage("plots", "writing result files and figures"):
+        with replace_directory(out_dir, overwrite=overwrite, replaceable=is_result_file) as tmp:
+            files = _write_outputs(
+                tmp, args, results, curves, confusion, classes, desc, kind,
+                n_train=len(train), n_test=len(test), timings=console.timings,
+                t_start=t_start, split=split, beyond=beyond, epochs=epochs,
+            )
+
     out("")
     data_name = "SYNTHETIC toy set" if synthetic else ("GTZAN" if kind == "gtzan" else "your folder")
     out(f"Table 1 (preset {args.preset!r}, seed {seed}, data: {data_name}, split by {split_by})")
     out(format_table(results))
     if beyond is not None:
         out("")
-        out("Beyond the paper (not in its Table 1; same split, clean test songs):")
+        out("Beyond the paper (not in its Table 1; same split, clean test songs, each "
+            "embedded whole):")
         if "accuracy" in beyond:
             out(f"{'Embedding':<12}{beyond['accuracy']:>10.3f}   {beyond['pipeline']}")
         else:
             out(f"{'Embedding':<12}   skipped: {beyond['skipped']}")
     out("")
-
-    with console.stage("plots", "writing result files and figures"):
-        with replace_directory(out_dir, overwrite=overwrite, replaceable=is_result_file) as tmp:
-            files = _write_outputs(
-                tmp, args, results, curves, confusion, classes, desc, kind,
-                n_train=len(train), n_test=len(test), timings=console.timings,
-                t_start=t_start, split=split, beyond=beyond,
-            )
     for f in files:
         out(f"wrote {out_dir / Path(f).name}")
     if synthetic:
@@ -220,8 +226,14 @@ def _embedding_row(args, console, X_tr, y_tr, X_te, y_te):
     return {"accuracy": accuracy, "pipeline": described}
 
 
+def _epochs(pipe):
+    """The training epochs of the network of ``pipe`` (the preset's, or --epochs)."""
+    return next((v for k, v in pipe.get_params().items()
+                 if k.rsplit("__", 1)[-1] == "epochs" and isinstance(v, int)), None)
+
+
 def _write_outputs(out_dir, args, results, curves, confusion, classes, desc, kind,
-                   *, n_train, n_test, timings, t_start, split, beyond=None):
+                   *, n_train, n_test, timings, t_start, split, beyond=None, epochs):
     import pandas as pd
 
     from ._plots import plot_confusion_matrix, plot_noise_curves
@@ -244,6 +256,9 @@ def _write_outputs(out_dir, args, results, curves, confusion, classes, desc, kin
                     "data": data_kind,
                     "synthetic": synthetic,
                     "preset": args.preset,
+                    # a quick run (--epochs) must not pass for the preset's own
+                    "epochs": epochs[model],
+                    "noise_repeats": args.noise_repeats,
                     "seed": args.seed,
                     "split": split["by"],
                     "n_train": n_train,
@@ -272,6 +287,7 @@ def _write_outputs(out_dir, args, results, curves, confusion, classes, desc, kin
         PAPER_TABLE1,
         f"Noise robustness ({args.preset})" + (" [SYNTHETIC toy data]" if synthetic else ""),
         curve_path,
+        n_classes=len(classes),
     )
     written.append(curve_path)
 

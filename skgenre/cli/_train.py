@@ -85,8 +85,9 @@ def run_train(args, out=print):
     synthetic = kind == "toy"
     if synthetic:
         out(
-            "NOTE: no --data given, so the model is trained on the built-in SYNTHETIC toy "
-            "set; it has not learned real music genres."
+            ("NOTE: no --data given, so the model is trained on the built-in SYNTHETIC toy "
+             "set" if args.data is None else "NOTE: --data holds the SYNTHETIC toy set "
+             "written by make_toy_genres") + "; it has not learned real music genres."
         )
     if args.model == "combined" and not _has_prior_genres(y):
         print("skgenre train: error: --model combined needs at least two genres that the "

@@ -357,6 +357,14 @@ def check_output_dir(path, *, overwrite=False, replaceable=None):
     skgenre._errors.OutputError: cannot write '...': the folder already holds results (results.csv); pass --overwrite (overwrite=True) to replace them, or choose another folder
     """
     path = _as_path(path, "output folder")
+    here, target = os.path.realpath(os.getcwd()), os.path.realpath(path)
+    if here == target or here.startswith(target.rstrip(os.sep) + os.sep):
+        # the folder is replaced whole: the current folder (or one above it) would be
+        # moved away from under this process and the shell it runs in
+        raise OutputError(
+            path, "it is the current folder or one above it, which the results would "
+            "replace whole; name a folder for them, e.g. --out results"
+        )
     try:
         st = os.stat(path)
     except (FileNotFoundError, NotADirectoryError):
@@ -434,6 +442,13 @@ def replace_directory(path, *, overwrite=False, replaceable=None):
         path = Path(os.path.realpath(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.staging-", dir=path.parent))
+    # mkdtemp makes the folder private (0700); the results folder keeps the mode of the
+    # one it replaces, or gets the umask's, as mkdir would give it
+    try:
+        os.chmod(staging, stat.S_IMODE(os.stat(path).st_mode) if path.is_dir()
+                 else 0o777 & ~_current_umask())
+    except OSError:
+        pass
     try:
         yield staging
         for f in staging.iterdir():
