@@ -6,6 +6,7 @@ this folder imports it as ``import _common`` (Python puts the script's folder on
 """
 
 import contextlib
+import json
 import os
 import resource
 import subprocess
@@ -158,20 +159,34 @@ def song_folder(folder, *, n_per_class=100, duration=30.0, seed=0, tile=None):
     in GTZAN's layout. With ``tile`` (a folder of genre folders of real tracks, e.g. the
     GTZAN mini set): real music, each track written ``ceil(n_per_class / tracks)`` times,
     every copy rolled by another 3 s so that no two files hold the same samples, cut to
-    ``duration`` seconds. A folder that already holds the right number of songs is reused.
+    ``duration`` seconds. A folder made by an earlier call with the same settings (its
+    ``song_folder.json`` says which) is reused; one made with others is made again.
     """
+    import shutil
+
     import numpy as np
     import soundfile as sf
 
     folder = Path(folder)
     n = 10 * n_per_class
-    if folder.is_dir() and len(list(folder.rglob("*.wav"))) == n:
-        return folder
+    stamp = folder / "song_folder.json"
+    settings = {"n_per_class": n_per_class, "duration": duration, "seed": seed,
+                "tile": None if tile is None else os.path.abspath(tile)}
+    if folder.is_dir():
+        try:
+            same = json.loads(stamp.read_text()) == settings
+        except (OSError, ValueError):
+            same = False
+        if same and len(list(folder.rglob("*.wav"))) == n:
+            return folder
+        # other songs (or an interrupted run): a reused folder timed the wrong songs
+        shutil.rmtree(folder)
     if tile is None:
         from skgenre.datasets import make_toy_genres
 
         make_toy_genres(n_per_class=n_per_class, n_classes=10, duration=duration,
                         random_state=seed, path=folder)
+        stamp.write_text(json.dumps(settings))
         return folder
     from skgenre.datasets import load_genre_folders
     from skgenre.io import load_audio
@@ -187,6 +202,7 @@ def song_folder(folder, *, n_per_class=100, duration=30.0, seed=0, tile=None):
             wave = load_audio(tracks[k % len(tracks)], sr=sr)
             wave = np.resize(np.roll(wave, -3 * sr * (k // len(tracks))), length)
             sf.write(folder / genre / f"{genre}.{k:05d}.wav", wave, sr, subtype="PCM_16")
+    stamp.write_text(json.dumps(settings))
     return folder
 
 

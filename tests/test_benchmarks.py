@@ -447,6 +447,28 @@ def test_paired_gain_corrects_for_overlapping_training_sets():
         common.paired_gain([0.5], [0.6], n_folds=5)
 
 
+def test_song_folder_is_made_again_for_other_settings(tmp_path):
+    """A reused folder of another duration timed the wrong songs."""
+    import importlib.util
+
+    import soundfile as sf
+
+    spec = importlib.util.spec_from_file_location("_bench_common_songs", BENCH / "_common.py")
+    common = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(common)
+
+    def durations(folder):
+        return {round(sf.info(p).duration, 2) for p in folder.rglob("*.wav")}
+
+    folder = common.song_folder(tmp_path / "toy", n_per_class=1, duration=0.1, seed=0)
+    first = (folder / "genres" / "blues" / "blues.00000.wav").stat().st_mtime_ns
+    assert durations(folder) == {0.1}
+    assert common.song_folder(folder, n_per_class=1, duration=0.1, seed=0) == folder
+    assert (folder / "genres" / "blues" / "blues.00000.wav").stat().st_mtime_ns == first
+    common.song_folder(folder, n_per_class=1, duration=0.2, seed=0)
+    assert durations(folder) == {0.2}
+
+
 def test_artist_weights_give_each_artist_of_a_genre_the_same_total():
     """bench_zero_shot's screen: within a genre every artist weighs the same; each genre
     keeps its share of the tracks."""
