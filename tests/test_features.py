@@ -188,6 +188,13 @@ def test_parameter_errors():
     X = np.zeros((2, 100), dtype=np.float32)
     with pytest.raises(InvalidParameterError, match="n_fft"):
         FeatureExtractor26(n_fft=0).fit(X)
+    # n_jobs=0 passed validation and fit, then joblib refused it in transform
+    from skgenre import AudioLoader
+    from skgenre.embeddings import MusicnnEmbedding
+
+    for est in (FeatureExtractor26(n_jobs=0), AudioLoader(n_jobs=0), MusicnnEmbedding(n_jobs=0)):
+        with pytest.raises(InvalidParameterError, match="'n_jobs' parameter"):
+            est.fit(X)
     with pytest.raises(InvalidParameterError, match="ref"):
         MelSpectrogram(ref="min").fit(X)
     with pytest.raises(ValueError, match="sr=8000 is too low"):

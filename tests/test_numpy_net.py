@@ -87,6 +87,58 @@ def test_strided_dilated_and_causal_convolutions_match_keras():
                                    np.asarray(m(X, training=False)), rtol=0, atol=1e-5)
 
 
+def test_sequential_models_match_keras():
+    # Keras 3 names a Sequential model's layers in their configs: reading layers[0]["name"]
+    # failed for every Sequential model
+    import keras
+
+    from skgenre.models._numpy_net import NumpyNetwork
+
+    rng = np.random.default_rng(2)
+    models = [
+        keras.Sequential([keras.Input((7,)), keras.layers.Dense(5, activation="relu"),
+                          keras.layers.Dense(3, activation="softmax")]),
+        keras.Sequential([keras.Input((9, 2)), keras.layers.Conv1D(4, 3),
+                          keras.layers.GlobalMaxPooling1D()]),
+    ]
+    for model, shape in zip(models, [(7,), (9, 2)]):
+        model = _randomize(model, rng)
+        X = rng.normal(size=(4, *shape)).astype("float32")
+        np.testing.assert_allclose(NumpyNetwork.from_keras_model(model).predict(X),
+                                   np.asarray(model(X, training=False)), rtol=0, atol=1e-5)
+
+
+def test_layers_that_are_not_keras_own_float_layers_are_refused():
+    import keras
+
+    from skgenre.models._numpy_net import NumpyNetwork
+
+    @keras.saving.register_keras_serializable(package="skgenre_test")
+    class Dense(keras.layers.Dense):  # a built-in's name, another computation
+        def call(self, x):
+            return 3 * super().call(x)
+
+    custom = keras.Sequential([keras.Input((4,)), Dense(2)])
+    with pytest.raises(UnsupportedLayerError, match="is a custom layer .*skgenre_test>Dense"):
+        NumpyNetwork.from_keras_model(custom)
+    # settings the engine does not compute are unsupported (Keras computes them), not
+    # damaged weights, whatever their shapes
+    for layer in (keras.layers.Conv1D(4, 3, groups=2),
+                  keras.layers.Conv1D(4, 3, data_format="channels_first")):
+        model = keras.Sequential([keras.Input((8, 4)), layer])
+        with pytest.raises(UnsupportedLayerError):
+            NumpyNetwork.from_keras_model(model)
+    quantized = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+    if hasattr(quantized, "quantize"):
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            quantized.quantize("int8")
+        with pytest.raises(UnsupportedLayerError, match="quantized"):
+            NumpyNetwork.from_keras_model(quantized)
+
+
 def gru_net(meta):
     """A network with a layer the NumPy engine does not compute (found by skops by name)."""
     import keras

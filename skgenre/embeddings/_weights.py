@@ -175,7 +175,8 @@ def load_musicnn_weights(model="MSD_musicnn", path=None, *, verify=True):
             if offset + size > len(data) or size != 4 * int(np.prod(shape, dtype=np.int64)):
                 raise ValueError(f"variable {name!r} lies outside the data file")
             weights[name] = np.frombuffer(data, "<f4", size // 4, offset).reshape(shape).copy()
-    except (ValueError, IndexError, OSError) as exc:
+    # TypeError: a damaged index where a varint stands for a nested message
+    except (ValueError, IndexError, OSError, TypeError) as exc:
         raise WeightsMismatchError(
             f"cannot read the musicnn checkpoint in {str(folder)!r}: {exc}"
         ) from exc

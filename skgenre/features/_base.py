@@ -35,7 +35,9 @@ class ClipTransformer(_CheckingFitMixin, _TableOutputMixin, TransformerMixin, Ba
         "sr": [Interval(Integral, 1, None, closed="left")],
         "n_fft": [Interval(Integral, 2, None, closed="left")],
         "hop_length": [Interval(Integral, 1, None, closed="left")],
-        "n_jobs": [Integral, None],
+        # 0 means nothing to joblib: refused here, with the parameter's name
+        "n_jobs": [Interval(Integral, 1, None, closed="left"),
+                   Interval(Integral, None, -1, closed="right"), None],
         "chunk_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "verbose": ["verbose"],
     }

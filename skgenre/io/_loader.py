@@ -190,7 +190,9 @@ class AudioLoader(_CheckingFitMixin, _TableOutputMixin, TransformerMixin, BaseEs
         "mono": ["boolean"],
         "offset": [Interval(Real, 0, None, closed="left")],
         "duration": [Interval(Real, 0, None, closed="neither"), None],
-        "n_jobs": [Integral, None],
+        # 0 means nothing to joblib: refused here, with the parameter's name
+        "n_jobs": [Interval(Integral, 1, None, closed="left"),
+                   Interval(Integral, None, -1, closed="right"), None],
         "on_error": [StrOptions({"raise", "warn"})],
         "lazy": ["boolean"],
         "verbose": ["verbose"],

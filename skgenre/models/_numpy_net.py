@@ -605,6 +605,7 @@ class NumpyNetwork:
                     f"engine (it computes {', '.join(_SUPPORTED)}); predict with Keras "
                     "instead: load_model(path, engine='keras')."
                 )
+            _check_builtin(layer, name)
             if cls_name == "InputLayer":
                 shape = config.get("batch_shape") or config.get("batch_input_shape")
                 self.input_shape = tuple(shape[1:]) if shape else None
@@ -612,8 +613,18 @@ class NumpyNetwork:
                 previous = name
                 shapes.append(tuple(shape or ()))
                 continue
-            _check_weight_shapes(layer, self._weights.get(name, []), name)
-            fn = _LAYERS[cls_name](config, self._weights.get(name, []), name)
+            weights = self._weights.get(name, [])
+            try:
+                # first: a setting the engine does not compute (channels_first, groups)
+                # is unsupported, not damage, whatever its weights look like
+                fn = _LAYERS[cls_name](config, weights, name)
+            except UnsupportedLayerError:
+                raise
+            except Exception:  # e.g. weights missing: the check below says what is wrong
+                fn = None
+            _check_weight_shapes(layer, weights, name)
+            if fn is None:
+                fn = _LAYERS[cls_name](config, weights, name)
             if sequential:
                 refs, multi = [(previous, 0, 0)], False
                 if previous is None:
@@ -641,7 +652,8 @@ class NumpyNetwork:
             known.add(name)
             previous = name
         if sequential:
-            self._inputs = ["__input__"] if "__input__" in known else [layers[0]["name"]]
+            # Keras 3 names a layer in its config (the InputLayer comes first)
+            self._inputs = ["__input__"] if "__input__" in known else [_layer_name(layers[0])]
             self._output = previous
         else:
             inputs = _flat_refs(model["input_layers"])
@@ -717,6 +729,33 @@ def _model_config(config):
 
 def _is_sequential(config):
     return config.get("class_name") == "Sequential"
+
+
+def _check_builtin(layer, name):
+    """Refuse a layer that is not Keras' own: a subclass registered under the name of a
+    built-in (``Dense``) would be computed as the built-in, silently; a quantized layer
+    holds other weights."""
+    module, registered = layer.get("module"), layer.get("registered_name")
+    cls_name = layer.get("class_name")
+    if (registered not in (None, cls_name)
+            or (module is not None and not str(module).startswith("keras"))):
+        raise UnsupportedLayerError(
+            f"layer {name!r} is a custom layer ({registered or module}.{cls_name}), not "
+            "Keras' own; the NumPy engine computes built-in layers only: use "
+            "engine='keras'."
+        )
+    config = layer.get("config") or {}
+    dtype = config.get("dtype")
+    policy = (dtype.get("class_name", "") if isinstance(dtype, dict)
+              else str(dtype or ""))
+    mode = str(((dtype or {}).get("config") or {}).get("name", "")
+               if isinstance(dtype, dict) else dtype or "")
+    if ("Quantized" in policy or config.get("quantization_config")
+            or mode.startswith(("int", "float8"))):
+        raise UnsupportedLayerError(
+            f"layer {name!r} is quantized ({policy or mode}); the NumPy engine computes "
+            "float layers only: use engine='keras'."
+        )
 
 
 def _expected_weight_shapes(layer):
