@@ -66,7 +66,9 @@ def _instances():
         # the default head's C=0.01, well enough for the checks' accuracy bar).
         "TagPriorClassifier": lambda cls: cls(
             LogisticRegression(),
-            mapping={str(c): ["t"] for c in (0, 1, 2, 0.0, 1.0, "one", "two", "three")},
+            # every class the checks use, so that at least two are mapped (-1 and 1 too)
+            mapping={str(c): ["t"] for c in (-1, 0, 1, 2, -1.0, 0.0, 1.0, "one", "two",
+                                             "three")},
             tags=["t"], link="identity",
         ),
     }

@@ -451,7 +451,8 @@ class NumpyNetwork:
     >>> layers = [
     ...     {"class_name": "InputLayer", "name": "x",
     ...      "config": {"batch_shape": [None, 2], "name": "x"}, "inbound_nodes": []},
-    ...     {"class_name": "Dense", "name": "out", "config": {"activation": "softmax"},
+    ...     {"class_name": "Dense", "name": "out",
+    ...      "config": {"units": 2, "activation": "softmax"},
     ...      "inbound_nodes": [{"args": [{"class_name": "__keras_tensor__",
     ...                                    "config": {"shape": [None, 2],
     ...                                               "keras_history": ["x", 0, 0]}}]}]},
