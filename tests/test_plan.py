@@ -152,10 +152,18 @@ def _edit_plan(change):
     return edit
 
 
+def _edit_manifest(change):
+    def edit(members):
+        manifest = json.loads(members["skgenre-model.json"])
+        change(manifest)
+        members["skgenre-model.json"] = json.dumps(manifest).encode()
+        return members
+
+    return edit
+
+
 def _without_plan(members):
-    manifest = json.loads(members["skgenre-model.json"])
-    del manifest["plan"]
-    members["skgenre-model.json"] = json.dumps(manifest).encode()
+    members = _edit_manifest(lambda m: m.pop("plan"))(members)
     return {n: b for n, b in members.items() if n == "skgenre-model.json" or not (
         n == "plan.json" or n.startswith("plan/"))}
 
@@ -198,13 +206,8 @@ def test_a_damaged_plan_is_a_model_file_error(saved, tmp_path, change, match, sa
 def test_a_manifest_naming_a_plan_that_is_not_there_is_damage(saved, tmp_path):
     path, _ = saved["feature", "tuned"]
     for plan in ("missing.json", ["plan.json"]):
-        def edit(members, plan=plan):
-            manifest = json.loads(members["skgenre-model.json"])
-            manifest["plan"] = plan
-            members["skgenre-model.json"] = json.dumps(manifest).encode()
-            return members
-
-        bad = _rewrite(path, tmp_path / "m.skgenre", edit)
+        bad = _rewrite(path, tmp_path / "m.skgenre",
+                       _edit_manifest(lambda m, plan=plan: m.update(plan=plan)))
         for load in (load_plan, load_model):
             with pytest.raises(ModelFileError, match="manifest names missing members"):
                 load(bad)
@@ -251,13 +254,7 @@ def test_a_manifest_naming_one_member_twice_is_damage(saved, tmp_path):
     for change in (lambda m: m.update(networks=m["networks"] * 2),
                    lambda m: m.update(estimator=m["networks"][0]),
                    lambda m: m.update(plan="skgenre-model.json")):
-        def edit(members, change=change):
-            manifest = json.loads(members["skgenre-model.json"])
-            change(manifest)
-            members["skgenre-model.json"] = json.dumps(manifest).encode()
-            return members
-
-        bad = _rewrite(path, tmp_path / "d.skgenre", edit)
+        bad = _rewrite(path, tmp_path / "d.skgenre", _edit_manifest(change))
         for load in (load_plan, load_model):
             with pytest.raises(ModelFileError, match="names one member for two parts"):
                 load(bad)
@@ -268,12 +265,7 @@ def test_the_plan_warns_of_other_versions_as_load_model_does(saved, tmp_path):
 
     path, _ = saved["feature", "tuned"]
 
-    def old(members):
-        manifest = json.loads(members["skgenre-model.json"])
-        manifest["versions"]["numpy"] = "1.19.0"
-        members["skgenre-model.json"] = json.dumps(manifest).encode()
-        return members
-
+    old = _edit_manifest(lambda m: m["versions"].update(numpy="1.19.0"))
     with pytest.warns(VersionMismatchWarning, match=r"numpy 1.19.0 \(installed"):
         assert load_plan(_rewrite(path, tmp_path / "v.skgenre", old)) is not None
 
