@@ -142,24 +142,23 @@ def _rewrite(path, out, edit):
     return out
 
 
-def _edit_plan(change):
+def _edit_json(member, change):
+    """An edit of a model file's members that applies ``change`` to JSON ``member``."""
     def edit(members):
-        spec = json.loads(members["plan.json"])
-        change(spec)
-        members["plan.json"] = json.dumps(spec).encode()
+        content = json.loads(members[member])
+        change(content)
+        members[member] = json.dumps(content).encode()
         return members
 
     return edit
+
+
+def _edit_plan(change):
+    return _edit_json("plan.json", change)
 
 
 def _edit_manifest(change):
-    def edit(members):
-        manifest = json.loads(members["skgenre-model.json"])
-        change(manifest)
-        members["skgenre-model.json"] = json.dumps(manifest).encode()
-        return members
-
-    return edit
+    return _edit_json("skgenre-model.json", change)
 
 
 def _without_plan(members):
