@@ -45,6 +45,10 @@ def test_usage_errors(capsys, tmp_path):
     assert code == 2 and ">= 1" in err
     code, _, err = _run(capsys, ["reproduce", "--data", str(tmp_path), "--quiet"])
     assert code == 2 and "no genre folders" in err
+    # too few songs for a test song of every genre: said before any training, in its terms
+    code, _, err = _run(capsys, ["reproduce", "--n-per-class", "3", "--quiet", "--out",
+                                 str(tmp_path / "r")])
+    assert code == 2 and "--n-per-class 5 or more" in err
 
 
 def _write(path, seconds=6.0, sr=22050, seed=0):

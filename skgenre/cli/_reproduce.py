@@ -189,6 +189,14 @@ def _split(y, artists, split_by, seed, console):
                     f"on the {where}"
                 )
     else:
+        n_genres = len(np.unique(y))
+        if int(np.ceil(0.2 * len(y))) < n_genres:
+            # scikit-learn's message names its test_size, not what to change here
+            raise DatasetError(
+                f"the stratified 80/20 split needs a test song of each of the {n_genres} "
+                f"genres, and 20 % of {len(y)} songs is fewer: give at least 5 songs per "
+                "genre (--n-per-class 5 or more)"
+            )
         train, test = paper_split(len(y), y, test_size=0.2, random_state=seed)
         described = f"stratified 80/20 by track, the paper's protocol, seed {seed}"
     split = {"by": split_by, "artists_known": artists is not None}
