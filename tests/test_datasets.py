@@ -198,7 +198,7 @@ def test_load_gtzan_broken_file(tmp_path):
     assert len(record) == 1  # ONE warning lists every broken file
     message = str(record[0].message)
     assert "jazz.00054.wav" in message and "blues.00007.wav" in message
-    assert "2 of 14" in message
+    assert "2 of 14 clips" in message
     assert str(broken) not in g.filenames
     assert len(g.filenames) == len(g.target) == 12
     _check_aligned(g)
@@ -207,6 +207,24 @@ def test_load_gtzan_broken_file(tmp_path):
         warnings.simplefilter("error")
         unchecked = load_gtzan(tmp_path, check_files=False)
     assert str(broken) in unchecked.filenames and len(unchecked.filenames) == 14
+    # a broken converted copy no longer hides a readable original of the same clip
+    import soundfile as sf
+
+    from skgenre.datasets import load_genre_folders
+
+    original = broken.with_suffix(".au")
+    sf.write(original, sf.read(tmp_path / "genres" / "jazz" / "jazz.00000.wav")[0], 22050,
+             format="AU", subtype="PCM_16")
+    for check in ("decode", True):
+        with pytest.warns(BrokenFilesWarning, match=r"jazz.00054.wav: .*\(read from "
+                                                     r"jazz.00054.au instead\)"):
+            g = load_gtzan(tmp_path, check_files=check)
+        assert str(original) in g.filenames and len(g.filenames) == 13
+    for check in ("decode", "header"):
+        data = load_genre_folders(tmp_path, check=check)
+        assert str(original) in data.filenames and str(broken) not in data.filenames
+        reasons = {Path(p).name: why for p, why in data.skipped}
+        assert "the same song as" not in reasons["jazz.00054.wav"]
 
 
 def test_split_lists_from_package_data():

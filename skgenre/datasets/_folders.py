@@ -17,7 +17,7 @@ from ._gtzan import _LAYOUTS, AUDIO_EXTENSIONS, _undecodable_reason, _unreadable
 __all__ = ["load_genre_folders"]
 
 # When one song is there in several formats (GTZAN's .au beside a converted .wav), the
-# first of these wins; the others are skipped and listed.
+# first of these that can be read is the song; the others are skipped and listed.
 _PREFERRED = (*AUDIO_EXTENSIONS, ".aiff", ".aif", ".m4a", ".opus", ".wma", ".aac")
 _GTZAN_NAME = re.compile(r"^(?P<genre>[^.]+)\.\d+$")
 
@@ -44,7 +44,9 @@ def load_genre_folders(root, *, n_per_genre=None, n_jobs=None, check="decode"):
     than stopping a fit later. Files that cannot be used are not dropped silently:
     ``skipped`` lists each with the reason (also hidden files, which are not read, and
     audio files beside the genre folders, which have no genre). Hidden folders are not
-    searched; linked folders are, once each.
+    searched; linked folders are, once each. A song there in several formats (GTZAN's
+    ``.au`` beside a converted ``.wav``) is read from the first of ``.wav``, ``.au``,
+    ``.flac``, ... that can be used; its other files are listed in ``skipped``.
 
     GTZAN's layouts are recognised: when ``root`` holds a folder ``genres`` (the original
     archive), ``genres_original`` or ``Data/genres_original`` (the Kaggle copy), the genre
@@ -150,10 +152,12 @@ def load_genre_folders(root, *, n_per_genre=None, n_jobs=None, check="decode"):
     # songs beside the genre folders have no genre: listed, not judged
     skipped += [(e.path, "not inside a genre folder") for e in os.scandir(base)
                 if e.is_file() and os.path.splitext(e.name)[1].lower() in _PREFERRED]
+    alternates = {}  # a song's path -> its other formats, in order of preference
     for genre in genres:
-        files, dupes = _songs_in(base / genre)
+        files, hidden, others = _songs_in(base / genre)
         candidates += [(genre, path) for path in files]
-        skipped += dupes
+        skipped += hidden
+        alternates.update(others)
     parallel = Parallel(n_jobs=n_jobs, prefer="threads")
     reasons = parallel(delayed(_unreadable_reason)(path) for _, path in candidates)
     songs = {g: [] for g in genres}
@@ -165,6 +169,8 @@ def load_genre_folders(root, *, n_per_genre=None, n_jobs=None, check="decode"):
     if check == "decode":
         for genre in genres:
             songs[genre] = _decoding(songs[genre], n_per_genre, parallel, skipped)
+    if alternates:
+        _other_formats(songs, skipped, alternates, dict((p, g) for g, p in candidates), check)
     empty = [g for g in genres if not songs[g]]
     if empty:
         # The first unreadable file of those folders says why, so the error alone is enough.
@@ -194,6 +200,31 @@ def load_genre_folders(root, *, n_per_genre=None, n_jobs=None, check="decode"):
         base=str(base),
         artists=artists,
     )
+
+
+def _other_formats(songs, skipped, alternates, genre_of, check):
+    """A song whose preferred format cannot be used is read from its next format that can
+    (a broken converted ``.wav`` must not hide a readable ``.au``); the formats not used
+    are listed in ``skipped``."""
+    failed = {path for path, _ in skipped}
+    for first, others in alternates.items():
+        used, tried = (None if first in failed else first), []
+        if used is None:
+            for other in others:
+                why = _unreadable_reason(other)
+                if why is None and check == "decode":
+                    why = _undecodable_reason(other)
+                if why is None:
+                    used = other
+                    songs[genre_of[first]].append(other)
+                    songs[genre_of[first]].sort()
+                    break
+                skipped.append((other, why))
+                tried.append(other)
+        for other in others:
+            if other != used and other not in tried:
+                skipped.append((other, f"the same song as {os.path.basename(used)!r} in "
+                                       "another format"))
 
 
 def _decoding(paths, n_wanted, parallel, skipped):
@@ -255,8 +286,8 @@ def _base(root):
 
 
 def _songs_in(folder):
-    """Every file under ``folder`` (sorted by path), and what is skipped: hidden files,
-    the other formats of one song.
+    """Every file under ``folder`` (sorted by path), the hidden files skipped, and the
+    other formats of each song that has several (``{path: [others, by preference]}``).
 
     Hidden folders are not searched (as hidden genre folders are not); a linked folder
     is, once (a link back to a folder above it would loop).
@@ -288,12 +319,13 @@ def _songs_in(folder):
             kept = best.get(stem)
             if kept is None or rank[ext.lower()] < rank[os.path.splitext(kept)[1].lower()]:
                 best[stem] = path
-    keep = []
+    keep, others = [], {}
     for path in files:
         stem, ext = os.path.splitext(path)
         if ext.lower() in rank and best[stem] != path:
-            skipped.append((path, f"the same song as {os.path.basename(best[stem])!r} in "
-                                  "another format"))
+            others.setdefault(best[stem], []).append(path)
         else:
             keep.append(path)
-    return keep, skipped
+    for paths in others.values():
+        paths.sort(key=lambda p: rank[os.path.splitext(p)[1].lower()])
+    return keep, skipped, others

@@ -101,10 +101,11 @@ def _genre_folders(base):
 
 
 def _clips_in(folder, genre):
-    """Map clip stem -> path for the audio clips of ``genre`` in ``folder``.
+    """Map clip stem -> its paths for the audio clips of ``genre`` in ``folder``.
 
     When one clip exists in several formats (e.g. ``.au`` beside a converted ``.wav``)
-    the first format of ``AUDIO_EXTENSIONS`` wins.
+    the paths are in the order of ``AUDIO_EXTENSIONS``: the first one that can be read is
+    the clip.
     """
     clips = {}
     rank = {ext: i for i, ext in enumerate(AUDIO_EXTENSIONS)}
@@ -114,9 +115,9 @@ def _clips_in(folder, genre):
         m = _CLIP.match(stem)
         if ext not in rank or m is None or m["genre"] != genre or not entry.is_file():
             continue
-        old = clips.get(stem)
-        if old is None or rank[ext] < rank[os.path.splitext(old)[1].lower()]:
-            clips[stem] = entry.path
+        clips.setdefault(stem, []).append(entry.path)
+    for paths in clips.values():
+        paths.sort(key=lambda p: rank[os.path.splitext(p)[1].lower()])
     return clips
 
 
@@ -343,6 +344,8 @@ def load_gtzan(root, *, split=None, genres=None, return_X_y=False, check_files=T
         names = sorted(set(genres))
 
     clips = [(g, stem, found[g][stem]) for g in names for stem in sorted(found[g])]
+    if not check_files:
+        clips = [(g, stem, paths[0]) for g, stem, paths in clips]
 
     clip_split = None
     if split is not None:
@@ -376,9 +379,18 @@ def load_gtzan(root, *, split=None, genres=None, return_X_y=False, check_files=T
 
     if check_files:
         check = _undecodable_reason if check_files == "decode" else _unreadable_reason
-        broken = [(path, check(path)) for _, _, path in clips]
-        broken = [(path, why) for path, why in broken if why is not None]
-        if broken and len(broken) == len(clips):
+        chosen, broken, n_lost = [], [], 0
+        for g, stem, paths in clips:
+            # a broken converted copy (.wav) must not hide a readable original (.au)
+            for path in paths:
+                why = check(path)
+                if why is None:
+                    chosen.append((g, stem, path))
+                    break
+                broken.append((path, why))
+            else:
+                n_lost += 1
+        if not chosen:
             # Nothing to train or test on: an error, not an empty data set.
             shown = "; ".join(f"{path}: {why}" for path, why in broken[:3])
             more = f" (and {len(broken) - 3} more)" if len(broken) > 3 else ""
@@ -387,15 +399,19 @@ def load_gtzan(root, *, split=None, genres=None, return_X_y=False, check_files=T
                 f"{shown}{more}"
             )
         if broken:
-            listing = "\n".join(f"  {path}: {why}" for path, why in broken)
+            used = {stem: path for _, stem, path in chosen}
+            listing = "\n".join(
+                f"  {path}: {why}" + (f" (read from {os.path.basename(used[stem])} instead)"
+                                      if (stem := Path(path).stem) in used else "")
+                for path, why in broken
+            )
             warnings.warn(
-                f"{len(broken)} of {len(clips)} GTZAN files cannot be read and were left "
-                f"out:\n{listing}",
+                f"{len(broken)} GTZAN file(s) cannot be read; {n_lost} of {len(clips)} clips "
+                f"were left out:\n{listing}",
                 BrokenFilesWarning,
                 stacklevel=3,
             )
-            bad_paths = {path for path, _ in broken}
-            clips = [c for c in clips if c[2] not in bad_paths]
+        clips = chosen
 
     index = {g: i for i, g in enumerate(names)}
     filenames = np.array([path for _, _, path in clips], dtype=str)
