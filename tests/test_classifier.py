@@ -349,6 +349,66 @@ def test_partial_fit_takes_batches_of_one_class(blobs):
         clf.partial_fit(X[:4], y[:4], sample_weight=np.zeros(4))
 
 
+def test_a_seeded_fit_gives_the_callers_rngs_back(blobs):
+    # keras.utils.set_random_seed sets TensorFlow's global seed too: the caller's own
+    # tf.random draws and tf.data shuffles repeated across runs after one seeded fit
+    import tensorflow as tf
+    from tensorflow.python.eager import context
+
+    X, y = blobs
+    tf.random.set_seed(None)
+    GenreClassifier(random_state=0, **FAST).fit(X, y)
+    assert context.global_seed() is None
+    tf.random.set_seed(123)
+    GenreClassifier(random_state=0, **FAST).fit(X, y)
+    assert context.global_seed() == 123
+    tf.random.set_seed(None)
+
+
+def test_seeded_fits_in_threads_are_the_sequential_fit(blobs):
+    # seeding is process-wide: concurrent fits interleaved their draws
+    from concurrent.futures import ThreadPoolExecutor
+
+    X, y = blobs
+    expected = GenreClassifier(random_state=0, **FAST).fit(X, y).predict_proba(X)
+    np_state = np.random.get_state()
+    with ThreadPoolExecutor(2) as pool:
+        fits = list(pool.map(
+            lambda _: GenreClassifier(random_state=0, **FAST).fit(X, y), range(3)))
+    for clf in fits:
+        np.testing.assert_array_equal(clf.predict_proba(X), expected)
+    assert np.array_equal(np.random.get_state()[1], np_state[1])
+
+
+def test_refit_warm_start_and_routed_fit_arguments(blobs):
+    import keras
+
+    X, y = blobs
+    # an optimizer instance is bound to the first network's variables: a refit failed
+    clf = GenreClassifier(optimizer=keras.optimizers.Adam(0.01), random_state=0, **FAST)
+    first = clf.fit(X, y).predict_proba(X)
+    np.testing.assert_array_equal(clf.fit(X, y).predict_proba(X), first)
+    # warm_start counts its epochs on, as MLPClassifier does
+    warm = GenreClassifier(warm_start=True, random_state=0, **FAST).fit(X, y)
+    assert warm.fit(X, y).n_epochs_ == 2 * FAST["epochs"]
+    with pytest.raises(ValueError, match=r"\['metal'\] that are not in classes_, fixed by"):
+        warm.fit(X[:3], ["metal", "jazz", "pop"])
+    # Model.fit arguments that the wrapper sets itself: refused by name, not a TypeError
+    for param, instead in (("fit__verbose", "verbose="), ("fit__callbacks", "callbacks="),
+                           ("fit__validation_split", "validation_fraction=")):
+        with pytest.raises(ValueError, match=rf"\['{param}'\] cannot be routed .*{instead}"):
+            GenreClassifier(**{param: 0}, **FAST).fit(X, y)
+
+
+def test_two_classes_with_categorical_losses(blobs):
+    X, y = blobs
+    two = y != "pop"
+    clf = GenreClassifier(loss="categorical_crossentropy", random_state=0, **FAST)
+    assert clf.fit(X[two], y[two]).predict_proba(X).shape == (len(X), 2)
+    with pytest.raises(ValueError, match="loss='binary_crossentropy' needs a network with one"):
+        GenreClassifier(loss="binary_crossentropy", **FAST).fit(X[two], y[two])
+
+
 def test_partial_fit_classes_in_any_order(blobs):
     X, y = blobs
     clf = GenreClassifier(random_state=0, **FAST).partial_fit(

@@ -34,6 +34,7 @@ import contextlib
 import inspect
 import numbers
 import random
+import threading
 from collections import defaultdict
 
 import numpy as np
@@ -63,6 +64,20 @@ _ROUTING_PREFIXES = (
     "predict",
     "score",
 )
+# Model.fit arguments that GenreClassifier sets itself, and the parameter to use instead.
+_FIT_OWN = {
+    "batch_size": "batch_size=",
+    "callbacks": "callbacks= (or callbacks__*)",
+    "epochs": "epochs=",
+    "initial_epoch": "warm_start=True or partial_fit",
+    "sample_weight": "fit(..., sample_weight=)",
+    "shuffle": "shuffle=",
+    "validation_data": "early_stopping=True",
+    "validation_split": "early_stopping=True with validation_fraction=",
+    "verbose": "verbose=",
+    "x": "fit(X, y)",
+    "y": "fit(X, y)",
+}
 
 
 def _builders():
@@ -131,35 +146,57 @@ def _dtype_policy(policy):
         keras.config.set_dtype_policy(previous)
 
 
+# Seeded fits set process-wide state (the RNGs below): two at once in threads would
+# interleave their draws and restore each other's seeded state, so they take turns.
+_SEED_LOCK = threading.RLock()
+# Keras' own global seed state (keras.utils.set_random_seed sets both).
+_KERAS_SEED_ATTRIBUTES = ("global_random_seed", "global_seed_generator")
+
+
 @contextlib.contextmanager
 def _seeded(seed):
-    """Seed Python, NumPy, TensorFlow and Keras for one fit; restore the global RNGs after.
+    """Seed Python, NumPy, TensorFlow and Keras for one fit; restore them all after.
 
     TensorFlow's op determinism is switched on for the fit: without it two fits with the same
     seed differ in the last bits on CPU (oneDNN picks reduction orders at run time), which
-    breaks "same seed, same predictions".
+    breaks "same seed, same predictions". The caller's RNGs come back as they were (a
+    TensorFlow global seed the caller had set starts its sequence again), so that a seeded
+    fit does not make the caller's own ``tf.random`` draws or ``tf.data`` shuffles
+    repeat across runs.
     """
     if seed is None:
         yield
         return
     import keras
 
-    # The switch-off and the query are not public TF API; scikeras uses the same functions.
+    # The switch-off and the queries are not public TF API; scikeras uses the same ones.
+    from tensorflow.python.eager import context as tf_context
     from tensorflow.python.framework import config as tf_config
 
-    py_state = random.getstate()
-    np_state = np.random.get_state()
-    was_deterministic = tf_config.is_op_determinism_enabled()
-    keras.utils.set_random_seed(seed)
-    if not was_deterministic:
-        tf_config.enable_op_determinism()
     try:
-        yield
-    finally:
-        random.setstate(py_state)
-        np.random.set_state(np_state)
+        from keras.src.backend.common import global_state
+    except ImportError:  # pragma: no cover - a Keras that moved it: not restored
+        global_state = None
+    with _SEED_LOCK:
+        py_state = random.getstate()
+        np_state = np.random.get_state()
+        tf_seed = tf_context.global_seed()
+        keras_seed = ({a: global_state.get_global_attribute(a) for a in _KERAS_SEED_ATTRIBUTES}
+                      if global_state is not None else {})
+        was_deterministic = tf_config.is_op_determinism_enabled()
+        keras.utils.set_random_seed(seed)
         if not was_deterministic:
-            tf_config.disable_op_determinism()
+            tf_config.enable_op_determinism()
+        try:
+            yield
+        finally:
+            random.setstate(py_state)
+            np.random.set_state(np_state)
+            tf_context.set_global_seed(tf_seed)
+            for attribute, value in keras_seed.items():
+                global_state.set_global_attribute(attribute, value)
+            if not was_deterministic:
+                tf_config.disable_op_determinism()
 
 
 class GenreClassifier(ClassifierMixin, BaseEstimator):
@@ -214,7 +251,9 @@ class GenreClassifier(ClassifierMixin, BaseEstimator):
     callbacks : list of keras callbacks or None, default=None
         Extra Keras callbacks for training.
     warm_start : bool, default=False
-        Keep training the fitted network on the next call to ``fit``.
+        Keep training the fitted network on the next call to ``fit``: ``epochs`` more
+        epochs, counted on from the earlier ones (``history_``, ``n_epochs_`` and
+        epoch-based schedules go on), on the classes of the first fit.
     random_state : int, RandomState instance or None, default=None
         Seed for weight initialization, shuffling, dropout and the early-stopping split.
         An int makes ``fit`` reproducible (same seed, same predictions on the same
@@ -384,6 +423,26 @@ class GenreClassifier(ClassifierMixin, BaseEstimator):
                 f"Unknown parameter(s) {bad} for {type(self).__name__}. Extra keyword "
                 "arguments must be routed with one of the prefixes "
                 f"{[p + '__' for p in _ROUTING_PREFIXES]}, e.g. model__kernel_size=5."
+            )
+        loss = self.loss if isinstance(self.loss, str) else getattr(
+            self.loss, "__name__", type(self.loss).__name__)
+        if isinstance(self.model, str) and loss.replace("_", "").lower() in (
+                "binarycrossentropy", "bce", "binaryfocalcrossentropy"):
+            raise ValueError(
+                f"loss={self.loss!r} needs a network with one sigmoid output, but the "
+                f"built-in network {self.model!r} ends in a softmax over the classes: use "
+                "'sparse_categorical_crossentropy' (the default) or "
+                "'categorical_crossentropy', or a model builder of your own."
+            )
+        clash = sorted(
+            name for name in getattr(self, "_user_params", ())
+            if name.startswith("fit__") and name[5:] in _FIT_OWN
+        )
+        if clash:
+            raise ValueError(
+                f"{clash} cannot be routed to Keras' Model.fit: {type(self).__name__} sets "
+                "them itself; use "
+                + ", ".join(_FIT_OWN[name[5:]] for name in clash) + " instead."
             )
 
     def set_params(self, **params):
@@ -609,6 +668,11 @@ class GenreClassifier(ClassifierMixin, BaseEstimator):
             and "optimizer__learning_rate" not in getattr(self, "_user_params", ())
         ):
             kwargs["optimizer"].learning_rate = float(self.learning_rate)
+        optimizer = kwargs.get("optimizer")
+        if optimizer is not None and optimizer is self.optimizer:
+            # an optimizer instance is bound to the variables it first updated: each new
+            # network (a second fit, a refit) gets a fresh copy of it
+            kwargs["optimizer"] = type(optimizer).from_config(optimizer.get_config())
         return kwargs
 
     def _start(self, X, y, classes=None):
@@ -790,11 +854,29 @@ class GenreClassifier(ClassifierMixin, BaseEstimator):
         X, y = self._check_input(X, y, reset=not warm)
         sample_weight = self._sample_weight(X, y, sample_weight)
         self._seed = check_seed(self.random_state)
+        if warm:
+            # as partial_fit: a label the network has no output for is named, not an
+            # encoder's error
+            self._check_known_labels(y, self.classes_, "classes_, fixed by the first fit")
         with _seeded(self._seed):
             if not warm:
                 self._start(X, y)
-            self._train(X, y, sample_weight, epochs=self.epochs, initial_epoch=0)
+            # warm: the epochs, history and epoch-based schedules go on from where they
+            # stopped, as MLPClassifier's n_iter_ does
+            self._train(X, y, sample_weight, epochs=self.epochs,
+                        initial_epoch=self.current_epoch if warm else 0)
         return self
+
+    @staticmethod
+    def _check_known_labels(y, allowed, where):
+        unseen = sorted(set(np.unique(y).tolist()) - set(np.asarray(allowed).tolist()),
+                        key=str)
+        if unseen:
+            raise ValueError(
+                f"y holds label(s) {unseen} that are not in {where} "
+                f"({np.asarray(allowed).tolist()}); pass every class of the data as "
+                "classes= on the first partial_fit call, or fit without warm_start."
+            )
 
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Train for one epoch, starting from the current weights.
@@ -831,15 +913,9 @@ class GenreClassifier(ClassifierMixin, BaseEstimator):
             classes = np.unique(np.asarray(classes))
         allowed = classes if first else self.classes_
         if allowed is not None:
-            unseen = sorted(set(np.unique(y).tolist()) - set(np.asarray(allowed).tolist()),
-                            key=str)
-            if unseen:
-                where = "classes" if first else "classes_, fixed by the first partial_fit call"
-                raise ValueError(
-                    f"y holds label(s) {unseen} that are not in {where} "
-                    f"({np.asarray(allowed).tolist()}); pass every class of the data as "
-                    "classes= on the first call."
-                )
+            self._check_known_labels(
+                y, allowed,
+                "classes" if first else "classes_, fixed by the first partial_fit call")
         sample_weight = self._sample_weight(X, y, sample_weight, min_classes=1 if known else 2)
         if first:
             self._seed = check_seed(self.random_state)

@@ -32,8 +32,8 @@ class LabelIndexEncoder(TransformerMixin, BaseEstimator):
     Parameters
     ----------
     loss : str, keras loss or None, default=None
-        The network's loss: with categorical crossentropy, multiclass targets are one-hot
-        encoded (as scikeras does); otherwise they are class indices.
+        The network's loss: with categorical crossentropy, targets are one-hot encoded
+        (two classes too); otherwise they are class indices.
     categories : "auto" or list of one array, default="auto"
         All classes, when ``y`` may lack some (``partial_fit(classes=...)``).
 
@@ -76,7 +76,10 @@ class LabelIndexEncoder(TransformerMixin, BaseEstimator):
             target_type = type_of_target(self.categories[0])
         if target_type not in ("binary", "multiclass"):
             raise ValueError(f"Unknown label type: {target_type}.")
-        one_hot = target_type == "multiclass" and _is_categorical_crossentropy(self.loss)
+        # skgenre's networks end in a softmax over every class, two included: categorical
+        # crossentropy wants one-hot targets then too (scikeras one-hot encodes only
+        # multiclass targets, for a one-unit sigmoid head)
+        one_hot = _is_categorical_crossentropy(self.loss)
         if one_hot:
             encoder = OneHotEncoder(
                 sparse_output=False, dtype=np.float32, categories=self.categories
