@@ -228,6 +228,24 @@ def test_non_utf8_names_round_trip_and_resume(capsys, model, tmp_path):
     assert os.fsencode(row["path"]) == name
 
 
+def test_odd_names_round_trip_and_resume(capsys, model, tmp_path):
+    # csv quotes a field with "\n" but not one with "\r", which readers take for a line
+    # end: every rerun judged such a song again, and adapt refused the file
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    names = ["cr\rx.wav", "new\nline.wav", "a,b.wav", 'q"uote.wav', "tab\tx.wav"]
+    for name in names:
+        sf.write(lib / name, _tone(1500), SR)
+    out = tmp_path / "res.csv"
+    assert _run(capsys, ["predict", str(model), str(lib), "--out", str(out)])[0] == 0
+    before = out.read_bytes()
+    code, _, err = _run(capsys, ["predict", str(model), str(lib), "--out", str(out)])
+    assert code == 0 and f"{len(names)} already in" in err and "cut short" not in err
+    assert out.read_bytes() == before
+    rows = pd.read_csv(out, comment="#", keep_default_na=False)
+    assert sorted(os.path.basename(p) for p in rows["path"]) == sorted(names)
+
+
 @pytest.mark.parametrize("where", ["missing", "directory"])
 def test_out_that_cannot_be_written(capsys, model, library, tmp_path, where):
     out = tmp_path / "nope" / "res.csv" if where == "missing" else tmp_path

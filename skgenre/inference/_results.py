@@ -307,8 +307,13 @@ class ResultsFile:
                            for r in rows).encode("ascii")
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
+        # csv quotes a field with the line terminator ("\n") but not one with "\r", which
+        # every reader takes for a line end: a row with one is quoted whole
+        quoted = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_ALL)
         for r in rows:
-            w.writerow([_fmt(r.get(c)) for c in self.columns])
+            fields = [_fmt(r.get(c)) for c in self.columns]
+            (quoted if any("\r" in f for f in fields if isinstance(f, str)) else w).writerow(
+                fields)
         return buf.getvalue().encode("utf-8", "surrogateescape")
 
     def append(self, rows):
