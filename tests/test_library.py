@@ -228,6 +228,24 @@ def test_non_utf8_names_round_trip_and_resume(capsys, model, tmp_path):
     assert os.fsencode(row["path"]) == name
 
 
+def test_a_results_file_in_use_by_another_run_is_refused(capsys, model, library, tmp_path):
+    # two runs appending with their own offsets wrote over each other's rows, both exit 0
+    import fcntl
+
+    out = tmp_path / "res.csv"
+    assert _run(capsys, ["predict", str(model), str(library), "--out", str(out)])[0] == 0
+    before = out.read_bytes()
+    with open(out, "rb") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        code, _, err = _run(capsys, ["predict", str(model), str(library), "--out", str(out),
+                                     "--retry-errors"])
+    assert code == 2 and "another skgenre run is writing it" in err
+    assert out.read_bytes() == before
+    # once it is free, the run goes on as usual
+    code, _, err = _run(capsys, ["predict", str(model), str(library), "--out", str(out)])
+    assert code == 0 and "already in" in err
+
+
 def test_odd_names_round_trip_and_resume(capsys, model, tmp_path):
     # csv quotes a field with "\n" but not one with "\r", which readers take for a line
     # end: every rerun judged such a song again, and adapt refused the file

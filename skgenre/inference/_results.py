@@ -21,6 +21,11 @@ import io
 import json
 import os
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: runs on one file are not kept apart
+    fcntl = None
+
 from .._errors import OutputError
 from ..utils import check_writable
 
@@ -220,15 +225,56 @@ class ResultsFile:
             something else than this run's results.
         """
         check_writable(self.path, what="results file")
-        self._existed = True
+        self._existed = os.path.lexists(self.path)
+        self._fd = self._locked_fd()
         try:
-            with open(self.path, "rb") as f:
-                data = f.read()
-        except FileNotFoundError:
-            data = b""
-            self._existed = False
+            data = self._read_all()
         except OSError as exc:
+            self._release()
             raise OutputError(self.path, f"it cannot be read ({exc.strerror})") from None
+        try:
+            self._start(data)
+        except BaseException:
+            self._release()
+            raise
+        return self
+
+    def _locked_fd(self):
+        """The file opened to read and write, locked for this run alone.
+
+        Two runs appending to one file with their own offsets wrote over each other's rows
+        (both exiting 0): the second is refused.
+        """
+        flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
+        try:
+            fd = os.open(self.path, flags, 0o666)
+        except OSError as exc:
+            raise OutputError(self.path, f"it cannot be written ({exc.strerror})") from None
+        if fcntl is not None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:  # BlockingIOError: another run holds it
+                os.close(fd)
+                raise OutputError(
+                    self.path, "another skgenre run is writing it; let that run end (a "
+                    "rerun then skips the songs it judged), or choose another --out"
+                ) from None
+        return fd
+
+    def _read_all(self):
+        os.lseek(self._fd, 0, os.SEEK_SET)
+        chunks = []
+        while chunk := os.read(self._fd, 1 << 20):
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _release(self):
+        if self._fd is not None:
+            os.close(self._fd)  # the lock goes with it
+            self._fd = None
+
+    def _start(self, data):
+        """Take in what an earlier run wrote (``data``), and make the file ready to append."""
         header = self._header()
         keep = 0  # bytes of the file that stay; 0: (re)write the header
         if data and not header.startswith(data):  # not just a header cut short
@@ -253,13 +299,14 @@ class ResultsFile:
                 data = self._compacted(data, header, songs)
                 self._rewrite(data)
                 keep = len(data)
+                # the rewrite put a new file in place: lock and append to that one
+                self._release()
+                self._fd = self._locked_fd()
             for path, (_, _, failed) in songs.items():
                 (self.failed if failed else self.done).add(path)
             if not self.retry_errors:
                 self.done |= self.failed
-        flags = os.O_WRONLY | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
         try:
-            self._fd = os.open(self.path, flags, 0o666)
             os.ftruncate(self._fd, keep)
             os.lseek(self._fd, keep, os.SEEK_SET)
             if keep == 0:
@@ -269,7 +316,6 @@ class ResultsFile:
             self._was = len(data) if header.startswith(data) else None
         except OSError as exc:
             raise OutputError(self.path, f"it cannot be written ({exc.strerror})") from None
-        return self
 
     @staticmethod
     def _compacted(data, header, songs):
@@ -335,8 +381,7 @@ class ResultsFile:
         """Close the file; take out the old records of the songs judged again."""
         if self._fd is None:
             return
-        os.close(self._fd)
-        self._fd = None
+        self._release()
         if self._retried:
             self._retried = False
             # reading the file back runs open()'s compaction, with nothing left to append
