@@ -328,6 +328,14 @@ def test_half_last_line_is_removed_and_the_song_judged_again(capsys, model, libr
     code, _, err = _run(capsys, ["predict", str(model), str(library), "--out", str(cut)])
     assert code == 0 and "cut short" in err
     assert cut.read_bytes() == full.read_bytes()
+    # a damaged record in the middle: the rows after it are not dropped (they were lost
+    # for good, under a note about the last song), the file is refused as it is
+    middle = tmp_path / f"middle.{ext}"
+    middle.write_bytes(b"".join(lines[:2]) + b"garbage\n" + b"".join(lines[2:]))
+    before = middle.read_bytes()
+    code, _, err = _run(capsys, ["predict", str(model), str(library), "--out", str(middle)])
+    assert code == 2 and "line 3 cannot be read as a record" in err
+    assert middle.read_bytes() == before
 
 
 @pytest.mark.parametrize("ext", ["csv", "jsonl"])

@@ -287,13 +287,16 @@ class ResultsFile:
             keep = len(header)
             songs = {}  # path -> (start, end, failed) of its last complete song
             n_songs = 0
+            read = keep  # where the records that can be read end
             for end, rec in self._records(data, keep):
+                read = end
                 if not self.segments or rec.get("segment") == SONG:
                     # a song is complete with its summary record, which holds its error
                     songs.pop(rec["path"], None)  # an older record: retried since
                     songs[rec["path"]] = (keep, end, bool(rec.get("error")))
                     n_songs += 1
                     keep = end
+            self._check_only_the_end_is_cut(data, read)
             self.n_dropped = len(data) - keep
             if len(songs) < n_songs:  # a retry cut short before its old record went out
                 data = self._compacted(data, header, songs)
@@ -316,6 +319,24 @@ class ResultsFile:
             self._was = len(data) if header.startswith(data) else None
         except OSError as exc:
             raise OutputError(self.path, f"it cannot be written ({exc.strerror})") from None
+
+    def _check_only_the_end_is_cut(self, data, read):
+        """Refuse a file whose unreadable part is followed by records that can be read.
+
+        A run killed mid-write leaves its last song's records cut short, at the end; what
+        follows the records that can be read is then dropped and judged again. Records
+        after an unreadable one mean damage in the middle (an edit, two writers): dropping
+        them would lose rows for good.
+        """
+        at = read
+        while (at := data.find(b"\n", at) + 1) and at < len(data):
+            if next(self._records(data, at), None) is not None:
+                line = data.count(b"\n", 0, read) + 1
+                raise self._foreign(
+                    f"line {line} cannot be read as a record of this run, and records "
+                    "follow it (damage in the middle, not a run cut short); mend or remove "
+                    "that line"
+                )
 
     @staticmethod
     def _compacted(data, header, songs):
