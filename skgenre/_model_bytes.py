@@ -73,5 +73,7 @@ def check_sha256(path, data, sha256):
     if got != want:
         raise ModelFileError(
             f"model file {str(path)!r} does not match the expected SHA-256: expected {want}, "
-            f"the file has {got}. It is not the file that was published; it was not loaded."
+            f"the file has {got}. It is not the file that was published (or, for a "
+            "run's workers, the file was written over since the run read it); it was not "
+            "loaded."
         )

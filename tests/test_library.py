@@ -246,6 +246,29 @@ def test_a_results_file_in_use_by_another_run_is_refused(capsys, model, library,
     assert code == 0 and "already in" in err
 
 
+def test_workers_load_the_bytes_the_run_read(capsys, fitted, model, library, tmp_path,
+                                             monkeypatch):
+    # workers load the model file again: one written over it meanwhile gave rows that were
+    # stamped with the first model's digest
+    from skgenre.cli import _predict
+
+    from skgenre import _model_bytes
+
+    other = save_model(_pipeline().fit(
+        [_tone(f, seed=i) for i, f in enumerate([300, 310, 320, 900, 910, 920])],
+        ["a", "a", "a", "b", "b", "b"]), tmp_path / "other.skgenre")
+    real = _model_bytes.read_model_bytes
+    # the run reads `model`, as if the file at the path (`other`) had been written over
+    # it since: the workers load `other`
+    monkeypatch.setattr(_model_bytes, "read_model_bytes",
+                        lambda path, limit: real(model, limit))
+    out = tmp_path / "res.csv"
+    code, _, err = _run(capsys, ["predict", str(other), str(library), "--jobs", "2",
+                                 "--out", str(out)])
+    assert code == 2 and "the file was written over since the run read it" in err
+    assert len(_rows(out)) == 0
+
+
 def test_odd_names_round_trip_and_resume(capsys, model, tmp_path):
     # csv quotes a field with "\n" but not one with "\r", which readers take for a line
     # end: every rerun judged such a song again, and adapt refused the file

@@ -117,6 +117,10 @@ def run_predict(args, out=print):
     data = read_model_bytes(Path(args.model), MAX_MODEL_SIZE)
     if sha256 is not None:
         check_sha256(Path(args.model), data, sha256)
+    # Workers load the file again: they must load these bytes (checked, and accepted under
+    # this run's flags), not a model written over the file meanwhile, whose rows would be
+    # stamped with this one's digest.
+    digest = hashlib.sha256(data).hexdigest()
     plan = None
     if engine == "auto":
         from ..inference._plan import PlanJudge, plan_from_data
@@ -127,14 +131,14 @@ def run_predict(args, out=print):
     if plan is not None:
         classes = [str(c) for c in plan.classes_]
         spec = (PlanJudge(plan, **common) if local
-                else PlanJudge(model_file=args.model, sha256=sha256, **common))
+                else PlanJudge(model_file=args.model, sha256=digest, **common))
         unknown = False
     else:
-        spec, classes, unknown = _pipeline_judge(args, local, common, data)
+        spec, classes, unknown = _pipeline_judge(args, local, common, data, digest)
     identity = {}
     if args.out is not None:
         # the digest of the bytes loaded, not of a second read of the file
-        identity = {"command": "predict", "model_sha256": hashlib.sha256(data).hexdigest(),
+        identity = {"command": "predict", "model_sha256": digest,
                     "classes": classes, "max_duration": max_duration, "segments": segments,
                     "screen": screen}
     show, close = _printer(args, classes, out)
@@ -150,9 +154,10 @@ def run_predict(args, out=print):
     return status
 
 
-def _pipeline_judge(args, local, common, data):
+def _pipeline_judge(args, local, common, data, digest):
     """``(spec, classes, unknown)`` of a model loaded whole (a file without a plan) from
-    ``data``, the file's bytes (checked against ``--sha256`` already)."""
+    ``data``, the file's bytes (checked against ``--sha256`` already; ``digest`` their
+    SHA-256, which workers check the file against)."""
     from .._persist import MAX_MODEL_SIZE, _load_model_data, import_skops_lean
     from ..inference._library import PipelineJudge
 
@@ -176,8 +181,11 @@ def _pipeline_judge(args, local, common, data):
         )
     classes = [str(c) for c in model.classes_]
     # In this process the model loaded above is used; workers each load the file once.
+    # The workers' load trusts what this one accepted, and only those bytes: the digest
+    # (which also trusts a pickle, as --sha256 does) matches nothing else.
     spec = (PipelineJudge(model, **common) if local
-            else PipelineJudge(model_file=args.model, load_kwargs=load_kwargs, **common))
+            else PipelineJudge(model_file=args.model,
+                               load_kwargs={**load_kwargs, "sha256": digest}, **common))
     # an open-set model (`skgenre train --unknown`): its rows have an unknown_score
     unknown = hasattr(model.steps[-1][1], "unknown_score")
     return spec, classes, unknown
