@@ -269,6 +269,33 @@ def test_workers_load_the_bytes_the_run_read(capsys, fitted, model, library, tmp
     assert len(_rows(out)) == 0
 
 
+def test_a_worker_that_dies_ends_the_run_in_one_line(capsys, model, library, tmp_path,
+                                                      monkeypatch):
+    # a worker killed (out of memory, a crashing decoder): a traceback before
+    from joblib.externals.loky.process_executor import TerminatedWorkerError
+
+    from skgenre.inference import _library
+
+    real = _library.iter_song_rows
+
+    def dies_after_one(*args, **kwargs):
+        rows = real(*args, **kwargs)
+        yield next(rows)
+        raise TerminatedWorkerError("A worker process managed by the executor was killed")
+
+    monkeypatch.setattr(_library, "iter_song_rows", dies_after_one)
+    out = tmp_path / "res.csv"
+    code, _, err = _run(capsys, ["predict", str(model), str(library), "--out", str(out)])
+    assert code == 1 and "Traceback" not in err
+    assert "a worker process died while judging songs" in err and "run the same" in err
+    assert len(_rows(out)) == 1  # the row written stays; a rerun judges the rest
+    monkeypatch.undo()
+    full = tmp_path / "full.csv"
+    assert _run(capsys, ["predict", str(model), str(library), "--out", str(full)])[0] == 0
+    assert _run(capsys, ["predict", str(model), str(library), "--out", str(out)])[0] == 0
+    assert sorted(r["path"] for r in _rows(out)) == sorted(r["path"] for r in _rows(full))
+
+
 def test_odd_names_round_trip_and_resume(capsys, model, tmp_path):
     # csv quotes a field with "\n" but not one with "\r", which readers take for a line
     # end: every rerun judged such a song again, and adapt refused the file

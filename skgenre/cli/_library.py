@@ -85,6 +85,10 @@ def run_library(args, command, spec, identity, classes, show, *, segments=False,
     """
     from ..inference._inputs import collect_inputs, count_inputs
     from ..inference._library import iter_song_rows
+    from concurrent.futures.process import BrokenProcessPool
+
+    from joblib.externals.loky.process_executor import TerminatedWorkerError
+
     from ..inference._results import ResultsFile
     from ..utils import progress_bar
     from ..utils._malloc import retain_freed_memory
@@ -112,6 +116,7 @@ def run_library(args, command, spec, identity, classes, show, *, segments=False,
         if verbose:
             total = count_inputs(args.paths, files_from=args.files_from)
         n_songs = n_failed = n_skipped = n_skipped_failed = n_inputs = 0
+        died = False
         failed_before = results.failed if results is not None else set()
         with progress_bar(total or 0, desc=command, unit="song", verbose=verbose) as bar:
             if total is None:
@@ -128,18 +133,31 @@ def run_library(args, command, spec, identity, classes, show, *, segments=False,
                         continue
                     yield path, problem
 
-            for rows in iter_song_rows(spec, todo(), n_jobs=n_jobs, segments=segments):
-                n_songs += 1
-                failed = rows[-1].get("error") is not None
-                n_failed += failed
-                if results is not None:
-                    results.append(rows)
-                    if failed:  # the file holds the message; say it here too
-                        bar.write(f"skgenre {command}: error: {_with_path(rows[-1])}",
-                                  file=sys.stderr)
-                else:
-                    show(rows)
-                bar.update(1)
+            try:
+                for rows in iter_song_rows(spec, todo(), n_jobs=n_jobs, segments=segments):
+                    n_songs += 1
+                    failed = rows[-1].get("error") is not None
+                    n_failed += failed
+                    if results is not None:
+                        results.append(rows)
+                        if failed:  # the file holds the message; say it here too
+                            bar.write(f"skgenre {command}: error: {_with_path(rows[-1])}",
+                                      file=sys.stderr)
+                    else:
+                        show(rows)
+                    bar.update(1)
+            except (TerminatedWorkerError, BrokenProcessPool) as exc:
+                # a worker killed (out of memory, a decoder that crashed the process):
+                # the songs in flight have no row, those written stay
+                bar.write(
+                    f"skgenre {command}: error: a worker process died while judging songs "
+                    f"({exc.__class__.__name__}); "
+                    + (f"the rows written are kept in {args.out}: run the same command "
+                       "again to judge the rest" if results is not None else
+                       "run the command again, with --out FILE to keep the rows judged")
+                    + ", with fewer --jobs if memory ran out", file=sys.stderr)
+                n_failed += 1
+                died = True
     finally:
         if results is not None:
             results.close()
@@ -159,6 +177,8 @@ def run_library(args, command, spec, identity, classes, show, *, segments=False,
                         "them again)")
         print(f"skgenre {command}: {n_songs} song(s) judged{skipped}; rows in {args.out}",
               file=sys.stderr)
+    if died:
+        return 1
     if n_failed:
         print(f"skgenre {command}: {n_failed} of {n_songs} file(s) could not be read or "
               "judged.", file=sys.stderr)
