@@ -104,6 +104,16 @@ def test_collect_inputs_recursive_sorted_hidden_skipped(library):
     assert found == [("a_low.wav", None), ("b/deep/low2.wav", None), ("b/high.flac", None)]
 
 
+def test_collect_inputs_gives_a_file_once_however_it_is_named(library, monkeypatch):
+    # ./x, /abs/x and a link to x are one song: judged three times before
+    monkeypatch.chdir(library)
+    os.symlink(library / "a_low.wav", library.parent / "link.wav")
+    found = [p for p, _ in collect_inputs(
+        ["a_low.wav", str(library / "a_low.wav"), "./a_low.wav",
+         str(library.parent / "link.wav"), "missing.wav", "./missing.wav"])]
+    assert found == ["a_low.wav", "missing.wav", "./missing.wav"]
+
+
 def test_collect_inputs_reports_symlink_loops(library):
     os.symlink("..", library / "b" / "up")  # b/up -> lib: a loop
     os.symlink("self.wav", library / "self.wav")  # a link to itself

@@ -95,8 +95,9 @@ def collect_inputs(paths=(), *, files_from=None, stdin=None):
     folder already searched is reported, not followed). ``problem`` is ``None`` for a song
     to judge, else why the path is no song (an unreadable folder, a symbolic link loop, a
     folder with no audio files at all);
-    such a path gets an error row and the run goes on. A path that appears twice (on the
-    command line and in a folder) is yielded once.
+    such a path gets an error row and the run goes on. A file that appears twice (on the
+    command line and in a folder, spelled another way, or through a link) is yielded
+    once, under the first path that reached it.
 
     Parameters
     ----------
@@ -145,16 +146,27 @@ def collect_inputs(paths=(), *, files_from=None, stdin=None):
         empty = os.path.isdir(given)
         for path, problem in found:
             empty = False
-            if path in seen_files:
+            key = _file_key(path)
+            if key in seen_files:
                 continue
-            # Only names are kept, to drop duplicates: a few MB for 50 000 songs.
-            seen_files.add(path)
+            # Only keys are kept, to drop duplicates: a few MB for 50 000 songs.
+            seen_files.add(key)
             yield path, problem
         if empty:
             # A folder named on the command line that holds no song is the user's mistake
             # (a wrong folder, or songs of a format not searched for): said, not skipped.
             yield given, ("a folder with no audio files in it (searched recursively for "
                           f"{', '.join(sorted(AUDIO_EXTENSIONS))}); nothing to judge")
+
+
+def _file_key(path):
+    """What makes two paths one song: the file they reach (``./a.wav``, ``/music/a.wav``
+    and a link to it are one), or the name itself when it reaches none."""
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return path
+    return (st.st_dev, st.st_ino)
 
 
 def count_inputs(paths=(), *, files_from=None):
