@@ -21,6 +21,19 @@ _OUT_HELP = (
 )
 
 
+def _worker_died(exc):
+    """Whether ``exc`` says that a worker process of a parallel run died.
+
+    Read from the modules already imported: a run at --jobs 1 (the inference plan's path)
+    imports no joblib, and no worker of it can die.
+    """
+    from concurrent.futures.process import BrokenProcessPool
+
+    loky = sys.modules.get("joblib.externals.loky.process_executor")
+    dead = (BrokenProcessPool,) + ((loky.TerminatedWorkerError,) if loky else ())
+    return isinstance(exc, dead)
+
+
 def add_library_options(p, *, what="genre", cls="genre", open_set=True):
     """The inputs (PATH..., --files-from) and outputs (--out, --quiet) of a library run
     (``open_set``: whether a model may answer "unknown", with its score)."""
@@ -85,10 +98,6 @@ def run_library(args, command, spec, identity, classes, show, *, segments=False,
     """
     from ..inference._inputs import collect_inputs, count_inputs
     from ..inference._library import iter_song_rows
-    from concurrent.futures.process import BrokenProcessPool
-
-    from joblib.externals.loky.process_executor import TerminatedWorkerError
-
     from ..inference._results import ResultsFile
     from ..utils import progress_bar
     from ..utils._malloc import retain_freed_memory
@@ -146,7 +155,9 @@ def run_library(args, command, spec, identity, classes, show, *, segments=False,
                     else:
                         show(rows)
                     bar.update(1)
-            except (TerminatedWorkerError, BrokenProcessPool) as exc:
+            except Exception as exc:
+                if not _worker_died(exc):
+                    raise
                 # a worker killed (out of memory, a decoder that crashed the process):
                 # the songs in flight have no row, those written stay
                 bar.write(
