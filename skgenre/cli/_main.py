@@ -34,11 +34,15 @@ _DATA_HELP = (
 )
 
 
-def _positive_int(text):
+def _whole_number(text):
     try:
-        value = int(text)
+        return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+
+
+def _positive_int(text):
+    value = _whole_number(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a number >= 1, got {value}")
     return value
@@ -46,20 +50,14 @@ def _positive_int(text):
 
 def _seed(text):
     # the seeds scikit-learn's random_state takes (NumPy's RandomState)
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    value = _whole_number(text)
     if not 0 <= value <= 2**32 - 1:
         raise argparse.ArgumentTypeError(f"expected a number from 0 to {2**32 - 1}, got {value}")
     return value
 
 
 def _jobs(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    value = _whole_number(text)
     if value == 0:
         raise argparse.ArgumentTypeError("--jobs 0 is not allowed; use 1, N, or -1 (all cores)")
     return value

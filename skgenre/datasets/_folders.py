@@ -12,7 +12,14 @@ from sklearn.utils import Bunch
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 from .._errors import DatasetError
-from ._gtzan import _LAYOUTS, AUDIO_EXTENSIONS, _undecodable_reason, _unreadable_reason
+from ..utils._mixins import N_JOBS_CONSTRAINT
+from ._gtzan import (
+    _LAYOUTS,
+    AUDIO_EXTENSIONS,
+    _first_usable,
+    _undecodable_reason,
+    _unreadable_reason,
+)
 
 __all__ = ["load_genre_folders"]
 
@@ -26,9 +33,7 @@ _GTZAN_NAME = re.compile(r"^(?P<genre>[^.]+)\.\d+$")
     {
         "root": [str, os.PathLike],
         "n_per_genre": [Interval(Integral, 1, None, closed="left"), None],
-        # 0 means nothing to joblib: refused here, with the parameter's name
-        "n_jobs": [Interval(Integral, 1, None, closed="left"),
-                   Interval(Integral, None, -1, closed="right"), None],
+        "n_jobs": N_JOBS_CONSTRAINT,
         "check": [StrOptions({"decode", "header"})],
     },
     prefer_skip_nested_validation=True,
@@ -206,21 +211,20 @@ def _other_formats(songs, skipped, alternates, genre_of, check):
     """A song whose preferred format cannot be used is read from its next format that can
     (a broken converted ``.wav`` must not hide a readable ``.au``); the formats not used
     are listed in ``skipped``."""
+    def why(path):  # the checks the preferred formats went through
+        return _unreadable_reason(path) or (
+            _undecodable_reason(path) if check == "decode" else None)
+
     failed = {path for path, _ in skipped}
     for first, others in alternates.items():
-        used, tried = (None if first in failed else first), []
-        if used is None:
-            for other in others:
-                why = _unreadable_reason(other)
-                if why is None and check == "decode":
-                    why = _undecodable_reason(other)
-                if why is None:
-                    used = other
-                    songs[genre_of[first]].append(other)
-                    songs[genre_of[first]].sort()
-                    break
-                skipped.append((other, why))
-                tried.append(other)
+        used, tried = first, []
+        if first in failed:
+            used, tried = _first_usable(others, why)
+            skipped += tried
+            if used is not None:
+                songs[genre_of[first]].append(used)
+                songs[genre_of[first]].sort()
+            tried = [path for path, _ in tried]
         for other in others:
             if other != used and other not in tried:
                 skipped.append((other, f"the same song as {os.path.basename(used)!r} in "

@@ -121,6 +121,20 @@ def _clips_in(folder, genre):
     return clips
 
 
+def _first_usable(paths, check):
+    """``(path, failed)``: the first of ``paths`` (one song's formats, by preference) that
+    ``check`` (a function giving why a file cannot be used, or None) passes, or None; and
+    ``(path, why)`` for each one tried before it. A broken converted copy (``.wav``) must
+    not hide a readable original (``.au``)."""
+    failed = []
+    for path in paths:
+        why = check(path)
+        if why is None:
+            return path, failed
+        failed.append((path, why))
+    return None, failed
+
+
 def _find_layout(root):
     for layout in _LAYOUTS:
         base = root / layout
@@ -381,15 +395,12 @@ def load_gtzan(root, *, split=None, genres=None, return_X_y=False, check_files=T
         check = _undecodable_reason if check_files == "decode" else _unreadable_reason
         chosen, broken, n_lost = [], [], 0
         for g, stem, paths in clips:
-            # a broken converted copy (.wav) must not hide a readable original (.au)
-            for path in paths:
-                why = check(path)
-                if why is None:
-                    chosen.append((g, stem, path))
-                    break
-                broken.append((path, why))
-            else:
+            path, failed = _first_usable(paths, check)
+            broken += failed
+            if path is None:
                 n_lost += 1
+            else:
+                chosen.append((g, stem, path))
         if not chosen:
             # Nothing to train or test on: an error, not an empty data set.
             shown = "; ".join(f"{path}: {why}" for path, why in broken[:3])

@@ -15,7 +15,7 @@ from sklearn.utils.validation import (
 )
 
 from ..utils import check_waveforms, is_ragged
-from ..utils._mixins import _FeatureNamesMixin
+from ..utils._mixins import N_JOBS_CONSTRAINT, _FeatureNamesMixin
 from ..utils._waveforms import _is_files, _WaveformTransformerMixin
 from ._network import MUSICNN_LAYERS, N_MELS
 from ._tags import musicnn_tags
@@ -270,9 +270,7 @@ class MusicnnEmbedding(
         "stats": [StrOptions(set(_STATS)), list, tuple],
         "sr": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
-        # 0 means nothing to joblib: refused here, with the parameter's name
-        "n_jobs": [Interval(Integral, 1, None, closed="left"),
-                   Interval(Integral, None, -1, closed="right"), None],
+        "n_jobs": N_JOBS_CONSTRAINT,
         "weights_dir": [str, os.PathLike, None],
     }
 

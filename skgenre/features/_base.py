@@ -8,7 +8,12 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..utils import validate_clips
-from ..utils._mixins import _CheckingFitMixin, _FeatureNamesMixin, _TableOutputMixin
+from ..utils._mixins import (
+    N_JOBS_CONSTRAINT,
+    _CheckingFitMixin,
+    _FeatureNamesMixin,
+    _TableOutputMixin,
+)
 from ._chunks import resolve_chunks, run_chunks
 from ._stft import frame_count
 
@@ -35,9 +40,7 @@ class ClipTransformer(_CheckingFitMixin, _TableOutputMixin, TransformerMixin, Ba
         "sr": [Interval(Integral, 1, None, closed="left")],
         "n_fft": [Interval(Integral, 2, None, closed="left")],
         "hop_length": [Interval(Integral, 1, None, closed="left")],
-        # 0 means nothing to joblib: refused here, with the parameter's name
-        "n_jobs": [Interval(Integral, 1, None, closed="left"),
-                   Interval(Integral, None, -1, closed="right"), None],
+        "n_jobs": N_JOBS_CONSTRAINT,
         "chunk_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "verbose": ["verbose"],
     }

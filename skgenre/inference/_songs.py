@@ -10,6 +10,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_is_fitted
 
+from ..utils._mixins import N_JOBS_CONSTRAINT
 from ._judge import SongJudge, _as_items
 
 __all__ = ["predict_songs", "song_judge"]
@@ -70,8 +71,7 @@ def _scorer(tail, head):
         "hop": [Interval(Real, 0, None, closed="neither"), None],
         # 0 means nothing to joblib, which says so only for batches of several files:
         # refused here for any input
-        "n_jobs": [Interval(Integral, 1, None, closed="left"),
-                   Interval(Integral, None, -1, closed="right"), None],
+        "n_jobs": N_JOBS_CONSTRAINT,
         "on_error": [StrOptions({"report", "raise"})],
         "max_duration": [Interval(Real, 0, None, closed="neither"), None],
         "screen": ["boolean"],

@@ -18,7 +18,12 @@ from sklearn.utils.validation import _check_feature_names_in, check_array, valid
 
 from .._errors import AudioLoadError, BrokenFilesWarning
 from ..utils import check_waveforms, progress_bar, stack_clips
-from ..utils._mixins import _CheckingFitMixin, _TableOutputMixin, _waveform_names
+from ..utils._mixins import (
+    N_JOBS_CONSTRAINT,
+    _CheckingFitMixin,
+    _TableOutputMixin,
+    _waveform_names,
+)
 from ..utils._pcm import pcm_to_float
 from ..utils._waveforms import _LazyWaveforms
 from ._decode import _load_or_error, _n_samples
@@ -190,9 +195,7 @@ class AudioLoader(_CheckingFitMixin, _TableOutputMixin, TransformerMixin, BaseEs
         "mono": ["boolean"],
         "offset": [Interval(Real, 0, None, closed="left")],
         "duration": [Interval(Real, 0, None, closed="neither"), None],
-        # 0 means nothing to joblib: refused here, with the parameter's name
-        "n_jobs": [Interval(Integral, 1, None, closed="left"),
-                   Interval(Integral, None, -1, closed="right"), None],
+        "n_jobs": N_JOBS_CONSTRAINT,
         "on_error": [StrOptions({"raise", "warn"})],
         "lazy": ["boolean"],
         "verbose": ["verbose"],

@@ -1,12 +1,19 @@
-"""Methods that several of skgenre's estimators share, given by mixins with one hook each."""
+"""Methods that several of skgenre's estimators share, given by mixins with one hook each,
+and the parameter constraints they share."""
 
 import functools
+from numbers import Integral
 
 import numpy as np
 from sklearn.base import _fit_context
+from sklearn.utils._param_validation import Interval
 from sklearn.utils._set_output import ADAPTERS_MANAGER, _get_output_config
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
+#: ``n_jobs`` as joblib takes it: 0 means nothing to joblib, so it is refused by
+#: validation, with the parameter's name, instead of by joblib at the first transform.
+N_JOBS_CONSTRAINT = [Interval(Integral, 1, None, closed="left"),
+                     Interval(Integral, None, -1, closed="right"), None]
 
 class _CheckingFitMixin:
     """``fit`` of the transformers that learn nothing from the data but its layout.
