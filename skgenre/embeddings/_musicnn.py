@@ -204,8 +204,8 @@ class MusicnnEmbedding(
     batch_size : int, default=16
         Patches of one input per run of the network (inputs never share a run, so an
         input's embedding does not depend on the others). Memory grows with it (about
-        4.4 MB per patch at 16 to 64, 9 MB for one: tracemalloc, 2026-12-07) and not with
-        the length or number of inputs; on 2 CPU cores
+        4.2 MiB per patch at 16 to 64, 8.6 MiB for one: ``benchmarks/README.md``) and not
+        with the length or number of inputs; on 2 CPU cores
         16 was the fastest of 1 to 64 (8-9 ms per patch, against 10 ms at 1 and 17 ms at 64).
     n_jobs : int or None, default=None
         Inputs processed in parallel (joblib threads; BLAS is held to one thread each
