@@ -190,6 +190,17 @@ def test_invalid_parameters():
         GenreClassifier(model="resnet").fit(X, y)
     with pytest.raises(ValueError, match="Unknown parameter.*hidden"):
         GenreClassifier(hidden=3).fit(X, y)
+    # a misspelt architecture parameter is named with the ones that exist (it was the
+    # builder's TypeError), and routed parameters that nothing reads are refused (they
+    # were ignored without a word)
+    with pytest.raises(ValueError, match=r"\['model__kernel'\] are not .* 'kernel_size'"):
+        GenreClassifier(model="cnn", model__kernel=5).fit(X, y)
+    GenreClassifier(model="cnn", model__kernel_size=5)._check_routed_params()
+    GenreClassifier(model__input_dropout=0.1)._check_routed_params()
+    for param in ("predict__verbose", "score__sample_weight"):
+        with pytest.raises(ValueError, match=rf"\['{param}'\] would be ignored"):
+            GenreClassifier(**{param: 1}).fit(X, y)
+    GenreClassifier(predict__batch_size=8)._check_routed_params()
 
 
 # ---------------------------------------------------------------- weights

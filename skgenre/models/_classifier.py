@@ -89,6 +89,20 @@ def _builders():
 MODEL_NAMES = ("cnn", "feature_dense", "spec_dense")
 
 
+def _builder_params(name):
+    """The ``model__`` names that the built-in network ``name`` accepts."""
+    from ._networks import build_dense
+
+    builder = _builders()[name]
+    accepted = set()
+    for fn in (builder, build_dense) if name != "cnn" else (builder,):
+        accepted |= {
+            p.name for p in inspect.signature(fn).parameters.values()
+            if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)
+        }
+    return accepted - {"meta"}  # scikeras' metadata, filled in by the classifier
+
+
 def _cpu_has_native_bfloat16():
     """Whether this CPU computes bfloat16 natively (AVX512-BF16 or AMX-BF16).
 
@@ -268,8 +282,10 @@ class GenreClassifier(ClassifierMixin, BaseEstimator):
         float32 (measured on the paper's CNN). ``"auto"`` picks ``"mixed_bfloat16"`` only on
         such CPUs, ``"float32"`` elsewhere.
     **kwargs : dict
-        Routed parameters: ``model__*``, ``optimizer__*``, ``fit__*``, ``predict__*``,
-        ``compile__*``, ``loss__*``, ``metrics__*``, ``callbacks__*``.
+        Routed parameters: ``model__*`` (the built-in networks' names are checked at
+        ``fit``), ``optimizer__*``, ``fit__*``, ``compile__*``, ``loss__*``,
+        ``metrics__*``, ``callbacks__*``, and ``predict__batch_size``. Other
+        ``predict__*`` and ``score__*`` names are refused at ``fit``: nothing reads them.
 
     Attributes
     ----------
@@ -434,6 +450,7 @@ class GenreClassifier(ClassifierMixin, BaseEstimator):
                 "'sparse_categorical_crossentropy' (the default) or "
                 "'categorical_crossentropy', or a model builder of your own."
             )
+        self._check_unused_params()
         clash = sorted(
             name for name in getattr(self, "_user_params", ())
             if name.startswith("fit__") and name[5:] in _FIT_OWN
@@ -443,6 +460,36 @@ class GenreClassifier(ClassifierMixin, BaseEstimator):
                 f"{clash} cannot be routed to Keras' Model.fit: {type(self).__name__} sets "
                 "them itself; use "
                 + ", ".join(_FIT_OWN[name[5:]] for name in clash) + " instead."
+            )
+
+    def _check_unused_params(self):
+        """Refuse routed parameters that nothing would read.
+
+        A misspelt ``model__`` name otherwise surfaced as the builder's TypeError, and
+        ``predict__*`` (other than ``batch_size``) and ``score__*`` were ignored without a
+        word: predictions call the network directly and ``score`` is accuracy.
+        """
+        names = getattr(self, "_user_params", ())
+        if isinstance(self.model, str) and self.model in MODEL_NAMES:
+            accepted = _builder_params(self.model)
+            unknown = sorted(
+                n for n in names if n.startswith("model__") and n[7:] not in accepted
+            )
+            if unknown:
+                raise ValueError(
+                    f"{unknown} are not parameters of the built-in network "
+                    f"{self.model!r}; its model__ parameters are {sorted(accepted)}."
+                )
+        unused = sorted(
+            n for n in names
+            if n.startswith("score__")
+            or (n.startswith("predict__") and n != "predict__batch_size")
+        )
+        if unused:
+            raise ValueError(
+                f"{unused} would be ignored: {type(self).__name__} predicts by calling the "
+                "network directly (predict__batch_size is its one predict parameter) and "
+                "score is accuracy, weighted through score(X, y, sample_weight=...)."
             )
 
     def set_params(self, **params):
