@@ -407,9 +407,9 @@ def test_retry_errors_judges_failed_songs_again(capsys, model, library, tmp_path
     assert _run(capsys, argv)[0] == 1
     first = out.read_bytes()
     sf.write(broken, _tone(1500, seed=3), SR)  # mended
-    # a plain rerun skips it, and says so
+    # a plain rerun skips it, says so, and its status still tells of the failure
     code, _, err = _run(capsys, argv)
-    assert code == 0 and "4 already in" in err and "1 of them with an error" in err
+    assert code == 1 and "4 already in" in err and "1 of them with an error" in err
     assert out.read_bytes() == first
     code, _, err = _run(capsys, [*argv, "--retry-errors"])
     assert code == 0 and "1 song(s) with an error" in err, err

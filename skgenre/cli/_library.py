@@ -194,4 +194,8 @@ def run_library(args, command, spec, identity, classes, show, *, segments=False,
         print(f"skgenre {command}: {n_failed} of {n_songs} file(s) could not be read or "
               "judged.", file=sys.stderr)
         return 1
+    if n_skipped_failed:
+        # the status tells of the inputs, as the first run's did: a rerun that skips the
+        # songs that failed must not turn `skgenre predict ... && next-step` into success
+        return 1
     return 0

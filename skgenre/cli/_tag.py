@@ -35,7 +35,8 @@ def add_tag_parser(sub, positive_int, jobs):
                     "shorter than 0.3 s, samples far outside [-1, 1] and implausible "
                     "headers get an error instead of tags. Needs the weights: pip install "
                     "--no-deps musicnn==0.1.0. Exit status: 0 all files tagged, 1 some file "
-                    "could not be read or judged, 2 the weights are missing, an option is "
+                    "could not be read or judged (a rerun too, while --out holds its "
+                    "error row), 2 the weights are missing, an option is "
                     "invalid (a --genres file that cannot be read or is no valid mapping, "
                     "--genres with --taxonomy), --files-from names nothing, or --out "
                     "cannot be used.",
