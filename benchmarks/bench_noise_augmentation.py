@@ -9,11 +9,10 @@ Prints test accuracy at 0/25/50/75 % noise for a pipeline trained clean and one 
 with ``noise__fit_rate=0.5`` (synthetic toy set, stratified 80/20 split, seed 0).
 """
 
-import os
 import sys
 import time
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+import _common  # noqa: F401  (this checkout's skgenre first on sys.path, TF quiet)
 
 from skgenre import make_cnn_pipeline, make_spectrogram_dense_pipeline  # noqa: E402
 from skgenre.datasets import make_toy_genres  # noqa: E402

@@ -125,6 +125,13 @@ def test_missing_artists_are_refused_not_merged():
         groups[[4, 20]] = missing
         with pytest.raises(ValueError, match=r"2 missing artist\(s\).*first at row 4"):
             next(StratifiedArtistKFold(3).split(X, y, groups))
+    # pandas' missing value of nullable columns (read_csv(dtype_backend=...),
+    # convert_dtypes, dtype="string"): it was merged into one artist "<NA>"
+    pd = pytest.importorskip("pandas")
+    groups = pd.Series(artists.astype(str), dtype="string")
+    groups[[4, 20]] = pd.NA
+    with pytest.raises(ValueError, match=r"2 missing artist\(s\).*first at row 4"):
+        next(StratifiedArtistKFold(3).split(X, y, groups))
 
 
 def test_a_genre_with_fewer_artists_than_folds_is_named():

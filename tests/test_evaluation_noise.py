@@ -129,3 +129,74 @@ def test_errors(pipe, data):
     unfitted = Pipeline([("noise", PixelDropoutNoise()), ("clf", LogisticRegression())])
     with pytest.raises(NotFittedError):
         noise_robustness(unfitted, *data)
+
+
+def test_noise_step_inside_fitted_containers(data):
+    # the step's fitted copy lives in named_transformers_ / named_estimators_: it was a
+    # bare KeyError
+    from sklearn.compose import ColumnTransformer
+    from sklearn.ensemble import VotingClassifier
+
+    X, y = data
+    ct = ColumnTransformer([("n", PixelDropoutNoise(mode="image", random_state=0),
+                             slice(0, 16))])
+    pipe = Pipeline([("ct", ct), ("clf", LogisticRegression())]).fit(X, y)
+    res = noise_robustness(pipe, X, y, step="ct__n", rates=[0, 0.75], random_state=0)
+    assert res["mean_score"].iloc[1] < res["mean_score"].iloc[0]
+    assert pipe.named_steps["ct"].named_transformers_["n"].rate == 0.0
+    inner = Pipeline([("noise", PixelDropoutNoise(mode="image", random_state=0)),
+                      ("clf", LogisticRegression())])
+    vote = VotingClassifier([("p", inner), ("lr", LogisticRegression())], voting="soft")
+    pipe = Pipeline([("vote", vote)]).fit(X, y)
+    res = noise_robustness(pipe, X, y, step="vote__p__noise", rates=[0, 0.75],
+                           random_state=0)
+    assert res["mean_score"].iloc[1] < res["mean_score"].iloc[0]
+    with pytest.raises(ValueError, match="step='vote__q__noise' is not a step"):
+        noise_robustness(pipe, X, y, step="vote__q__noise")
+
+
+def test_passthrough_noise_step_is_named(data):
+    X, y = data
+    pipe = Pipeline([("noise", "passthrough"), ("clf", LogisticRegression())]).fit(X, y)
+    with pytest.raises(ValueError, match="step 'noise' is 'passthrough', not a noise step"):
+        noise_robustness(pipe, X, y)
+
+
+def test_lazy_files_are_decoded_once(tmp_path):
+    # a lazy AudioLoader head hands on undecoded files: they were decoded again for every
+    # rate and repeat (noise.md: "decoding and clipping are not repeated")
+    sf = pytest.importorskip("soundfile")
+    from skgenre import AudioLoader
+    from skgenre.io._loader import AudioFiles
+
+    rng = np.random.default_rng(0)
+    paths, y = [], []
+    for i in range(8):
+        path = tmp_path / f"s{i}.wav"
+        sf.write(path, (0.1 * rng.normal(size=2000) * (1 + i % 2)).astype("float32"), 1000)
+        paths.append(str(path))
+        y.append(i % 2)
+
+    class Energy(TransformerMixin, BaseEstimator):
+        def fit(self, X, y=None):
+            return self
+
+        def transform(self, X):
+            return np.array([[np.mean(np.square(w))] for w in X])
+
+    pipe = Pipeline([("load", AudioLoader(sr=1000, lazy=True)),
+                     ("noise", PixelDropoutNoise(random_state=0)),
+                     ("feat", Energy()), ("clf", LogisticRegression())]).fit(paths, y)
+    calls = []
+    decode = AudioFiles.decode
+
+    def counting(self, *args, **kwargs):
+        calls.append(1)
+        return decode(self, *args, **kwargs)
+
+    AudioFiles.decode = counting
+    try:
+        noise_robustness(pipe, paths, y, rates=[0, 0.25, 0.5], n_repeats=2, random_state=0)
+    finally:
+        AudioFiles.decode = decode
+    assert len(calls) == 1

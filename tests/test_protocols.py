@@ -90,6 +90,19 @@ def test_paper_split_errors():
         paper_split(20, y, test_size=1.5)
     with pytest.raises(ValueError, match="inconsistent numbers of samples"):
         paper_split(names[:5], y)
+    # missing track ids or labels are refused: NaN ids became one track 'nan' (rows of
+    # two unnamed songs always on one side), None was a TypeError of np.unique
+    for missing in (None, np.nan):
+        holes = names.astype(object)
+        holes[[3, 8]] = missing
+        with pytest.raises(ValueError, match=r"tracks holds 2 missing value\(s\).*row 3"):
+            paper_split(holes, y)
+        with pytest.raises(ValueError, match=r"tracks holds 2 missing"):
+            next(StratifiedTrackKFold(2).split(holes, y, groups=holes))
+    labels = y.astype(object)
+    labels[5] = None
+    with pytest.raises(ValueError, match=r"y holds 1 missing value\(s\).*row 5"):
+        paper_split(names, labels)
 
 
 # ------------------------------------------------------- StratifiedTrackKFold

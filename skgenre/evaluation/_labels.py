@@ -17,5 +17,6 @@ def missing_rows(values):
     values = np.asarray(values)
     if values.dtype != object:
         return np.flatnonzero(np.isnan(values)).tolist() if values.dtype.kind == "f" else []
-    return [i for i, v in enumerate(values)
-            if v is None or (isinstance(v, float) and np.isnan(v))]
+    import pandas as pd
+
+    return np.flatnonzero(pd.isna(values)).tolist()

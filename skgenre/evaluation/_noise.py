@@ -125,6 +125,11 @@ def noise_robustness(
     idx = names.index(step.split("__")[0])
     check_is_fitted(pipe)
     noise = _fitted_at(pipe, step)
+    if not hasattr(noise, "get_params"):
+        raise ValueError(
+            f"the pipeline's step {step!r} is {noise!r}, not a noise step; set it to a "
+            "skgenre.PixelDropoutNoise (rate=0.0 is an identity) before fitting."
+        )
     noise_params = noise.get_params(deep=False)
     if "rate" not in noise_params:
         raise ValueError(
@@ -145,6 +150,9 @@ def noise_robustness(
 
     # The head does not depend on the rate: run it once.
     Xt = pipe[:idx].transform(X_test) if idx > 0 else X_test
+    if (rates > 0).any() and hasattr(Xt, "decode"):
+        # lazy files (a lazy AudioLoader head): decode once, not once per rate and repeat
+        Xt = Xt.decode()
     tail = pipe[idx:]
 
     original = {"rate": noise_params["rate"]}
@@ -214,8 +222,12 @@ def _fitted_at(pipe, path):
 
     obj = pipe
     for depth, part in enumerate(path.split("__")):
-        named = getattr(obj, "named_steps", None) or getattr(obj, "named_transformers", None)
-        if named is not None and part in named:
+        # fitted containers first: ColumnTransformer / Voting / Stacking keep fitted clones
+        # in named_transformers_ / named_estimators_ (their params are the templates)
+        named = next((n for n in (getattr(obj, a, None) for a in (
+            "named_steps", "named_transformers_", "named_estimators_", "named_transformers"))
+            if n is not None and part in n), None)
+        if named is not None:
             obj = named[part]
             continue
         if hasattr(obj, f"{part}_"):

@@ -26,7 +26,17 @@ def _tracks_of(tracks, y):
     Returns the track labels (one per track, in order of first appearance) and, per row,
     the index of its track. Raises if the rows of one track disagree on the label.
     """
+    from ._labels import missing_rows
+
     y = column_or_1d(y)
+    for name, values in (("y", y), ("tracks", None if isinstance(tracks, Integral) else tracks)):
+        missing = [] if values is None else missing_rows(np.asarray(list(values), dtype=object))
+        if missing:
+            raise ValueError(
+                f"{name} holds {len(missing)} missing value(s) (None or NaN; first at row "
+                f"{missing[0]}): give every row its label and its track (e.g. its file "
+                "name); missing track ids would all be taken for one track."
+            )
     if isinstance(tracks, Integral):
         if tracks != len(y):
             raise ValueError(
@@ -136,7 +146,9 @@ class StratifiedTrackKFold(GroupsConsumerMixin, _BaseKFold):
     pass the track of every row as ``groups``. It differs from
     :class:`~sklearn.model_selection.StratifiedGroupKFold` in stratifying exactly over
     tracks rather than greedily over rows, and in refusing tracks whose rows disagree on
-    the label.
+    the label. Unlike ``StratifiedKFold``, which only warns, ``split`` refuses a genre with
+    fewer tracks than ``n_splits`` (some test fold would lack it) and missing labels or
+    track ids (they would all be taken for one track).
 
     Parameters
     ----------
