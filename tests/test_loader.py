@@ -214,6 +214,80 @@ def test_decoder_notes_stay_off_stderr(tmp_path, capfd):
     assert capfd.readouterr().err == "kept\n"
 
 
+def test_other_lines_on_stderr_survive_the_decoder_filter(capfd):
+    """Descriptor 2 is the whole process's: only libmpg123's own lines are dropped (a
+    line "Error: ..." of another thread was dropped too)."""
+    import os
+
+    from skgenre.io._decoder_noise import decoder_stderr_filtered
+
+    with decoder_stderr_filtered():
+        os.write(2, b"Note: Trying to resync...\n")
+        os.write(2, b"Error: disk almost full\n")
+        os.write(2, b"Warning: Xing stream size off by more than 1%, fuzzy seeking\n")
+        os.write(2, b"Warning: low battery\n")
+        os.write(2, b"[src/libmpg123/parse.c:do_readahead():1083] warning: one-frame\n")
+    assert capfd.readouterr().err == "Error: disk almost full\nWarning: low battery\n"
+
+
+def _mp3(tmp_path, name, seconds, **kwargs):
+    path = tmp_path / name
+    try:
+        sf.write(path, _tone(44100, seconds), 44100, format="MP3", **kwargs)
+    except (sf.LibsndfileError, TypeError, ValueError) as exc:  # pragma: no cover
+        pytest.skip(f"this libsndfile writes no MP3: {exc}")
+    return path
+
+
+def test_mp3_that_libsndfile_would_cut_short_is_an_error_not_a_short_song(tmp_path):
+    """libsndfile stops where the first frame's Xing header (or, without one, its bitrate)
+    says the stream ends: MP3s joined together, or a VBR file without that header, loaded
+    cut short without a word."""
+    from skgenre.io._mpeg import mpeg_frames
+
+    one = _mp3(tmp_path, "one.mp3", 3.0)
+    assert len(load_audio(one, sr=44100)) == sf.info(one).frames  # a whole file: read
+    joined = tmp_path / "joined.mp3"
+    joined.write_bytes(one.read_bytes() * 2)
+    assert sf.info(joined).frames == sf.info(one).frames  # what libsndfile believes
+    assert mpeg_frames(joined) == 2 * mpeg_frames(one)
+    msg = r"joined.mp3.*decodes only 3.0 s of the 6.\d s of MPEG audio .*joined together"
+    with pytest.raises(AudioLoadError, match=msg):
+        load_audio(joined)
+    with pytest.raises(AudioLoadError, match="decodes only"):
+        load_audio(joined, offset=4.0)  # within the song, not "beyond the end"
+    # a clip that ends before libsndfile's end is read right; the stream is not walked
+    clip = load_audio(joined, sr=44100, offset=1.0, duration=1.0)
+    assert_array_equal(clip, load_audio(one, sr=44100, offset=1.0, duration=1.0))
+    # a VBR file whose first frame (its Xing header) is gone
+    vbr = _mp3(tmp_path, "vbr.mp3", 3.0, bitrate_mode="VARIABLE").read_bytes()
+    header = int.from_bytes(vbr[:4], "big")
+    assert vbr.find(b"Xing", 0, 200) > 0 and header >> 21 == 0x7FF
+    bitrate = (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)[
+        header >> 12 & 15]
+    first = 144 * bitrate * 1000 // 44100 + (header >> 9 & 1)
+    bare = tmp_path / "bare.mp3"
+    bare.write_bytes(vbr[first:])
+    if sf.info(bare).frames > sf.info(tmp_path / "vbr.mp3").frames - 4 * 1152:
+        pytest.skip("this libsndfile estimates a bare VBR stream's length right")
+    with pytest.raises(AudioLoadError, match="bare.mp3.*decodes only .*a VBR MP3 without"):
+        load_audio(bare)
+
+
+def test_mpeg_frames_walks_tags_and_refuses_junk(tmp_path):
+    from skgenre.io._mpeg import mpeg_frames
+
+    frame = bytes([0xFF, 0xFB, 0x90, 0x00]) + bytes(413)  # MPEG-1 layer III, 128k, 44.1k
+    tag = b"ID3\x03\x00\x00\x00\x00\x01\x00" + bytes(128)  # 128 bytes of ID3v2
+    path = tmp_path / "a.mp3"
+    path.write_bytes(tag + frame * 4 + b"TAG" + bytes(125))
+    assert mpeg_frames(path) == 4 * 1152
+    path.write_bytes(tag + frame * 4 + b"junk" + frame)
+    assert mpeg_frames(path) is None
+    path.write_bytes(b"")
+    assert mpeg_frames(path) is None
+
+
 def test_data_set_checks_keep_decoder_notes_off_stderr(tmp_path, capfd):
     """The decode check of a data set (``train``, ``reproduce``) hides them too."""
     from skgenre.datasets._gtzan import _undecodable_reason
@@ -324,6 +398,60 @@ def test_on_error_warn_keeps_rows_aligned(tmp_path):
     assert out[1].shape == (0,) and out[1].dtype == np.float32
     assert_array_equal(out[0], load_audio(good[0]))
     assert_array_equal(out[2], load_audio(good[1]))
+
+
+def test_broken_files_warning_points_at_the_callers_line(tmp_path):
+    # it pointed into skgenre's own output wrapper (utils/_mixins.py); lazy files warn
+    # from a generator, whoever iterates it
+    good = _write_many(tmp_path, n=2)
+    bad = tmp_path / "broken.wav"
+    bad.write_bytes(b"RIFF\x00\x01")
+    with pytest.warns(BrokenFilesWarning) as record:
+        AudioLoader(on_error="warn").transform([good[0], bad])
+    assert record[0].filename == __file__
+    files = AudioLoader(on_error="warn", lazy=True).transform([good[0], bad])
+    with pytest.warns(BrokenFilesWarning) as record:
+        files.decode()
+    assert record[0].filename == __file__
+
+
+def test_audio_that_overflows_when_mixed_or_resampled_is_refused(tmp_path):
+    # the finiteness check ran before the downmix and the resampling: a float file near
+    # float32's limit came back as inf or NaN, which load_audio promises never to return
+    huge = tmp_path / "huge.wav"
+    sf.write(huge, np.full((100, 2), 3e38, np.float32), 22050, subtype="FLOAT")
+    for kwargs in ({}, {"sr": 16000, "mono": False}):
+        with pytest.raises(AudioLoadError, match="huge.wav.*too large to mix to mono or "
+                                                 r"resample \(up to 3e\+38"):
+            load_audio(huge, **kwargs)
+    assert np.isfinite(load_audio(huge, mono=False)).all()  # nothing to mix or resample
+
+
+def test_a_wav_whose_header_declares_no_frames_says_so(tmp_path):
+    path = tmp_path / "unfinished.wav"
+    sf.write(path, _tone(22050, 3.0), 22050, subtype="PCM_16")
+    data = bytearray(path.read_bytes())
+    at = data.find(b"data")
+    data[at + 4 : at + 8] = bytes(4)  # a recorder that never wrote the data size
+    path.write_bytes(bytes(data))
+    with pytest.raises(AudioLoadError, match="header declares no audio frames, though the "
+                                             "file has 132344 bytes"):
+        load_audio(path)
+
+
+def test_lazy_files_at_another_rate_are_refused(tmp_path):
+    from skgenre import MusicnnEmbedding, RandomClip
+
+    files = AudioLoader(sr=16000, lazy=True).transform(_write_many(tmp_path, n=2))
+    msg = r"RandomClip\(sr=22050\) got the files of a lazy AudioLoader\(sr=16000\)"
+    with pytest.raises(ValueError, match=msg):
+        RandomClip(duration=0.1).fit_transform(files)
+    clip = RandomClip(duration=0.1, sr=22050).fit(np.zeros((2, 5000), np.float32))
+    with pytest.raises(ValueError, match=msg):
+        clip.transform(files)
+    with pytest.raises(ValueError, match=r"MusicnnEmbedding\(sr=22050\) got the files"):
+        MusicnnEmbedding(sr=22050).fit(files)
+    assert RandomClip(duration=0.1, sr=16000).fit_transform(files).shape == (2, 1600)
 
 
 # --- estimator API ---------------------------------------------------------------------------

@@ -161,6 +161,14 @@ def test_consecutive_clips():
     assert consecutive_clips(w[:2], 4, pad_mode="wrap").tolist() == [[0, 1, 0, 1]]
     with pytest.raises(ValueError, match="n_samples"):
         consecutive_clips(w, 0)
+    # a stereo song: its length was its number of channels, and one clip came back
+    from skgenre.preprocessing import clip_and_average
+
+    stereo = np.zeros((2, 30), np.float32)
+    with pytest.raises(ValueError, match=r"waveform must be 1-D .*shape \(2, 30\)"):
+        consecutive_clips(stereo, 10)
+    with pytest.raises(ValueError, match=r"waveforms\[1\] must be 1-D"):
+        clip_and_average([w, stereo], lambda c: c[:, :1], 4)
 
 
 # --------------------------------------------------------------------------- noise

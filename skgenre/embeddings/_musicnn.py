@@ -16,7 +16,7 @@ from sklearn.utils.validation import (
 
 from ..utils import check_waveforms, is_ragged
 from ..utils._mixins import N_JOBS_CONSTRAINT, _FeatureNamesMixin
-from ..utils._waveforms import _is_files, _WaveformTransformerMixin
+from ..utils._waveforms import _is_files, _WaveformTransformerMixin, check_files_sr
 from ._network import MUSICNN_LAYERS, N_MELS
 from ._tags import musicnn_tags
 from ._weights import MODELS
@@ -368,6 +368,7 @@ class MusicnnEmbedding(
             return self._run(self._check_input(X, reset=False), reduce)
         # The undecoded files of a lazy AudioLoader: whole songs are held one chunk at a
         # time, and only their reduced outputs are kept.
+        check_files_sr(self, X)
         out = []
         for start, waves in X.chunks():
             out += self._run(check_waveforms(waves, first_index=start), reduce)

@@ -17,6 +17,7 @@ import numpy as np
 
 from .._errors import AudioLoadError
 from ._decoder_noise import decoder_stderr_filtered
+from ._mpeg import mpeg_frames
 
 __all__ = ["load_audio", "soundfile_path"]
 
@@ -103,6 +104,14 @@ def _read_soundfile(path, offset, duration, size):
     with sf.SoundFile(soundfile_path(path)) as f:
         file_sr = f.samplerate
         start = int(round(offset * file_sr))
+        want = None if duration is None else _n_samples(duration, file_sr)
+        if f.format == "MP3" and (want is None or start + want >= f.frames):
+            # libsndfile reads no further than the first frame's Xing header or bitrate
+            # says (see _mpeg.py); a few frames of slack cover the Xing frame and the
+            # encoder's delay and padding, which decoders drop
+            walked = mpeg_frames(path)
+            if walked is not None and walked > f.frames + 4 * 1152:
+                raise _CutShortError(f.frames / file_sr, walked / file_sr)
         if start:
             if 0 < f.frames <= start:
                 raise _OffsetError(f.frames / file_sr)
@@ -110,7 +119,6 @@ def _read_soundfile(path, offset, duration, size):
                 f.seek(start)
             else:  # pragma: no cover - libsndfile seeks in every format it reads
                 f.read(start, dtype="float32")
-        want = None if duration is None else _n_samples(duration, file_sr)
         remaining = f.frames - start
         if 0 < remaining and remaining * f.channels * 4 <= _ONE_SHOT_FACTOR * size + (1 << 20):
             # The header's frame count is plausible for the file size: one read into one
@@ -170,12 +178,42 @@ class _OffsetError(Exception):
         self.length_s = length_s
 
 
+class _CutShortError(Exception):
+    def __init__(self, decoded_s, frames_s):
+        self.reason = (
+            f"libsndfile decodes only {decoded_s:.1f} s of the {frames_s:.1f} s of MPEG "
+            "audio in the file (a VBR MP3 without a Xing header, or MP3 files joined "
+            "together)"
+        )
+
+
+def _audioread_hint(exc, cut_short=False):
+    """What the fallback decoder's failure adds to the reason, or None."""
+    if type(exc).__name__ == "NoBackendError":
+        if cut_short:
+            return ("the fallback decoder, audioread, has no backend installed to read all "
+                    "of it: install ffmpeg, or re-encode the file")
+        return ("the fallback decoder, audioread, has no backend installed (ffmpeg is one: "
+                "it reads AAC, M4A, WMA and more)")
+    return f"audioread could not decode all of it either ({exc})" if cut_short else None
+
+
 def _decode(fspath, offset, duration, size):
     """Decode with soundfile, else audioread; a failure is an AudioLoadError with a cause."""
     try:
         return _read_soundfile(fspath, offset, duration, size)
     except _OffsetError:
         raise
+    except _CutShortError as exc:
+        # audioread (ffmpeg) reads every frame; without it, an error beats a song cut short
+        try:
+            return _read_audioread(fspath, offset, duration)
+        except _OffsetError:
+            raise
+        except Exception as ar_exc:
+            raise AudioLoadError(
+                fspath, exc.reason + "; " + _audioread_hint(ar_exc, cut_short=True)
+            ) from None
     except Exception as sf_exc:  # libsndfile reports every decoding fault its own way
         sf_message = (
             getattr(sf_exc, "error_string", None) or str(sf_exc) or type(sf_exc).__name__
@@ -192,8 +230,9 @@ def _decode(fspath, offset, duration, size):
             return _read_audioread(fspath, offset, duration)
         except _OffsetError:
             raise
-        except Exception:
-            raise AudioLoadError(fspath, reason) from None
+        except Exception as ar_exc:
+            hint = _audioread_hint(ar_exc)
+            raise AudioLoadError(fspath, reason + (f"; {hint}" if hint else "")) from None
 
 
 def _load(path, sr, mono, offset, duration):
@@ -240,12 +279,18 @@ def _load(path, sr, mono, offset, duration):
         reason = _diagnose(fspath, st.st_size, "no samples")
         if not reason.startswith("truncated"):
             reason = "the file holds no audio samples (0 frames)"
+            if st.st_size > 64 << 10:
+                reason = (
+                    f"its header declares no audio frames, though the file has "
+                    f"{st.st_size} bytes (a recording whose header was never finalised?)"
+                )
         raise AudioLoadError(fspath, reason)
     if not np.isfinite(data).all():
         raise AudioLoadError(fspath, "the audio contains NaN or infinite sample values")
 
     if mono:
-        y = data[:, 0] if data.shape[1] == 1 else data.mean(axis=1, dtype=np.float32)
+        with np.errstate(over="ignore"):  # an overflow is refused below
+            y = data[:, 0] if data.shape[1] == 1 else data.mean(axis=1, dtype=np.float32)
     else:
         y = data.T
     if file_sr != sr:
@@ -260,18 +305,31 @@ def _load(path, sr, mono, offset, duration):
             raise AudioLoadError(
                 fspath, f"cannot resample from {file_sr} Hz to {sr} Hz ({exc})"
             ) from None
+    if (data.shape[1] > 1 and mono) or file_sr != sr:
+        with np.errstate(over="ignore"):
+            finite = np.isfinite(y).all()
+        if not finite:
+            # samples near float32's limit (a corrupt float file) overflow when mixed or
+            # resampled; the caller was promised finite audio
+            raise AudioLoadError(
+                fspath, "its samples are too large to mix to mono or resample (up to "
+                f"{float(np.abs(data).max()):.3g}; audio lies within [-1, 1]): a corrupt "
+                "float file?"
+            )
     return np.ascontiguousarray(y, dtype=np.float32)
 
 
 def _resample(y, orig_sr, target_sr):
     """``librosa.resample(y, orig_sr, target_sr, res_type="soxr_hq", axis=-1)``.
 
-    The same soxr call and the same length rule (``ceil(n * target_sr / orig_sr)``
-    samples), without importing librosa and numba for it.
+    The same soxr call, without importing librosa and numba for it, and the length
+    ``ceil(n * target_sr / orig_sr)`` in exact integers. librosa computes it with a float
+    ratio, which can round one sample up: a whole number of seconds at 44.1 kHz resampled
+    to 48 kHz gets one sample more there.
     """
     import soxr
 
-    n_out = int(np.ceil(y.shape[-1] * float(target_sr) / orig_sr))
+    n_out = -(-y.shape[-1] * int(target_sr) // int(orig_sr))
     out = np.apply_along_axis(
         soxr.resample, -1, y, in_rate=orig_sr, out_rate=target_sr, quality="soxr_hq"
     )

@@ -14,9 +14,14 @@ from ..utils._stderr import fd2_filtered
 
 __all__ = ["decoder_stderr_filtered"]
 
-# libmpg123's messages: "Note: ...", "Warning: ...", "Error: ..." (its resync chatter), and
-# "[src/libmpg123/parse.c:1234] error: ..." in builds that prefix the source position.
-_NOISE = re.compile(rb"(?:Note|Warning|Error): |\[[^\]]*(?:mpg123|\.c:\d+)[^\]]*\]")
+# libmpg123's messages: "Note: ..." (its resync chatter), its warnings about a stream's
+# length and makeup, and "[src/libmpg123/parse.c:1234] error: ..." in builds that prefix the
+# source position. Only these: descriptor 2 is the whole process's, so a line that another
+# thread writes meanwhile ("Error: disk full") must come out.
+_NOISE = re.compile(
+    rb"Note: |Warning: (?:Xing stream size|Encountered more data|Real sample count|Big change)"
+    rb"|\[[^\]]*(?:mpg123|\.c:\d+)[^\]]*\]"
+)
 
 
 def _drop_decoder_notes(data):

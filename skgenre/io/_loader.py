@@ -25,6 +25,7 @@ from ..utils._mixins import (
     _waveform_names,
 )
 from ..utils._pcm import pcm_to_float
+from ..utils._stack import user_stacklevel
 from ..utils._waveforms import _LazyWaveforms
 from ._decode import _load_or_error, _n_samples
 
@@ -355,7 +356,7 @@ class AudioLoader(_CheckingFitMixin, _TableOutputMixin, TransformerMixin, BaseEs
                 f"{len(errors)} of {len(paths)} audio files could not be loaded; empty "
                 f"waveforms stand in their place:\n{listing}",
                 BrokenFilesWarning,
-                stacklevel=4,
+                stacklevel=user_stacklevel(),
             )
 
     def __setstate__(self, state):

@@ -10,7 +10,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ..utils import check_waveforms, is_ragged, item_rngs, item_seed
 from ..utils._mixins import _CheckingFitMixin, _FeatureNamesMixin, _TableOutputMixin
 from ..utils._pcm import pcm_to_float
-from ..utils._waveforms import _is_files, _WaveformTransformerMixin
+from ..utils._waveforms import _is_files, _WaveformTransformerMixin, check_files_sr
 from ._consecutive import _pad
 
 __all__ = ["RandomClip"]
@@ -191,6 +191,7 @@ class RandomClip(
             out = np.empty((len(waves), self.n_samples_), dtype=np.float32)
             self._clip(waves, mode, seed, out)
             return out
+        check_files_sr(self, X)
         out = np.empty((len(X), self.n_samples_), dtype=np.float32)
         for start, waves in X.chunks():
             waves = check_waveforms(_object_array(waves), first_index=start)

@@ -63,7 +63,7 @@ def consecutive_clips(waveform, n_samples, *, hop=None, pad_mode="wrap"):
     >>> consecutive_clips(np.arange(1.0, 4.0), 4, pad_mode="constant").tolist()
     [[1.0, 2.0, 3.0, 0.0]]
     """
-    w = np.asarray(pcm_to_float(waveform), dtype=np.float32)  # int16 PCM as a file's
+    w = _mono(waveform)
     n_samples = int(n_samples)
     hop = n_samples if hop is None else int(hop)
     if n_samples < 1 or hop < 1:
@@ -72,6 +72,19 @@ def consecutive_clips(waveform, n_samples, *, hop=None, pad_mode="wrap"):
         return _pad(w, n_samples, pad_mode)[None, :]
     starts = np.arange(0, len(w) - n_samples + 1, hop)
     return np.lib.stride_tricks.sliding_window_view(w, n_samples)[starts].copy()
+
+
+def _mono(waveform, index=None):
+    """A song as a 1-D float32 array (int16 PCM as a file's); a 2-D one is refused, as its
+    length would be its number of channels."""
+    w = np.asarray(pcm_to_float(waveform), dtype=np.float32)
+    if w.ndim != 1:
+        which = "waveform" if index is None else f"waveforms[{index}]"
+        raise ValueError(
+            f"{which} must be 1-D (one mono song); got shape {w.shape}. Mix the channels "
+            "first, e.g. load_audio(path, mono=True) or waveform.mean(axis=0)."
+        )
+    return w
 
 
 def _n_consecutive(length, n_samples, hop):
@@ -130,6 +143,9 @@ def clip_and_average(waveforms, score_clips, n_samples, *, hop=None, pad_mode="w
     else:
         n_samples = int(n_samples)
         hop = n_samples if hop is None else int(hop)
+        for i, w in enumerate(waveforms):
+            if np.ndim(w) != 1:
+                _mono(w, index=i)  # says why
         counts = np.array(
             [_n_consecutive(len(w), n_samples, hop) for w in waveforms], dtype=np.intp
         )

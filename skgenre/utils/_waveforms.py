@@ -182,6 +182,7 @@ def validate_clips(estimator, X, *, reset):
     """
     from sklearn.utils.validation import validate_data
 
+    check_files_sr(estimator, X)
     if is_ragged(X) or _holds_non_vectors(X):
         X = check_clips(X)
     # int16 PCM in a 2-D array scaled as in a list of rows (and as decoded files are)
@@ -203,6 +204,23 @@ def _is_files(X):
     return isinstance(X, _LazyWaveforms)
 
 
+def check_files_sr(estimator, X):
+    """Refuse the lazy files of a loader whose ``sr`` is not ``estimator.sr``.
+
+    Decoded waveforms carry no rate, but lazy files do: a clip of ``duration`` seconds cut
+    at the wrong rate would be another length of music, and features would read every
+    frequency scaled, with nothing said.
+    """
+    sr = getattr(estimator, "sr", None)
+    files_sr = getattr(X, "sr", None) if _is_files(X) else None
+    if sr is not None and files_sr is not None and int(files_sr) != int(sr):
+        name = type(estimator).__name__
+        raise ValueError(
+            f"{name}(sr={sr}) got the files of a lazy AudioLoader(sr={files_sr}): the "
+            f"audio is decoded at {files_sr} Hz. Give both steps the same sr."
+        )
+
+
 class _WaveformTransformerMixin:
     """The input checks and tags of the transformers that take waveforms or lazy files.
 
@@ -213,6 +231,7 @@ class _WaveformTransformerMixin:
     def _check_fit_input(self, X):
         # nothing is decoded to fit: lazy files are read (and checked) when transformed
         if _is_files(X):
+            check_files_sr(self, X)
             self._forget_n_features_in()
         else:
             self._check_input(X, reset=True)
