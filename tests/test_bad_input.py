@@ -926,3 +926,28 @@ def test_damaged_model_file_only_raises_model_file_error(where, bit, cut):
             assert path in str(err)
         else:
             assert model.predict([[0.9]]).tolist() == [1]
+
+
+def test_a_long_song_whose_music_falls_between_the_excerpts_is_not_called_quiet():
+    # the screen reads ten 3-s pieces spread over the song; 50 s of music between two of
+    # them in a 10-minute song that is otherwise near silence was refused as "near
+    # silence: its loud parts are at -75 dBFS"
+    from skgenre.inference._screen import screen_waveform
+
+    sr = 8000
+    rng = np.random.default_rng(0)
+    hiss = (10 ** (-75 / 20) * rng.standard_normal(600 * sr)).astype(np.float32)
+    error, _ = screen_waveform(hiss, sr, 5 * sr, "hiss.wav")
+    assert "near silence" in str(error)
+    song = hiss.copy()
+    t = np.arange(50 * sr) / sr
+    song[205 * sr : 255 * sr] = 0.3 * np.sin(2 * np.pi * 220 * t * (1 + 0.2 * np.sin(t)))
+    error, _ = screen_waveform(song, sr, 5 * sr, "gap.wav")
+    assert error is None
+    # all zeros but one second: judged too, without numpy's "Mean of empty slice"
+    zeros = np.zeros(60 * sr, np.float32)
+    zeros[31 * sr : 32 * sr] = 0.5 * np.sin(np.arange(sr) * 0.2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        error, _ = screen_waveform(zeros, sr, 5 * sr, "blip.wav")
+    assert error is None or "near silence" not in str(error)

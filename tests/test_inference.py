@@ -211,3 +211,25 @@ def test_whole_track_timeline_judges_a_short_song_as_its_summary_does():
     assert timeline[["start", "end", "top1_genre"]].to_dict("records") == [
         {"start": 0.0, "end": 3.0, "top1_genre": "short"}]
     np.testing.assert_allclose(timeline["proba_short"], res["proba_short"])
+
+
+def test_track_classifier_songs_are_screened_against_its_own_clip():
+    # a whole-track model that cuts clips itself (make_*_pipeline(track=True)) pads to
+    # its clip_duration: songs were checked against 3 s, so a 4-s song padded to 5 s got
+    # no note, and a song under 10 % of the clip a genre
+    from skgenre import TrackClassifier
+
+    sr = 1000
+    track = TrackClassifier(
+        Pipeline([("summary", FunctionTransformer(_summary)),
+                  ("classifier", LogisticRegression())]),
+        clip_duration=5.0, sr=sr, random_state=0)
+    pipe = Pipeline([("load", AudioLoader(sr=sr)), ("clip", "passthrough"),
+                     ("track", track)])
+    songs = [_tone(6.0, sr=sr, freq=50 + 10 * i) for i in range(4)]
+    songs += [_noise(6.0, sr=sr, seed=i) for i in range(4)]
+    pipe.fit(_container(songs), ["tone"] * 4 + ["noise"] * 4)
+    res = predict_songs(pipe, [_tone(4.0, sr=sr), _tone(0.4, sr=sr), _tone(6.0, sr=sr)])
+    assert "shorter than one clip (5.00 s): it was padded" in res["warning"].iloc[0]
+    assert "too short to tell a genre" in res["error"].iloc[1]
+    assert pd.isna(res["warning"].iloc[2]) and pd.isna(res["error"].iloc[2])

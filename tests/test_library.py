@@ -856,3 +856,24 @@ def test_a_parallel_run_stopped_early_ends_quietly(model, tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == f"stopped at {lib / 'song03.wav'}"
     assert "Warning" not in done.stderr and "leaked" not in done.stderr, done.stderr[-2000:]
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_too_short_max_duration_is_a_usage_error_before_out_is_made(capsys, model,
+                                                                      library, tmp_path,
+                                                                      jobs):
+    # it was found when the first song was judged: --out was made and stamped with the
+    # limit (so the corrected command was refused as "other settings"), and with --jobs
+    # the error could not be unpickled from the worker: "a worker process died", exit 1
+    import pickle
+
+    from skgenre.inference._judge import LimitTooShortError
+
+    exc = pickle.loads(pickle.dumps(LimitTooShortError(0.01, 0.05, 0.5)))
+    assert isinstance(exc, LimitTooShortError) and exc.max_duration == 0.01
+    out = tmp_path / "res.csv"
+    argv = ["predict", str(model), str(library), "--out", str(out), "--jobs", jobs]
+    code, _, err = _run(capsys, [*argv, "--max-duration", "0.01"])
+    assert code == 2 and "--max-duration: 0.01 s is shorter" in err and "worker" not in err, err
+    assert not out.exists()
+    assert _run(capsys, [*argv, "--max-duration", "1"])[0] == 0

@@ -128,13 +128,21 @@ def run_predict(args, out=print):
         # A model saved with an inference plan predicts without scikit-learn, Keras or
         # TensorFlow: a cold start costs NumPy and the file (skgenre.inference._plan).
         plan = plan_from_data(args.model, data)
-    if plan is not None:
-        classes = [str(c) for c in plan.classes_]
-        spec = (PlanJudge(plan, **common) if local
-                else PlanJudge(model_file=args.model, sha256=digest, **common))
-        unknown = False
-    else:
-        spec, classes, unknown = _pipeline_judge(args, local, common, data, digest)
+    try:
+        if plan is not None:
+            from ..inference._judge import check_max_duration
+
+            # before --out is created and before any worker starts
+            check_max_duration(max_duration, plan.sr, plan.n_samples)
+            classes = [str(c) for c in plan.classes_]
+            spec = (PlanJudge(plan, **common) if local
+                    else PlanJudge(model_file=args.model, sha256=digest, **common))
+            unknown = False
+        else:
+            spec, classes, unknown = _pipeline_judge(args, local, common, data, digest)
+    except LimitTooShortError as exc:  # the option is at fault, not the songs: a usage error
+        print(f"skgenre predict: error: {max_duration_error(exc)}", file=sys.stderr)
+        return 2
     identity = {}
     if args.out is not None:
         # the digest of the bytes loaded, not of a second read of the file
@@ -179,6 +187,9 @@ def _pipeline_judge(args, local, common, data, digest):
             "predicts from audio (it needs 'load' and 'clip' steps and a classifier); train "
             "one with `skgenre train`."
         )
+    from ..inference._songs import song_judge
+
+    song_judge(model, **common)  # LimitTooShortError before --out is created
     classes = [str(c) for c in model.classes_]
     # In this process the model loaded above is used; workers each load the file once.
     # The workers' load trusts what this one accepted, and only those bytes: the digest

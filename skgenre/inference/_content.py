@@ -181,13 +181,15 @@ def content_features(wave, sr):
     used = mean_band > 1e-4 * mean_band.max()
     level = 10 * np.log10(blocks[:, used] + 1e-6 * blocks.max() + _TINY)
     spread = level.std(axis=0)
-    feats["change_db"] = float(np.median(spread)) if n_blocks > 1 else np.inf
+    # all-zero blocks use no band: no change to measure (and no median of nothing)
+    changing = n_blocks > 1 and used.any()
+    feats["change_db"] = float(np.median(spread)) if changing else np.inf
     # the spread that estimation alone gives stationary Gaussian noise: a band's block
     # level averages per_block * (sum w)**2 / sum w**2 exponential draws
     w = fb[used].astype(np.float64)
     dof = per_block * w.sum(axis=1) ** 2 / np.maximum((w**2).sum(axis=1), _TINY)
     feats["change_ratio"] = (
-        float(np.median(spread / (10 / np.log(10) / np.sqrt(dof)))) if n_blocks > 1 else np.inf
+        float(np.median(spread / (10 / np.log(10) / np.sqrt(dof)))) if changing else np.inf
     )
     # steadiness and the spectral slope, per bin over the frames, between BAND_HZ
     lo = max(1, int(BAND_HZ[0] * n_fft / sr))

@@ -62,6 +62,10 @@ class LimitTooShortError(ValueError):
             f"max_duration={max_duration:g} s is {self.cause()}, or None for whole songs"
         )
 
+    def __reduce__(self):
+        # picklable: raised in a --jobs worker, it must reach the parent as itself
+        return type(self), (self.max_duration, self.shortest, self.clip_seconds)
+
     def cause(self):
         """Why the limit is refused, and what to give instead."""
         return (
@@ -193,7 +197,7 @@ class SongJudge:
 
     def __init__(self, *, sr, n_samples, hop, pad_mode, classes, score_clips, load, head=None,
                  top_k=3, max_duration=600.0, screen=True, on_error="report",
-                 segments=False, segment_duration=10.0):
+                 segments=False, segment_duration=10.0, screen_samples=None):
         self.sr = int(sr)
         self.n_samples = n_samples
         self.hop = hop
@@ -209,7 +213,10 @@ class SongJudge:
         self.segments = segments
         self.segment_duration = segment_duration
         # A whole-track model is screened against 3 s, the shortest input it can judge.
-        self.screen_samples = 3 * self.sr if n_samples is None else int(n_samples)
+        # (or against the clip of a model that clips inside, e.g. a TrackClassifier)
+        if screen_samples is None:
+            screen_samples = 3 * self.sr if n_samples is None else int(n_samples)
+        self.screen_samples = int(screen_samples)
         # the limit, not the songs, is at fault
         check_max_duration(max_duration, self.sr, self.screen_samples)
         self.limit = None if max_duration is None else int(round(max_duration * self.sr))

@@ -249,6 +249,8 @@ def screen_waveform(wave, sr, clip_samples, source, *, is_file=True, content=Tru
         ), []
     if content:
         reason = content_reason(content_features(wave, sr))
+        if reason is not None and _louder_than_excerpt(wave, sr, reason):
+            reason = None  # the excerpt missed the audible part of a long song
         if reason is not None:
             return _error(source, is_file, reason + CONTENT_HINT), []
     notes = []
@@ -260,6 +262,23 @@ def screen_waveform(wave, sr, clip_samples, source, *, is_file=True, content=Tru
     if peak > 1.0:
         notes.append(f"samples exceed full scale (peak {peak:.3g} > 1): clipped or over-loud audio")
     return None, notes
+
+
+def _louder_than_excerpt(wave, sr, reason):
+    """Whether a song called quiet from its excerpt has loud frames outside it (a long
+    song whose music lies between the excerpt's segments)."""
+    from ._content import N_SEGMENTS, QUIET_DB, SEGMENT_S
+
+    if not reason.startswith(("near silence", "a DC offset")):
+        return False
+    if len(wave) <= N_SEGMENTS * round(SEGMENT_S * sr):
+        return False  # the excerpt was the whole song
+    frame, x = 1024, np.asarray(wave, dtype=np.float32)
+    x = x[: len(x) // frame * frame].reshape(-1, frame)
+    e = np.concatenate([
+        np.var(x[i : i + 4096], axis=1, dtype=np.float64) for i in range(0, len(x), 4096)
+    ])
+    return 10 * np.log10(max(float(np.percentile(e, 99)), 1e-20)) >= QUIET_DB
 
 
 def _first_line(exc):
