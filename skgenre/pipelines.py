@@ -24,12 +24,15 @@ the clip pipeline above without ``load`` and ``clip``, so its parameters are rea
 ``track__estimator__classifier__model__kernel_size``.
 
 ``noise`` is a ``PixelDropoutNoise(rate=0.0)``, an identity until its rate is set on the
-fitted pipeline. ``scale`` is the preset's scaler, or ``"passthrough"`` when the preset has
+fitted pipeline (with ``track=True``, on the fitted copy that predicts:
+``pipe.named_steps["track"].estimator_.set_params(noise__rate=0.25)``; the
+``track__estimator__`` parameters take effect at the next ``fit``). ``scale`` is the preset's scaler, or ``"passthrough"`` when the preset has
 none. The ``classifier`` is a :class:`~skgenre.GenreClassifier` configured by a named
 preset (:func:`skgenre.models.get_preset`); keyword arguments override the preset's
 classifier parameters, e.g. ``make_cnn_pipeline(epochs=5, model__kernel_size=5)``.
 """
 
+import numpy as np
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -92,6 +95,8 @@ def _make_pipeline(
     from .models import GenreClassifier, TrackClassifier, get_preset
     from .preprocessing import RandomClip
 
+    if not isinstance(track, (bool, np.bool_)):
+        raise TypeError(f"track must be True or False, got {track!r}.")
     p = get_preset(preset, kind)
     params = {**p["classifier"], **classifier_params}
     params.setdefault("random_state", random_state)

@@ -201,6 +201,10 @@ def test_invalid_parameters():
         with pytest.raises(ValueError, match=rf"\['{param}'\] would be ignored"):
             GenreClassifier(**{param: 1}).fit(X, y)
     GenreClassifier(predict__batch_size=8)._check_routed_params()
+    # set_params names the parameters that exist (scikeras' message suggested
+    # GenreClassifier(epoch=3), which fit refuses too)
+    with pytest.raises(ValueError, match=r"Invalid parameter 'epoch' .*'epochs'.*model__"):
+        GenreClassifier().set_params(epoch=3)
 
 
 # ---------------------------------------------------------------- weights
@@ -411,6 +415,24 @@ def test_refit_warm_start_and_routed_fit_arguments(blobs):
             GenreClassifier(**{param: 0}, **FAST).fit(X, y)
 
 
+@pytest.mark.parametrize("loss", ["categorical_focal_crossentropy", "kl_divergence",
+                                  "categorical_hinge", "KLDivergence"])
+def test_keras_one_hot_losses_get_one_hot_targets(blobs, loss):
+    # given class indices, Keras broadcast an (n, 1) target against the (n, n_classes)
+    # softmax and trained on a meaningless objective, silently (accuracy ~0.5)
+    import keras
+
+    from skgenre.models._target import LabelIndexEncoder
+
+    X, y = blobs
+    if loss == "KLDivergence":
+        loss = keras.losses.KLDivergence()
+    assert LabelIndexEncoder(loss=loss).fit(y).transform(y[:2]).shape == (2, 3)
+    clf = GenreClassifier(loss=loss, epochs=40, learning_rate=0.01, random_state=0,
+                          model__hidden_layer_sizes=(16,)).fit(X, y)
+    assert clf.score(X, y) > 0.9
+
+
 def test_two_classes_with_categorical_losses(blobs):
     X, y = blobs
     two = y != "pop"
@@ -539,6 +561,12 @@ def test_make_ensemble(blobs):
         make_ensemble(n_networks=0)
     with pytest.raises(ValueError, match="combine"):
         make_ensemble(combine="mean")
+    # CNNs take 3-D spectrograms, which the SVC and the stacker cannot: refused up front
+    # (it failed in the SVC, after every network had trained)
+    for kwargs in ({}, {"svc_C": None, "combine": "stack"}):
+        with pytest.raises(ValueError, match="kind='cnn' networks take 3-D spectrograms"):
+            make_ensemble(kind="cnn", **kwargs)
+    assert len(make_ensemble(kind="cnn", n_networks=2, svc_C=None).estimators) == 2
 
 
 def test_make_ensemble_stack(blobs):

@@ -331,3 +331,13 @@ def test_pipeline_set_output_and_feature_names(factory, toy_files):
     assert list(out.columns) == names.tolist()
     step = "features" if factory is make_feature_pipeline else "rowmean"
     assert names.tolist() == pipe.named_steps[step].get_feature_names_out().tolist()
+
+
+def test_track_must_be_a_bool():
+    # any truthy value (track="no" from a config file) built a track-level pipeline
+    from skgenre import make_feature_pipeline
+
+    for track in ("no", 1, None):
+        with pytest.raises(TypeError, match="track must be True or False"):
+            make_feature_pipeline("paper", track=track)
+    assert "track" in make_feature_pipeline("paper", track=np.True_).named_steps

@@ -516,14 +516,14 @@ class GenreClassifier(ClassifierMixin, BaseEstimator):
                 try:
                     super().set_params(**{param: value})
                 except ValueError:
-                    name = type(self).__name__
+                    # (scikeras' message suggested passing it to the constructor, where
+                    # fit refuses it too)
                     raise ValueError(
-                        f"Invalid parameter {param} for estimator {name}."
-                        "\nThis issue can likely be resolved by setting this parameter"
-                        f" in the {name} constructor:"
-                        f"\n`{name}({param}={value})`"
-                        "\nCheck the list of available parameters with"
-                        " `estimator.get_params().keys()`"
+                        f"Invalid parameter {param!r} for estimator {type(self).__name__}; "
+                        f"its parameters are {sorted(self._get_param_names())}, and routed "
+                        "ones take a prefix: "
+                        f"{', '.join(p + '__' for p in _ROUTING_PREFIXES)} (e.g. "
+                        f"model__{param})."
                     ) from None
         return self
 

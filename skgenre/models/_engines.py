@@ -3,8 +3,12 @@
 A fitted :class:`~skgenre.GenreClassifier` holds its network in ``model_``: a
 ``keras.Model`` after ``fit``, a :class:`~skgenre.models._numpy_net.NumpyNetwork` after
 :func:`skgenre.load_model` (by default). Both predict the same probabilities (to float32
-rounding, see ``tests/test_numpy_net.py``); the NumPy one needs neither TensorFlow nor
-Keras. Training always runs in Keras: ``fit`` with ``warm_start`` and ``partial_fit`` turn a
+rounding, see ``tests/test_numpy_net.py``) for networks trained in float32; a network
+trained under ``precision="mixed_bfloat16"`` (which ``"auto"`` picks on CPUs with native
+bfloat16) computes in bfloat16 under Keras and in float32 under NumPy, so the two differ
+by bfloat16's rounding (in one check of the CNN presets on such a CPU: the same genres,
+probabilities up to 0.008 apart). The
+NumPy one needs neither TensorFlow nor Keras. Training always runs in Keras: ``fit`` with ``warm_start`` and ``partial_fit`` turn a
 NumPy network back into its Keras model first. :func:`use_engine` switches every network of
 an estimator (a pipeline, a :class:`~skgenre.TrackClassifier`, an ensemble) either way.
 """

@@ -232,7 +232,9 @@ def make_ensemble(
     preset : {"paper", "tuned"}, default="tuned"
         Preset of every network (see :func:`get_preset`).
     kind : {"feature", "spec-dense", "cnn"}, default="feature"
-        Model kind of the networks.
+        Model kind of the networks. CNNs take 3-D spectrograms, which the SVC and the
+        stacking regression cannot: with ``"cnn"`` pass ``svc_C=None`` and keep
+        ``combine="vote"`` (other settings are refused before anything is trained).
     n_networks : int, default=5
         Number of networks (members ``net0``, ``net1``, ...).
     svc_C : float or None, default=10.0
@@ -291,6 +293,11 @@ def make_ensemble(
         raise ValueError(f"svc_C must be a positive float or None, got {svc_C!r}.")
     if combine not in ("vote", "stack"):
         raise ValueError(f"combine must be 'vote' or 'stack', got {combine!r}.")
+    if kind == "cnn" and (svc_C is not None or combine == "stack"):
+        raise ValueError(
+            "kind='cnn' networks take 3-D spectrograms (n, n_mels, n_frames), which the SVC "
+            "and logistic-regression members cannot: pass svc_C=None with combine='vote'."
+        )
     params = {**get_preset(preset, kind)["classifier"], **classifier_params}
     if random_state is None:
         seeds = [None] * n_networks

@@ -14,16 +14,25 @@ from sklearn.utils.multiclass import type_of_target
 __all__ = ["LabelIndexEncoder"]
 
 _CATEGORICAL_NAMES = ("categorical_crossentropy", "cce", "CategoricalCrossentropy")
+# Keras' other losses that compare a probability vector with a one-hot target: given class
+# indices they broadcast an (n, 1) target against (n, n_classes) and train silently wrong.
+_ONE_HOT_NAMES = _CATEGORICAL_NAMES + (
+    "categorical_focal_crossentropy", "CategoricalFocalCrossentropy",
+    "kl_divergence", "kld", "KLD", "KLDivergence", "categorical_hinge", "CategoricalHinge",
+)
 
 
 def _is_categorical_crossentropy(loss):
-    """Whether ``loss`` wants one-hot targets (scikeras' rule)."""
+    """Whether ``loss`` wants one-hot targets (scikeras' rule, plus Keras' other one-hot
+    losses: focal crossentropy, KL divergence, categorical hinge)."""
     if isinstance(loss, str) or loss is None:
-        return loss in _CATEGORICAL_NAMES
+        return loss in _ONE_HOT_NAMES
     # A loss object or function: Keras is imported already, since the caller made it.
     from scikeras.utils.transformers import _is_categorical_crossentropy as is_cce
 
-    return is_cce(loss)
+    names = {getattr(loss, "name", None), getattr(loss, "__name__", None),
+             getattr(getattr(loss, "fn", None), "__name__", None), type(loss).__name__}
+    return is_cce(loss) or bool(names & set(_ONE_HOT_NAMES))
 
 
 class LabelIndexEncoder(TransformerMixin, BaseEstimator):
