@@ -100,8 +100,11 @@ def _make_pipeline(
     p = get_preset(preset, kind)
     params = {**p["classifier"], **classifier_params}
     params.setdefault("random_state", random_state)
+    classifier = GenreClassifier(**params)
+    # a misspelt keyword (epoch=3) is named now, not after every file has been decoded
+    classifier._check_routed_params()
     steps = _clip_steps(kind, p, sr, random_state, n_jobs)
-    steps.append(("classifier", GenreClassifier(**params)))
+    steps.append(("classifier", classifier))
     # lazy: the clip step decodes a chunk of files at a time, never all whole songs
     load = ("load", AudioLoader(sr=sr, n_jobs=n_jobs, lazy=not track))
     if not track:

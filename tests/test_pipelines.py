@@ -341,3 +341,15 @@ def test_track_must_be_a_bool():
         with pytest.raises(TypeError, match="track must be True or False"):
             make_feature_pipeline("paper", track=track)
     assert "track" in make_feature_pipeline("paper", track=np.True_).named_steps
+
+
+def test_factories_name_a_misspelt_keyword_at_once():
+    # it was found by classifier.fit, after every file had been decoded
+    from skgenre import make_cnn_pipeline, make_feature_pipeline
+
+    with pytest.raises(ValueError, match=r"Unknown parameter\(s\) \['epoch'\]"):
+        make_cnn_pipeline(epoch=3)
+    with pytest.raises(ValueError, match=r"\['model__kernel'\] are not parameters"):
+        make_cnn_pipeline(model__kernel=5)
+    with pytest.raises(ValueError, match="would be ignored"):
+        make_feature_pipeline(track=True, predict__verbose=0)
