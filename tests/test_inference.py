@@ -233,3 +233,7 @@ def test_track_classifier_songs_are_screened_against_its_own_clip():
     assert "shorter than one clip (5.00 s): it was padded" in res["warning"].iloc[0]
     assert "too short to tell a genre" in res["error"].iloc[1]
     assert pd.isna(res["warning"].iloc[2]) and pd.isna(res["error"].iloc[2])
+    # n_clips counts the model's clips (it said 1 for every song)
+    assert res["n_clips"].tolist() == [1, 0, 1]
+    res = predict_songs(pipe, [_tone(12.0, sr=sr), _tone(15.0, sr=sr)])
+    assert res["n_clips"].tolist() == [2, 3]

@@ -14,7 +14,7 @@ import os
 import numpy as np
 
 from .._errors import AudioLoadError
-from ..preprocessing._consecutive import clip_and_average, consecutive_clips
+from ..preprocessing._consecutive import _n_consecutive, clip_and_average, consecutive_clips
 from ._screen import (
     MIN_CLIP_FRACTION,
     _error,
@@ -179,6 +179,10 @@ class SongJudge:
         An open-set final step (its ``threshold_`` and ``unknown_label``), or None.
     top_k, max_duration, screen, on_error, segments, segment_duration
         As in :func:`~skgenre.inference.predict_songs`.
+    inner_clips : tuple of (int, int) or None
+        For a whole-track model that cuts clips itself (a
+        :class:`~skgenre.TrackClassifier`): its clip length and hop in samples, which
+        screen the songs (padding notes, too short to judge) and count their ``n_clips``.
 
     Examples
     --------
@@ -197,7 +201,7 @@ class SongJudge:
 
     def __init__(self, *, sr, n_samples, hop, pad_mode, classes, score_clips, load, head=None,
                  top_k=3, max_duration=600.0, screen=True, on_error="report",
-                 segments=False, segment_duration=10.0, screen_samples=None):
+                 segments=False, segment_duration=10.0, inner_clips=None):
         self.sr = int(sr)
         self.n_samples = n_samples
         self.hop = hop
@@ -214,9 +218,11 @@ class SongJudge:
         self.segment_duration = segment_duration
         # A whole-track model is screened against 3 s, the shortest input it can judge.
         # (or against the clip of a model that clips inside, e.g. a TrackClassifier)
-        if screen_samples is None:
-            screen_samples = 3 * self.sr if n_samples is None else int(n_samples)
-        self.screen_samples = int(screen_samples)
+        self.inner_clips = None if inner_clips is None else tuple(map(int, inner_clips))
+        if self.inner_clips is not None:
+            self.screen_samples = self.inner_clips[0]
+        else:
+            self.screen_samples = 3 * self.sr if n_samples is None else int(n_samples)
         # the limit, not the songs, is at fault
         check_max_duration(max_duration, self.sr, self.screen_samples)
         self.limit = None if max_duration is None else int(round(max_duration * self.sr))
@@ -321,6 +327,8 @@ class SongJudge:
             else:
                 if head is not None:
                     p, score = p[:-1], float(p[-1])
+                if whole and self.inner_clips is not None:
+                    n_clips = _n_consecutive(len(wave), *self.inner_clips)
                 row.update(n_clips=int(n_clips), duration=len(wave) / sr)
                 ranked = _ranked(p, score, classes, k, head)
             for rank, (genre, proba) in enumerate(ranked, 1):

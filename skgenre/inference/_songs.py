@@ -262,13 +262,12 @@ def song_judge(pipeline, *, top_k=3, hop=None, on_error="report", max_duration=6
         hop_samples = None if hop is None else max(1, int(round(hop * sr)))
         pad_mode = getattr(clip, "pad_mode", "wrap")
     tail = pipeline[clip_idx + 1 :]
-    screen_samples = None
-    if whole:
+    inner_clips = None
+    model = tail.steps[0][1]
+    if whole and hasattr(model, "_segmentation"):
         # a model that cuts clips itself (TrackClassifier of make_*_pipeline(track=True)):
-        # songs are screened, and said to be padded, against its clip
-        model = tail.steps[0][1]
-        if getattr(model, "clip_duration", None) is not None:
-            screen_samples = max(1, int(round(model.clip_duration * sr)))
+        # songs are screened, said to be padded and counted against its clips
+        inner_clips = model._segmentation()[:2]
     if not hasattr(tail, "predict_proba"):
         raise ValueError("predict_songs needs a classifier with predict_proba at the end.")
     head = _open_set_head(tail)
@@ -285,5 +284,5 @@ def song_judge(pipeline, *, top_k=3, hop=None, on_error="report", max_duration=6
         sr=sr, n_samples=n_samples, hop=hop_samples, pad_mode=pad_mode,
         classes=np.asarray(pipeline.classes_), score_clips=_scorer(tail, head), load=load,
         head=head, top_k=top_k, max_duration=max_duration, screen=screen, on_error=on_error,
-        segments=segments, segment_duration=segment_duration, screen_samples=screen_samples,
+        segments=segments, segment_duration=segment_duration, inner_clips=inner_clips,
     )
