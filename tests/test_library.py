@@ -877,3 +877,28 @@ def test_a_too_short_max_duration_is_a_usage_error_before_out_is_made(capsys, mo
     assert code == 2 and "--max-duration: 0.01 s is shorter" in err and "worker" not in err, err
     assert not out.exists()
     assert _run(capsys, [*argv, "--max-duration", "1"])[0] == 0
+
+
+def test_adapt_reads_a_song_judged_again_once(capsys, model, library, tmp_path,
+                                             monkeypatch):
+    # a --retry-errors run killed before it took out the old record leaves the song twice
+    # in the file; adapt copied both (predict's next open keeps only the last)
+    from skgenre.inference._results import ResultsFile
+
+    broken = library / "broken.wav"
+    broken.write_bytes(b"RIFF....WAVEjunk")
+    src = tmp_path / "res.csv"
+    argv = ["predict", str(model), str(library), "--out", str(src)]
+    assert _run(capsys, argv)[0] == 1
+    sf.write(broken, _tone(1500, seed=3), SR)
+    monkeypatch.setattr(ResultsFile, "close", ResultsFile._release)  # killed: no compaction
+    assert _run(capsys, [*argv, "--retry-errors"])[0] == 0
+    monkeypatch.undo()
+    assert [r["path"] for r in _rows(src)].count(str(broken)) == 2
+    dst = tmp_path / "adapted.csv"
+    code, stdout, err = _run(capsys, ["adapt", str(src), "--out", str(dst)])
+    assert code == 0, err
+    assert stdout.splitlines()[0].startswith("genre mix of 4 songs")
+    rows = _rows(dst)
+    assert [r["path"] for r in rows].count(str(broken)) == 1
+    assert not [r for r in rows if r["path"] == str(broken)][0]["error"]

@@ -166,6 +166,10 @@ def adapt_results_file(path, out, *, train_prior=None, mix=None):
         raise ResultsFileError(
             path, "its last song is incomplete or cannot be read (the run was interrupted); "
                   "run the same `skgenre predict --out` again to finish it")
+    # a --retry-errors run killed before it took out the old records leaves a song twice:
+    # its last record stands, as when predict next opens the file
+    last = {s[-1]["path"]: i for i, s in enumerate(records)}
+    records = [s for i, s in enumerate(records) if last[s[-1]["path"]] == i]
 
     cols = [f"proba_{c}" for c in classes]
 
