@@ -66,11 +66,11 @@ def mpeg_frames(path):
     3456
     >>> os.remove(f.name)
     """
-    with open(path, "rb") as f:
-        try:
+    try:
+        with open(path, "rb") as f:
             data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
-        except ValueError:  # an empty file
-            return None
+    except (ValueError, OSError):  # an empty file; a file system that cannot map it
+        return None
     with data:
         end = len(data)
         pos = _id3v2_size(data)
