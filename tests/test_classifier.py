@@ -393,6 +393,11 @@ def test_seeded_fits_in_threads_are_the_sequential_fit(blobs):
     for clf in fits:
         np.testing.assert_array_equal(clf.predict_proba(X), expected)
     assert np.array_equal(np.random.get_state()[1], np_state[1])
+    # an unseeded fit beside a seeded one drew from the seeded fit's generators
+    with ThreadPoolExecutor(2) as pool:
+        pool.submit(lambda: [GenreClassifier(**FAST).fit(X, y) for _ in range(3)])
+        seeded = pool.submit(lambda: GenreClassifier(random_state=0, **FAST).fit(X, y))
+        np.testing.assert_array_equal(seeded.result().predict_proba(X), expected)
 
 
 def test_refit_warm_start_and_routed_fit_arguments(blobs):

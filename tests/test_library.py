@@ -491,6 +491,57 @@ def test_library_rows_equal_predict_songs_and_jobs(fitted, library):
     np.testing.assert_allclose([r["proba_low"] for r in rows], expected["proba_low"])
 
 
+def test_library_on_a_backend_without_generators(fitted, library):
+    # joblib's "multiprocessing" backend (and Ray's) cannot return a generator: it was
+    # joblib's ValueError; the songs now go in windows, rows still in input order
+    local = list(predict_library(fitted, [library], screen=False))
+    remote = list(predict_library(fitted, [library], screen=False, n_jobs=2,
+                                  backend="multiprocessing"))
+    assert [r["path"] for r in remote] == [r["path"] for r in local]
+    np.testing.assert_allclose([r["proba_low"] for r in remote], [r["proba_low"] for r in local])
+
+
+def test_library_pickles_the_pipeline_once(fitted, library, monkeypatch):
+    # every song's task carried the pipeline, pickled again in this process and unpickled
+    # again in the worker (3.3 MB for a feature model)
+    try:
+        import cloudpickle
+    except ImportError:  # joblib < 1.5 vendors it
+        from joblib.externals import cloudpickle
+
+    dumps, pickled = cloudpickle.dumps, []
+
+    def counting(obj, *args, **kwargs):
+        pickled.append(obj is fitted)
+        return dumps(obj, *args, **kwargs)
+
+    monkeypatch.setattr(cloudpickle, "dumps", counting)
+    local = list(predict_library(fitted, [library], screen=False))
+    rows = list(predict_library(fitted, [library], screen=False, n_jobs=2,
+                                backend="threading"))
+    assert rows == local and sum(pickled) == 0  # threads share it: nothing pickled
+    rows = list(predict_library(fitted, [library], screen=False, n_jobs=2))
+    assert [r["path"] for r in rows] == [r["path"] for r in local] and len(rows) == 3
+    np.testing.assert_allclose([r["proba_low"] for r in rows], [r["proba_low"] for r in local])
+    assert sum(pickled) == 1
+
+
+def _malloc_applied():
+    from skgenre.utils import _malloc
+
+    return list(_malloc._APPLIED)
+
+
+def test_library_leaves_joblibs_workers_malloc_alone(fitted, library):
+    # joblib reuses its workers for the caller's later work: predict_library fixed glibc's
+    # thresholds in them for good (256 MB of freed heap kept); the CLI's workers are its own
+    from joblib import Parallel, delayed
+
+    list(predict_library(fitted, [library], screen=False, n_jobs=2))
+    states = Parallel(n_jobs=2)(delayed(_malloc_applied)() for _ in range(8))
+    assert states == [[]] * 8
+
+
 def test_library_on_a_dask_cluster(fitted, library):
     distributed = pytest.importorskip("distributed")
     local = list(predict_library(fitted, [library], segments=True, screen=False))

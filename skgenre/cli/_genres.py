@@ -178,7 +178,8 @@ def run_tag_genres(args, out=print, *, sr=16000):
     classes = [str(c) for c in model.classes_]
     max_duration = getattr(args, "max_duration", 600.0)
     screen = getattr(args, "screen", True)
-    spec = PipelineJudge(model, top_k=args.top_k, max_duration=max_duration, screen=screen)
+    spec = PipelineJudge(model, top_k=args.top_k, max_duration=max_duration, screen=screen,
+                         own_workers=True)
     # The mapping itself, not its name or file name: a rerun with another mapping is refused.
     identity = {"command": "tag", "genres": model.named_steps["classifier"].genre_tags_,
                 "classes": classes, "max_duration": max_duration, "screen": screen}

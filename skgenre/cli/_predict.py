@@ -136,7 +136,8 @@ def run_predict(args, out=print):
             check_max_duration(max_duration, plan.sr, plan.n_samples)
             classes = [str(c) for c in plan.classes_]
             spec = (PlanJudge(plan, **common) if local
-                    else PlanJudge(model_file=args.model, sha256=digest, **common))
+                    else PlanJudge(model_file=args.model, sha256=digest, own_workers=True,
+                                   **common))
             unknown = False
         else:
             spec, classes, unknown = _pipeline_judge(args, local, common, data, digest)
@@ -195,7 +196,7 @@ def _pipeline_judge(args, local, common, data, digest):
     # The workers' load trusts what this one accepted, and only those bytes: the digest
     # (which also trusts a pickle, as --sha256 does) matches nothing else.
     spec = (PipelineJudge(model, **common) if local
-            else PipelineJudge(model_file=args.model,
+            else PipelineJudge(model_file=args.model, own_workers=True,
                                load_kwargs={**load_kwargs, "sha256": digest}, **common))
     # an open-set model (`skgenre train --unknown`): its rows have an unknown_score
     unknown = hasattr(model.steps[-1][1], "unknown_score")

@@ -125,6 +125,8 @@ def _judge(item, tagger, tags, k, max_duration, screen=True):
 class TagJudge:
     """How a worker tags one song (picklable; the network is loaded once per process)."""
 
+    own_workers = True  # the CLI's workers: they keep freed memory for the next song
+
     def __init__(self, model, k, max_duration, screen=True):
         import uuid
 

@@ -43,7 +43,9 @@ def run_chunks(func, clips, slices, n_jobs, *, desc="computing", verbose=0):
     With ``verbose``, a progress bar counts the clips done (see
     :func:`skgenre.utils.progress_bar`).
     """
-    from joblib import Parallel, delayed, effective_n_jobs
+    from joblib import delayed, effective_n_jobs
+
+    from ..utils._parallel import ordered_parallel
 
     with progress_bar(len(clips), desc=desc, unit="clip", verbose=verbose) as bar:
         if len(slices) == 1 or effective_n_jobs(n_jobs) == 1:
@@ -58,10 +60,10 @@ def run_chunks(func, clips, slices, n_jobs, *, desc="computing", verbose=0):
         # (Measured on 240 5-s clips, 2 cores, against n_jobs=1 with default BLAS
         # threads: benchmarks/README.md.) A backend set with joblib.parallel_config
         # (loky, Dask, Ray) still takes precedence.
-        from threadpoolctl import threadpool_limits
+        from ..utils._blas import one_blas_thread
 
-        with threadpool_limits(limits=1):
-            results = Parallel(n_jobs=n_jobs, prefer="threads", return_as="generator")(
+        with one_blas_thread():
+            results = ordered_parallel(n_jobs, prefer="threads")(
                 delayed(func)(clips[s]) for s in slices
             )
             parts = []

@@ -59,11 +59,12 @@ def _watch_parent(owner):
 
 def _loaded(spec, owner):
     _watch_parent(owner)
-    if _in_loky_worker():
+    if spec.own_workers and _in_loky_worker():
         from ..utils._malloc import retain_freed_memory
 
-        # A worker judges song after song: keep freed memory for the next song instead of
-        # faulting it in again (a Dask worker is the cluster's, and is left as it is).
+        # A worker of the CLI judges song after song: keep freed memory for the next song
+        # instead of faulting it in again (a Dask worker is the cluster's, and a worker
+        # of predict_library's joblib runs the caller's other work later: left as is).
         retain_freed_memory()
     if _LOADED[0] != spec.key:
         _LOADED[0], _LOADED[1] = None, None  # the old model goes before the new one loads
@@ -94,10 +95,16 @@ class SongRowsJudge:
     ----------
     top_k, max_duration, screen, segments, segment_duration
         As for :func:`~skgenre.inference.predict_songs`.
+    own_workers : bool, default=False
+        Whether the workers are the caller's alone (the CLI's): they then keep freed
+        memory for the next song (:func:`~skgenre.utils._malloc.retain_freed_memory`,
+        process-wide). joblib reuses its workers for the caller's other work, so
+        :func:`predict_library` leaves them as they are.
     """
 
     def __init__(self, *, top_k=3, max_duration=600.0, screen=True, segments=False,
-                 segment_duration=10.0):
+                 segment_duration=10.0, own_workers=False):
+        self.own_workers = bool(own_workers)
         self.top_k = top_k
         self.max_duration = max_duration
         self.screen = screen
@@ -141,12 +148,36 @@ class PipelineJudge(SongRowsJudge):
         self.pipeline = pipeline
         self.model_file = model_file
         self.load_kwargs = dict(load_kwargs or {})
+        self._pickled = None
+
+    def __getstate__(self):
+        # joblib pickles the judge with every song it sends. The pipeline goes as bytes,
+        # pickled once here: a worker that has loaded this judge's model (its key) skips
+        # them, and each further song costs a copy of bytes, not the pickling of the
+        # whole pipeline in the parent and its unpickling in the worker.
+        state = dict(vars(self))
+        if self.pipeline is not None:
+            if self._pickled is None:
+                # joblib's own pickler (it takes lambdas): a dependency of joblib >= 1.5,
+                # vendored in joblib before
+                try:
+                    import cloudpickle
+                except ImportError:  # pragma: no cover - joblib < 1.5
+                    from joblib.externals import cloudpickle
+
+                self._pickled = cloudpickle.dumps(self.pipeline, protocol=5)
+            state.update(pipeline=None, _pickled=self._pickled)
+        return state
 
     def _song_judge(self):
+        import pickle
+
         from ._songs import song_judge
 
         model = self.pipeline
-        if model is None:
+        if model is None and self._pickled is not None:
+            model = pickle.loads(self._pickled)
+        elif model is None:
             from .._persist import load_model
 
             model = load_model(self.model_file, **self.load_kwargs)
@@ -215,7 +246,9 @@ def iter_song_rows(spec, items, *, n_jobs=None, backend=None, segments=False):
         for path, problem in items:
             yield error_rows(path, problem, segments) if problem is not None else judge(path)
         return
-    from joblib import Parallel, delayed, parallel_config
+    from joblib import delayed, effective_n_jobs, parallel_config
+
+    from ..utils._parallel import ordered_parallel
 
     owner = os.getpid()
 
@@ -228,8 +261,9 @@ def iter_song_rows(spec, items, *, n_jobs=None, backend=None, segments=False):
     with parallel_config(**config):
         # pre_dispatch bounds the songs in flight; return_as="generator" hands each song's
         # rows over in input order as soon as they (and those before) are ready.
-        parallel = Parallel(n_jobs=-1 if n_jobs is None else n_jobs,
-                            return_as="generator", pre_dispatch="2*n_jobs", batch_size=1)
+        jobs = -1 if n_jobs is None else n_jobs
+        parallel = ordered_parallel(jobs, window=2 * effective_n_jobs(jobs),
+                                    pre_dispatch="2*n_jobs", batch_size=1)
         rows = parallel(one(path, problem) for path, problem in items)
         done = False
         try:
@@ -277,8 +311,9 @@ def predict_library(pipeline, paths, *, files_from=None, top_k=3, max_duration=6
     top_k, max_duration, screen, segments, segment_duration
         As for :func:`predict_songs`.
     n_jobs : int or None, default=None
-        Songs judged in parallel, in worker processes that each receive the pipeline once
-        (``None`` or 1: in this process; ``-1``: all cores; with ``backend="dask"``:
+        Songs judged in parallel, in worker processes that each unpickle the pipeline once
+        (it is pickled once, and each song carries a copy of those bytes; ``None`` or 1:
+        in this process; ``-1``: all cores; with ``backend="dask"``:
         ``None`` uses every worker of the cluster).
     backend : str or None, default=None
         A joblib backend: ``"dask"`` runs the songs on the Dask cluster of the current

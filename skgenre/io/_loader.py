@@ -11,7 +11,7 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from joblib import Parallel, delayed
+from joblib import delayed
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_feature_names_in, check_array, validate_data
@@ -24,6 +24,7 @@ from ..utils._mixins import (
     _TableOutputMixin,
     _waveform_names,
 )
+from ..utils._parallel import ordered_parallel
 from ..utils._pcm import pcm_to_float
 from ..utils._stack import user_stacklevel
 from ..utils._waveforms import _LazyWaveforms
@@ -335,7 +336,7 @@ class AudioLoader(_CheckingFitMixin, _TableOutputMixin, TransformerMixin, BaseEs
         errors = []
         empty = np.zeros(0, dtype=np.float32)
         with progress_bar(len(paths), desc="decoding", unit="file", verbose=self.verbose) as bar:
-            parallel = Parallel(n_jobs=self.n_jobs, prefer="threads", return_as="generator")
+            parallel = ordered_parallel(self.n_jobs, prefer="threads")
             for start in range(0, len(paths), size):
                 chunk = paths[start : start + size]
                 results = []

@@ -161,7 +161,9 @@ def _dtype_policy(policy):
 
 
 # Seeded fits set process-wide state (the RNGs below): two at once in threads would
-# interleave their draws and restore each other's seeded state, so they take turns.
+# interleave their draws and restore each other's seeded state, and an unseeded fit beside
+# a seeded one would draw from the seeded fit's state, so fits in threads take turns.
+# (Processes, joblib's default for GridSearchCV, each have their own state.)
 _SEED_LOCK = threading.RLock()
 # Keras' own global seed state (keras.utils.set_random_seed sets both).
 _KERAS_SEED_ATTRIBUTES = ("global_random_seed", "global_seed_generator")
@@ -179,7 +181,10 @@ def _seeded(seed):
     repeat across runs.
     """
     if seed is None:
-        yield
+        # An unseeded fit draws from the same process-wide generators: it must not run
+        # while a seeded fit holds them (its draws shifted the seeded fit's).
+        with _SEED_LOCK:
+            yield
         return
     import keras
 
