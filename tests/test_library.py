@@ -112,6 +112,20 @@ def test_collect_inputs_gives_a_file_once_however_it_is_named(library, monkeypat
         ["a_low.wav", str(library / "a_low.wav"), "./a_low.wav",
          str(library.parent / "link.wav"), "missing.wav", "./missing.wav"])]
     assert found == ["a_low.wav", "missing.wav", "./missing.wav"]
+    duplicates = []
+    list(collect_inputs(["a_low.wav", "./a_low.wav", str(library.parent / "link.wav")],
+                        duplicates=duplicates))
+    assert duplicates == ["./a_low.wav", str(library.parent / "link.wav")]
+
+
+def test_predict_says_how_many_inputs_were_one_file(capsys, model, library):
+    # they were left out without a word: a library tiled by links held fewer songs than
+    # it listed, and nothing said why
+    os.symlink(library / "a_low.wav", library / "b" / "again.wav")
+    code, _, err = _run(capsys, ["predict", str(model), str(library)])
+    assert code == 0
+    assert ("note: 1 input(s) reached a file already listed, by another path or through a "
+            "link (first: " in err and "again.wav): each file is judged once" in err), err
 
 
 def test_collect_inputs_reports_symlink_loops(library):

@@ -125,6 +125,7 @@ def run_library(args, command, spec, identity, classes, show, *, segments=False,
         if verbose:
             total = count_inputs(args.paths, files_from=args.files_from)
         n_songs = n_failed = n_skipped = n_skipped_failed = n_inputs = 0
+        duplicates = []
         died = False
         failed_before = results.failed if results is not None else set()
         with progress_bar(total or 0, desc=command, unit="song", verbose=verbose) as bar:
@@ -133,7 +134,8 @@ def run_library(args, command, spec, identity, classes, show, *, segments=False,
 
             def todo():
                 nonlocal n_skipped, n_skipped_failed, n_inputs
-                for path, problem in collect_inputs(args.paths, files_from=args.files_from):
+                for path, problem in collect_inputs(args.paths, files_from=args.files_from,
+                                                    duplicates=duplicates):
                     n_inputs += 1
                     if path in done:
                         n_skipped += 1
@@ -181,6 +183,12 @@ def run_library(args, command, spec, identity, classes, show, *, segments=False,
         print(f"skgenre {command}: error: --files-from {args.files_from} names no file or "
               "folder; nothing to judge", file=sys.stderr)
         return 2
+    if duplicates and not args.quiet:
+        from ._safety import display_name
+
+        print(f"skgenre {command}: note: {len(duplicates)} input(s) reached a file already "
+              f"listed, by another path or through a link (first: "
+              f"{display_name(duplicates[0])}): each file is judged once", file=sys.stderr)
     if results is not None and not args.quiet:
         skipped = f", {n_skipped} already in {args.out}" if n_skipped else ""
         if n_skipped_failed:

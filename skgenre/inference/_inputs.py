@@ -86,7 +86,7 @@ def _read_list(files_from, stdin):
             stream.close()
 
 
-def collect_inputs(paths=(), *, files_from=None, stdin=None):
+def collect_inputs(paths=(), *, files_from=None, stdin=None, duplicates=None):
     """Yield ``(path, problem)`` for every song of a run, streamed, in a fixed order.
 
     Files are yielded as given; folders are searched recursively for audio files (by name:
@@ -108,6 +108,9 @@ def collect_inputs(paths=(), *, files_from=None, stdin=None):
         input. Its paths come after ``paths``.
     stdin : file or None, default=None
         What ``"-"`` reads (default: ``sys.stdin``).
+    duplicates : list or None, default=None
+        A list to which each path left out as a file already yielded is appended (so
+        that a caller can say how many inputs were judged once).
 
     Yields
     ------
@@ -148,6 +151,8 @@ def collect_inputs(paths=(), *, files_from=None, stdin=None):
             empty = False
             key = _file_key(path)
             if key in seen_files:
+                if duplicates is not None:
+                    duplicates.append(path)
                 continue
             # Only keys are kept, to drop duplicates: a few MB for 50 000 songs.
             seen_files.add(key)
