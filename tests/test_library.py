@@ -956,14 +956,53 @@ def test_adapt_reads_a_song_judged_again_once(capsys, model, library, tmp_path,
     argv = ["predict", str(model), str(library), "--out", str(src)]
     assert _run(capsys, argv)[0] == 1
     sf.write(broken, _tone(1500, seed=3), SR)
-    monkeypatch.setattr(ResultsFile, "close", ResultsFile._release)  # killed: no compaction
+    # killed: no compaction, and the file says the run is open
+    monkeypatch.setattr(ResultsFile, "close", lambda self, finished=False: self._release())
     assert _run(capsys, [*argv, "--retry-errors"])[0] == 0
     monkeypatch.undo()
     assert [r["path"] for r in _rows(src)].count(str(broken)) == 2
     dst = tmp_path / "adapted.csv"
+    code, _, err = _run(capsys, ["adapt", str(src), "--out", str(dst)])
+    assert code == 2 and "its run did not finish" in err
+    # a file written before the run's state was kept says nothing of it: read, once a song
+    text = src.read_bytes()
+    assert text.count(b'"run": "open", ') == 1
+    src.write_bytes(text.replace(b'"run": "open", ', b""))
     code, stdout, err = _run(capsys, ["adapt", str(src), "--out", str(dst)])
     assert code == 0, err
     assert stdout.splitlines()[0].startswith("genre mix of 4 songs")
     rows = _rows(dst)
     assert [r["path"] for r in rows].count(str(broken)) == 1
     assert not [r for r in rows if r["path"] == str(broken)][0]["error"]
+
+
+def test_adapt_refuses_a_run_stopped_between_songs(capsys, model, library, tmp_path,
+                                                   monkeypatch):
+    # Ctrl-C between two songs leaves a valid file of the songs judged so far; adapt took
+    # their mix for the library's (cli.md: "a run cut short" is refused)
+    from skgenre.inference import _library
+
+    src = tmp_path / "res.jsonl"
+    argv = ["predict", str(model), str(library), "--out", str(src)]
+    real = _library.iter_song_rows
+
+    def stopped(*args, **kwargs):
+        rows = real(*args, **kwargs)
+        yield next(rows)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_library, "iter_song_rows", stopped)
+    assert _run(capsys, argv)[0] == 130  # "interrupted"
+    monkeypatch.undo()
+    assert len(_rows(src)) == 1 and b'"run": "open"' in src.read_bytes().split(b"\n")[0]
+    dst = tmp_path / "adapted.jsonl"
+    code, _, err = _run(capsys, ["adapt", str(src), "--out", str(dst)])
+    assert code == 2 and "its run did not finish (interrupted" in err and not dst.exists()
+    # the same command again finishes it; the file then says so, and adapt reads it
+    code, _, err = _run(capsys, argv)
+    assert code == 0 and len(_rows(src)) == 3
+    assert b'"run": "done"' in src.read_bytes().split(b"\n")[0]
+    assert _run(capsys, ["adapt", str(src), "--out", str(dst)])[0] == 0
+    # a rerun that judges nothing new leaves the file byte for byte as it was
+    before = src.read_bytes()
+    assert _run(capsys, argv)[0] == 0 and src.read_bytes() == before

@@ -110,6 +110,7 @@ def run_library(args, command, spec, identity, classes, show, *, segments=False,
     if args.out is not None:
         results = ResultsFile(args.out, identity, classes, segments=segments,
                               unknown=unknown, retry_errors=args.retry_errors).open()
+    finished = False
     try:
         done = results.done if results is not None else set()
         if results is not None and results.n_dropped:
@@ -171,9 +172,11 @@ def run_library(args, command, spec, identity, classes, show, *, segments=False,
                     + ", with fewer --jobs if memory ran out", file=sys.stderr)
                 n_failed += 1
                 died = True
+        # every input judged (some perhaps with an error row): the file says the run is done
+        finished = not died and n_inputs > 0
     finally:
         if results is not None:
-            results.close()
+            results.close(finished=finished)
     if not n_inputs:
         # only --files-from can name nothing (an empty list, or an empty pipe from find):
         # a run that judged nothing must not look like one that succeeded, nor leave a

@@ -5,7 +5,15 @@ import os
 import numpy as np
 
 from .._errors import OutputError, ResultsFileError
-from ._results import _CSV_MAGIC, SONG, ResultsFile, is_jsonl_name, read_identity
+from ._results import (
+    _CSV_MAGIC,
+    DONE,
+    RUN,
+    SONG,
+    ResultsFile,
+    is_jsonl_name,
+    read_identity,
+)
 
 __all__ = ["adapt_results_file"]
 
@@ -70,7 +78,8 @@ def adapt_results_file(path, out, *, train_prior=None, mix=None):
     ------
     ResultsFileError
         ``path`` cannot be read or is not a complete results file of ``skgenre predict``
-        (a file of ``skgenre tag``; a file already adapted; a run cut short).
+        (a file of ``skgenre tag``; a file already adapted; a file whose run did not
+        finish, interrupted between two songs or within one).
     OutputError
         ``out`` cannot be written, is ``path``, or has another format.
     ValueError
@@ -137,14 +146,24 @@ def adapt_results_file(path, out, *, train_prior=None, mix=None):
                   "zero-shot genres of `tag --genres`, have none)")
     if "adapted" in identity:
         raise ResultsFileError(path, "it is adapted already; adapt the results file of the run")
+    stateful = RUN in identity  # files written before the run's state was kept have none
+    if identity.pop(RUN, DONE) != DONE:
+        # a run stopped between two songs (Ctrl-C, kill -9) leaves a valid file of the songs
+        # judged so far: their mix is not the library's
+        raise ResultsFileError(
+            path, "its run did not finish (interrupted, or still running): the songs in it "
+                  "are those judged so far, not the library; run the same `skgenre predict "
+                  "--out` again to finish it, then adapt")
     classes = [str(c) for c in identity.get("classes", [])]
     segments = bool(identity.get("segments", False))
     # the input's format by its content: a .json file written before .json was refused
     # (as JSON Lines) is still read
     jsonl = not data.startswith(_CSV_MAGIC.encode())
-    source = next((r for r in (ResultsFile(path, identity, classes, segments=segments,
-                                           unknown=u, jsonl=jsonl) for u in (False, True))
-                   if data.startswith(r._header())), None)
+    candidates = [ResultsFile(path, identity, classes, segments=segments, unknown=u,
+                              jsonl=jsonl) for u in (False, True)]
+    for r in candidates:
+        r._stateful = stateful
+    source = next((r for r in candidates if data.startswith(r._header(DONE))), None)
     if source is None or len(classes) < 2:
         raise ResultsFileError(path, "its columns are not those of a `skgenre predict` run")
     if source.jsonl != is_jsonl_name(out):
@@ -228,7 +247,7 @@ def adapt_results_file(path, out, *, train_prior=None, mix=None):
     target = ResultsFile(out, identity, classes, segments=segments,
                          unknown="unknown_score" in source.columns)
     with atomic_write(out) as f:
-        f.write(target._header())
+        f.write(target._header(DONE))
         for song in records:
             f.write(target.encode(song))
     return {c: float(m) for c, m in zip(classes, mix)}, len(counted)

@@ -10,6 +10,12 @@ cut after the sync) loses no song already written; a song cut short in the middl
 records (a half line, or segments without their summary) is removed when the file is
 opened again, and that song judged again.
 
+The first line also says whether the run that writes the file ended: ``"run": "open"``
+while it judges songs (and after an interruption), ``"done"`` once it has judged every
+input. The two have one length, so the end of a run changes those bytes in place, and a
+resumed run sets ``"open"`` again before it appends. ``skgenre adapt`` reads only a file
+whose run is done. (Files written before the field existed have none, and are read.)
+
 With ``retry_errors``, a song whose record holds an error is judged again: its new record
 is appended, and its old one taken out when the file is closed (or, after ``kill -9``,
 when it is opened next). Taking out rewrites the file atomically: it holds all the old
@@ -34,6 +40,8 @@ __all__ = ["ResultsFile", "result_columns"]
 _CSV_MAGIC = "# skgenre results "
 _JSON_KEY = "skgenre_results"
 SONG = "song"  # the ``segment`` of a song's summary record
+RUN = "run"  # the first line's key that says whether the run ended: OPEN or DONE
+OPEN, DONE = "open", "done"  # of one length: the end of a run rewrites them in place
 
 
 def result_columns(classes, segments=False, unknown=False):
@@ -142,16 +150,35 @@ class ResultsFile:
         # this run's header (what discard_if_new restores)
         self._existed = False
         self._was = None
+        # whether the file has the run's state on its first line (those written before it
+        # existed have none, and resume without it)
+        self._stateful = True
+        self._ended = False  # the file says "done": a first new row opens it again
 
     # -- opening ---------------------------------------------------------------------------
 
-    def _header(self):
+    def _header(self, run=OPEN):
+        identity = {**self.identity, RUN: run} if self._stateful else self.identity
         if self.jsonl:
-            return (json.dumps({_JSON_KEY: self.identity}, sort_keys=True) + "\n").encode()
+            return (json.dumps({_JSON_KEY: identity}, sort_keys=True) + "\n").encode()
         buf = io.StringIO()
         csv.writer(buf, lineterminator="\n").writerow(self.columns)
-        return (_CSV_MAGIC + json.dumps(self.identity, sort_keys=True) + "\n").encode() + \
+        return (_CSV_MAGIC + json.dumps(identity, sort_keys=True) + "\n").encode() + \
             buf.getvalue().encode("utf-8", "surrogateescape")
+
+    def _state_at(self):
+        """The offset of the run's state (``open``/``done``) in the file, or None."""
+        if not self._stateful:
+            return None
+        header = self._header()
+        return header.index(json.dumps({RUN: OPEN})[1:-1].encode()) + len(f'"{RUN}": "')
+
+    def _mark(self, state):
+        """Write the run's state into the first line, in place, and sync it."""
+        at = self._state_at()
+        if at is not None:
+            os.pwrite(self._fd, state.encode(), at)
+            os.fsync(self._fd)
 
     def _foreign(self, why):
         return OutputError(
@@ -164,6 +191,8 @@ class ResultsFile:
         found = read_identity(first_line, jsonl=self.jsonl)
         if found is None:
             raise self._foreign("the file exists and is not a skgenre results file")
+        self._stateful = RUN in found
+        found = {k: v for k, v in found.items() if k != RUN}
         if found != self.identity:
             keys = sorted(k for k in set(found) | set(self.identity)
                           if found.get(k) != self.identity.get(k))
@@ -282,6 +311,11 @@ class ResultsFile:
             if nl < 0:
                 raise self._foreign("the file exists and is not a skgenre results file")
             self._check_identity(data[:nl])
+            header = self._header()  # with the file's state field, or without (older)
+            if data[:nl + 1] == self._header(DONE)[:nl + 1]:
+                # a run that ended: this one goes on from it (open again at its first row)
+                data = header[:nl + 1] + data[nl + 1:]
+                self._ended = True
             if not data.startswith(header):
                 raise self._foreign("its columns are not those of this run")
             keep = len(header)
@@ -392,22 +426,34 @@ class ResultsFile:
         try:
             # Ctrl-C waits until the song's rows are all written and synced: no half row.
             with _signals_held():
+                if self._ended:  # rows join a run that had ended: not done until it ends
+                    self._mark(OPEN)
+                    self._ended = False
                 self._write(data)
         except OSError as exc:
             raise OutputError(
                 self.path, f"writing failed ({exc.strerror}); the rows written before are kept"
             ) from None
 
-    def close(self):
-        """Close the file; take out the old records of the songs judged again."""
+    def close(self, finished=False):
+        """Close the file; take out the old records of the songs judged again.
+
+        Parameters
+        ----------
+        finished : bool, default=False
+            Whether the run judged every input: the file's first line then says the run
+            is done (``skgenre adapt`` reads only such a file).
+        """
         if self._fd is None:
             return
+        if finished and not self._retried:
+            self._mark(DONE)
         self._release()
         if self._retried:
             self._retried = False
             # reading the file back runs open()'s compaction, with nothing left to append
             ResultsFile(self.path, self.identity, self.classes, segments=self.segments,
-                        unknown="unknown_score" in self.columns).open().close()
+                        unknown="unknown_score" in self.columns).open().close(finished)
 
     def discard_if_new(self):
         """After :meth:`close`, for a run that wrote no row: leave no file that this run
