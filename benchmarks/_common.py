@@ -152,6 +152,15 @@ def naive26(y, sr=22050, *, shared_stft=False):
     ]
 
 
+def require_folders(*folders):
+    """Exit with one line naming the first of ``folders`` that is not there (the shared
+    data are not part of the repository; a missing one is no reason for a traceback)."""
+    for folder in folders:
+        if not Path(folder).is_dir():
+            raise SystemExit(f"needs {folder} (the shared data: ../shared/data beside the "
+                             "checkout, or SKGENRE_SHARED); it is not there")
+
+
 def song_folder(folder, *, n_per_class=100, duration=30.0, seed=0, tile=None):
     """A folder of genre folders with ``10 * n_per_class`` songs on disk; return its path.
 
@@ -191,6 +200,7 @@ def song_folder(folder, *, n_per_class=100, duration=30.0, seed=0, tile=None):
     from skgenre.datasets import load_genre_folders
     from skgenre.io import load_audio
 
+    require_folders(tile)
     data = load_genre_folders(tile)
     if len(data.target_names) != 10:
         raise SystemExit(f"--tile needs 10 genre folders, found {len(data.target_names)}")

@@ -82,6 +82,7 @@ def datasets():
     """``{name: (files, y, artists)}``: Emotify and the mini genres with several artists."""
     from skgenre.datasets import load_genre_folders
 
+    _common.require_folders(EMOTIFY, MINI)
     out = {}
     for name, root, genres in (("emotify", EMOTIFY, None), ("mini", MINI, MINI_GENRES)):
         data = load_genre_folders(root, check="header")

@@ -165,6 +165,8 @@ def main(argv=None):
     parser.add_argument("--max-duration", default=None,
                         help="passed to predict (default: predict's own)")
     args = parser.parse_args(argv)
+    # the library is tiled from mini: checked before any model is trained
+    _common.require_folders(MINI)
     env = dict(os.environ, PYTHONPATH=str(_common.ROOT), TF_CPP_MIN_LOG_LEVEL="2")
     with tempfile.TemporaryDirectory(prefix="skgenre-bench-library-") as tmp:
         tmp = Path(tmp)

@@ -174,6 +174,10 @@ def main(argv=None):
     parser.add_argument("--batches", default="1,32,256", help="batch sizes of --proba")
     parser.add_argument("--report", default=None, help="also write the numbers as JSON here")
     args = parser.parse_args(argv)
+    missing = [song for song in args.songs if not os.path.isfile(song)]
+    if missing:  # before a model is trained for them
+        raise SystemExit(f"no such song: {missing[0]} (the default is in the shared data: "
+                         "../shared/data beside the checkout, or SKGENRE_SHARED)")
 
     def train(root, out):
         code = ("import sys; sys.path.insert(0, sys.argv[1]); from skgenre.cli import main; "

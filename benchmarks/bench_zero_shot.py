@@ -55,6 +55,7 @@ from pathlib import Path
 
 import numpy as np
 
+import _common
 from _common import GTZAN, SHARED, paired_gain
 
 EMOTIFY = SHARED / "data" / "emotify"
@@ -64,6 +65,7 @@ MINI = GTZAN / "mini"
 def collections():
     from skgenre.datasets import load_genre_folders
 
+    _common.require_folders(EMOTIFY, MINI)
     out = {}
     for name, root in (("emotify", EMOTIFY), ("gtzan-mini", MINI)):
         d = load_genre_folders(root)
