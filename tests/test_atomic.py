@@ -38,6 +38,22 @@ def test_check_writable_refuses_each_bad_path(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file.txt", "old.skgenre"]
 
 
+def test_check_writable_refuses_a_write_protected_file(tmp_path, monkeypatch):
+    # the atomic rename needs only the folder's permission: a model made read-only to keep
+    # it was replaced by `skgenre train` and `adapt` without a word (predict refused it)
+    kept = tmp_path / "kept.skgenre"
+    kept.write_text("old")
+    kept.chmod(stat.S_IRUSR)
+    if ROOT_USER:  # root may write any file: what a user without that right sees
+        real = os.access
+        monkeypatch.setattr(os, "access", lambda p, m, **kw: False if os.fspath(p) == str(
+            kept) and m == os.W_OK else real(p, m, **kw))
+    with pytest.raises(OutputError, match="kept.skgenre.*it is write-protected; make it "
+                                          r"writable \(chmod u\+w\)"):
+        check_writable(kept)
+    assert kept.read_text() == "old"
+
+
 @pytest.mark.skipif(ROOT_USER, reason="root writes into read-only folders")
 def test_check_writable_read_only_folder(tmp_path):
     ro = tmp_path / "ro"

@@ -114,7 +114,8 @@ def check_writable(path, *, what="output file"):
 
     The path must not be empty, must not name a directory or a device (``/dev/full``), its
     folder must exist (not be a file), take new files and have free space. An existing
-    regular file is fine: it will be replaced atomically by :func:`atomic_write`.
+    regular file is fine if it may be written: it will be replaced atomically by
+    :func:`atomic_write`; a write-protected one is refused.
 
     Parameters
     ----------
@@ -159,6 +160,13 @@ def check_writable(path, *, what="output file"):
             raise OutputError(path, "it is a directory, not a file")
         if not stat.S_ISREG(st.st_mode):
             raise OutputError(path, f"it is {_kind(st.st_mode)}, not a regular file")
+        if not os.access(path, os.W_OK):
+            # the atomic rename would replace it anyway (it needs only the folder's write
+            # permission): a file made read-only to keep it is not overwritten
+            raise OutputError(
+                path, "it is write-protected; make it writable (chmod u+w) to replace it, "
+                      "or choose another file"
+            )
     _check_folder(path, path.parent)
     return path
 
