@@ -421,7 +421,10 @@ def test_retry_errors_judges_failed_songs_again(capsys, model, library, tmp_path
     assert _run(capsys, argv)[0] == 1
     first = out.read_bytes()
     sf.write(broken, _tone(1500, seed=3), SR)  # mended
-    # a plain rerun skips it, says so, and its status still tells of the failure
+    # a plain rerun skips it, says so, and its status still tells of the failure (the
+    # count shows with --quiet too: the exit status 1 came with no word)
+    code, _, err = _run(capsys, [*argv, "--quiet"])
+    assert code == 1 and "1 of them with an error: --retry-errors" in err
     code, _, err = _run(capsys, argv)
     assert code == 1 and "4 already in" in err and "1 of them with an error" in err
     assert out.read_bytes() == first

@@ -192,7 +192,7 @@ def run_library(args, command, spec, identity, classes, show, *, segments=False,
         print(f"skgenre {command}: note: {len(duplicates)} input(s) reached a file already "
               f"listed, by another path or through a link (first: "
               f"{display_name(duplicates[0])}): each file is judged once", file=sys.stderr)
-    if results is not None and not args.quiet:
+    if results is not None:  # the final count shows with --quiet too (its help says so)
         skipped = f", {n_skipped} already in {args.out}" if n_skipped else ""
         if n_skipped_failed:
             skipped += (f" ({n_skipped_failed} of them with an error: --retry-errors judges "
