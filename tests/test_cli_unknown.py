@@ -175,6 +175,13 @@ def test_train_unknown_refuses_the_cnn_and_bad_shares(capsys, tmp_path):
         code = main(["train", "--model", "feature", "--unknown", share, "--out", str(path)])
         _, err = capsys.readouterr()
         assert code == 2 and "expected a share in (0, 1]" in err
+    # a genre of one song: said before training, naming the genres (it was OpenSet's
+    # error after training, exit 1, advising a cv parameter the command has not got)
+    code = main(["train", "--model", "feature", "--unknown", "--n-per-class", "1",
+                 "--out", str(path)])
+    _, err = capsys.readouterr()
+    assert code == 2 and "--unknown needs at least 2 songs of each genre" in err, err
+    assert "too few in: blues (1)" in err and not path.exists()
 
 
 def test_train_combined_with_unknown_on_real_songs(capsys, musicnn_weights, gtzan_sample_files,

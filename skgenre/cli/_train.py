@@ -66,7 +66,7 @@ def _without_prior(pipe):
 
 def run_train(args, out=print):
     """Train ``args.model`` with ``pipe.fit`` and save it to ``args.out``; return 0 (2 for
-    ``--unknown`` with a model kind it cannot wrap)."""
+    ``--unknown`` with a model kind it cannot wrap, or a genre of fewer than 2 songs)."""
     share = getattr(args, "unknown", None)
     if share is not None and args.model in _NO_UNKNOWN:
         print(f"skgenre train: error: --unknown cannot wrap the {args.model} model: "
@@ -95,6 +95,16 @@ def run_train(args, out=print):
               f"are {', '.join(map(str, np.unique(y)))}. Rename the genre folders, or use "
               "--model embedding", file=sys.stderr)
         return 2
+    if share is not None:
+        genres, counts = np.unique(y, return_counts=True)
+        few = [f"{g} ({n})" for g, n in zip(genres, counts) if n < 2]
+        if few:
+            # the threshold's folds each need songs of every genre to train on
+            print("skgenre train: error: --unknown needs at least 2 songs of each genre "
+                  "(its threshold is fitted by cross-validation over them); too few in: "
+                  f"{', '.join(few)}. Add songs to those genre folders, or train without "
+                  "--unknown", file=sys.stderr)
+            return 2
     pipe = build_pipeline(args.model, args, console)
     if share is not None:
         pipe = _open_set(pipe, share, y)
