@@ -495,7 +495,7 @@ def test_genre_folders_tracks_csv_bad_input(tmp_path):
     _tone(tmp_path / "rock" / "a.wav")
     _tone(tmp_path / "pop" / "b.wav")
     (tmp_path / "tracks.csv").write_text("file,artist\nrock/a.wav,X\nrock/gone.wav,Y\n")
-    with pytest.raises(DatasetError, match=r"names 1 file\(s\) that are not.*'rock/gone.wav'"):
+    with pytest.raises(DatasetError, match=r"names 1 file\(s\) that do not exist in .*'rock/gone.wav'"):
         load_genre_folders(tmp_path)
     (tmp_path / "tracks.csv").write_text("path,performer\nrock/a.wav,X\n")
     with pytest.raises(DatasetError, match=r"lacks the column\(s\) \['file', 'artist'\]"):

@@ -120,10 +120,10 @@ def folder_artist_groups(base, filenames):
             absent.append(rel)
             continue
         artists_of.setdefault(full, set()).add((row.get("artist") or "").strip())
-    for bad, why in ((outside, "outside"), (absent, "not under")):
+    for bad, why in ((outside, "are outside"), (absent, "do not exist in")):
         if bad:
             raise DatasetError(
-                f"{str(path)!r} names {len(bad)} file(s) that are {why} {str(base)!r}: "
+                f"{str(path)!r} names {len(bad)} file(s) that {why} {str(base)!r}: "
                 f"{_shown(bad)}. The 'file' column holds each song's path relative to that "
                 "folder (e.g. 'rock/song.ogg'); correct those rows or delete them."
             )
