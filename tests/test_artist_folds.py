@@ -77,6 +77,15 @@ def test_artist_split_keeps_artists_apart_and_is_seeded():
         artist_split(y, artists, test_size=0.8)
     with pytest.raises(ValueError, match="inconsistent numbers of samples"):
         artist_split(y[:-1], artists)
+    # a genre of one artist lands on one side: said in the split's terms (the folds'
+    # warning named an n_splits=5 that the caller never set)
+    one = np.where(y == "blues", "the only one", artists)
+    with pytest.warns(UserWarning) as record:
+        train, test = artist_split(y, one, random_state=3)
+    (message,) = [str(w.message) for w in record]
+    side = "test" if (y[test] == "blues").any() else "training"
+    assert message.startswith(f"artist_split: every track of 'blues' ({side} side only)")
+    assert "n_splits" not in message and record[0].filename == __file__
 
 
 def test_the_folds_are_the_same_on_every_scikit_learn():

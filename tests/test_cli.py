@@ -519,6 +519,8 @@ def test_reproduce_says_how_its_split_treats_artists(capsys, gtzan_dir, tmp_path
     else:
         assert shared == 0 and 8 <= res["n_test"] <= 16
         assert "songs of 'blues' (1 artist(s)) are on the" in err
+        # once, in the command's words: not also the folds' warning with its source line
+        assert "n_splits" not in err and "UserWarning" not in err and ".py:" not in err
 
 
 def test_reproduce_split_artist_without_artists_is_exit_2(capsys, tmp_path):

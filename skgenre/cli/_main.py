@@ -3,6 +3,7 @@
 import argparse
 import os
 import sys
+import warnings
 
 from .._errors import (
     AudioLoadError,
@@ -241,6 +242,23 @@ def main(argv=None):
         return 2
     # Before anything imports TensorFlow: its C++ start-up banners are noise here.
     quiet_tensorflow()
+    with warnings.catch_warnings():
+        # a warning says what it says, in the command's voice: not the source line of
+        # the library code that raised it
+        warnings.showwarning = _show_warning(args.command)
+        return _run(args)
+
+
+def _show_warning(command):
+    def show(message, category, filename, lineno, file=None, line=None):
+        print(f"skgenre {command}: warning: {message}", file=sys.stderr if file is None
+              else file)
+
+    return show
+
+
+def _run(args):
+    """Run the parsed command; return its exit status."""
     try:
         if args.command == "reproduce":
             from ._reproduce import run_reproduce

@@ -3,6 +3,7 @@
 import json
 import platform
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -176,7 +177,10 @@ def _split(y, artists, split_by, seed, console):
                 "use a GTZAN copy (Sturm's artist index ships with skgenre) or put a "
                 "tracks.csv with the columns file and artist beside the genre folders"
             )
-        train, test = artist_split(y, artists, test_size=0.2, random_state=seed)
+        with warnings.catch_warnings():
+            # said below, a line per genre, in the command's own words
+            warnings.filterwarnings("ignore", message="artist_split: every track of")
+            train, test = artist_split(y, artists, test_size=0.2, random_state=seed)
         described = f"stratified 80/20 with no artist on both sides, seed {seed}"
         for genre in np.unique(y):
             sides = [int(np.sum(y[idx] == genre)) for idx in (train, test)]

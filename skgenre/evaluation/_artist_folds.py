@@ -20,6 +20,7 @@ from sklearn.utils._param_validation import (
 )
 from sklearn.utils.validation import _num_samples, check_consistent_length, column_or_1d
 
+from ..utils._stack import user_stacklevel
 from ._labels import missing_rows
 
 __all__ = ["StratifiedArtistKFold", "artist_split"]
@@ -297,5 +298,22 @@ def artist_split(y, artists, *, test_size=0.2, random_state=None):
             f"{1 / n_artists:.3g}."
         )
     cv = StratifiedArtistKFold(n_splits, random_state=random_state)
-    train, test = next(cv.split(np.zeros(len(y)), y, groups=artists))
+    with warnings.catch_warnings():
+        # the folds' warning names n_splits, which the caller did not set: said below in
+        # terms of this split
+        warnings.filterwarnings("ignore", message=r"genre\(s\) with fewer artists than")
+        train, test = next(cv.split(np.zeros(len(y)), y, groups=artists))
+    one_side = []
+    for genre in np.unique(y):
+        n_train, n_test = int(np.sum(y[train] == genre)), int(np.sum(y[test] == genre))
+        if not (n_train and n_test):
+            one_side.append(f"{str(genre)!r} ({'test' if n_test else 'training'} side only)")
+    if one_side:
+        warnings.warn(
+            f"artist_split: every track of {', '.join(one_side)} is on one side: the genre "
+            "has too few artists to split. A genre only on the test side is never learned; "
+            "one only on the training side is never tested.",
+            UserWarning,
+            stacklevel=user_stacklevel(),
+        )
     return np.sort(train), np.sort(test)
