@@ -176,9 +176,16 @@ class ResultsFile:
     def _mark(self, state):
         """Write the run's state into the first line, in place, and sync it."""
         at = self._state_at()
-        if at is not None:
+        if at is None:
+            return
+        if hasattr(os, "pwrite"):
             os.pwrite(self._fd, state.encode(), at)
-            os.fsync(self._fd)
+        else:  # pragma: no cover - Windows has no pwrite: write there, and come back
+            end = os.lseek(self._fd, 0, os.SEEK_CUR)
+            os.lseek(self._fd, at, os.SEEK_SET)
+            os.write(self._fd, state.encode())
+            os.lseek(self._fd, end, os.SEEK_SET)
+        os.fsync(self._fd)
 
     def _foreign(self, why):
         return OutputError(
