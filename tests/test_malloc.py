@@ -42,7 +42,7 @@ def test_retained_memory_is_not_faulted_in_again():
     assert retained <= max(100, default // 20), (retained, default)
 
 
-def _loads(name, queue):
+def _loads(name, own_workers, queue):
     import multiprocessing
 
     from skgenre.inference._library import _loaded
@@ -56,19 +56,24 @@ def _loads(name, queue):
         def load(self):
             return len
 
+    Spec.own_workers = own_workers
+
     import os
 
     _loaded(Spec(), os.getppid())
     queue.put(list(_malloc._APPLIED))
 
 
-@pytest.mark.parametrize("name, applied", [("LokyProcess-t", [True]), ("Dask-worker", [])])
-def test_only_a_loky_worker_keeps_freed_memory(name, applied):
+# a worker of the CLI's own (own_workers); not predict_library's, whose joblib workers run
+# the caller's later work, nor a Dask worker, which is the cluster's
+@pytest.mark.parametrize("name, own_workers, applied", [
+    ("LokyProcess-t", True, [True]), ("LokyProcess-t", False, []), ("Dask-worker", True, [])])
+def test_only_a_loky_worker_keeps_freed_memory(name, own_workers, applied):
     import multiprocessing
 
     ctx = multiprocessing.get_context("spawn")
     queue = ctx.Queue()
-    proc = ctx.Process(target=_loads, args=(name, queue))
+    proc = ctx.Process(target=_loads, args=(name, own_workers, queue))
     proc.start()
     got = queue.get(timeout=120)
     proc.join(60)
