@@ -59,7 +59,7 @@ def _watch_parent(owner):
 
 def _loaded(spec, owner):
     _watch_parent(owner)
-    if spec.own_workers and _in_loky_worker():
+    if getattr(spec, "own_workers", False) and _in_loky_worker():
         from ..utils._malloc import retain_freed_memory
 
         # A worker of the CLI judges song after song: keep freed memory for the next song
