@@ -84,39 +84,3 @@ def test_backends_without_generators(clips, tmp_path):
     assert_array_equal(out, ref)
     for w, clip in zip(waves, clips):
         assert_array_equal(w, clip)
-
-
-def test_overlapping_thread_workers_give_blas_its_threads_back(clips):
-    # threadpoolctl's limits are process-wide: two overlapping `with threadpool_limits(1)`
-    # blocks in two threads restored each other's saved values, and the process kept one
-    # BLAS thread for good
-    import threading
-
-    from threadpoolctl import threadpool_info
-
-    from skgenre.utils._blas import one_blas_thread
-
-    before = [p["num_threads"] for p in threadpool_info()]
-    a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
-
-    def a():
-        with one_blas_thread():
-            a_in.set()
-            b_in.wait()
-        a_out.set()
-
-    def b():
-        a_in.wait()
-        with one_blas_thread():
-            b_in.set()
-            a_out.wait()
-            assert all(p["num_threads"] == 1 for p in threadpool_info())
-
-    threads = [threading.Thread(target=a), threading.Thread(target=b)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert [p["num_threads"] for p in threadpool_info()] == before
-    FeatureExtractor26(n_jobs=2).fit_transform(clips)
-    assert [p["num_threads"] for p in threadpool_info()] == before

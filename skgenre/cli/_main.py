@@ -244,8 +244,11 @@ def main(argv=None):
     quiet_tensorflow()
     with warnings.catch_warnings():
         # a warning says what it says, in the command's voice: not the source line of
-        # the library code that raised it
+        # the library code that raised it; another package's deprecations are for its
+        # programmers, not for the command's user
         warnings.showwarning = _show_warning(args.command)
+        for category in (DeprecationWarning, PendingDeprecationWarning):
+            warnings.simplefilter("ignore", category)
         return _run(args)
 
 
