@@ -79,8 +79,9 @@ _ESTIMATOR = "estimator.skops"
 
 # Default bound on the bytes a model file may make load_model hold: the file itself, and
 # the declared uncompressed sizes of its members and of the members of the zips inside
-# it. The biggest model skgenre makes is about 5 MB by this count (the tuned feature
-# pipeline with track=True: 5.4 MB; the tuned CNN pipeline: 2.8 MB).
+# it, and the weights' declared sizes. The biggest model skgenre makes is under 8 MB by
+# this count (benchmarks/bench_model_files.py: the tuned feature pipeline with
+# track=True 7.7 MB, the tuned CNN pipeline 4.0 MB).
 MAX_MODEL_SIZE = 1 << 30
 # A manifest is a few hundred bytes, two levels deep.
 _MAX_MANIFEST_BYTES = 1 << 20
@@ -476,7 +477,7 @@ def load_model(path, *, trust_pickle=False, sha256=None, trusted_types=None,
         The most bytes the file may make this function hold: the file's size, and for
         the safe format the uncompressed sizes its zip directories declare (the zips
         inside it included), checked before anything is decompressed. The biggest
-        model skgenre makes counts about 5 MB; raise it only for a bigger model you trust.
+        model skgenre makes counts under 8 MB; raise it only for a bigger model you trust.
     engine : {"auto", "numpy", "keras"}, default="auto"
         What computes the model's networks. ``"numpy"``: a NumPy forward pass of the
         saved weights (:class:`~skgenre.models.NumpyNetwork`); loading a safe file and
