@@ -89,6 +89,7 @@ def test_tag_genres_prints_genres_of_the_zero_shot_pipeline(capsys, musicnn_weig
     assert code == 0, err
     entries = [json.loads(line) for line in out.splitlines()]  # JSON Lines, as tag's
     assert [e["file"] for e in entries] == excerpts and all(e["ok"] for e in entries)
+    assert [e["n_clips"] for e in entries] == [1, 1]  # one 3-s patch of each 4-s excerpt
     genres = set(ZERO_SHOT_MAPPINGS["gtzan"])
     for e in entries:
         assert set(e["probabilities"]) == genres and len(e["top"]) == 3
@@ -134,3 +135,16 @@ def test_tag_genres_out_file_knows_its_mapping(capsys, musicnn_weights, excerpts
     assert code == 2 and "another model" in err and "genres" in err
     code, _, err = _run(capsys, ["tag", "--genres", "gtzan", "--out", str(out), *excerpts])
     assert code == 2 and "another model" in err and out.read_bytes() == before
+
+
+def test_tag_genres_counts_the_patches_of_a_whole_song(capsys, musicnn_weights, gtzan_dir,
+                                                       tmp_path):
+    """A 30-s song is judged in ten 3-s patches, as plain ``tag`` says (it said 1 clip)."""
+    song = gtzan_dir / "sample" / "blues" / "blues.00000.wav"
+    code, out, err = _run(capsys, ["tag", "--genres", "gtzan", "--json", str(song)])
+    assert code == 0, err
+    (entry,) = [json.loads(line) for line in out.splitlines()]
+    code, out, err = _run(capsys, ["tag", "--json", str(song)])
+    assert code == 0, err
+    (tagged,) = [json.loads(line) for line in out.splitlines()]
+    assert entry["n_clips"] == tagged["n_patches"] == 10

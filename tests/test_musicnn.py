@@ -361,7 +361,8 @@ def test_embedding_pipeline_on_real_tracks(mini_split):
     assert np.abs(noisy - clean).mean() > 0.1 * np.abs(clean).mean()
     pipe.set_params(noise__rate=0.0)
     res = predict_songs(pipe.set_params(clip="passthrough"), X_test[:2], top_k=2)
-    assert list(res["n_clips"]) == [1, 1] and res["error"].isna().all()
+    # a 30-s track is judged whole, in ten 3-s patches (it said 1 for every song)
+    assert list(res["n_clips"]) == [10, 10] and res["error"].isna().all()
     assert set(res["top1_genre"]) <= set(y_train)
 
 
@@ -516,3 +517,20 @@ def test_cli_train_embedding_then_predict(capsys, gtzan_dir, tmp_path):
     (entry,) = json.loads(out)
     assert code == 0 and entry["ok"] and entry["n_clips"] == 1
     assert abs(sum(entry["probabilities"].values()) - 1) < 1e-6
+
+
+@pytest.mark.filterwarnings("ignore:n_fft=512 is too large")  # the tiny inputs
+@pytest.mark.parametrize("sr", [16000, 22050, 44100, 11025])
+def test_n_patches_counts_the_patches_cut(sr):
+    """``_n_patches`` (n_clips of a song judged whole) equals the patches actually cut."""
+    from skgenre.embeddings import MusicnnEmbedding, musicnn_logmel, musicnn_patches
+
+    rng = np.random.default_rng(sr)
+    lengths = [1, 100] + list(rng.integers(1, 20 * sr, 10))
+    for k in (1, 2, 5):  # around the ends of whole patches, where a rounding would show
+        edge = (k * 187 - 1) * 256 * sr / 16000
+        lengths += [max(1, int(edge) + d) for d in (-3, -1, 0, 1, 3)]
+    emb = MusicnnEmbedding(sr=sr)
+    for n in map(int, lengths):
+        wave = 0.1 * rng.standard_normal(n).astype(np.float32)
+        assert emb._n_patches(n) == len(musicnn_patches(musicnn_logmel(wave, sr))), n

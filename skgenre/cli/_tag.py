@@ -113,8 +113,7 @@ def _judge(item, tagger, tags, k, max_duration, screen=True):
         "file": path,
         "ok": True,
         "duration_s": round(len(wave) / _SR, 3),
-        # consecutive 3-s patches (187 frames of 256 samples), at least one
-        "n_patches": max(1, (1 + len(wave) // 256) // 187),
+        "n_patches": tagger._n_patches(len(wave)),
         "top": [{"tag": tags[i], "probability": float(p[i])} for i in order],
         "probabilities": {t: float(v) for t, v in zip(tags, p)},
         "warning": "; ".join(notes) if notes else None,

@@ -296,6 +296,16 @@ class MusicnnEmbedding(
     def _stats(self):
         return _distinct_options("stats", self.stats, _STATS)
 
+    def _n_patches(self, n_samples):
+        """How many 3-s patches an input of ``n_samples`` at ``sr`` gives (at least one).
+
+        librosa resamples ``n`` samples to ``ceil(n * 16000 / sr)``, ``musicnn_logmel``
+        makes ``1 + m // HOP`` frames of ``m`` samples, and ``musicnn_patches`` keeps the
+        whole patches of ``N_FRAMES`` frames, or one patch of a shorter input.
+        """
+        n16 = n_samples if int(self.sr) == SR else -(-n_samples * SR // int(self.sr))
+        return max(1, (1 + n16 // HOP) // N_FRAMES)
+
     def _layers(self):
         return _distinct_options("layer", self.layer, MUSICNN_LAYERS)
 

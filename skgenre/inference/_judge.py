@@ -183,6 +183,9 @@ class SongJudge:
         For a whole-track model that cuts clips itself (a
         :class:`~skgenre.TrackClassifier`): its clip length and hop in samples, which
         screen the songs (padding notes, too short to judge) and count their ``n_clips``.
+    count_clips : callable or None
+        For another whole-track model that judges a song in parts (a musicnn embedding's
+        3-s patches): a song's length in samples to its ``n_clips``.
 
     Examples
     --------
@@ -201,7 +204,8 @@ class SongJudge:
 
     def __init__(self, *, sr, n_samples, hop, pad_mode, classes, score_clips, load, head=None,
                  top_k=3, max_duration=600.0, screen=True, on_error="report",
-                 segments=False, segment_duration=10.0, inner_clips=None):
+                 segments=False, segment_duration=10.0, inner_clips=None,
+                 count_clips=None):
         self.sr = int(sr)
         self.n_samples = n_samples
         self.hop = hop
@@ -219,6 +223,7 @@ class SongJudge:
         # A whole-track model is screened against 3 s, the shortest input it can judge.
         # (or against the clip of a model that clips inside, e.g. a TrackClassifier)
         self.inner_clips = None if inner_clips is None else tuple(map(int, inner_clips))
+        self.count_clips = count_clips
         if self.inner_clips is not None:
             self.screen_samples = self.inner_clips[0]
         else:
@@ -329,6 +334,8 @@ class SongJudge:
                     p, score = p[:-1], float(p[-1])
                 if whole and self.inner_clips is not None:
                     n_clips = _n_consecutive(len(wave), *self.inner_clips)
+                elif whole and self.count_clips is not None:
+                    n_clips = self.count_clips(len(wave))
                 row.update(n_clips=int(n_clips), duration=len(wave) / sr)
                 ranked = _ranked(p, score, classes, k, head)
             for rank, (genre, proba) in enumerate(ranked, 1):

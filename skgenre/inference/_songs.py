@@ -160,7 +160,9 @@ def predict_songs(
     -------
     result : pandas.DataFrame
         One row per source, in input order, with columns ``source`` (the path, or
-        ``waveform[i]``), ``n_clips``, ``duration`` (seconds), ``top1_genre``,
+        ``waveform[i]``), ``n_clips`` (the clips judged; for a whole-track model, those
+        it cuts itself, or a musicnn embedding's 3-s patches), ``duration`` (seconds),
+        ``top1_genre``,
         ``top1_proba``, ... ``top{k}_genre``, ``top{k}_proba``, one ``proba_<genre>`` column
         per class (they sum to 1), ``warning`` (a caveat about a song that was judged, e.g.
         that it was padded, else missing) and ``error``, the message for a source that
@@ -264,10 +266,14 @@ def song_judge(pipeline, *, top_k=3, hop=None, on_error="report", max_duration=6
     tail = pipeline[clip_idx + 1 :]
     inner_clips = None
     model = tail.steps[0][1]
+    count_clips = None
     if whole and hasattr(model, "_segmentation"):
         # a model that cuts clips itself (TrackClassifier of make_*_pipeline(track=True)):
         # songs are screened, said to be padded and counted against its clips
         inner_clips = model._segmentation()[:2]
+    elif whole:
+        # a musicnn embedding of whole songs: its 3-s patches are the song's clips
+        count_clips = _patch_counter(tail)
     if not hasattr(tail, "predict_proba"):
         raise ValueError("predict_songs needs a classifier with predict_proba at the end.")
     head = _open_set_head(tail)
@@ -285,4 +291,21 @@ def song_judge(pipeline, *, top_k=3, hop=None, on_error="report", max_duration=6
         classes=np.asarray(pipeline.classes_), score_clips=_scorer(tail, head), load=load,
         head=head, top_k=top_k, max_duration=max_duration, screen=screen, on_error=on_error,
         segments=segments, segment_duration=segment_duration, inner_clips=inner_clips,
+        count_clips=count_clips,
     )
+
+
+def _patch_counter(tail):
+    """The patch count of the first musicnn embedding in ``tail``, or None.
+
+    Steps before it (noise) keep a song's length, and the embeddings of one union run at
+    one rate, so the first one found counts for all of them.
+    """
+    for _, step in tail.steps:
+        parts = [step]
+        if hasattr(step, "transformer_list"):
+            parts = [t for _, t in step.transformer_list]
+        for part in parts:
+            if hasattr(part, "_n_patches"):
+                return part._n_patches
+    return None
