@@ -947,6 +947,21 @@ def test_a_too_short_max_duration_is_a_usage_error_before_out_is_made(capsys, mo
     assert _run(capsys, [*argv, "--max-duration", "1"])[0] == 0
 
 
+def test_a_model_loaded_whole_builds_its_song_judge_once(capsys, model, library, tmp_path,
+                                                         monkeypatch):
+    # the --max-duration check before --out built one judge and the run built another
+    import skgenre.inference._songs as songs
+
+    built = []
+    real = songs.song_judge
+    monkeypatch.setattr(songs, "song_judge", lambda *a, **k: built.append(1) or real(*a, **k))
+    argv = ["predict", str(model), str(library), "--engine", "numpy",
+            "--out", str(tmp_path / "res.csv")]
+    code, _, err = _run(capsys, argv)
+    assert code == 0, err
+    assert len(built) == 1
+
+
 def test_adapt_reads_a_song_judged_again_once(capsys, model, library, tmp_path,
                                              monkeypatch):
     # a --retry-errors run killed before it took out the old record leaves the song twice

@@ -188,16 +188,19 @@ def _pipeline_judge(args, local, common, data, digest):
             "predicts from audio (it needs 'load' and 'clip' steps and a classifier); train "
             "one with `skgenre train`."
         )
-    from ..inference._songs import song_judge
-
-    song_judge(model, **common)  # LimitTooShortError before --out is created
     classes = [str(c) for c in model.classes_]
     # In this process the model loaded above is used; workers each load the file once.
     # The workers' load trusts what this one accepted, and only those bytes: the digest
     # (which also trusts a pickle, as --sha256 does) matches nothing else.
-    spec = (PipelineJudge(model, **common) if local
-            else PipelineJudge(model_file=args.model, own_workers=True,
-                               load_kwargs={**load_kwargs, "sha256": digest}, **common))
+    if local:
+        spec = PipelineJudge(model, **common)
+        spec._song_judge()  # LimitTooShortError before --out is created; kept for the run
+    else:
+        from ..inference._songs import song_judge
+
+        song_judge(model, **common)  # LimitTooShortError before --out or a worker
+        spec = PipelineJudge(model_file=args.model, own_workers=True,
+                             load_kwargs={**load_kwargs, "sha256": digest}, **common)
     # an open-set model (`skgenre train --unknown`): its rows have an unknown_score
     unknown = hasattr(model.steps[-1][1], "unknown_score")
     return spec, classes, unknown

@@ -149,13 +149,14 @@ class PipelineJudge(SongRowsJudge):
         self.model_file = model_file
         self.load_kwargs = dict(load_kwargs or {})
         self._pickled = None
+        self._built = None
 
     def __getstate__(self):
         # joblib pickles the judge with every song it sends. The pipeline goes as bytes,
         # pickled once here: a worker that has loaded this judge's model (its key) skips
         # them, and each further song costs a copy of bytes, not the pickling of the
         # whole pipeline in the parent and its unpickling in the worker.
-        state = dict(vars(self))
+        state = dict(vars(self), _built=None)  # each process builds its own judge
         if self.pipeline is not None:
             if self._pickled is None:
                 # joblib's own pickler (it takes lambdas): a dependency of joblib >= 1.5,
@@ -170,6 +171,9 @@ class PipelineJudge(SongRowsJudge):
         return state
 
     def _song_judge(self):
+        """Built once per process: the CLI builds it first to check ``max_duration``."""
+        if self._built is not None:
+            return self._built
         import pickle
 
         from ._songs import song_judge
@@ -181,7 +185,8 @@ class PipelineJudge(SongRowsJudge):
             from .._persist import load_model
 
             model = load_model(self.model_file, **self.load_kwargs)
-        return song_judge(model, **self._settings())
+        self._built = song_judge(model, **self._settings())
+        return self._built
 
 
 def _number(value):
