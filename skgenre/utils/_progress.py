@@ -10,7 +10,9 @@ def progress_bar(total, *, desc, unit, verbose):
 
     Estimators with a ``verbose`` parameter open one bar per call of their long method and
     ``update`` it as chunks finish; with ``verbose=0`` the bar is disabled and costs
-    nothing. The bar writes to stderr: stdout is for results.
+    nothing. The bar writes to stderr: stdout is for results. Without a stderr
+    (``sys.stderr`` is None: descriptor 2 closed, as by ``2>&-``, or ``pythonw``) the bar
+    is silent.
 
     Parameters
     ----------
@@ -35,7 +37,8 @@ def progress_bar(total, *, desc, unit, verbose):
     >>> with progress_bar(3, desc="work", unit="item", verbose=0) as bar:
     ...     bar.update(3)
     """
-    if not verbose:
+    # tqdm would raise AttributeError at its first redraw and end the run
+    if not verbose or sys.stderr is None:
         return _SilentBar(total)
     from tqdm import tqdm
 
