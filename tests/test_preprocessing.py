@@ -7,7 +7,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils._param_validation import InvalidParameterError
 
 from skgenre import MinMaxThenNormalize, PixelDropoutNoise, RandomClip
-from skgenre.preprocessing import consecutive_clips
+from skgenre.preprocessing import consecutive_clips, dropout_mask
 
 
 def _ragged(rng, lengths):
@@ -260,6 +260,22 @@ def test_noise_zeroes_stated_fraction_property(n, h, w, rate, seed):
     images = np.full((n, h, w), 5.0, dtype=np.float32)
     out = PixelDropoutNoise(rate=rate, random_state=seed).fit_transform(images)
     assert ((out == 0).reshape(n, -1).sum(axis=1) == round(rate * h * w)).all()
+
+
+def test_dropout_mask_refuses_what_it_would_get_wrong():
+    def rngs(n):
+        return [np.random.default_rng(i) for i in range(n)]
+
+    # a negative count once selected all but that many cells: 9 of 10 at rate=-0.1
+    for rate in (-0.1, 1.5, np.nan, [0.5, -0.5]):
+        with pytest.raises(ValueError, match=r"rate of dropout_mask must be in \[0, 1\]"):
+            dropout_mask((2, 10), rate, rngs(2))
+    # one generator for two items once left the second item without a mask
+    with pytest.raises(ValueError, match="one generator per item.*2 items, rngs has 1"):
+        dropout_mask((2, 10), 0.5, rngs(1))
+    with pytest.raises(ValueError, match=r"one float or one per item \(2\); got shape \(3,\)"):
+        dropout_mask((2, 10), [0.1, 0.2, 0.3], rngs(2))
+    assert dropout_mask((2, 10), [0.0, 1.0], iter(rngs(2))).sum(axis=1).tolist() == [0, 10]
 
 
 # --------------------------------------------------------------------------- scaling

@@ -36,6 +36,11 @@ def dropout_mask(shape, rate, rngs):
     mask : ndarray of bool with the given shape
         True where a cell is dropped.
 
+    Raises
+    ------
+    ValueError
+        If a rate is outside [0, 1], or ``rate`` or ``rngs`` does not give one per item.
+
     Examples
     --------
     >>> import numpy as np
@@ -47,7 +52,23 @@ def dropout_mask(shape, rate, rngs):
     """
     n_items = shape[0]
     size = int(np.prod(shape[1:], dtype=np.int64))
-    rates = np.broadcast_to(np.asarray(rate, dtype=float), (n_items,))
+    # checked: zip would leave the items past the last generator untouched, and a
+    # negative count would select all but that many cells
+    rngs = list(rngs)
+    if len(rngs) != n_items:
+        raise ValueError(
+            f"dropout_mask needs one generator per item: shape {tuple(shape)} has "
+            f"{n_items} items, rngs has {len(rngs)}."
+        )
+    try:
+        rates = np.broadcast_to(np.asarray(rate, dtype=float), (n_items,))
+    except ValueError:
+        raise ValueError(
+            f"rate of dropout_mask must be one float or one per item ({n_items}); got "
+            f"shape {np.shape(rate)}."
+        ) from None
+    if not ((rates >= 0) & (rates <= 1)).all():  # NaN fails too
+        raise ValueError(f"rate of dropout_mask must be in [0, 1]; got {rate!r}.")
     mask = np.zeros((n_items, size), dtype=bool)
     for i, (rng, r) in enumerate(zip(rngs, rates)):
         k = _n_dropped(r, size)
