@@ -7,7 +7,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils._param_validation import InvalidParameterError
 
 from skgenre import MinMaxThenNormalize, PixelDropoutNoise, RandomClip
-from skgenre.preprocessing import consecutive_clips, dropout_mask
+from skgenre.preprocessing import clip_and_average, consecutive_clips, dropout_mask
 
 
 def _ragged(rng, lengths):
@@ -152,6 +152,14 @@ def test_random_clip_lazy_files_name_a_broken_one(song_files, tmp_path):
     files = AudioLoader(sr=8000, lazy=True).fit_transform([*song_files, str(broken)])
     with pytest.raises(AudioLoadError, match="broken.wav"):
         RandomClip(duration=1.0, sr=8000, random_state=0).fit_transform(files)
+
+
+@pytest.mark.parametrize("n_samples, hop", [(4, 0), (0, None), (4, -2)])
+def test_clip_and_average_names_bad_lengths(n_samples, hop):
+    # hop=0 and n_samples=0 once gave a ZeroDivisionError
+    songs = [np.arange(8.0), np.arange(3.0)]
+    with pytest.raises(ValueError, match="n_samples and hop must be >= 1"):
+        clip_and_average(songs, lambda c: c[:, :1], n_samples, hop=hop)
 
 
 def test_consecutive_clips():

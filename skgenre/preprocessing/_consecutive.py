@@ -64,14 +64,20 @@ def consecutive_clips(waveform, n_samples, *, hop=None, pad_mode="wrap"):
     [[1.0, 2.0, 3.0, 0.0]]
     """
     w = _mono(waveform)
-    n_samples = int(n_samples)
-    hop = n_samples if hop is None else int(hop)
-    if n_samples < 1 or hop < 1:
-        raise ValueError(f"n_samples and hop must be >= 1; got {n_samples} and {hop}.")
+    n_samples, hop = _check_lengths(n_samples, hop)
     if len(w) < n_samples:
         return _pad(w, n_samples, pad_mode)[None, :]
     starts = np.arange(0, len(w) - n_samples + 1, hop)
     return np.lib.stride_tricks.sliding_window_view(w, n_samples)[starts].copy()
+
+
+def _check_lengths(n_samples, hop):
+    """``(n_samples, hop)`` as ints, ``hop`` defaulting to ``n_samples``; both at least 1."""
+    n_samples = int(n_samples)
+    hop = n_samples if hop is None else int(hop)
+    if n_samples < 1 or hop < 1:
+        raise ValueError(f"n_samples and hop must be >= 1; got {n_samples} and {hop}.")
+    return n_samples, hop
 
 
 def _mono(waveform, index=None):
@@ -141,8 +147,8 @@ def clip_and_average(waveforms, score_clips, n_samples, *, hop=None, pad_mode="w
     if n_samples is None:
         counts = np.ones(len(waveforms), dtype=np.intp)
     else:
-        n_samples = int(n_samples)
-        hop = n_samples if hop is None else int(hop)
+        # checked before the clips are counted, which divides by hop
+        n_samples, hop = _check_lengths(n_samples, hop)
         for i, w in enumerate(waveforms):
             if np.ndim(w) != 1:
                 _mono(w, index=i)  # says why
