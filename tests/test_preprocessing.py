@@ -234,6 +234,23 @@ def test_noise_waveform_mode_drops_stft_bins(rng):
     assert S.shape[1:] == (1025, 44)
 
 
+def test_noise_waveform_mode_refuses_a_hop_past_half_overlap():
+    rng = np.random.default_rng(0)
+    clips = rng.normal(scale=0.1, size=(2, 8192)).astype(np.float32)
+    out = PixelDropoutNoise(rate=0.25, n_fft=512, hop_length=256, random_state=0).fit_transform(clips)
+    assert np.abs(out).max() < 1  # the noise drops energy, it does not add any
+    # past half overlap the inverse STFT blew the clip up (peaks of 3e4 at 2040 / 2048)
+    noise = PixelDropoutNoise(rate=0.25, n_fft=512, hop_length=510, random_state=0)
+    with pytest.raises(ValueError, match=r"hop_length=510 .* at most n_fft // 2 = 256"):
+        noise.fit(clips)
+    fitted = PixelDropoutNoise(rate=0.25, n_fft=1024, random_state=0).fit(clips)
+    with pytest.raises(ValueError, match="hop_length=512 .* n_fft // 2 = 256"):
+        fitted.set_params(n_fft=512).transform(clips)
+    # spectrograms have no STFT to invert
+    images = np.ones((2, 4, 5), dtype=np.float32)
+    PixelDropoutNoise(rate=0.5, n_fft=512, hop_length=510).fit_transform(images)
+
+
 def test_noise_shape_errors():
     with pytest.raises(ValueError, match="waveform"):
         PixelDropoutNoise(mode="waveform").fit(np.zeros((2, 3, 4)))

@@ -147,7 +147,9 @@ class PixelDropoutNoise(
     n_fft : int, default=2048
         STFT size in waveform mode.
     hop_length : int, default=512
-        STFT hop in waveform mode.
+        STFT hop in waveform mode; at most ``n_fft // 2``, so that the Hann windows
+        overlap by half or more and the inverse STFT resynthesizes the clip (with less
+        overlap it divides by window sums near zero and blows the clip up instead).
     random_state : int, RandomState instance or None, default=None
         Seeds the masks. ``None`` draws fresh masks from OS entropy on every call.
 
@@ -212,10 +214,23 @@ class PixelDropoutNoise(
             for attr in ("n_features_in_", "feature_names_in_"):
                 self.__dict__.pop(attr, None)
             self.mode_ = "waveform"
+            self._check_hop()
             return
         X = validate_data(self, self._pcm_scaled(X), allow_nd=True,
                           dtype=[np.float32, np.float64])
         self.mode_ = self._resolve_mode(X)
+        self._check_hop()
+
+    def _check_hop(self):
+        # hop_length=2040 with n_fft=2048 gave amplitudes of 3e4 from a clip of 0.1 rms:
+        # past half overlap the Hann windows' squared sum falls to (near) zero between
+        # frames, and the inverse STFT divides the dropped bins' error by it
+        if self.mode_ == "waveform" and self.hop_length > self.n_fft // 2:
+            raise ValueError(
+                f"hop_length={self.hop_length} of PixelDropoutNoise must be at most "
+                f"n_fft // 2 = {self.n_fft // 2} in waveform mode: with less overlap the "
+                "inverse STFT cannot resynthesize the clip."
+            )
 
     def _pcm_scaled(self, X):
         # integer PCM clips scaled to [-1, 1] as decoded files are (and as RandomClip and
@@ -250,6 +265,7 @@ class PixelDropoutNoise(
         check_is_fitted(self)
         # rate may have been changed on the fitted step with set_params: validate it here.
         self._validate_params()
+        self._check_hop()
         return self._drop(X, self.rate)
 
     def fit_transform(self, X, y=None):
