@@ -108,6 +108,21 @@ def test_atomic_write_oserror_becomes_output_error(tmp_path, monkeypatch):
     assert path.read_bytes() == b"old" and os.listdir(tmp_path) == ["m.bin"]
 
 
+def test_names_up_to_the_file_system_limit_are_written(tmp_path):
+    # 253 characters: open() writes it, and the temporary names beside it once went past
+    # 255 bytes ("File name too long")
+    path = tmp_path / ("m" * 245 + ".skgenre")
+    with atomic_write(path) as f:
+        f.write(b"model")
+    assert path.read_bytes() == b"model"
+    out = tmp_path / ("r" * 250)
+    for run in ("run 1", "run 2"):  # the second swaps an old folder out
+        with replace_directory(out, overwrite=True) as staging:
+            (staging / "results.csv").write_text(run)
+    assert (out / "results.csv").read_text() == "run 2"
+    assert sorted(os.listdir(tmp_path)) == sorted([path.name, out.name])
+
+
 def test_atomic_write_keeps_mode_and_follows_symlinks(tmp_path):
     target = tmp_path / "real.csv"
     target.write_text("old")

@@ -69,6 +69,16 @@ def _kind(mode):
     return "not a regular file"
 
 
+def _temp_prefix(name, tag):
+    """Prefix of a hidden temporary file or folder beside ``name``: ``.<name>.<tag>``.
+
+    The name is cut to 48 characters (192 bytes in UTF-8 at most): with the random part
+    the whole of a long name went past the file system's 255 bytes, so a file that
+    ``open`` could write could not be written atomically.
+    """
+    return f".{name[:48]}.{tag}"
+
+
 def _reason(exc):
     return exc.strerror or str(exc) or type(exc).__name__
 
@@ -241,7 +251,7 @@ def atomic_write(path, mode="wb", *, encoding=None, newline=None):
         # An interrupt between creating the temporary file and knowing its name would
         # leave it behind: signals wait until both are done.
         with _signals_held():
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(path.name, ""), suffix=".tmp", dir=path.parent)
             f = os.fdopen(fd, mode, encoding=encoding, newline=newline)
         with f:
             yield f
@@ -449,7 +459,7 @@ def replace_directory(path, *, overwrite=False, replaceable=None):
         # Replace the folder the link points to; the link stays.
         path = Path(os.path.realpath(path))
     path.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.staging-", dir=path.parent))
+    staging = Path(tempfile.mkdtemp(prefix=_temp_prefix(path.name, "staging-"), dir=path.parent))
     # mkdtemp makes the folder private (0700); the results folder keeps the mode of the
     # one it replaces, or gets the umask's, as mkdir would give it
     try:
@@ -486,7 +496,7 @@ def _swap_in(staging, path):
         return None
     if _exchange(staging, path):
         return staging  # the old folder now lives under the staging name
-    old = Path(tempfile.mkdtemp(prefix=f".{path.name}.old-", dir=path.parent))
+    old = Path(tempfile.mkdtemp(prefix=_temp_prefix(path.name, "old-"), dir=path.parent))
     os.rmdir(old)
     os.replace(path, old)
     try:
