@@ -162,6 +162,15 @@ def test_clip_and_average_names_bad_lengths(n_samples, hop):
         clip_and_average(songs, lambda c: c[:, :1], n_samples, hop=hop)
 
 
+@pytest.mark.parametrize("pad_mode", ["Wrap", "reflect", None])
+def test_consecutive_clips_refuse_an_unknown_pad_mode(pad_mode):
+    # read as "constant" once: short songs were padded with silence
+    with pytest.raises(ValueError, match="pad_mode must be 'wrap' or 'constant'"):
+        consecutive_clips(np.arange(1.0, 4.0), 5, pad_mode=pad_mode)
+    with pytest.raises(ValueError, match="pad_mode must be 'wrap' or 'constant'"):
+        clip_and_average([np.arange(1.0, 4.0)], lambda c: c[:, -1:], 5, pad_mode=pad_mode)
+
+
 def test_consecutive_clips():
     w = np.arange(10, dtype=np.float32)
     assert consecutive_clips(w, 3).shape == (3, 3)

@@ -64,19 +64,25 @@ def consecutive_clips(waveform, n_samples, *, hop=None, pad_mode="wrap"):
     [[1.0, 2.0, 3.0, 0.0]]
     """
     w = _mono(waveform)
-    n_samples, hop = _check_lengths(n_samples, hop)
+    n_samples, hop = _check_cut(n_samples, hop, pad_mode)
     if len(w) < n_samples:
         return _pad(w, n_samples, pad_mode)[None, :]
     starts = np.arange(0, len(w) - n_samples + 1, hop)
     return np.lib.stride_tricks.sliding_window_view(w, n_samples)[starts].copy()
 
 
-def _check_lengths(n_samples, hop):
-    """``(n_samples, hop)`` as ints, ``hop`` defaulting to ``n_samples``; both at least 1."""
+def _check_cut(n_samples, hop, pad_mode):
+    """``(n_samples, hop)`` as ints, ``hop`` defaulting to ``n_samples``; both at least 1.
+
+    ``pad_mode`` is checked too: :func:`_pad` reads anything but "wrap" as "constant", so a
+    misspelt mode would pad short songs with silence.
+    """
     n_samples = int(n_samples)
     hop = n_samples if hop is None else int(hop)
     if n_samples < 1 or hop < 1:
         raise ValueError(f"n_samples and hop must be >= 1; got {n_samples} and {hop}.")
+    if pad_mode not in ("wrap", "constant"):
+        raise ValueError(f"pad_mode must be 'wrap' or 'constant'; got {pad_mode!r}.")
     return n_samples, hop
 
 
@@ -148,7 +154,7 @@ def clip_and_average(waveforms, score_clips, n_samples, *, hop=None, pad_mode="w
         counts = np.ones(len(waveforms), dtype=np.intp)
     else:
         # checked before the clips are counted, which divides by hop
-        n_samples, hop = _check_lengths(n_samples, hop)
+        n_samples, hop = _check_cut(n_samples, hop, pad_mode)
         for i, w in enumerate(waveforms):
             if np.ndim(w) != 1:
                 _mono(w, index=i)  # says why
