@@ -171,6 +171,20 @@ def test_consecutive_clips_refuse_an_unknown_pad_mode(pad_mode):
         clip_and_average([np.arange(1.0, 4.0)], lambda c: c[:, -1:], 5, pad_mode=pad_mode)
 
 
+def test_clip_and_average_names_scores_of_the_wrong_shape():
+    songs = [np.arange(8.0), np.arange(3.0)]
+    # one score per clip (a binary decision_function) once gave "TypeError: object of
+    # type 'numpy.float64' has no len()"
+    with pytest.raises(ValueError, match=r"one row of scores per clip, shape \(3, k\).*"
+                                         r"got shape \(3,\)"):
+        clip_and_average(songs, lambda c: c[:, 0], 4)
+    with pytest.raises(ValueError, match=r"got shape \(1, 1\)"):
+        clip_and_average(songs, lambda c: c[:1, :1], 4)
+    # isolated, each song's error says it
+    means, _, errors = clip_and_average(songs, lambda c: c[:, 0], 4, isolate=True)
+    assert np.isnan(means).all() and all("one row of scores per clip" in str(e) for e in errors)
+
+
 def test_consecutive_clips():
     w = np.arange(10, dtype=np.float32)
     assert consecutive_clips(w, 3).shape == (3, 3)

@@ -174,6 +174,12 @@ def clip_and_average(waveforms, score_clips, n_samples, *, hop=None, pad_mode="w
     def score(first, last):
         clips = np.concatenate([items(w) for w in waveforms[first:last]])
         scores = np.asarray(score_clips(clips), dtype=np.float64)
+        if scores.ndim != 2 or len(scores) != len(clips):
+            # a 1-D score (a binary decision_function) failed later on len() of a float
+            raise ValueError(
+                f"score_clips must return one row of scores per clip, shape ({len(clips)}, "
+                f"k) for these {len(clips)} clips; got shape {scores.shape}."
+            )
         if isolate and not np.isfinite(scores).all():
             raise FloatingPointError("the model gave non-finite scores")
         starts = np.concatenate([[0], np.cumsum(counts[first:last])[:-1]])
