@@ -6,11 +6,20 @@ loaders therefore give every track an artist: for GTZAN from Sturm's index, ship
 package data; for any folder from an optional ``tracks.csv``. A track whose artist is not
 known gets a group of its own, ``"unknown:<track>"``, so that it can never join another
 track's group by accident.
+
+One artist spelled two ways would be two groups, and an artist-disjoint split could put
+the artist on both sides: Sturm's index itself spells "Rage Against the Machine" and
+"Rage Against The Machine", "Earth, Wind & Fire" and "Earth Wind and Fire". The groups
+therefore give every artist one spelling, whatever its case, accents, punctuation,
+spacing or "&" for "and".
 """
 
 import csv
 import io
 import os
+import re
+import unicodedata
+from collections import Counter
 from importlib import resources
 from pathlib import Path
 
@@ -44,7 +53,8 @@ def load_gtzan_artists():
 
     B. L. Sturm, "An Analysis of the GTZAN Music Genre Dataset", MIRUM 2012 (his
     GTZANindex, as consolidated in the gtzan-bind repository). 81 of the 1000 tracks have
-    no known artist; they map to ``None``.
+    no known artist; they map to ``None``. The names are the index's own: it spells a
+    few artists two ways, which the loaders' ``artists`` groups join.
 
     Returns
     -------
@@ -66,6 +76,25 @@ def load_gtzan_artists():
     return {row["track"]: (row["artist"].strip() or None) for row in _read_csv(text)[1]}
 
 
+def _artist_key(name):
+    """What is left of an artist's name without its spelling: case, accents, punctuation,
+    spacing, and "&" against "and"."""
+    text = unicodedata.normalize("NFKD", name.casefold().replace("&", " and "))
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    # a name of punctuation only ("!!!") is a name too: it keeps itself
+    return re.sub(r"[\W_]+", "", text) or name.casefold()
+
+
+def _one_spelling(names):
+    """Each of ``names`` (one per track) to its artist's most frequent spelling among
+    them (ties: the first in sorted order), so that the result does not depend on which
+    tracks come first."""
+    spellings = {}
+    for name, n in Counter(names).items():
+        spellings.setdefault(_artist_key(name), []).append((-n, name))
+    return {name: min(spellings[_artist_key(name)])[1] for name in set(names)}
+
+
 def _group(artist, track):
     return artist if artist else f"{_UNKNOWN}{track}"
 
@@ -73,7 +102,10 @@ def _group(artist, track):
 def gtzan_artist_groups(stems):
     """One artist group per GTZAN track stem; unknown artists get their own group."""
     artists = load_gtzan_artists()
-    return np.array([_group(artists.get(s), s) for s in stems], dtype=object).astype(str)
+    # spellings counted over the whole index: an artist keeps its name in every subset
+    spelling = _one_spelling([a for a in artists.values() if a])
+    return np.array([_group(spelling.get(artists.get(s)), s) for s in stems],
+                    dtype=object).astype(str)
 
 
 def folder_artist_groups(base, filenames):
@@ -82,7 +114,7 @@ def folder_artist_groups(base, filenames):
     ``tracks.csv`` needs the columns ``file`` (the path of the song relative to ``base``,
     with ``/`` separators, e.g. ``rock/song.ogg``) and ``artist``; other columns are
     ignored. A song without a row, or with an empty artist, forms its own group
-    ``"unknown:<file>"``.
+    ``"unknown:<file>"``. Each artist gets one spelling (:func:`_one_spelling`).
     """
     base = Path(base)
     path = base / TRACKS_CSV
@@ -120,6 +152,9 @@ def folder_artist_groups(base, filenames):
             absent.append(rel)
             continue
         artists_of.setdefault(full, set()).add((row.get("artist") or "").strip())
+    spelling = _one_spelling([a for names in artists_of.values() for a in names if a])
+    spelling[""] = ""
+    artists_of = {f: {spelling[a] for a in names} for f, names in artists_of.items()}
     for bad, why in ((outside, "are outside"), (absent, "do not exist in")):
         if bad:
             raise DatasetError(

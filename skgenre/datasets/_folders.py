@@ -99,12 +99,14 @@ def load_genre_folders(root, *, n_per_genre=None, n_jobs=None, check="decode"):
             least the columns ``file`` (each song's path relative to that folder, ``/``
             separated, e.g. ``rock/song.ogg``) and ``artist``; other columns are ignored.
             A song without a row, or with an empty artist, is its own group
-            ``"unknown:<file>"``. A row may name a song by another of its formats (the
-            ``.au`` of a kept ``.wav``). Lines starting with ``#`` before the header are
-            comments. Without a ``tracks.csv``, when more than half of the songs have
-            their GTZAN names in their genre folders (a GTZAN copy): Sturm's artist
-            index (as :func:`load_gtzan`) for those songs, and a group of its own for
-            each other song (a warning names them); else None.
+            ``"unknown:<file>"``. Spellings of one artist that differ only in case,
+            accents, punctuation, spacing or "&" for "and" are one artist, named by its
+            most frequent spelling in the file. A row may name a song by another of its
+            formats (the ``.au`` of a kept ``.wav``). Lines starting with ``#`` before
+            the header are comments. Without a ``tracks.csv``, when more than half of
+            the songs have their GTZAN names in their genre folders (a GTZAN copy):
+            Sturm's artist index (as :func:`load_gtzan`) for those songs, and a group of
+            its own for each other song (a warning names them); else None.
 
     Raises
     ------

@@ -301,7 +301,9 @@ def load_gtzan(root, *, split=None, genres=None, return_X_y=False, check_files=T
             :func:`load_gtzan_artists`), the ``groups`` of artist-disjoint
             cross-validation (:class:`~skgenre.evaluation.StratifiedArtistKFold`). A clip
             whose artist is unknown (81 of the 1000) is its own group,
-            ``"unknown:<clip>"`` (e.g. ``"unknown:classical.00059"``).
+            ``"unknown:<clip>"`` (e.g. ``"unknown:classical.00059"``). An artist the
+            index spells two ways is one group, under its most frequent spelling
+            (``"Rage Against The Machine"`` for metal.00095 too).
         split : ndarray of shape (n_clips,) of str
             Split of each clip (only when ``split`` is given).
         DESCR : str
