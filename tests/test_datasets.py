@@ -65,6 +65,15 @@ def test_toy_invalid_parameters(params):
         make_toy_genres(**params)
 
 
+def test_toy_duration_shorter_than_a_sample():
+    # positive, so the parameter check passes, but no sample to synthesise
+    with pytest.raises(ValueError, match=r"duration=1e-05 s at sr=22050 Hz .* rounds to none"):
+        make_toy_genres(n_per_class=1, n_classes=1, duration=1e-5, random_state=0)
+    toy = make_toy_genres(n_per_class=1, n_classes=2, duration=1 / 22050, random_state=0)
+    assert [x.shape for x in toy.data] == [(1,), (1,)]
+    assert all(np.isfinite(x).all() for x in toy.data)
+
+
 def _simple_features(x, sr):
     """Log band energies, their spread over time, and onset-envelope autocorrelation."""
     frames = np.lib.stride_tricks.sliding_window_view(x, 1024)[::512] * np.hanning(1024)

@@ -313,7 +313,7 @@ def make_toy_genres(
         order (``blues``, ``classical``, ``country``, ``disco``, ``hiphop``, ``jazz``,
         ``metal``, ``pop``, ``reggae``, ``rock``) name them.
     duration : float, default=6.0
-        Length of every clip in seconds.
+        Length of every clip in seconds (at least one sample, ``1 / sr``).
     sr : int, default=22050
         Sample rate in Hz (at least 4000).
     random_state : int, RandomState instance or None, default=None
@@ -365,10 +365,15 @@ def make_toy_genres(
     >>> [f.split("genres")[-1].replace("\\\\", "/") for f in toy.filenames]
     ['/blues/blues.00000.wav', '/classical/classical.00000.wav']
     """
+    n_samples = int(round(duration * sr))
+    if n_samples < 1:
+        raise ValueError(
+            f"duration={duration!r} s at sr={sr} Hz is {duration * sr:.3g} samples, which "
+            f"rounds to none; use a duration of at least one sample, {1 / sr:.3g} s."
+        )
     rng = np.random.default_rng(check_seed(check_random_state(random_state)))
     classes = list(GTZAN_GENRES[:n_classes])
     params, target = _draw_params(rng, classes, n_per_class)
-    n_samples = int(round(duration * sr))
     N = len(target)
     batch = max(1, min(N, _CHUNK_SAMPLES // max(n_samples, 1)))
     data = np.empty(N, dtype=object)
