@@ -190,6 +190,27 @@ def test_load_gtzan_layouts(tmp_path, toy_root, layout):
     assert_array_equal(load_gtzan(base).filenames, g.filenames)
 
 
+def test_load_gtzan_names_the_audio_it_leaves_out(tmp_path):
+    # a copy whose mislabelled clip was moved to its right genre, an extra take, a folder
+    # whose case differs from its clips' names: left out, but said
+    for name in ("blues/blues.00000.wav", "pop/pop.00000.wav", "pop/disco.00011.wav",
+                 "pop/pop.00001 (live).wav", "Rock/rock.00000.wav", "pop/._pop.00000.wav"):
+        _tone(tmp_path / name)
+    (tmp_path / "pop" / "cover.jpg").write_bytes(b"not audio")
+    with pytest.warns(UserWarning, match=r"3 audio file\(s\) .* left out: "
+                      r"'Rock/rock.00000.wav', 'pop/disco.00011.wav', "
+                      r"'pop/pop.00001 \(live\).wav'\. load_genre_folders"):
+        g = load_gtzan(tmp_path)
+    assert [Path(f).name for f in g.filenames] == ["blues.00000.wav", "pop.00000.wav"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the genres asked for hold no stray
+        load_gtzan(tmp_path, genres=["blues"])
+    # one clip as .wav and .WAV: the same file whatever the listing order
+    _tone(tmp_path / "blues" / "blues.00000.WAV")
+    assert Path(load_gtzan(tmp_path, genres=["blues"], check_files=False)
+                .filenames[0]).name == "blues.00000.WAV"
+
+
 def test_load_gtzan_missing_root_and_empty_root(tmp_path):
     with pytest.raises(FileNotFoundError, match="not a directory"):
         load_gtzan(tmp_path / "nowhere")

@@ -85,40 +85,56 @@ def load_gtzan_split_lists():
 
 
 def _genre_folders(base):
-    """Genre folders directly under ``base``: folders holding ``<folder>.<number>.<ext>``."""
-    found = {}
+    """Genre folders directly under ``base``: folders holding ``<folder>.<number>.<ext>``.
+
+    Returns
+    -------
+    found : dict
+        Genre -> its clips (see :func:`_clips_in`).
+    strays : dict
+        Folder name -> the audio files in it that are no clip of its genre (a clip moved
+        to the folder of its right genre, a renamed file, a folder ``Blues``).
+    """
+    found, strays = {}, {}
     try:
         entries = sorted(os.scandir(base), key=lambda e: e.name)
     except OSError:
-        return found
+        return found, strays
     for entry in entries:
-        if not entry.is_dir():
+        if not entry.is_dir() or entry.name.startswith("."):
             continue
-        clips = _clips_in(Path(entry.path), entry.name)
+        clips, others = _clips_in(Path(entry.path), entry.name)
         if clips:
             found[entry.name] = clips
-    return found
+        if others:
+            strays[entry.name] = others
+    return found, strays
 
 
 def _clips_in(folder, genre):
-    """Map clip stem -> its paths for the audio clips of ``genre`` in ``folder``.
+    """Map clip stem -> its paths for the audio clips of ``genre`` in ``folder``, and the
+    sorted paths of the other audio files there (not hidden: macOS's ``._x.wav``).
 
     When one clip exists in several formats (e.g. ``.au`` beside a converted ``.wav``)
     the paths are in the order of ``AUDIO_EXTENSIONS``: the first one that can be read is
-    the clip.
+    the clip. Two files that differ only in the case of the extension go by name, so that
+    the choice does not follow the file system's listing order.
     """
-    clips = {}
+    clips, others = {}, []
     rank = {ext: i for i, ext in enumerate(AUDIO_EXTENSIONS)}
     for entry in os.scandir(folder):
         stem, ext = os.path.splitext(entry.name)
         ext = ext.lower()
+        if ext not in rank or entry.name.startswith(".") or not entry.is_file():
+            continue
         m = _CLIP.match(stem)
-        if ext not in rank or m is None or m["genre"] != genre or not entry.is_file():
+        if m is None or m["genre"] != genre:
+            others.append(entry.path)
             continue
         clips.setdefault(stem, []).append(entry.path)
     for paths in clips.values():
-        paths.sort(key=lambda p: rank[os.path.splitext(p)[1].lower()])
-    return clips
+        paths.sort(key=lambda p: (rank[os.path.splitext(p)[1].lower()], p))
+    return clips, sorted(others)
 
 
 def _first_usable(paths, check):
@@ -139,9 +155,9 @@ def _find_layout(root):
     for layout in _LAYOUTS:
         base = root / layout
         if base.is_dir():
-            genres = _genre_folders(base)
+            genres, strays = _genre_folders(base)
             if genres:
-                return base, genres
+                return base, genres, strays
     raise DatasetError(
         f"no GTZAN genre folders found under {str(root)!r}: looked for folders named "
         "<genre> holding <genre>.<number>.<ext> files (ext one of "
@@ -260,8 +276,10 @@ def load_gtzan(root, *, split=None, genres=None, return_X_y=False, check_files=T
     The clips are found in any of the usual layouts: ``root/genres/<genre>/`` (the
     original archive), ``root/genres_original/`` or ``root/Data/genres_original/`` (the
     Kaggle copy), or genre folders directly under ``root``. A genre folder holds
-    ``<genre>.<number>.<ext>`` files with ext one of wav, au, flac, ogg, mp3. Audio is not
-    decoded here: feed ``filenames`` to :class:`~skgenre.AudioLoader`.
+    ``<genre>.<number>.<ext>`` files with ext one of wav, au, flac, ogg, mp3; other audio
+    files there (a clip moved to another genre's folder, a renamed file) are left out
+    with a warning that names them (:func:`load_genre_folders` takes every file). Audio
+    is not decoded here: feed ``filenames`` to :class:`~skgenre.AudioLoader`.
 
     Parameters
     ----------
@@ -341,7 +359,7 @@ def load_gtzan(root, *, split=None, genres=None, return_X_y=False, check_files=T
     root = Path(root)
     if not root.is_dir():
         raise DatasetError(f"GTZAN root {str(root)!r} is not a directory")
-    base, found = _find_layout(root)
+    base, found, strays = _find_layout(root)
 
     if genres is None:
         names = sorted(found)
@@ -358,6 +376,22 @@ def load_gtzan(root, *, split=None, genres=None, return_X_y=False, check_files=T
                 f"genres {bad} not found under {str(base)!r}; available: {sorted(found)}"
             )
         names = sorted(set(genres))
+    # Audio that is not a clip of its folder's genre is left out, but not silently: a
+    # copy whose mislabelled clips were moved to their right genres loses them here.
+    left_out = [p for folder, paths in strays.items()
+                if folder in names or (genres is None and folder not in found)
+                for p in paths]
+    if left_out:
+        shown = ", ".join(repr(str(Path(p).relative_to(base))) for p in left_out[:5])
+        more = f" and {len(left_out) - 5} more" if len(left_out) > 5 else ""
+        warnings.warn(
+            f"{len(left_out)} audio file(s) under {str(base)!r} are not named as a clip of "
+            f"their folder's genre (<genre>/<genre>.<number>.<ext>) and were left out: "
+            f"{shown}{more}. load_genre_folders labels every file by its folder, whatever "
+            "its name.",
+            UserWarning,
+            stacklevel=3,
+        )
 
     clips = [(g, stem, found[g][stem]) for g in names for stem in sorted(found[g])]
     if not check_files:
