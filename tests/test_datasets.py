@@ -1,6 +1,8 @@
 """Data sets: load_gtzan (layouts, broken files, filtered splits) and make_toy_genres."""
 
 import shutil
+import subprocess
+import sys
 import warnings
 from pathlib import Path
 
@@ -125,6 +127,29 @@ def test_toy_other_formats(tmp_path, fmt):
                           path=tmp_path, format=fmt)
     assert all(f.endswith(f".{fmt}") for f in toy.filenames)
     assert all(sf.info(f).frames > 0 for f in toy.filenames)
+
+
+def test_toy_sample_rate_the_format_cannot_hold(tmp_path):
+    # in a child: libsndfile's Vorbis writer above 200 kHz killed the interpreter
+    code = (
+        "from skgenre.datasets import make_toy_genres\n"
+        "try:\n"
+        f"    make_toy_genres(1, 1, duration=0.01, sr=200_001, path={str(tmp_path)!r},"
+        " format='ogg')\n"
+        "except ValueError as exc:\n"
+        "    print(exc)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "sr=200001 Hz cannot be written as format='ogg'" in run.stdout
+    with pytest.raises(ValueError, match=r"format='flac', which takes at most 655350 Hz"):
+        make_toy_genres(1, 1, duration=0.01, sr=700_000, path=tmp_path, format="flac")
+    assert not list(tmp_path.rglob("*.flac"))
+    # the limits concern files only, and are limits, not steps
+    make_toy_genres(1, 1, duration=0.01, sr=700_000)
+    toy = make_toy_genres(1, 1, duration=0.01, sr=200_000, path=tmp_path, format="ogg")
+    assert sf.info(toy.filenames[0]).samplerate == 200_000
 
 
 # --- load_gtzan ------------------------------------------------------------------------------

@@ -93,6 +93,10 @@ _CLASSES = {
 }  # fmt: skip
 
 _TABLE_SIZE = 2048
+# The highest sample rate each written format takes: FLAC's own limit, and the highest
+# that libvorbis has an encoder setup for (above it, libsndfile 1.2's Vorbis writer
+# crashes the interpreter instead of failing).
+_MAX_FILE_SR = {"flac": 655_350, "ogg": 200_000}
 _CHUNK_SAMPLES = 1 << 21  # audio samples synthesised per vectorised batch (bounds memory)
 
 DESCR = """\
@@ -326,7 +330,8 @@ def make_toy_genres(
         train`` and ``skgenre reproduce`` flag results on it as such). Files of the same
         names are overwritten; other files in those folders are left alone.
     format : {"wav", "flac", "au", "ogg"}, default="wav"
-        File format when ``path`` is given.
+        File format when ``path`` is given; ``flac`` takes ``sr`` up to 655350 Hz and
+        ``ogg`` up to 200000 Hz.
 
     Returns
     -------
@@ -370,6 +375,11 @@ def make_toy_genres(
         raise ValueError(
             f"duration={duration!r} s at sr={sr} Hz is {duration * sr:.3g} samples, which "
             f"rounds to none; use a duration of at least one sample, {1 / sr:.3g} s."
+        )
+    if path is not None and sr > _MAX_FILE_SR.get(format, sr):
+        raise ValueError(
+            f"sr={sr} Hz cannot be written as format={format!r}, which takes at most "
+            f"{_MAX_FILE_SR[format]} Hz; use a lower sr, or format='wav'."
         )
     rng = np.random.default_rng(check_seed(check_random_state(random_state)))
     classes = list(GTZAN_GENRES[:n_classes])
