@@ -236,6 +236,17 @@ def test_load_gtzan_names_the_audio_it_leaves_out(tmp_path):
                 .filenames[0]).name == "blues.00000.WAV"
 
 
+def test_load_gtzan_reports_a_dangling_link(tmp_path):
+    # a copy made of links whose target moved: the clip is reported, as load_genre_folders
+    # reports it, not dropped without a word
+    _tone(tmp_path / "blues" / "blues.00000.wav")
+    (tmp_path / "blues" / "blues.00001.wav").symlink_to(tmp_path / "moved.wav")
+    with pytest.warns(BrokenFilesWarning, match=r"1 of 2 clips were left out:\n.*"
+                      r"blues.00001.wav: the file cannot be accessed"):
+        g = load_gtzan(tmp_path)
+    assert [Path(f).name for f in g.filenames] == ["blues.00000.wav"]
+
+
 def test_load_gtzan_missing_root_and_empty_root(tmp_path):
     with pytest.raises(FileNotFoundError, match="not a directory"):
         load_gtzan(tmp_path / "nowhere")

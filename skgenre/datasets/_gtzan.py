@@ -125,7 +125,9 @@ def _clips_in(folder, genre):
     for entry in os.scandir(folder):
         stem, ext = os.path.splitext(entry.name)
         ext = ext.lower()
-        if ext not in rank or entry.name.startswith(".") or not entry.is_file():
+        # a dangling link is a clip that cannot be read (reported so), not no clip
+        if (ext not in rank or entry.name.startswith(".") or entry.is_dir()
+                or not (entry.is_file() or entry.is_symlink())):
             continue
         m = _CLIP.match(stem)
         if m is None or m["genre"] != genre:
