@@ -121,6 +121,32 @@ def test_toy_writes_gtzan_layout(tmp_path):
         np.testing.assert_allclose(y, x, atol=1.5 / 32768)
 
 
+def test_toy_does_not_overwrite_recordings(tmp_path):
+    from skgenre import OutputError
+
+    real = tmp_path / "gtzan" / "genres" / "blues" / "blues.00001.wav"
+    _tone(real)
+    before = real.read_bytes()
+    with pytest.raises(OutputError, match=r"holds 1 file\(s\) .* 'genres/blues/blues.00001.wav'"
+                       r".* not a folder written by make_toy_genres"):
+        make_toy_genres(n_per_class=2, n_classes=1, duration=0.1, random_state=0,
+                        path=tmp_path / "gtzan")
+    assert real.read_bytes() == before
+    assert not (tmp_path / "gtzan" / "SKGENRE_SYNTHETIC.txt").exists()
+    assert not (tmp_path / "gtzan" / "genres" / "blues" / "blues.00000.wav").exists()
+    # other names, another format: nothing is lost, so the folder may be used
+    make_toy_genres(n_per_class=2, n_classes=1, duration=0.1, random_state=0,
+                    path=tmp_path / "gtzan", format="flac")
+    assert real.read_bytes() == before
+    # its own output is rewritten, as before
+    toy = make_toy_genres(n_per_class=2, n_classes=1, duration=0.1, random_state=1,
+                          path=tmp_path / "gtzan", format="flac")
+    assert len(toy.filenames) == 2
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(OutputError, match="it is a file, not a folder"):
+        make_toy_genres(n_per_class=1, n_classes=1, duration=0.1, path=tmp_path / "file")
+
+
 @pytest.mark.parametrize("fmt", ["flac", "au", "ogg"])
 def test_toy_other_formats(tmp_path, fmt):
     toy = make_toy_genres(n_per_class=1, n_classes=2, duration=0.5, random_state=0,

@@ -15,6 +15,7 @@ from scipy.fft import irfft, next_fast_len, rfft
 from sklearn.utils import Bunch, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
+from .._errors import OutputError
 from ..utils import check_seed
 
 __all__ = ["make_toy_genres"]
@@ -327,8 +328,11 @@ def make_toy_genres(
         ``path/genres/<genre>/<genre>.000NN.<format>`` (16-bit PCM; Vorbis for ``ogg``),
         readable by :func:`~skgenre.datasets.load_gtzan`, and a file
         ``path/SKGENRE_SYNTHETIC.txt`` that marks the folder as synthetic (``skgenre
-        train`` and ``skgenre reproduce`` flag results on it as such). Files of the same
-        names are overwritten; other files in those folders are left alone.
+        train`` and ``skgenre reproduce`` flag results on it as such). In a folder that
+        an earlier call wrote (it has that file), files of the same names are
+        overwritten; a folder without it that holds any of them (a GTZAN copy) is
+        refused with an :class:`~skgenre.OutputError` before any work. Other files are
+        left alone.
     format : {"wav", "flac", "au", "ogg"}, default="wav"
         File format when ``path`` is given; ``flac`` takes ``sr`` up to 655350 Hz and
         ``ogg`` up to 200000 Hz.
@@ -381,8 +385,10 @@ def make_toy_genres(
             f"sr={sr} Hz cannot be written as format={format!r}, which takes at most "
             f"{_MAX_FILE_SR[format]} Hz; use a lower sr, or format='wav'."
         )
-    rng = np.random.default_rng(check_seed(check_random_state(random_state)))
     classes = list(GTZAN_GENRES[:n_classes])
+    if path is not None:
+        _check_destination(Path(path), classes, n_per_class, format)
+    rng = np.random.default_rng(check_seed(check_random_state(random_state)))
     params, target = _draw_params(rng, classes, n_per_class)
     N = len(target)
     batch = max(1, min(N, _CHUNK_SAMPLES // max(n_samples, 1)))
@@ -404,6 +410,33 @@ def make_toy_genres(
 TOY_MARKER = "SKGENRE_SYNTHETIC.txt"
 
 
+def _clip_path(root, genre, number, format):
+    return root / "genres" / genre / f"{genre}.{number:05d}.{format}"
+
+
+def _check_destination(root, classes, n_per_class, format):
+    """Refuse, before any synthesis, a ``path`` whose files would be lost.
+
+    The toy set has GTZAN's names: pointed at a GTZAN copy, it would replace real clips
+    with synthetic ones and mark the whole folder synthetic. Its own earlier output
+    (marked) may be overwritten.
+    """
+    if root.exists() and not root.is_dir():
+        raise OutputError(root, "it is a file, not a folder")
+    if (root / TOY_MARKER).is_file():
+        return
+    taken = [q for g in classes for i in range(n_per_class)
+             if (q := _clip_path(root, g, i, format)).exists() or q.is_symlink()]
+    if taken:
+        raise OutputError(
+            root,
+            f"it holds {len(taken)} file(s) of the names this call writes (e.g. "
+            f"{taken[0].relative_to(root).as_posix()!r}) and is not a folder written by "
+            f"make_toy_genres (no {TOY_MARKER}): synthetic clips must not replace "
+            "recordings. Choose an empty or new folder."
+        )
+
+
 def _write_gtzan_layout(root, data, target, classes, sr, format):
     import soundfile as sf
 
@@ -420,9 +453,8 @@ def _write_gtzan_layout(root, data, target, classes, sr, format):
     filenames = []
     for x, t in zip(data, target):
         genre = classes[t]
-        folder = root / "genres" / genre
-        folder.mkdir(parents=True, exist_ok=True)
-        fn = folder / f"{genre}.{counters[genre]:05d}.{format}"
+        fn = _clip_path(root, genre, counters[genre], format)
+        fn.parent.mkdir(parents=True, exist_ok=True)
         counters[genre] += 1
         # Encode in memory, then write plainly: closing a soundfile on disk fsyncs it,
         # which costs milliseconds per file and dominates writing many small clips.
