@@ -693,6 +693,33 @@ def test_genre_folders_artists_of_gtzan_layout(toy_root):
     assert_array_equal(load_genre_folders(toy_root).artists, load_gtzan(toy_root).artists)
 
 
+def test_genre_folders_gtzan_clip_moved_to_its_right_genre_keeps_its_artist(tmp_path):
+    # jazz.00000 and jazz.00001 are Leonard Bernstein's: a copy that moves them to
+    # classical must not make them two artists, one per side of a split
+    from skgenre.datasets import load_genre_folders
+
+    for name in ("jazz/jazz.00002.wav", "jazz/jazz.00003.wav", "jazz/jazz.00004.wav",
+                 "classical/jazz.00000.wav",
+                 "classical/sub/jazz.00001.wav", "classical/classical.00001.wav",
+                 "classical/mine.wav"):
+        _tone(tmp_path / name)
+    with pytest.warns(UserWarning, match=r"1 of 7 songs .* not named as GTZAN's tracks "
+                                         r"\('classical/mine.wav'\)"):
+        data = load_genre_folders(tmp_path)
+    got = {Path(f).relative_to(tmp_path).as_posix(): a
+           for f, a in zip(data.filenames, data.artists)}
+    assert got == {
+        "classical/classical.00001.wav": "JS Bach",
+        "classical/jazz.00000.wav": "Leonard Bernstein",
+        "classical/mine.wav": "unknown:classical/mine.wav",
+        "classical/sub/jazz.00001.wav": "Leonard Bernstein",
+        "jazz/jazz.00002.wav": "James Carter",
+        "jazz/jazz.00003.wav": "James Carter",
+        "jazz/jazz.00004.wav": "James Carter",
+    }
+    assert data.layout == "folders"  # not every song in its GTZAN place
+
+
 def test_emotify_artists(tmp_path):
     from conftest import SHARED
     from skgenre.datasets import load_genre_folders

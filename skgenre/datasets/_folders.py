@@ -105,8 +105,10 @@ def load_genre_folders(root, *, n_per_genre=None, n_jobs=None, check="decode"):
             formats (the ``.au`` of a kept ``.wav``). Lines starting with ``#`` before
             the header are comments. Without a ``tracks.csv``, when more than half of
             the songs have their GTZAN names in their genre folders (a GTZAN copy):
-            Sturm's artist index (as :func:`load_gtzan`) for those songs, and a group of
-            its own for each other song (a warning names them); else None.
+            Sturm's artist index (as :func:`load_gtzan`) for every song named as a
+            GTZAN track, in whatever folder (a clip moved to its right genre keeps its
+            artist), and a group of its own for each other song (a warning names them);
+            else None.
 
     Raises
     ------
@@ -255,7 +257,12 @@ def _gtzan_named(path, genre, base):
 
 
 def _artists(root, base, filenames, named):
-    from ._artists import TRACKS_CSV, folder_artist_groups, gtzan_artist_groups
+    from ._artists import (
+        TRACKS_CSV,
+        folder_artist_groups,
+        gtzan_artist_groups,
+        load_gtzan_artists,
+    )
 
     for folder in dict.fromkeys([base, root]):
         if (folder / TRACKS_CSV).is_file():
@@ -264,12 +271,16 @@ def _artists(root, base, filenames, named):
         return None  # not a GTZAN copy: a name or two like "rock.00001" by chance
     # A GTZAN copy with a few songs added or renamed keeps Sturm's artists for the songs
     # that carry GTZAN names: dropping them all for one stray file would make every
-    # artist-disjoint split of the copy impossible.
+    # artist-disjoint split of the copy impossible. A track moved to another genre's
+    # folder (a mislabelling corrected: jazz.00000, Bernstein, to classical) is still
+    # that track, by that artist; as its own group it could be tested on its artist.
+    stems = np.array([Path(f).stem for f in filenames], dtype=object)
+    indexed = np.isin(stems, list(load_gtzan_artists()))
     artists = np.array([f"unknown:{Path(os.path.relpath(f, base)).as_posix()}"
                         for f in filenames], dtype=object)
-    artists[named] = gtzan_artist_groups([Path(f).stem for f in filenames[named]])
-    if not named.all():
-        others = [Path(os.path.relpath(f, base)).as_posix() for f in filenames[~named]]
+    artists[indexed] = gtzan_artist_groups(stems[indexed])
+    if not indexed.all():
+        others = [Path(os.path.relpath(f, base)).as_posix() for f in filenames[~indexed]]
         warnings.warn(
             f"{len(others)} of {len(filenames)} songs in {str(base)!r} are not named as "
             f"GTZAN's tracks ({', '.join(map(repr, others[:5]))}"
