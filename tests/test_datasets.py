@@ -662,6 +662,22 @@ def test_tracks_csv_comments_formats_and_repeats(tmp_path):
         "a.wav": "#1 Dads", "b.wav": "#1 Dads", "c.wav": "Morphine", "d.wav": "Morphine"}
 
 
+def test_tracks_csv_values_with_unicode_line_breaks(tmp_path):
+    # U+0085 and U+2028 are characters of a value to the csv module, not line ends
+    from skgenre.datasets import load_genre_folders
+
+    for name in ("rock/a.wav", "pop/b.wav"):
+        _tone(tmp_path / name)
+    (tmp_path / "tracks.csv").write_text(
+        "# exported\r\nfile,artist,title\r\n"
+        "rock/a.wav,Morphine,\"Line one\u2028line two\"\r\n"
+        "pop/b.wav,Mandy Moore,Saturate\x85Me\r\n",
+        encoding="utf-8", newline="",
+    )
+    data = load_genre_folders(tmp_path)
+    assert data.artists.tolist() == ["Mandy Moore", "Morphine"]
+
+
 def test_genre_folders_order_hidden_linked_and_loose_files(tmp_path):
     from skgenre.datasets import load_genre_folders
 

@@ -40,10 +40,13 @@ def _read_csv(text):
     Only before the header: further down, a ``#`` starts a value (an artist such as
     "#1 Dads", a folder "#rare"), not a comment.
     """
-    lines = text.splitlines()
+    # split at line feeds only: str.splitlines also splits at U+0085, U+2028, form feeds
+    # and others, which are characters of a value to the csv module (the rest of a title
+    # after a U+0085 would become a row of its own, naming a file that is not there)
+    lines = text.split("\n")
     while lines and (not lines[0].strip() or lines[0].lstrip().startswith("#")):
         lines.pop(0)
-    reader = csv.DictReader(io.StringIO("\n".join(lines)))
+    reader = csv.DictReader(io.StringIO("\n".join(lines), newline=""))
     rows = list(reader)
     return [c.strip() for c in reader.fieldnames or []], rows
 
