@@ -738,6 +738,7 @@ def test_genre_folders_gtzan_clip_moved_to_its_right_genre_keeps_its_artist(tmp_
 
 def test_emotify_artists(tmp_path):
     from conftest import SHARED
+
     from skgenre.datasets import load_genre_folders
 
     root = SHARED / "data" / "emotify"
