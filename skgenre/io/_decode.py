@@ -97,14 +97,27 @@ def _n_samples(duration, sr):
     return max(1, int(round(duration * sr)))
 
 
-def _read_soundfile(path, offset, duration, size):
+def _source_samples(duration, file_sr, sr):
+    """Samples to read at ``file_sr`` for ``duration`` seconds at ``sr``.
+
+    Enough to resample to ``_n_samples(duration, sr)`` samples, which ``_load`` cuts to:
+    rounding at the file's rate alone gave one sample more or less than at ``sr`` for some
+    rates, and clips of one duration from files at other rates could not be stacked.
+    """
+    want = _n_samples(duration, sr)
+    if file_sr == sr:
+        return want
+    return max(_n_samples(duration, file_sr), -(-want * int(file_sr) // int(sr)))
+
+
+def _read_soundfile(path, offset, duration, size, sr):
     """Return ``(frames x channels float32 array, sample rate)`` read with soundfile."""
     import soundfile as sf
 
     with sf.SoundFile(soundfile_path(path)) as f:
         file_sr = f.samplerate
         start = int(round(offset * file_sr))
-        want = None if duration is None else _n_samples(duration, file_sr)
+        want = None if duration is None else _source_samples(duration, file_sr, sr)
         if f.format == "MP3" and (want is None or start + want >= f.frames):
             # libsndfile reads no further than the first frame's Xing header or bitrate
             # says (see _mpeg.py); a few frames of slack cover the Xing frame and the
@@ -144,7 +157,7 @@ def _read_soundfile(path, offset, duration, size):
     return data, file_sr
 
 
-def _read_audioread(path, offset, duration):
+def _read_audioread(path, offset, duration, sr):
     """Fallback decoder; returns ``(frames x channels float32 array, sample rate)``."""
     import audioread
 
@@ -154,7 +167,8 @@ def _read_audioread(path, offset, duration):
         with audioread.audio_open(os.fspath(path)) as f:
             file_sr, channels = int(f.samplerate), int(f.channels)
             start = int(round(offset * file_sr)) * channels
-            stop = None if duration is None else start + _n_samples(duration, file_sr) * channels
+            stop = (None if duration is None
+                    else start + _source_samples(duration, file_sr, sr) * channels)
             chunks, pos = [], 0
             for buf in f:
                 chunk = np.frombuffer(buf, "<i2")
@@ -198,16 +212,16 @@ def _audioread_hint(exc, cut_short=False):
     return f"audioread could not decode all of it either ({exc})" if cut_short else None
 
 
-def _decode(fspath, offset, duration, size):
+def _decode(fspath, offset, duration, size, sr):
     """Decode with soundfile, else audioread; a failure is an AudioLoadError with a cause."""
     try:
-        return _read_soundfile(fspath, offset, duration, size)
+        return _read_soundfile(fspath, offset, duration, size, sr)
     except _OffsetError:
         raise
     except _CutShortError as exc:
         # audioread (ffmpeg) reads every frame; without it, an error beats a song cut short
         try:
-            return _read_audioread(fspath, offset, duration)
+            return _read_audioread(fspath, offset, duration, sr)
         except _OffsetError:
             raise
         except Exception as ar_exc:
@@ -227,7 +241,7 @@ def _decode(fspath, offset, duration, size):
             # a definite diagnosis: no other decoder can do better
             raise AudioLoadError(fspath, reason) from None
         try:
-            return _read_audioread(fspath, offset, duration)
+            return _read_audioread(fspath, offset, duration, sr)
         except _OffsetError:
             raise
         except Exception as ar_exc:
@@ -264,7 +278,7 @@ def _load(path, sr, mono, offset, duration):
     # error below already names the file and the cause
     try:
         with decoder_stderr_filtered():
-            data, file_sr = _decode(fspath, offset, duration, st.st_size)
+            data, file_sr = _decode(fspath, offset, duration, st.st_size, sr)
     except _OffsetError as exc:
         raise AudioLoadError(
             fspath,
@@ -305,6 +319,8 @@ def _load(path, sr, mono, offset, duration):
             raise AudioLoadError(
                 fspath, f"cannot resample from {file_sr} Hz to {sr} Hz ({exc})"
             ) from None
+        if duration is not None:  # read a little more at the file's rate: see _source_samples
+            y = y[..., : _n_samples(duration, sr)]
     if (data.shape[1] > 1 and mono) or file_sr != sr:
         with np.errstate(over="ignore"):
             finite = np.isfinite(y).all()
