@@ -170,9 +170,10 @@ def check_writable(path, *, what="output file"):
             raise OutputError(path, "it is a directory, not a file")
         if not stat.S_ISREG(st.st_mode):
             raise OutputError(path, f"it is {_kind(st.st_mode)}, not a regular file")
-        if not os.access(path, os.W_OK):
+        if not os.access(path, os.W_OK) or not st.st_mode & 0o222:
             # the atomic rename would replace it anyway (it needs only the folder's write
-            # permission): a file made read-only to keep it is not overwritten
+            # permission): a file made read-only to keep it is not overwritten. The mode
+            # bits count too, as os.access says yes to root for any file.
             raise OutputError(
                 path, "it is write-protected; make it writable (chmod u+w) to replace it, "
                       "or choose another file"
