@@ -239,3 +239,16 @@ def test_ctrl_c_during_the_write_probe_leaves_no_probe(tmp_path, monkeypatch):
         monkeypatch.undo()
         signal.signal(signal.SIGINT, previous)
     assert calls and os.listdir(tmp_path) == []
+
+
+def test_a_file_path_ending_with_a_separator_is_refused(tmp_path):
+    # pathlib drops the '/', and "model.skgenre/" was written as the file model.skgenre
+    kept = tmp_path / "model.skgenre"
+    kept.write_text("old")
+    for target in (f"{kept}/", f"{tmp_path}/new.skgenre/"):
+        with pytest.raises(OutputError, match=r"ends with '/', which names a folder"):
+            check_writable(target)
+        with pytest.raises(OutputError, match=r"ends with '/'"):
+            with atomic_write(target, "w") as f:
+                f.write("new")
+    assert kept.read_text() == "old" and not (tmp_path / "new.skgenre").exists()

@@ -43,7 +43,7 @@ def _current_umask():
     return _umask
 
 
-def _as_path(path, what):
+def _as_path(path, what, *, file=True):
     if isinstance(path, bytes):
         path = os.fsdecode(path)
     if not isinstance(path, (str, os.PathLike)):
@@ -53,6 +53,10 @@ def _as_path(path, what):
         text = os.fsdecode(text)
     if text == "":
         raise OutputError("", f"the {what} path is empty; give a file name")
+    if file and text.endswith(tuple(filter(None, (os.sep, os.altsep)))):
+        # Path drops the separator, and the file would be written without it
+        raise OutputError(text, f"it ends with {text[-1]!r}, which names a folder; give "
+                                f"the {what} a file name")
     return Path(text)
 
 
@@ -375,7 +379,7 @@ def check_output_dir(path, *, overwrite=False, replaceable=None):
     ...
     skgenre._errors.OutputError: cannot write '...': the folder already holds results (results.csv); pass --overwrite (overwrite=True) to replace them, or choose another folder
     """
-    path = _as_path(path, "output folder")
+    path = _as_path(path, "output folder", file=False)
     here, target = os.path.realpath(os.getcwd()), os.path.realpath(path)
     if here == target or here.startswith(target.rstrip(os.sep) + os.sep):
         # the folder is replaced whole: the current folder (or one above it) would be
