@@ -1,5 +1,6 @@
 """Shared fixtures: the real GTZAN material beside the checkout, and tiny seeded toy data."""
 
+import importlib
 import os
 import subprocess
 import sys
@@ -48,6 +49,21 @@ def assert_not_imported():
         assert proc.returncode == 0, proc.stderr[-4000:]
 
     return check
+
+
+def import_extra(module, extra):
+    """``module`` of the extra ``extra``: skip without it, except in CI, which installs it.
+
+    Only for what skgenre itself does not require; its own dependencies are imported
+    plainly, so that a missing one fails instead of skipping whole files.
+    """
+    if os.environ.get("CI"):
+        try:
+            return importlib.import_module(module)
+        except ImportError as exc:
+            pytest.fail(f"{module} is not importable in CI ({exc}); .ci/run installs the "
+                        f"extra {extra!r}")
+    return pytest.importorskip(module, reason=f"{module} is not installed (extra {extra!r})")
 
 
 def musicnn_weights_installed():

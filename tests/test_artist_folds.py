@@ -136,7 +136,7 @@ def test_missing_artists_are_refused_not_merged():
             next(StratifiedArtistKFold(3).split(X, y, groups))
     # pandas' missing value of nullable columns (read_csv(dtype_backend=...),
     # convert_dtypes, dtype="string"): it was merged into one artist "<NA>"
-    pd = pytest.importorskip("pandas")
+    import pandas as pd
     groups = pd.Series(artists.astype(str), dtype="string")
     groups[[4, 20]] = pd.NA
     with pytest.raises(ValueError, match=r"2 missing artist\(s\).*first at row 4"):

@@ -17,9 +17,7 @@ from sklearn.model_selection import StratifiedKFold, check_cv, cross_val_score
 from sklearn.utils import get_tags
 from sklearn.utils._param_validation import InvalidParameterError
 
-pytest.importorskip("scikeras")
-
-from skgenre.models import (  # noqa: E402
+from skgenre.models import (
     PRESETS,
     GenreClassifier,
     build_cnn,

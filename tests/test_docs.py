@@ -13,26 +13,17 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import import_extra
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 
 
-def _mkdocs_available():
-    try:
-        import mkdocs  # noqa: F401
-        import mkdocstrings  # noqa: F401
-        import material  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     """The site, built once for this module with ``mkdocs build --strict``."""
-    if not _mkdocs_available():
-        pytest.skip("mkdocs, mkdocs-material or mkdocstrings is not installed (extra 'docs')")
+    for module in ("mkdocs", "mkdocstrings", "material"):
+        import_extra(module, "docs")
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     env["NO_MKDOCS_2_WARNING"] = "1"
@@ -209,7 +200,7 @@ def test_pictures_are_present_small_used_and_reproducible(site):
 
 
 def _extension():
-    pytest.importorskip("griffe")
+    import_extra("griffe", "docs")
     spec = importlib.util.spec_from_file_location(
         "numpydoc_as_written", DOCS / "_ext" / "numpydoc_as_written.py"
     )

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import soundfile as sf
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
@@ -165,7 +166,6 @@ def test_passthrough_noise_step_is_named(data):
 def test_lazy_files_are_decoded_once(tmp_path):
     # a lazy AudioLoader head hands on undecoded files: they were decoded again for every
     # rate and repeat (noise.md: "decoding and clipping are not repeated")
-    sf = pytest.importorskip("soundfile")
     from skgenre import AudioLoader
     from skgenre.io._loader import AudioFiles
 

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import import_extra
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -98,11 +99,11 @@ _SLOW_EXAMPLES = {"plot_embeddings_2d.py"}
 ])
 def test_example_runs_small(script, tmp_path, request):
     if script == "dask_extraction.py":
-        pytest.importorskip("distributed")
+        import_extra("distributed", "dask")
     if script == "plot_embeddings_2d.py":
         request.getfixturevalue("musicnn_weights")  # skips without the pretrained weights
     if any(name.endswith(".png") for name in EXPECTED_OUTPUTS[script]):
-        pytest.importorskip("matplotlib")
+        import_extra("matplotlib", "plots")
     if script == "persistence_round_trip.py":
         # the environment switch instead of the flag: both must select the small mode
         proc = _run(script, tmp_path, args=(), extra_env={"SKGENRE_EXAMPLE_SMALL": "1"})
@@ -115,7 +116,7 @@ def test_example_runs_small(script, tmp_path, request):
 @pytest.mark.slow
 def test_quickstart_on_real_gtzan_files(gtzan_dir, tmp_path):
     """The quickstart's ``--data`` path on the real GTZAN sample (six wav files, one mp3)."""
-    pytest.importorskip("matplotlib")
+    import_extra("matplotlib", "plots")
     script = "plot_quickstart.py"
     proc = _run(script, tmp_path, args=("--small", "--data", str(gtzan_dir / "sample")))
     _check_outputs(script, proc, tmp_path)

@@ -17,14 +17,14 @@ The Kaggle table was computed with an older librosa on the full 30-s files. What
 - ``chroma_stft_mean`` follows librosa's default per-clip tuning estimate.
 """
 
+import librosa
 import numpy as np
+import pandas as pd
 import pytest
+import soundfile as sf
 from numpy.testing import assert_allclose, assert_array_equal
 
 from skgenre.features import FeatureExtractor, FeatureExtractor26
-
-sf = pytest.importorskip("soundfile")
-pd = pytest.importorskip("pandas")
 
 RTOL_SPECTRAL = 1e-3  # centroid, bandwidth, roll-off, chroma (observed max 5.4e-4)
 RTOL_RMS = 2e-3  # observed max 7.3e-4
@@ -65,7 +65,6 @@ def test_paper26_against_table(reference):
 
 
 def test_default_tempo_is_librosa_feature_tempo(reference):
-    librosa = pytest.importorskip("librosa")
     for name, y, _ in reference:
         f = _extract(FeatureExtractor26(), y)
         assert f["tempo"] == pytest.approx(librosa.feature.tempo(y=y, sr=22050)[0], rel=1e-6), name

@@ -11,10 +11,8 @@ from joblib import Memory
 from sklearn.base import is_classifier
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, check_cv
 
-pytest.importorskip("scikeras")
-
-from skgenre import MelSpectrogram, make_cnn_pipeline  # noqa: E402
-from skgenre.datasets import make_toy_genres  # noqa: E402
+from skgenre import MelSpectrogram, make_cnn_pipeline
+from skgenre.datasets import make_toy_genres
 
 TINY_CNN = dict(epochs=2, batch_size=8, model__filters=(4,), early_stopping=False)
 GRID = {"classifier__model__kernel_size": [3, 5]}

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import soundfile as sf
+from conftest import import_extra
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
@@ -274,9 +275,8 @@ def test_workers_load_the_bytes_the_run_read(capsys, fitted, model, library, tmp
                                              monkeypatch):
     # workers load the model file again: one written over it meanwhile gave rows that were
     # stamped with the first model's digest
-    from skgenre.cli import _predict
-
     from skgenre import _model_bytes
+    from skgenre.cli import _predict
 
     other = save_model(_pipeline().fit(
         [_tone(f, seed=i) for i, f in enumerate([300, 310, 320, 900, 910, 920])],
@@ -560,7 +560,7 @@ def test_library_leaves_joblibs_workers_malloc_alone(fitted, library):
 
 
 def test_library_on_a_dask_cluster(fitted, library):
-    distributed = pytest.importorskip("distributed")
+    distributed = import_extra("distributed", "dask")
     local = list(predict_library(fitted, [library], segments=True, screen=False))
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
                                   dashboard_address=None) as cluster, \

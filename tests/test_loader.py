@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
+from conftest import import_extra
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
 from sklearn.pipeline import make_pipeline
@@ -71,7 +72,7 @@ def test_real_files_resampled_to_16k_match_librosa(gtzan_sample_files):
 
 
 def test_pathlike_and_pandas_input(gtzan_sample_files):
-    pd = pytest.importorskip("pandas")
+    import pandas as pd
     paths = gtzan_sample_files[:2]
     from_paths = AudioLoader(duration=1.0).transform(paths)
     from_series = AudioLoader(duration=1.0).transform(pd.Series([str(p) for p in paths]))
@@ -370,7 +371,7 @@ def test_threading_and_dask_backends(tmp_path):
     for a, b in zip(ref, threaded):
         assert_array_equal(a, b)
 
-    distributed = pytest.importorskip("distributed")
+    distributed = import_extra("distributed", "dask")
     with distributed.Client(processes=False, n_workers=1, threads_per_worker=2):
         with parallel_config("dask"):
             dasked = AudioLoader(n_jobs=2).transform(paths)
@@ -606,7 +607,7 @@ def test_mp3_written_elsewhere_is_decoded(tmp_path):
 
 
 def test_one_column_of_paths_as_in_column_transformer(tmp_path):
-    pd = pytest.importorskip("pandas")
+    import pandas as pd
     from sklearn.compose import ColumnTransformer
     from sklearn.preprocessing import FunctionTransformer
 

@@ -214,7 +214,7 @@ def test_predict_has_one_dtype_whatever_the_batch_holds(classes, label):
 def test_dataframe_column_names_raise_no_warning():
     import warnings
 
-    pd = pytest.importorskip("pandas")
+    import pandas as pd
     X, y = _blobs()
     frame = pd.DataFrame(X, columns=["f0", "f1", "f2"])
     clf = OpenSetClassifier(LogisticRegression()).fit(frame, y)

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from conftest import import_extra
 from joblib import parallel_config
 from numpy.testing import assert_allclose, assert_array_equal
 from threadpoolctl import threadpool_limits
@@ -54,7 +55,7 @@ def test_threading_backend_and_small_chunks(clips):
 
 
 def test_dask_backend(clips):
-    distributed = pytest.importorskip("distributed")
+    distributed = import_extra("distributed", "dask")
     ref, default = _references(clips)
     with distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None

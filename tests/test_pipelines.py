@@ -13,9 +13,7 @@ from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-pytest.importorskip("scikeras")
-
-from skgenre import (  # noqa: E402
+from skgenre import (
     GenreClassifier,
     MinMaxThenNormalize,
     PixelDropoutNoise,
@@ -25,7 +23,7 @@ from skgenre import (  # noqa: E402
     make_feature_pipeline,
     make_spectrogram_dense_pipeline,
 )
-from skgenre.datasets import make_toy_genres  # noqa: E402
+from skgenre.datasets import make_toy_genres
 
 TINY_DENSE = dict(epochs=3, batch_size=8, model__hidden_layer_sizes=(8,), early_stopping=False)
 TINY_CNN = dict(epochs=2, batch_size=8, model__filters=(4,), model__kernel_size=3,

@@ -32,7 +32,7 @@ def test_random_clip_width_is_checked_for_2d_input_only():
 
 
 def test_random_clip_checks_dataframe_column_names():
-    pd = pytest.importorskip("pandas")
+    import pandas as pd
     rng = np.random.default_rng(0)
     frame = pd.DataFrame(rng.normal(size=(3, 30)), columns=[f"s{i}" for i in range(30)])
     clip = RandomClip(duration=0.01, sr=1000, random_state=0).fit(frame)
@@ -116,8 +116,7 @@ def song_files(tmp_path):
 def test_random_clip_streams_lazy_files(song_files, monkeypatch, random_state):
     """Files from a lazy loader are clipped a chunk at a time, with the same clips."""
     from skgenre import AudioLoader
-    from skgenre.io import AudioFiles
-    from skgenre.io import _loader
+    from skgenre.io import AudioFiles, _loader
 
     eager = AudioLoader(sr=8000).fit_transform(song_files)
     expected = RandomClip(duration=1.0, sr=8000, random_state=random_state).fit_transform(eager)
@@ -145,7 +144,7 @@ def test_random_clip_streams_lazy_files(song_files, monkeypatch, random_state):
 
 
 def test_random_clip_lazy_files_name_a_broken_one(song_files, tmp_path):
-    from skgenre import AudioLoadError, AudioLoader
+    from skgenre import AudioLoader, AudioLoadError
 
     broken = tmp_path / "broken.wav"
     broken.write_text("not audio")

@@ -9,9 +9,7 @@ tracks themselves. They skip when ``../shared`` is absent.
 import numpy as np
 import pytest
 
-pytest.importorskip("scikeras")
-
-from skgenre import AudioLoader, make_cnn_pipeline, make_feature_pipeline  # noqa: E402
+from skgenre import AudioLoader, make_cnn_pipeline, make_feature_pipeline
 
 GENRES = ("blues", "classical", "metal", "pop")
 N_TRAIN = 6  # of the 10 tracks per genre; the other 4 are held out

@@ -90,7 +90,7 @@ def test_classes_match_genres_up_to_case_and_spaces(rng):
 
 
 def test_a_table_names_its_tag_columns(rng):
-    pd = pytest.importorskip("pandas")
+    import pandas as pd
     X, y = _data(rng)
     plain = TagPriorClassifier(LogisticRegression(), mapping=MAPPING, tags=TAGS).fit(X, y)
     features = [f"f{i}" for i in range(X.shape[1] - 3)]

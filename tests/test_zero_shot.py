@@ -127,7 +127,7 @@ def test_bare_tags_and_builtin_mappings_resolve_on_musicnn_columns():
 
 
 def test_a_table_of_tags_is_read_by_column_name():
-    pd = pytest.importorskip("pandas")
+    import pandas as pd
     X, y = _probs(np.random.default_rng(3))
     table = pd.DataFrame(X, columns=TAGS)
     shuffled = table[TAGS[::-1]]  # the same tags, named, in another order
