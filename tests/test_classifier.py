@@ -141,12 +141,26 @@ def test_random_state_instance_is_used(blobs):
 
 
 def test_fit_leaves_global_rngs_alone(blobs):
+    # a seeded fit seeds Python's, NumPy's, TensorFlow's and Keras' global generators and
+    # turns TF's op determinism on; each is given back as the caller had it
+    import random
+
+    from keras.src.backend.common import global_state
+    from tensorflow.python.framework import config as tf_config
+
     X, y = blobs
+    keras_attributes = ("global_random_seed", "global_seed_generator")
+    keras_before = [global_state.get_global_attribute(a) for a in keras_attributes]
+    determinism_before = tf_config.is_op_determinism_enabled()
+    random.seed(123)
     np.random.seed(123)
-    expected = np.random.rand()
+    expected = random.random(), np.random.rand()
+    random.seed(123)
     np.random.seed(123)
     GenreClassifier(random_state=0, **FAST).fit(X, y)
-    assert np.random.rand() == expected
+    assert (random.random(), np.random.rand()) == expected
+    assert [global_state.get_global_attribute(a) for a in keras_attributes] == keras_before
+    assert tf_config.is_op_determinism_enabled() == determinism_before
 
 
 # ---------------------------------------------------------------- input validation
