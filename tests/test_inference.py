@@ -158,7 +158,7 @@ def test_top_k_capped_and_single_path(pipe, files):
 
 def test_load_step_offset_and_duration_ignored(pipe, files):
     # a load step set to read only part of each file still judges the whole song
-    trimmed = Pipeline(pipe.steps)
+    trimmed = Pipeline([*pipe.steps])  # a list of its own: the fixture is shared
     trimmed.steps[0] = ("load", AudioLoader(sr=SR, offset=0.5, duration=1.0))
     assert predict_songs(trimmed, [files["tone"]])["n_clips"].iloc[0] == 6
 
@@ -166,7 +166,7 @@ def test_load_step_offset_and_duration_ignored(pipe, files):
 def test_verbose_load_step_shows_no_bar_per_file(pipe, files, capsys):
     # A model trained with progress on keeps its load step's verbose; predict_songs decodes
     # file by file, where that step's bar would print "1/1" once per song.
-    noisy = Pipeline(pipe.steps)
+    noisy = Pipeline([*pipe.steps])
     noisy.steps[0] = ("load", AudioLoader(sr=SR, verbose=1))
     capsys.readouterr()
     res = predict_songs(noisy, [files["tone"], files["short"], files["tone"]])
