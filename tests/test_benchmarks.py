@@ -281,11 +281,7 @@ def test_bench_real_memo_computes_each_clip_once():
     np.testing.assert_array_equal(first, again[:2])
 
 
-def test_bench_real_embedding_rows(tmp_path):
-    from conftest import musicnn_weights_installed
-
-    if not musicnn_weights_installed():
-        pytest.skip("needs the musicnn weights (pip install --no-deps musicnn==0.1.0)")
+def test_bench_real_embedding_rows(tmp_path, musicnn_weights):
     make_toy_genres(n_per_class=4, n_classes=2, duration=6.0, random_state=0, path=tmp_path)
     res = _run("bench_real.py", "--data", tmp_path / "genres", "--models", "embedding",
                "--no-svc", "--folds", "2", "--repeats", "1", "--noise", "--fit-rate", "0:0.5",
