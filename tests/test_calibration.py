@@ -139,6 +139,27 @@ def test_scorer_in_cross_validate_is_the_negative_ece_of_each_fold():
     assert make_ece_scorer()(fitted, X[no_jazz], y[no_jazz]) <= 0
 
 
+@pytest.mark.filterwarnings("ignore:genre.s. with fewer artists")
+def test_scorer_counts_a_class_missing_from_training_as_wrong():
+    # folds by artist train without a genre of one artist (half of GTZAN mini's genres):
+    # its test tracks are wrong answers at their confidence, not a NaN fold
+    X, y, artists = _artist_data()
+    trained = y != "jazz"
+    fitted = LogisticRegression().fit(X[trained], y[trained])
+    score = make_ece_scorer(n_bins=5)(fitted, X, y)
+    proba = fitted.predict_proba(X)
+    padded = np.hstack([proba, np.zeros((len(y), 1))])
+    assert score == pytest.approx(-expected_calibration_error(
+        y, padded, n_bins=5, labels=[*fitted.classes_, "jazz"]))
+    # one genre of one artist: no fold is NaN
+    y_one = y.copy()
+    y_one[artists == "artist0"] = "folk"
+    scores = cross_validate(LogisticRegression(), X, y_one, groups=artists,
+                            cv=StratifiedArtistKFold(n_splits=3, random_state=0),
+                            scoring=make_ece_scorer(n_bins=5), error_score="raise")
+    assert np.all(np.isfinite(scores["test_score"]))
+
+
 @pytest.mark.parametrize("method", METHODS)
 def test_calibrated_embedding_head_by_artist_saves_and_loads(tmp_path, method):
     from skgenre import load_model, make_embedding_pipeline, save_model
