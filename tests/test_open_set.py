@@ -7,7 +7,13 @@ from sklearn.base import clone
 from sklearn.compose import ColumnTransformer
 from sklearn.covariance import OAS, LedoitWolf
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GridSearchCV, GroupKFold, KFold, StratifiedKFold
+from sklearn.model_selection import (
+    GridSearchCV,
+    GroupKFold,
+    KFold,
+    StratifiedGroupKFold,
+    StratifiedKFold,
+)
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
@@ -251,6 +257,20 @@ def test_too_small_a_training_set_for_the_cv(n, cv, match):
         return
     with pytest.raises(ValueError, match=match):
         OpenSetClassifier(LogisticRegression(), cv=cv).fit(X, y)
+
+
+@pytest.mark.parametrize("cv", [GroupKFold(3), StratifiedGroupKFold(3)])
+def test_a_group_splitter_without_groups_asks_for_groups(cv):
+    # StratifiedGroupKFold counts one group and said to fit on more samples; inside
+    # cross_validate the groups reach the outer splitter only, unless routed
+    X, y = _blobs(n_per_class=20)
+    asks = r"fit got no groups.*set_fit_request\(groups=True\)"
+    with pytest.raises(ValueError, match=asks) as info:
+        OpenSetClassifier(LogisticRegression(), cv=cv).fit(X, y)
+    assert "more samples" not in str(info.value)
+    groups = np.arange(len(y)) % 6
+    assert np.isfinite(OpenSetClassifier(LogisticRegression(), cv=cv)
+                       .fit(X, y, groups=groups).threshold_)
 
 
 def test_bad_input():

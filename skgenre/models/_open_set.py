@@ -16,7 +16,11 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import _safe_indexing, get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.metadata_routing import UNUSED, _routing_enabled
+from sklearn.utils.metadata_routing import (
+    UNUSED,
+    _routing_enabled,
+    get_routing_for_object,
+)
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
@@ -399,10 +403,23 @@ class OpenSetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         try:
             splits = list(cv.split(_placeholder(n), y, groups))
         except ValueError as exc:
+            if groups is None and get_routing_for_object(cv).consumes("split", {"groups"}):
+                # A group splitter without groups fails for that reason, whatever its
+                # message says (StratifiedGroupKFold counts one group): more samples or a
+                # smaller cv would not help.
+                advice = (
+                    "It splits by group, but fit got no groups: pass fit(X, y, "
+                    "groups=artists). Inside cross_validate or a grid search, which give "
+                    "groups to their own splitter only, turn on metadata routing "
+                    "(sklearn.set_config(enable_metadata_routing=True)) and request them: "
+                    f"{type(self).__name__}(...).set_fit_request(groups=True)."
+                )
+            else:
+                advice = ("Fit on more samples (at least 2 per fold and class) or pass a "
+                          "smaller cv.")
             raise ValueError(
                 f"{type(self).__name__} could not split the {n} training samples for the "
-                f"threshold's cross-validation (cv={shown}): {exc} Fit on more "
-                "samples (at least 2 per fold and class) or pass a smaller cv."
+                f"threshold's cross-validation (cv={shown}): {exc} {advice}"
             ) from exc
         scores = np.full(n, np.nan)
         for train, test in splits:
