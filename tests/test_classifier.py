@@ -376,6 +376,30 @@ def test_partial_fit_takes_batches_of_one_class(blobs):
         clf.partial_fit(X[:4], y[:4], sample_weight=np.zeros(4))
 
 
+def test_partial_fit_class_weight_acts_in_batches_of_one_class(blobs):
+    # The class weights were multiplied into the weights and the product scaled to mean 1
+    # within the batch: in a batch of one class that cancelled them, to the last bit.
+    X, y = blobs
+    classes = np.unique(y)
+
+    def stream(class_weight):
+        clf = GenreClassifier(class_weight=class_weight, random_state=0, shuffle=False,
+                              **{**FAST, "epochs": 1})
+        for _ in range(3):
+            for c in classes:
+                clf.partial_fit(X[y == c], y[y == c], classes=classes)
+        return clf.predict_proba(X)
+
+    plain = stream(None)
+    heavy = stream({"jazz": 10.0, "pop": 1.0, "rock": 1.0})
+    assert not np.allclose(plain, heavy)
+    # equal class weights, whatever their scale, are no weights
+    np.testing.assert_allclose(stream({"jazz": 3.0, "pop": 3.0, "rock": 3.0}), plain,
+                               rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="'balanced'.*compute_class_weight"):
+        GenreClassifier(class_weight="balanced", **FAST).partial_fit(X, y)
+
+
 def test_a_seeded_fit_gives_the_callers_rngs_back(blobs):
     # keras.utils.set_random_seed sets TensorFlow's global seed too: the caller's own
     # tf.random draws and tf.data shuffles repeated across runs after one seeded fit

@@ -43,7 +43,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.model_selection import train_test_split
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils._tags import ClassifierTags
-from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.class_weight import compute_class_weight, compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
@@ -264,7 +264,8 @@ class GenreClassifier(ClassifierMixin, BaseEstimator):
     n_iter_no_change : int, default=10
         Patience of early stopping, in epochs.
     class_weight : dict, "balanced" or None, default=None
-        Class weights ``{label: weight}``, multiplied into ``sample_weight``.
+        Class weights ``{label: weight}``, multiplied into ``sample_weight``
+        (``"balanced"``: fit only; see :meth:`partial_fit`).
     shuffle : bool, default=True
         Shuffle the training data every epoch.
     callbacks : list of keras callbacks or None, default=None
@@ -650,17 +651,20 @@ class GenreClassifier(ClassifierMixin, BaseEstimator):
             )
         return X, y
 
-    def _sample_weight(self, X, y, sample_weight, *, min_classes=2):
+    def _sample_weight(self, X, y, sample_weight, *, min_classes=2, classes=None):
         """The weights to train with: a fresh array (never the caller's), class weights in.
 
         ``min_classes`` is what the data must hold: 2 for a whole fit, 1 for a batch of
-        ``partial_fit`` once the classes are known.
+        ``partial_fit`` once the classes are known. ``classes``: all the classes, for a
+        batch of ``partial_fit`` (see :meth:`_batch_weights`).
         """
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float32, copy=True)
             if np.any(sample_weight < 0):
                 raise ValueError("sample_weight must be non-negative.")
-        if self.class_weight is not None:
+        if classes is not None:
+            sample_weight = self._batch_weights(y, sample_weight, classes)
+        elif self.class_weight is not None:
             cw = compute_sample_weight(self.class_weight, y).astype(np.float32)
             sample_weight = cw if sample_weight is None else sample_weight * cw
         trained_on = y if sample_weight is None else y[sample_weight > 0]
@@ -676,6 +680,37 @@ class GenreClassifier(ClassifierMixin, BaseEstimator):
                 f"{np.unique(trained_on)[:1]!r}."
             )
         return sample_weight
+
+    def _batch_weights(self, y, sample_weight, classes):
+        """The weights of a ``partial_fit`` batch, final (``_train`` does not rescale them).
+
+        The caller's weights are scaled to mean 1 within the batch (over the samples
+        trained on), as :meth:`fit` scales them over all the data; the class weights are
+        scaled to mean 1 over all ``classes`` and multiplied in after. Scaling the product
+        within the batch, as ``fit`` does, cancelled a class weight in a batch of one
+        class (which ``partial_fit`` takes): the class weights then changed nothing.
+        """
+        if isinstance(self.class_weight, str):
+            raise ValueError(
+                "class_weight='balanced' weighs the classes by their frequencies in all "
+                "the training data, which partial_fit sees one batch at a time (in a batch "
+                "of one class it would weigh nothing). Pass the weights as a dict: "
+                "dict(zip(classes, compute_class_weight('balanced', classes=classes, "
+                "y=y_all))) with y_all the labels of all the batches (or of a large "
+                "sample of them), or train with fit."
+            )
+        if sample_weight is not None:
+            kept = sample_weight[sample_weight != 0]
+            if kept.size:
+                sample_weight = (sample_weight / kept.mean(dtype=np.float64)).astype(np.float32)
+        if self.class_weight is None:
+            return sample_weight
+        classes = np.asarray(classes)
+        per_class = compute_class_weight(self.class_weight, classes=classes, y=classes)
+        per_class = per_class / per_class.mean()
+        # classes_ is sorted and unique, and y holds only its labels (checked before)
+        cw = per_class[np.searchsorted(classes, y)].astype(np.float32)
+        return cw if sample_weight is None else sample_weight * cw
 
     def _network_builder(self):
         model = self.model
@@ -739,8 +774,12 @@ class GenreClassifier(ClassifierMixin, BaseEstimator):
         self._initialize_callbacks()
         self._ensure_compiled_model()
 
-    def _train(self, X, y, sample_weight, *, epochs, initial_epoch):
-        """Encode and train ``epochs`` epochs from ``initial_epoch``; record ``history_``."""
+    def _train(self, X, y, sample_weight, *, epochs, initial_epoch, rescale=True):
+        """Encode and train ``epochs`` epochs from ``initial_epoch``; record ``history_``.
+
+        ``rescale``: scale the weights to mean 1 (``fit``); a batch of ``partial_fit``
+        comes with its weights scaled already (:meth:`_batch_weights`).
+        """
         from ._numpy_net import NumpyNetwork
 
         if isinstance(self.model_, NumpyNetwork):
@@ -755,7 +794,8 @@ class GenreClassifier(ClassifierMixin, BaseEstimator):
             # its weights: weights of mean 1 make integer weights train as repeated rows
             # would (exactly so in one full batch) and make the scale of the weights
             # irrelevant, as in scikit-learn.
-            sample_weight = sample_weight / sample_weight.mean(dtype=np.float64)
+            if rescale:
+                sample_weight = sample_weight / sample_weight.mean(dtype=np.float64)
             sample_weight = sample_weight.astype(np.float32)
         y = self.target_encoder_.transform(y)
         X = self.feature_encoder_.transform(X)
@@ -946,6 +986,10 @@ class GenreClassifier(ClassifierMixin, BaseEstimator):
             error.
         sample_weight : array-like of shape (n_samples,), default=None
             Per-sample weights, scaled to mean 1 within the batch as in :meth:`fit`.
+            ``class_weight`` is multiplied in after that scaling (its weights scaled to
+            mean 1 over ``classes_``), so that it weighs the classes across batches, a
+            batch of one class included; ``class_weight="balanced"`` is refused here, as
+            the class frequencies of all the batches are unknown (pass them as a dict).
 
         Returns
         -------
@@ -968,13 +1012,17 @@ class GenreClassifier(ClassifierMixin, BaseEstimator):
             self._check_known_labels(
                 y, allowed,
                 "classes" if first else "classes_, fixed by the first partial_fit call")
-        sample_weight = self._sample_weight(X, y, sample_weight, min_classes=1 if known else 2)
+        sample_weight = self._sample_weight(
+            X, y, sample_weight, min_classes=1 if known else 2,
+            classes=np.unique(y) if allowed is None else allowed,
+        )
         if first:
             self._seed = check_seed(self.random_state)
         with _seeded(self._seed if first else None):
             if first:
                 self._start(X, y, classes)
-            self._train(X, y, sample_weight, epochs=1, initial_epoch=self.current_epoch)
+            self._train(X, y, sample_weight, epochs=1, initial_epoch=self.current_epoch,
+                        rescale=False)
         return self
 
     def initialize(self, X, y):
