@@ -217,6 +217,24 @@ def test_predict_has_one_dtype_whatever_the_batch_holds(classes, label):
     assert clf.score(np.r_[X[:1], [[50.0, 50.0, 50.0]]], y[:2]) == 0.5
 
 
+@pytest.mark.parametrize("classes, label", [([0, 1, 2], "unknown"), (["a", "b", "c"], -1)])
+def test_an_unknown_label_of_another_type_than_the_classes_warns_at_fit(classes, label):
+    # predict mixes numbers and strings in an object array; scikit-learn's metrics refused
+    # it ("a mix of multiclass and unknown targets"), and so every fold of a cross-validation
+    # that met one unknown input scored NaN, with nothing said at fit
+    import warnings
+
+    X, _ = _blobs()
+    y = np.repeat(np.array(classes), 100)
+    with pytest.warns(UserWarning, match=r"unknown_label=.*numeric unknown_label") as seen:
+        clf = OpenSetClassifier(LogisticRegression(), unknown_label=label).fit(X, y)
+    assert seen[0].filename == __file__
+    assert clf.predict([[50.0, 50.0, 50.0]]).dtype == object
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        OpenSetClassifier(LogisticRegression(), unknown_label="?").fit(X, y.astype(str))
+
+
 def test_dataframe_column_names_raise_no_warning():
     import warnings
 

@@ -1,5 +1,6 @@
 """OpenSetClassifier: answer "unknown" where a track is unlike the training music."""
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -34,6 +35,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ..utils._stack import user_stacklevel
 from ._routing import check_child_params, child_fit_params, child_router, fit_child
 
 __all__ = ["OpenSetClassifier"]
@@ -248,6 +250,20 @@ class OpenSetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             raise ValueError(
                 f"unknown_label={self.unknown_label!r} is one of the classes of y; choose "
                 "a label that no training sample has."
+            )
+        if self._predict_dtype(classes.dtype) == object:
+            # predict's object array of numbers and strings works, but scikit-learn's
+            # metrics refuse it as soon as one input is unknown: every fold of a
+            # cross-validation then scores NaN, with a message that names no parameter
+            warnings.warn(
+                f"unknown_label={self.unknown_label!r} is not of the type of the classes "
+                f"({classes[:3].tolist()}...): predict returns an object array of both, "
+                "which scikit-learn's metrics (score, cross_validate, GridSearchCV) refuse "
+                "('a mix of multiclass and unknown targets') once an input is unknown. "
+                "Give numeric classes a numeric unknown_label (e.g. -1) and string "
+                "classes a string.",
+                UserWarning,
+                stacklevel=user_stacklevel(),
             )
         estimator = clone(self.estimator)
         # checked before the threshold's cross-validation, which may take minutes
