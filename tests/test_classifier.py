@@ -400,6 +400,27 @@ def test_partial_fit_class_weight_acts_in_batches_of_one_class(blobs):
         GenreClassifier(class_weight="balanced", **FAST).partial_fit(X, y)
 
 
+def test_a_keras_model_instance_is_copied_not_trained(blobs):
+    # The instance itself was trained: fit changed the caller's parameter, and a second
+    # fit with the same seed went on from the first one's weights.
+    import keras
+
+    X, y = blobs
+    inputs = keras.Input((X.shape[1],))
+    hidden = keras.layers.Dense(8, activation="relu")(inputs)
+    model = keras.Model(inputs, keras.layers.Dense(3, activation="softmax")(hidden))
+    model.compile(optimizer=keras.optimizers.SGD(0.1), loss="sparse_categorical_crossentropy")
+    before = [w.copy() for w in model.get_weights()]
+    clf = GenreClassifier(model=model, epochs=3, random_state=0)
+    first = clf.fit(X, y).predict_proba(X)
+    np.testing.assert_array_equal(clf.fit(X, y).predict_proba(X), first)
+    assert clf.model is model and clf.model_ is not model
+    for old, now in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(old, now)
+    # the caller's compilation is kept
+    assert type(clf.model_.optimizer).__name__ == "SGD"
+
+
 def test_a_seeded_fit_gives_the_callers_rngs_back(blobs):
     # keras.utils.set_random_seed sets TensorFlow's global seed too: the caller's own
     # tf.random draws and tf.data shuffles repeated across runs after one seeded fit

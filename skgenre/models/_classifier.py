@@ -31,6 +31,7 @@ Nothing of scikeras is patched.
 """
 
 import contextlib
+import copy
 import inspect
 import numbers
 import random
@@ -238,7 +239,9 @@ class GenreClassifier(ClassifierMixin, BaseEstimator):
         The network. A name picks one of skgenre's builders
         (:func:`~skgenre.models.build_feature_dense`, :func:`~skgenre.models.build_spec_dense`,
         :func:`~skgenre.models.build_cnn`); a callable is a scikeras model builder that
-        returns a ``keras.Model`` (compiled or not) and may take ``meta``. Builder arguments
+        returns a ``keras.Model`` (compiled or not) and may take ``meta``; a ``keras.Model``
+        instance is copied, weights and compilation included, at every fit (it is never
+        trained itself, and every fit starts from its weights). Builder arguments
         are given as ``model__<name>=value`` keywords (e.g. ``model__kernel_size=5``), which
         ``set_params`` and grid search reach as well.
     optimizer : str, keras optimizer class or instance, default="adam"
@@ -719,7 +722,10 @@ class GenreClassifier(ClassifierMixin, BaseEstimator):
         import keras
 
         if isinstance(model, keras.Model):
-            return lambda: model
+            # A copy, weights and compilation included: training the instance itself
+            # changed the caller's parameter, and a second fit went on from the weights
+            # the first one left (same seed, other predictions).
+            return lambda: copy.deepcopy(model)
         if callable(model):
             return model
         raise TypeError(
