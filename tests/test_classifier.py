@@ -421,6 +421,20 @@ def test_a_keras_model_instance_is_copied_not_trained(blobs):
     assert type(clf.model_.optimizer).__name__ == "SGD"
 
 
+def test_a_metric_instance_starts_every_fit_afresh(blobs):
+    # The caller's metric object kept its running totals: the first epoch of a second fit
+    # reported its mean with the last epoch of the first fit.
+    import keras
+
+    X, y = blobs
+    metric = keras.metrics.SparseCategoricalAccuracy(name="acc")
+    clf = GenreClassifier(metrics=[metric, "accuracy"], random_state=0, **FAST)
+    first = {k: list(v) for k, v in clf.fit(X, y).history_.items()}
+    second = {k: list(v) for k, v in clf.fit(X, y).history_.items()}
+    assert first == second
+    assert float(metric.count) == 0.0  # the caller's object is untouched
+
+
 def test_a_seeded_fit_gives_the_callers_rngs_back(blobs):
     # keras.utils.set_random_seed sets TensorFlow's global seed too: the caller's own
     # tf.random draws and tf.data shuffles repeated across runs after one seeded fit

@@ -766,6 +766,17 @@ class GenreClassifier(ClassifierMixin, BaseEstimator):
             # an optimizer instance is bound to the variables it first updated: each new
             # network (a second fit, a refit) gets a fresh copy of it
             kwargs["optimizer"] = type(optimizer).from_config(optimizer.get_config())
+        metrics = kwargs.get("metrics")
+        if isinstance(metrics, (list, tuple)):
+            import keras
+
+            # a metric instance keeps its running totals: shared by two fits, the first
+            # epoch of the second one reported the mean with the last epoch of the first
+            kwargs["metrics"] = [
+                type(m).from_config(m.get_config()) if isinstance(m, keras.metrics.Metric)
+                else m
+                for m in metrics
+            ]
         return kwargs
 
     def _start(self, X, y, classes=None):
