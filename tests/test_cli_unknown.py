@@ -180,8 +180,20 @@ def test_train_unknown_refuses_the_cnn_and_bad_shares(capsys, tmp_path):
     code = main(["train", "--model", "feature", "--unknown", "--n-per-class", "1",
                  "--out", str(path)])
     _, err = capsys.readouterr()
-    assert code == 2 and "--unknown needs at least 2 songs of each genre" in err, err
+    assert code == 2 and "--unknown needs at least 3 songs of each genre" in err, err
     assert "too few in: blues (1)" in err and not path.exists()
+
+
+def test_train_unknown_refuses_genres_of_two_songs(capsys, tmp_path):
+    """Two songs of every genre: each of the 2 folds trained on one song per genre, so the
+    threshold was 0 and the saved model called every song, its training songs too,
+    "unknown" (exit 0)."""
+    path = tmp_path / "m.skgenre"
+    code = main(["train", "--model", "feature", "--unknown", "--n-per-class", "2",
+                 "--epochs", "1", "--quiet", "--out", str(path)])
+    _, err = capsys.readouterr()
+    assert code == 2 and "--unknown needs at least 3 songs of each genre" in err, err
+    assert "too few in: blues (2)" in err and not path.exists()
 
 
 def test_train_combined_with_unknown_on_real_songs(capsys, musicnn_weights, gtzan_sample_files,

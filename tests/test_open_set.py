@@ -266,9 +266,12 @@ def test_too_small_a_training_set_for_the_cv(n, cv, match):
     X, y = _blobs(n_per_class=n)
     X, y = X[: 2 * n], y[: 2 * n]
     if n == 2:
-        # 4 samples, 2 folds of 2: a fold trains on 2 samples, which is enough
-        clf = OpenSetClassifier(LogisticRegression(), cv=cv).fit(X, y)
-        assert np.isfinite(clf.threshold_)
+        # 4 samples, 2 folds of 2: a fold trains on 2 samples, which is enough around the
+        # overall mean; around the class means, one sample per class spreads by nothing
+        clf = OpenSetClassifier(LogisticRegression(), cv=cv, class_means=False).fit(X, y)
+        assert np.isfinite(clf.threshold_) and clf.threshold_ > 0
+        with pytest.raises(ValueError, match=r"trains on one sample of each class"):
+            OpenSetClassifier(LogisticRegression(), cv=cv).fit(X, y)
         with pytest.raises(ValueError, match=r"trains on 1 sample.*at least 2.*smaller cv"):
             OpenSetClassifier(LogisticRegression(), cv=[([0], [1, 2, 3]), ([1, 2, 3], [0])]
                               ).fit(X, y)
@@ -289,6 +292,19 @@ def test_a_group_splitter_without_groups_asks_for_groups(cv):
     groups = np.arange(len(y)) % 6
     assert np.isfinite(OpenSetClassifier(LogisticRegression(), cv=cv)
                        .fit(X, y, groups=groups).threshold_)
+
+
+def test_a_fold_of_one_sample_per_class_is_refused_not_scored_zero():
+    """Every class once in a fold's training part: the residuals from the class means are
+    all 0, so was the covariance, every out-of-fold score and the threshold, and every
+    input, the training samples too, was "unknown"."""
+    X, y = _blobs(n_per_class=3)
+    once = [0, 3, 6]  # one sample of each class
+    rest = [i for i in range(9) if i not in once]
+    with pytest.raises(ValueError, match=r"trains on one sample of each class.*zero"):
+        OpenSetClassifier(LogisticRegression(), cv=[(rest, once), (once, rest)]).fit(X, y)
+    clf = OpenSetClassifier(LogisticRegression(), cv=3).fit(X, y)
+    assert clf.threshold_ > 0 and "unknown" not in clf.predict(X).tolist()
 
 
 def test_bad_input():

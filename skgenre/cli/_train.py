@@ -19,19 +19,23 @@ _NO_UNKNOWN = {
            "covariance the unknown score needs",
 }
 _UNKNOWN_FOLDS = 5
+_UNKNOWN_MIN_SONGS = 3
 
 
 def _open_set(pipe, share, y):
     """The pipeline with its final classifier wrapped in an OpenSetClassifier.
 
     The threshold's cross-validation has 5 folds, fewer when a genre has fewer songs (at
-    least 2: a fold's covariance needs songs of each genre to train on).
+    least 3, checked by the caller: with 2 songs of every genre each fold would train on
+    one song per genre, whose spread within the genres is zero).
     """
     from ..models import OpenSetClassifier
 
     name, clf = pipe.steps[-1]
     smallest = int(np.unique(y, return_counts=True)[1].min())
-    cv = max(2, min(_UNKNOWN_FOLDS, smallest))
+    # as many folds as the smallest genre has songs (up to 5): each fold trains on 2 or
+    # more songs of every genre
+    cv = min(_UNKNOWN_FOLDS, smallest)
     pipe.steps[-1] = (name, OpenSetClassifier(clf, known_rate=share, cv=cv))
     return pipe
 
@@ -66,7 +70,7 @@ def _without_prior(pipe):
 
 def run_train(args, out=print):
     """Train ``args.model`` with ``pipe.fit`` and save it to ``args.out``; return 0 (2 for
-    ``--unknown`` with a model kind it cannot wrap, or a genre of fewer than 2 songs)."""
+    ``--unknown`` with a model kind it cannot wrap, or a genre of fewer than 3 songs)."""
     share = getattr(args, "unknown", None)
     if share is not None and args.model in _NO_UNKNOWN:
         print(f"skgenre train: error: --unknown cannot wrap the {args.model} model: "
@@ -97,11 +101,13 @@ def run_train(args, out=print):
         return 2
     if share is not None:
         genres, counts = np.unique(y, return_counts=True)
-        few = [f"{g} ({n})" for g, n in zip(genres, counts) if n < 2]
+        few = [f"{g} ({n})" for g, n in zip(genres, counts) if n < _UNKNOWN_MIN_SONGS]
         if few:
-            # the threshold's folds each need songs of every genre to train on
-            print("skgenre train: error: --unknown needs at least 2 songs of each genre "
-                  "(its threshold is fitted by cross-validation over them); too few in: "
+            # the threshold's folds each need songs of every genre to train on, two at
+            # least: the score measures the spread of the songs around their genre's mean
+            print(f"skgenre train: error: --unknown needs at least {_UNKNOWN_MIN_SONGS} "
+                  "songs of each genre (its threshold is fitted by cross-validation over "
+                  "them); too few in: "
                   f"{', '.join(few)}. Add songs to those genre folders, or train without "
                   "--unknown", file=sys.stderr)
             return 2

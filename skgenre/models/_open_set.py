@@ -236,7 +236,9 @@ class OpenSetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         ------
         ValueError
             If the training set is too small for ``cv`` (the message says which parameter
-            to change), or ``unknown_label`` is one of the classes.
+            to change), among them a fold that trains on one sample of each class (with
+            ``class_means=True`` its scores would all be 0), or ``unknown_label`` is one
+            of the classes.
         """
         X, y = self._check_X_y(X, y)
         check_classification_targets(y)
@@ -451,6 +453,16 @@ class OpenSetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
                 steps = clone(steps).fit(X_train, y[train],
                                          **_prefix_params(steps, params, n, train))
             prefix = steps, columns
+            if self.class_means and len(np.unique(y[train])) == len(train):
+                # every residual from its class mean is 0: a zero covariance scores every
+                # held-out sample 0, the threshold is 0 and every input "unknown"
+                raise ValueError(
+                    f"{type(self).__name__}: a fold of cv={shown} trains on one sample of "
+                    "each class, so the spread within the classes, which the threshold "
+                    "measures, is zero. Fit on more samples per class (each fold must train "
+                    "on two or more of some class), pass a smaller cv, or pass "
+                    "class_means=False."
+                )
             scaler, centres, cov = self._fit_distance(_represent(prefix, X_train), y[train])
             scores[test] = _distance(scaler, centres, cov, _represent(prefix, X_test))
         missed = np.isnan(scores)
