@@ -333,6 +333,26 @@ def test_cli_page_matches_the_parser():
     assert documented - options == set(), f"documented but not in the parser: {documented - options}"
 
 
+def test_cli_page_names_the_reproduce_options_that_train_lacks():
+    """``train`` takes the options of ``reproduce`` but those the page names; it named
+    two of the four, so ``train --split artist`` was a usage error the page did not
+    foretell."""
+    from skgenre.cli import build_parser
+
+    commands = build_parser()._subparsers._group_actions[0].choices
+
+    def options(name):
+        return {o for a in commands[name]._actions for o in a.option_strings
+                if o.startswith("--")}
+
+    text = (DOCS / "guide" / "cli.md").read_text(encoding="utf-8")
+    said = re.search(r"the other options\s+are those of `reproduce` \(without ([^;]+);", text)
+    assert said, "the train section no longer says which reproduce options it lacks"
+    named = set(re.findall(r"`(--[a-z][a-z0-9-]*)", said.group(1)))
+    assert named == options("reproduce") - options("train")
+    assert options("train") - options("reproduce") == {"--model", "--unknown"}
+
+
 def test_api_reference_names_exist():
     """Every ``::: dotted.name`` in the API pages resolves to a real object."""
     import importlib
