@@ -703,6 +703,22 @@ def test_genre_folders_order_hidden_linked_and_loose_files(tmp_path):
         "j.wav", "linked.wav", "a.wav", "c.wav"]
 
 
+def test_genre_folders_link_to_a_folder_above_is_not_searched(tmp_path):
+    """A link in a genre folder to the data folder took the songs of every other genre
+    for the linking genre's: each song of jazz was trained as rock too."""
+    from skgenre.datasets import load_genre_folders
+
+    for name in ("rock/r.wav", "jazz/j.wav"):
+        _tone(tmp_path / name)
+    (tmp_path / "rock" / "up").symlink_to(tmp_path)
+    data = load_genre_folders(tmp_path, check="header")
+    pairs = [(data.target_names[t], Path(p).relative_to(tmp_path).as_posix())
+             for t, p in zip(data.target, data.filenames)]
+    assert pairs == [("jazz", "jazz/j.wav"), ("rock", "rock/r.wav")]
+    reasons = {Path(p).relative_to(tmp_path).as_posix(): why for p, why in data.skipped}
+    assert reasons == {"rock/up": "a link to a folder above it (a loop), not searched"}
+
+
 def test_genre_folders_artists_of_gtzan_layout(toy_root):
     from skgenre.datasets import load_genre_folders
 

@@ -307,15 +307,22 @@ def _songs_in(folder):
     other formats of each song that has several (``{path: [others, by preference]}``).
 
     Hidden folders are not searched (as hidden genre folders are not); a linked folder
-    is, once (a link back to a folder above it would loop).
+    is, once. A link to a folder above the genre folder is not (it is listed in the
+    skipped files): it would loop, and through the data folder it would take the songs
+    of every other genre for this one's.
     """
     files, skipped = [], []
-    seen = {os.path.realpath(folder)}
+    top = os.path.realpath(folder)
+    seen = {top}
     for dirpath, dirnames, filenames in os.walk(folder, followlinks=True):
         keep = []
         for d in sorted(dirnames):
             real = os.path.realpath(os.path.join(dirpath, d))
             if d.startswith(".") or real in seen:
+                continue
+            if os.path.commonpath([real, top]) == real:
+                skipped.append((os.path.join(dirpath, d), "a link to a folder above it (a "
+                                "loop), not searched"))
                 continue
             seen.add(real)
             keep.append(d)
