@@ -1,5 +1,6 @@
 """Data sets: load_gtzan (layouts, broken files, filtered splits) and make_toy_genres."""
 
+import os
 import shutil
 import subprocess
 import sys
@@ -717,6 +718,19 @@ def test_genre_folders_link_to_a_folder_above_is_not_searched(tmp_path):
     assert pairs == [("jazz", "jazz/j.wav"), ("rock", "rock/r.wav")]
     reasons = {Path(p).relative_to(tmp_path).as_posix(): why for p, why in data.skipped}
     assert reasons == {"rock/up": "a link to a folder above it (a loop), not searched"}
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes")
+def test_genre_folders_name_a_fifo_for_what_it_is(tmp_path):
+    """A named pipe among the songs was skipped as 'the file is empty (0 bytes)'."""
+    from skgenre.datasets import load_genre_folders
+
+    for name in ("rock/r.wav", "jazz/j.wav"):
+        _tone(tmp_path / name)
+    os.mkfifo(tmp_path / "jazz" / "pipe.wav")
+    data = load_genre_folders(tmp_path, check="header")
+    reasons = {Path(p).name: why for p, why in data.skipped}
+    assert reasons == {"pipe.wav": "it is not a regular file (a FIFO, socket or device)"}
 
 
 def test_genre_folders_artists_of_gtzan_layout(toy_root):

@@ -8,6 +8,7 @@ with skgenre as package data.
 import functools
 import os
 import re
+import stat
 import warnings
 from importlib import resources
 from pathlib import Path
@@ -192,10 +193,13 @@ def _unreadable_reason(path):
     from ..io._decode import _load
 
     try:
-        size = os.path.getsize(path)
+        st = os.stat(path)
     except OSError as exc:
         return f"the file cannot be accessed ({exc.strerror or exc})"
-    if size == 0:
+    if not stat.S_ISREG(st.st_mode):
+        # a FIFO or a device has no size (0): it is not an empty song, and it is not opened
+        return "it is not a regular file (a FIFO, socket or device)"
+    if st.st_size == 0:
         return "the file is empty (0 bytes)"
     try:
         import soundfile as sf
