@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import soundfile as sf
 
 from conftest import musicnn_weights_installed
 from skgenre import __version__
@@ -521,6 +522,33 @@ def test_reproduce_says_how_its_split_treats_artists(capsys, gtzan_dir, tmp_path
         assert "songs of 'blues' (1 artist(s)) are on the" in err
         # once, in the command's words: not also the folds' warning with its source line
         assert "n_splits" not in err and "UserWarning" not in err and ".py:" not in err
+
+
+@pytest.mark.parametrize(("n_songs", "n_artists", "cause"), [
+    (3, 6, "at most 3 song(s) per genre"),  # scikit-learn's "n_splits=5 cannot be ..."
+    (6, 3, "the data has 3 artist(s)"),  # artist_split's "test_size=0.2 tests 1/5 ..."
+])
+def test_reproduce_split_artist_too_few_songs_is_exit_2(capsys, tmp_path, n_songs, n_artists,
+                                                        cause):
+    """Too small a set for the artist split's 5 folds: a usage error in the command's
+    terms, before any training (it was exit 1 with a message naming n_splits or
+    test_size, which the command has not got)."""
+    data = tmp_path / "songs"
+    rows = ["file,artist"]
+    for g, genre in enumerate(("low", "high")):
+        for i in range(n_songs):
+            song = data / genre / f"{i}.wav"
+            song.parent.mkdir(parents=True, exist_ok=True)
+            t = np.arange(8000) / 8000
+            sf.write(song, 0.3 * np.sin(2 * np.pi * (200 + 900 * g + 10 * i) * t), 8000)
+            rows.append(f"{genre}/{i}.wav,artist {(g * n_songs + i) % n_artists}")
+    (data / "tracks.csv").write_text("\n".join(rows) + "\n")
+    code, out, err = _run(capsys, ["reproduce", "--data", str(data), "--split", "artist",
+                                   "--no-embedding", "--out", str(tmp_path / "r"), *FAST])
+    assert code == 2 and not (tmp_path / "r").exists(), err
+    assert "--split artist tests the songs of one in 5 artists" in err and cause in err
+    assert "--n-per-class 5 or more" in err and "n_splits" not in err
+    assert "test_size" not in err and "Split:" not in out
 
 
 def test_reproduce_split_artist_without_artists_is_exit_2(capsys, tmp_path):

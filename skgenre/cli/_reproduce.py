@@ -177,6 +177,18 @@ def _split(y, artists, split_by, seed, console):
                 "use a GTZAN copy (Sturm's artist index ships with skgenre) or put a "
                 "tracks.csv with the columns file and artist beside the genre folders"
             )
+        # artist_split's own errors name its test_size and its folds' n_splits, which the
+        # command has not got: its 5 folds need 5 artists and a genre of 5 songs
+        n_artists = len(np.unique(artists))
+        largest = int(np.unique(y, return_counts=True)[1].max())
+        if n_artists < 5 or largest < 5:
+            raise DatasetError(
+                "--split artist tests the songs of one in 5 artists (5 folds of whole "
+                f"artists, stratified by genre), which needs at least 5 artists and a genre "
+                f"of at least 5 songs; the data has {n_artists} artist(s) and at most "
+                f"{largest} song(s) per genre: give more songs (--n-per-class 5 or more), "
+                "or use --split track"
+            )
         with warnings.catch_warnings():
             # said below, a line per genre, in the command's own words
             warnings.filterwarnings("ignore", message="artist_split: every track of")
