@@ -43,6 +43,11 @@ def no_network(monkeypatch):
     (b'{"rock": ["MSD:rock", 7]}', "maps genre 'rock' to [\"MSD:rock\", 7]"),
     (b'{"rock": "MSD:rock",', "is not JSON"),
     (b"\xff\xfe\x00", "is not JSON"),
+    # a traceback (RecursionError), exit 1
+    (b"[" * 100_000 + b"]" * 100_000, "is not a genre mapping: its JSON is nested too deep"),
+    # printed as it was: the table's line broke in two
+    (b'{"a\\nb": "rock", "jazz": "jazz"}', "has a genre name with a control character ('a\\nb')"),
+    (b'{"\\u001b[31mred": "rock", "jazz": "jazz"}', "a control character ('\\x1b[31mred')"),
 ])
 def test_bad_mapping_file_is_exit_2_naming_file_and_cause(capsys, tmp_path, no_network,
                                                           content, cause):

@@ -41,12 +41,19 @@ def _check_structure(mapping, where):
             'genre to its tag(s): {"rock": ["MSD:rock", "MTT:rock"], "jazz": "jazz"}'
         )
     from ..models import MUSICNN_TAG_COLUMNS
+    from ._safety import display_name
 
     seen = {}
     for genre, tags in mapping.items():
         key = genre.strip().casefold()
         if not key:
             raise GenreMappingError(f"{where} has a genre with an empty name")
+        if display_name(genre) != genre:
+            # printed as it is in the table and the --out columns: a newline would break
+            # a song's lines in two, an escape sequence drive the terminal
+            raise GenreMappingError(
+                f"{where} has a genre name with a control character "
+                f"('{display_name(genre)}'); use printable characters")
         if key in seen:
             raise GenreMappingError(
                 f"{where} names the genres {seen[key]!r} and {genre!r}, which differ only in "
@@ -99,9 +106,10 @@ def read_genre_mapping(value):
     Raises
     ------
     GenreMappingError
-        The file cannot be read, is not JSON, is not an object of genre -> tag(s), is
-        empty, names one genre only, names a genre twice (also up to case and spaces), or
-        names a tag that no network has; the message names the file and why.
+        The file cannot be read, is not JSON (or nests it too deep to read), is not an
+        object of genre -> tag(s), is empty, names one genre only, names a genre twice
+        (also up to case and spaces) or with a control character, or names a tag that no
+        network has; the message names the file and why.
 
     Examples
     --------
@@ -144,6 +152,12 @@ def read_genre_mapping(value):
         raise
     except (ValueError, UnicodeDecodeError) as exc:
         raise GenreMappingError(f"{where} is not JSON ({exc})") from None
+    except RecursionError:
+        # json's decoder recurses per level: a damaged or hostile file of thousands of
+        # brackets would otherwise end the command in a traceback
+        raise GenreMappingError(
+            f"{where} is not a genre mapping: its JSON is nested too deep to read (a "
+            "mapping is one object of genre -> tag(s))") from None
     _check_structure(mapping, where)
     try:
         # The classifier's own checks: an empty mapping, a genre with no tag, a tag that
