@@ -184,6 +184,24 @@ def test_train_unknown_refuses_the_cnn_and_bad_shares(capsys, tmp_path):
     assert "too few in: blues (1)" in err and not path.exists()
 
 
+def test_train_unknown_refuses_a_genre_named_unknown(capsys, tmp_path):
+    """A genre folder named "unknown": refused before any feature (it was
+    OpenSetClassifier's error after every song's features, exit 1, advising an
+    unknown_label that the command has not got)."""
+    data = tmp_path / "songs"
+    for genre, freqs in (("unknown", LOW[:3]), ("high", HIGH[:3])):
+        (data / genre).mkdir(parents=True)
+        for i, f in enumerate(freqs):
+            sf.write(data / genre / f"{i}.wav", _tone(f, seed=i), SR)
+    path = tmp_path / "m.skgenre"
+    code = main(["train", "--model", "feature", "--data", str(data), "--unknown",
+                 "--out", str(path)])
+    _, err = capsys.readouterr()
+    assert code == 2 and "the data has a genre named 'unknown'" in err, err
+    assert "Rename that genre folder" in err and "unknown_label" not in err
+    assert "training the feature model" not in err and not path.exists()
+
+
 def test_train_unknown_refuses_genres_of_two_songs(capsys, tmp_path):
     """Two songs of every genre: each of the 2 folds trained on one song per genre, so the
     threshold was 0 and the saved model called every song, its training songs too,

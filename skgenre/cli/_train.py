@@ -20,6 +20,8 @@ _NO_UNKNOWN = {
 }
 _UNKNOWN_FOLDS = 5
 _UNKNOWN_MIN_SONGS = 3
+# what the saved model answers for a song unlike the training songs
+_UNKNOWN_LABEL = "unknown"
 
 
 def _open_set(pipe, share, y):
@@ -36,7 +38,8 @@ def _open_set(pipe, share, y):
     # as many folds as the smallest genre has songs (up to 5): each fold trains on 2 or
     # more songs of every genre
     cv = min(_UNKNOWN_FOLDS, smallest)
-    pipe.steps[-1] = (name, OpenSetClassifier(clf, known_rate=share, cv=cv))
+    pipe.steps[-1] = (name, OpenSetClassifier(clf, known_rate=share, cv=cv,
+                                              unknown_label=_UNKNOWN_LABEL))
     return pipe
 
 
@@ -70,7 +73,8 @@ def _without_prior(pipe):
 
 def run_train(args, out=print):
     """Train ``args.model`` with ``pipe.fit`` and save it to ``args.out``; return 0 (2 for
-    ``--unknown`` with a model kind it cannot wrap, or a genre of fewer than 3 songs)."""
+    ``--unknown`` with a model kind it cannot wrap, a genre of fewer than 3 songs or a
+    genre named "unknown")."""
     share = getattr(args, "unknown", None)
     if share is not None and args.model in _NO_UNKNOWN:
         print(f"skgenre train: error: --unknown cannot wrap the {args.model} model: "
@@ -101,6 +105,14 @@ def run_train(args, out=print):
         return 2
     if share is not None:
         genres, counts = np.unique(y, return_counts=True)
+        if _UNKNOWN_LABEL in set(genres.tolist()):
+            # OpenSetClassifier refuses it only in its fit, after every song's features,
+            # advising an unknown_label parameter that the command has not got
+            print(f"skgenre train: error: --unknown answers {_UNKNOWN_LABEL!r} for songs "
+                  f"unlike the training songs, and the data has a genre named "
+                  f"{_UNKNOWN_LABEL!r}, so the two could not be told apart. Rename that "
+                  "genre folder, or train without --unknown", file=sys.stderr)
+            return 2
         few = [f"{g} ({n})" for g, n in zip(genres, counts) if n < _UNKNOWN_MIN_SONGS]
         if few:
             # the threshold's folds each need songs of every genre to train on, two at
