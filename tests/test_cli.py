@@ -524,6 +524,27 @@ def test_reproduce_says_how_its_split_treats_artists(capsys, gtzan_dir, tmp_path
         assert "n_splits" not in err and "UserWarning" not in err and ".py:" not in err
 
 
+@pytest.mark.parametrize("model", ["embedding", "combined"])
+def test_train_without_the_musicnn_weights_is_exit_2_before_the_data(capsys, monkeypatch,
+                                                                     tmp_path, model):
+    """It was exit 1, in the pipeline's fit, after every song of --data was decoded."""
+    import importlib.util
+
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "musicnn" else find_spec(name, *a))
+    data = tmp_path / "songs"
+    for genre in ("rock", "jazz"):
+        (data / genre).mkdir(parents=True)
+        (data / genre / "song.wav").write_bytes(b"not audio: would be listed as skipped")
+    path = tmp_path / "m.skgenre"
+    code = main(["train", "--model", model, "--data", str(data), "--out", str(path)])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == "" and not path.exists(), err
+    assert "the pretrained musicnn weights" in err and "pip install --no-deps musicnn" in err
+    assert "checking that the songs" not in err and "skipped" not in err
+
+
 @pytest.mark.parametrize(("n_songs", "n_artists", "cause"), [
     (3, 6, "at most 3 song(s) per genre"),  # scikit-learn's "n_splits=5 cannot be ..."
     (6, 3, "the data has 3 artist(s)"),  # artist_split's "test_size=0.2 tests 1/5 ..."

@@ -71,10 +71,25 @@ def _without_prior(pipe):
     return [str(c) for c, has in zip(head.classes_, head.prior_classes_) if not has]
 
 
+def _missing_weights(pipe):
+    """Why the pretrained networks of ``pipe`` cannot be loaded (their weights are not
+    installed), or None; the embedding and combined models fail on it only in ``fit``."""
+    from .._errors import WeightsNotFoundError
+    from ..embeddings import MusicnnEmbedding, musicnn_weights_dir
+
+    for step in pipe.get_params().values():
+        if isinstance(step, MusicnnEmbedding):
+            try:
+                musicnn_weights_dir(step.model, step.weights_dir)
+            except WeightsNotFoundError as exc:
+                return str(exc)
+    return None
+
+
 def run_train(args, out=print):
     """Train ``args.model`` with ``pipe.fit`` and save it to ``args.out``; return 0 (2 for
     ``--unknown`` with a model kind it cannot wrap, a genre of fewer than 3 songs or a
-    genre named "unknown")."""
+    genre named "unknown", and for pretrained networks whose weights are not installed)."""
     share = getattr(args, "unknown", None)
     if share is not None and args.model in _NO_UNKNOWN:
         print(f"skgenre train: error: --unknown cannot wrap the {args.model} model: "
@@ -86,6 +101,12 @@ def run_train(args, out=print):
     check_writable(args.out, what="model file")
     check_replaceable_model(args.out)
     console = Console(quiet=args.quiet, verbose=args.verbose)
+    pipe = build_pipeline(args.model, args, console)
+    missing = _missing_weights(pipe)
+    if missing is not None:
+        # before every song is decoded, and as `tag` says it: nothing to train without them
+        print(f"skgenre train: error: {missing}", file=sys.stderr)
+        return 2
     X, y, desc, kind, _ = get_dataset(
         args.data, args.n_per_class, args.seed, console, n_jobs=args.jobs
     )
@@ -123,7 +144,6 @@ def run_train(args, out=print):
                   f"{', '.join(few)}. Add songs to those genre folders, or train without "
                   "--unknown", file=sys.stderr)
             return 2
-    pipe = build_pipeline(args.model, args, console)
     if share is not None:
         pipe = _open_set(pipe, share, y)
     with console.stage("fit", f"training the {args.model} model on {len(y)} songs"), keras_output():
