@@ -802,6 +802,8 @@ def test_adapt_refuses_what_it_cannot_use(capsys, model, library, tmp_path):
             "not genres of the model: jazz")
     refused([str(src), "--out", str(dst), "--train-prior", "low=0.5,high"], "GENRE=SHARE")
     refused([str(src), "--out", str(dst), "--train-prior", "low=1,high=0"], "above 0")
+    refused([str(src), "--out", str(dst), "--train-prior", "low=0.5,high=0.5,low=0.2"],
+            "genre 'low' is named twice")
     cut = tmp_path / "cut.csv"
     cut.write_bytes(data[:-5])  # a run killed in the middle of its last row
     refused([str(cut), "--out", str(dst)], "incomplete")
@@ -867,6 +869,12 @@ def test_adapt_refuses_a_bad_mix(capsys, model, library, tmp_path):
     for mix, needle in (("jazz", "not genres of the model: jazz (its genres: high, low)"),
                         ("low=0,high=0", "at least one above 0"),
                         ("low=-1,high=2", "0 or more"),
+                        # the last share of a genre named twice was kept silently
+                        ("low=0.7,high=0.3,low=0.1", "genre 'low' is named twice"),
+                        ("low,high,low", "genre 'low' is named twice"),
+                        # refused as "at least one above 0", which inf is
+                        ("low=inf,high=1", "the share of 'low' is inf; a share is a number"),
+                        ("low=nan,high=1", "the share of 'low' is nan"),
                         ("low,high=1", "GENRE,GENRE,... or GENRE=SHARE"),
                         (",", "expected GENRE,GENRE")):
         code, _, err = _run(capsys, ["adapt", str(src), "--out", str(dst), "--mix", mix])

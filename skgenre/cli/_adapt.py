@@ -1,5 +1,6 @@
 """``skgenre adapt``: a results file of ``skgenre predict``, adapted to its songs' genre mix."""
 
+import math
 import sys
 
 __all__ = ["add_adapt_parser", "run_adapt"]
@@ -14,18 +15,28 @@ def _shares(text, *, bare=False):
     form = "GENRE,GENRE,... or GENRE=SHARE,GENRE=SHARE,..." if bare else \
         "GENRE=SHARE,GENRE=SHARE,..."
     if bare and items and not any("=" in item for item in items):
-        return dict.fromkeys(items, 1.0)
+        pairs = [(item, 1.0) for item in items]
+    else:
+        pairs = []
+        for item in items:
+            genre, sep, value = item.rpartition("=")
+            try:
+                if not sep or not genre:
+                    raise ValueError
+                pairs.append((genre, float(value)))
+            except ValueError:
+                raise argparse.ArgumentTypeError(
+                    f"expected {form} (e.g. rock=0.5,pop=0.5), got {item!r}"
+                ) from None
     shares = {}
-    for item in items:
-        genre, sep, value = item.rpartition("=")
-        try:
-            if not sep or not genre:
-                raise ValueError
-            shares[genre] = float(value)
-        except ValueError:
+    for genre, share in pairs:
+        if genre in shares:
+            # a dict would keep the last share silently: rock=0.7,...,rock=0.1 is a typo
+            raise argparse.ArgumentTypeError(f"genre {genre!r} is named twice; name it once")
+        if not (math.isfinite(share) and share >= 0):
             raise argparse.ArgumentTypeError(
-                f"expected {form} (e.g. rock=0.5,pop=0.5), got {item!r}"
-            ) from None
+                f"the share of {genre!r} is {share:g}; a share is a number of 0 or more")
+        shares[genre] = share
     if not shares:
         raise argparse.ArgumentTypeError(f"expected {form}")
     return shares
