@@ -524,6 +524,27 @@ def test_reproduce_says_how_its_split_treats_artists(capsys, gtzan_dir, tmp_path
         assert "n_splits" not in err and "UserWarning" not in err and ".py:" not in err
 
 
+def test_train_help_says_which_models_train_on_a_clip_and_which_on_whole_songs():
+    """The help said "one random clip per song" for every model; embedding and combined
+    embed each song whole."""
+    import re
+
+    from skgenre import RandomClip
+    from skgenre.cli import build_parser
+    from skgenre.pipelines import MODEL_KINDS
+
+    train = build_parser()._subparsers._group_actions[0].choices["train"]
+    text = " ".join(train.description.split())
+    said = re.search(r"one random clip per song for ([\w, -]+); "
+                     r"each song whole for ([\w, -]+)\)", text)
+    assert said, text
+    clip, whole = (set(re.split(r",\s*|\s+and\s+", g.strip())) for g in said.groups())
+    for kind, factory in MODEL_KINDS.items():
+        pipe = factory("all") if kind == "combined" else factory()
+        cuts = any(isinstance(step, RandomClip) for _, step in pipe.steps)
+        assert kind in (clip if cuts else whole), kind
+
+
 @pytest.mark.parametrize("model", ["embedding", "combined"])
 def test_train_without_the_musicnn_weights_is_exit_2_before_the_data(capsys, monkeypatch,
                                                                      tmp_path, model):

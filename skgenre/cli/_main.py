@@ -147,8 +147,9 @@ def build_parser():
     tr = sub.add_parser(
         "train", help="train one model and save it",
         description="Train one pipeline on every song of a data set (one random clip per "
-                    "song) and save it with skgenre.save_model. The data set is a folder "
-                    "of genre folders (--data) or the synthetic toy set.",
+                    "song for feature, spec-dense and cnn; each song whole for embedding "
+                    "and combined) and save it with skgenre.save_model. The data set is a "
+                    "folder of genre folders (--data) or the synthetic toy set.",
     )
     _add_common(tr, data_help=_DATA_HELP)
     tr.add_argument("--model", choices=list(MODEL_KIND_FACTORIES), required=True, help="which pipeline")
