@@ -545,6 +545,48 @@ def test_train_help_says_which_models_train_on_a_clip_and_which_on_whole_songs()
         assert kind in (clip if cuts else whole), kind
 
 
+@pytest.fixture
+def damaged_weights(monkeypatch, tmp_path):
+    """An installed musicnn package whose checkpoints are not the published ones."""
+    import importlib.machinery
+    import importlib.util
+
+    package = tmp_path / "site" / "musicnn"
+    for model in ("MSD_musicnn", "MTT_musicnn"):
+        for name in (".index", ".data-00000-of-00001"):
+            (package / model).mkdir(parents=True, exist_ok=True)
+            (package / model / name).write_bytes(b"a truncated download")
+    spec = importlib.machinery.ModuleSpec("musicnn", None, is_package=True)
+    spec.submodule_search_locations = [str(package)]
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: spec if name == "musicnn" else find_spec(name, *a))
+
+
+@pytest.mark.slow
+def test_reproduce_with_damaged_weights_keeps_the_table(capsys, damaged_weights, tmp_path):
+    """The embedding row failed its fit after the three networks were trained, and the
+    run ended (exit 1) without writing any result; it is skipped with the reason."""
+    out_dir = tmp_path / "r"
+    code, out, err = _run(capsys, ["reproduce", "--n-per-class", "5", "--out", str(out_dir),
+                                   *FAST])
+    assert code == 0, err
+    row = json.loads((out_dir / "results.json").read_text())["beyond_paper"]["embedding"]
+    assert "is not the published musicnn 0.1.0 checkpoint of MSD_musicnn" in row["skipped"]
+    assert "Embedding      skipped: " in out and "Table 1" in out
+
+
+def test_train_with_damaged_weights_is_exit_2_before_the_data(capsys, damaged_weights,
+                                                              tmp_path):
+    path = tmp_path / "m.skgenre"
+    code = main(["train", "--model", "embedding", "--data", str(tmp_path / "site"),
+                 "--out", str(path)])
+    _, err = capsys.readouterr()
+    assert code == 2 and not path.exists(), err
+    assert "is not the published musicnn 0.1.0 checkpoint" in err
+    assert "checking that the songs" not in err
+
+
 @pytest.mark.parametrize("model", ["embedding", "combined"])
 def test_train_without_the_musicnn_weights_is_exit_2_before_the_data(capsys, monkeypatch,
                                                                      tmp_path, model):

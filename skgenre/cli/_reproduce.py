@@ -85,6 +85,10 @@ def run_reproduce(args, out=print):
     out_dir = check_output_dir(args.out, overwrite=overwrite, replaceable=is_result_file)
     seed = args.seed
 
+    # Before hours of training: weights that are missing or damaged skip the row beyond
+    # the paper (a damaged checkpoint failed its fit, after the three networks, and their
+    # results were lost).
+    unavailable = _embedding_unavailable() if getattr(args, "embedding", True) else None
     split_by = getattr(args, "split", "track")
     if split_by == "artist" and args.data is None:
         raise DatasetError("--split artist needs songs with artists: the synthetic toy set "
@@ -128,7 +132,7 @@ def run_reproduce(args, out=print):
 
     beyond = None
     if getattr(args, "embedding", True):
-        beyond = _embedding_row(args, console, X_tr, y_tr, X_te, y_te)
+        beyond = _embedding_row(args, console, X_tr, y_tr, X_te, y_te, unavailable)
 
     # The files first: a closed stdout (| head, a dead tee) must not cost the results of
     # hours of training.
@@ -225,23 +229,33 @@ def _split(y, artists, split_by, seed, console):
     return train, test, split
 
 
-def _embedding_row(args, console, X_tr, y_tr, X_te, y_te):
+def _embedding_unavailable():
+    """Why the embedding row cannot run (its weights missing or not the published
+    checkpoint), or None."""
+    from .._errors import WeightsMismatchError, WeightsNotFoundError
+    from ..embeddings import load_musicnn_weights
+
+    try:
+        load_musicnn_weights("MSD_musicnn")  # checked against the published SHA-256
+    except WeightsNotFoundError:
+        return "the musicnn weights are not installed (pip install --no-deps musicnn==0.1.0)"
+    except WeightsMismatchError as exc:
+        return str(exc)
+    return None
+
+
+def _embedding_row(args, console, X_tr, y_tr, X_te, y_te, unavailable=None):
     """The pretrained-embedding pipeline on the same split: whole songs, clean.
 
     Outside the paper's table, which holds its three networks. Its noise step would embed
     every test song again per rate and repeat (minutes on 200 songs), so the main job
     scores it clean; ``benchmarks/bench_real.py --models embedding --noise`` measures its
-    noise robustness. Skipped (with the reason) where the musicnn weights are missing.
+    noise robustness. Skipped with the reason ``unavailable``
+    (:func:`_embedding_unavailable`, checked before any training).
     """
-    from .._errors import WeightsNotFoundError
-    from ..embeddings import musicnn_weights_dir
-
     described = "make_embedding_pipeline: musicnn (MSD) + logistic regression"
-    try:
-        musicnn_weights_dir("MSD_musicnn")
-    except WeightsNotFoundError:
-        return {"skipped": "the musicnn weights are not installed "
-                           "(pip install --no-deps musicnn==0.1.0)", "pipeline": described}
+    if unavailable is not None:
+        return {"skipped": unavailable, "pipeline": described}
     pipe = build_pipeline("embedding", args, console)
     with console.stage("fit_embedding", f"training the embedding model on {len(y_tr)} songs"):
         pipe.fit(X_tr, y_tr)

@@ -73,15 +73,16 @@ def _without_prior(pipe):
 
 def _missing_weights(pipe):
     """Why the pretrained networks of ``pipe`` cannot be loaded (their weights are not
-    installed), or None; the embedding and combined models fail on it only in ``fit``."""
-    from .._errors import WeightsNotFoundError
-    from ..embeddings import MusicnnEmbedding, musicnn_weights_dir
+    installed, or are not the published checkpoint), or None; the embedding and combined
+    models fail on it only in ``fit``."""
+    from .._errors import WeightsMismatchError, WeightsNotFoundError
+    from ..embeddings import MusicnnEmbedding, load_musicnn_weights
 
     for step in pipe.get_params().values():
         if isinstance(step, MusicnnEmbedding):
             try:
-                musicnn_weights_dir(step.model, step.weights_dir)
-            except WeightsNotFoundError as exc:
+                load_musicnn_weights(step.model, step.weights_dir)
+            except (WeightsNotFoundError, WeightsMismatchError) as exc:
                 return str(exc)
     return None
 
