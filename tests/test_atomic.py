@@ -23,6 +23,9 @@ def _bad_paths(tmp_path):
         (tmp_path / "missing" / "model.skgenre", "does not exist"),
         ("/dev/full", "character device"),
         ("/proc/model.skgenre", "not writable"),  # read-only even for root
+        # pathlib drops the separator: a file named "models" was written
+        (f"{tmp_path / 'models'}{os.sep}", "ends with '/', which names a folder"),
+        (f"{a_file}{os.sep}", "ends with '/'"),  # and a_file was replaced
     ]
 
 
