@@ -635,6 +635,23 @@ def test_reproduce_split_artist_too_few_songs_is_exit_2(capsys, tmp_path, n_song
     assert "test_size" not in err and "Split:" not in out
 
 
+def test_reproduce_genre_of_one_song_is_exit_2(capsys, tmp_path):
+    """It was exit 1 with scikit-learn's "The least populated classes in y have only 1
+    member ... groups for any class"."""
+    data = tmp_path / "songs"
+    t = np.arange(8000) / 8000
+    for genre, n in (("low", 6), ("high", 1)):
+        (data / genre).mkdir(parents=True)
+        for i in range(n):
+            freq = 200 + 10 * i if genre == "low" else 1500
+            sf.write(data / genre / f"{i}.wav", 0.3 * np.sin(2 * np.pi * freq * t), 8000)
+    code, out, err = _run(capsys, ["reproduce", "--data", str(data), "--no-embedding",
+                                   "--out", str(tmp_path / "r"), *FAST])
+    assert code == 2 and not (tmp_path / "r").exists(), err
+    assert "needs at least 2 songs of each genre" in err and "too few in: high (1)" in err
+    assert "classes" not in err and "Split:" not in out
+
+
 def test_reproduce_split_artist_without_artists_is_exit_2(capsys, tmp_path):
     code, out, err = _run(capsys, ["reproduce", "--split", "artist", "--out",
                                    str(tmp_path / "r"), *FAST])

@@ -217,6 +217,15 @@ def _split(y, artists, split_by, seed, console):
                 f"genres, and 20 % of {len(y)} songs is fewer: give at least 5 songs per "
                 "genre (--n-per-class 5 or more)"
             )
+        genres, counts = np.unique(y, return_counts=True)
+        few = [f"{g} ({n})" for g, n in zip(genres, counts) if n < 2]
+        if few:
+            # scikit-learn's message speaks of classes, y and groups
+            raise DatasetError(
+                "the stratified 80/20 split needs at least 2 songs of each genre (one to "
+                f"train on, one to test); too few in: {', '.join(few)}. Add songs to those "
+                "genre folders"
+            )
         train, test = paper_split(len(y), y, test_size=0.2, random_state=seed)
         described = f"stratified 80/20 by track, the paper's protocol, seed {seed}"
     split = {"by": split_by, "artists_known": artists is not None}
