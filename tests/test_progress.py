@@ -33,3 +33,16 @@ def test_a_verbose_loader_runs_with_descriptor_2_closed(tmp_path):
     assert run.returncode == 0
     assert run.stdout.strip() == "2205"
 
+
+
+def test_cli_messages_stay_off_stdout_with_descriptor_2_closed(tmp_path):
+    # print(file=None) writes to stdout: "[skgenre] training ..." reached the results
+    model = tmp_path / "m.skgenre"
+    run = subprocess.run(
+        [sys.executable, "-m", "skgenre", "train", "--model", "feature", "--n-per-class", "2",
+         "--epochs", "1", "--out", str(model)],
+        stdout=subprocess.PIPE, text=True, preexec_fn=lambda: os.close(2), timeout=300,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+    )
+    assert run.returncode == 0 and model.is_file()
+    assert "Saved to" in run.stdout and "[skgenre]" not in run.stdout, run.stdout

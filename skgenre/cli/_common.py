@@ -31,7 +31,10 @@ class Console:
         self.timings = {}
 
     def _print(self, message):
-        print(f"[skgenre] {message}", file=self.stream or sys.stderr, flush=True)
+        stream = self.stream or sys.stderr
+        if stream is None:  # descriptor 2 closed (2>&-): print(file=None) went to stdout
+            return
+        print(f"[skgenre] {message}", file=stream, flush=True)
 
     def say(self, message):
         if not self.quiet:
