@@ -418,27 +418,28 @@ class OpenSetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         cv = check_cv(self.cv, y, classifier=True)
         shown = repr(self.cv) if isinstance(self.cv, Integral) or hasattr(self.cv, "split") \
             else "the given splits"
+        def refuse(cause, advice, exc=None):
+            raise ValueError(
+                f"{type(self).__name__} could not split the {n} training samples for the "
+                f"threshold's cross-validation (cv={shown}): {cause}{advice}"
+            ) from exc
+
+        if groups is None and get_routing_for_object(cv).consumes("split", {"groups"}):
+            # Checked before splitting: a group splitter without groups fails for that
+            # reason, with its own message (StratifiedGroupKFold counted one group and
+            # said to fit on more samples), or, in scikit-learn 1.6, with empty folds.
+            refuse("", (
+                "it splits by group, but fit got no groups: pass fit(X, y, "
+                "groups=artists). Inside cross_validate or a grid search, which give "
+                "groups to their own splitter only, turn on metadata routing "
+                "(sklearn.set_config(enable_metadata_routing=True)) and request them: "
+                f"{type(self).__name__}(...).set_fit_request(groups=True)."
+            ))
         try:
             splits = list(cv.split(_placeholder(n), y, groups))
         except ValueError as exc:
-            if groups is None and get_routing_for_object(cv).consumes("split", {"groups"}):
-                # A group splitter without groups fails for that reason, whatever its
-                # message says (StratifiedGroupKFold counts one group): more samples or a
-                # smaller cv would not help.
-                advice = (
-                    "It splits by group, but fit got no groups: pass fit(X, y, "
-                    "groups=artists). Inside cross_validate or a grid search, which give "
-                    "groups to their own splitter only, turn on metadata routing "
-                    "(sklearn.set_config(enable_metadata_routing=True)) and request them: "
-                    f"{type(self).__name__}(...).set_fit_request(groups=True)."
-                )
-            else:
-                advice = ("Fit on more samples (at least 2 per fold and class) or pass a "
-                          "smaller cv.")
-            raise ValueError(
-                f"{type(self).__name__} could not split the {n} training samples for the "
-                f"threshold's cross-validation (cv={shown}): {exc} {advice}"
-            ) from exc
+            refuse(f"{exc} ", "Fit on more samples (at least 2 per fold and class) or pass a "
+                              "smaller cv.", exc)
         scores = np.full(n, np.nan)
         for train, test in splits:
             if len(train) < 2:
