@@ -374,6 +374,37 @@ def test_weights_that_cannot_be_used_are_refused():
         clf.fit(X, y, origin=np.arange(4))
 
 
+def test_integer_weights_repeat_tracks_through_a_scaler_only_when_it_takes_them():
+    # docs/guide/track_classifier.md: without routing only the last step is weighted, so
+    # a scaler before it sees each track once; with routing and every step requesting
+    # the weights, a weight of 2 is the track given twice
+    import sklearn
+
+    X, y = _tracks(n_per_class=8)
+    w = np.random.default_rng(1).integers(0, 4, len(y))
+    X_test, _ = _tracks(n_per_class=5, seed=3)
+
+    def both(model):
+        clf = TrackClassifier(model, clip_duration=1.0, sr=SR, train_clips="consecutive")
+        weighted = clone(clf).fit(X, y, sample_weight=w).predict_proba(X_test)
+        repeated = clone(clf).fit(X[np.repeat(np.arange(len(y)), w)],
+                                  np.repeat(y, w)).predict_proba(X_test)
+        return weighted, repeated
+
+    def model():
+        return make_pipeline(FunctionTransformer(_level_features), StandardScaler(),
+                             LogisticRegression(C=100.0, tol=1e-12, max_iter=10000))
+
+    weighted, repeated = both(model())
+    assert not np.allclose(weighted, repeated, atol=1e-6)
+    with sklearn.config_context(enable_metadata_routing=True):
+        pipe = model()
+        pipe[1].set_fit_request(sample_weight=True)
+        pipe[2].set_fit_request(sample_weight=True)
+        weighted, repeated = both(pipe)
+    np.testing.assert_allclose(weighted, repeated, atol=1e-6)
+
+
 def test_metadata_routing_repeats_per_track_metadata_for_each_clip():
     import sklearn
     from sklearn.model_selection import cross_validate
