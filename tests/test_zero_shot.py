@@ -160,6 +160,13 @@ def test_bad_mappings_and_input():
         ZeroShotGenreClassifier({"rock": []}).fit(X)
     with pytest.raises(ValueError, match="X has 4 feature"):
         ZeroShotGenreClassifier().fit(X[:, :4])
+    # a genre's tags that are neither a name nor a list of names: named, not a TypeError
+    # ("not iterable"), a dict's keys or the tag 'None'
+    for tags in (5, None, {"MSD:rock": 1}, ["MSD:rock", None]):
+        with pytest.raises(ValueError, match=r"maps genre 'rock' to .*give a tag name or a list"):
+            ZeroShotGenreClassifier({"rock": tags, "pop": "MSD:pop"}).fit(X)
+    assert ZeroShotGenreClassifier({"rock": ("MSD:rock", "MTT:rock"), "pop": "pop"}).fit(
+        X).genre_tags_ == {"rock": ["MSD:rock", "MTT:rock"], "pop": ["MSD:pop", "MTT:pop"]}
     with pytest.raises(ValueError, match=r"genres must be strings .* got 0 \(int\)"):
         ZeroShotGenreClassifier({0: "rock", 1: "pop"}).fit(X)
     with pytest.raises(ValueError, match=r"probabilities in \[0, 1\]"):

@@ -238,12 +238,21 @@ class ZeroShotGenreClassifier(ClassifierMixin, BaseEstimator):
         index = {c: i for i, c in enumerate(columns)}
         resolved = {}
         for genre, wanted in mapping.items():
+            if not isinstance(wanted, str) and not (
+                isinstance(wanted, (list, tuple)) and all(isinstance(t, str) for t in wanted)
+            ):
+                # list() would fail on a number with "not iterable", naming no genre, or
+                # turn a dict into its keys and None into the tag 'None'
+                raise ValueError(
+                    f"mapping maps genre {genre!r} to {wanted!r} ({type(wanted).__name__}); "
+                    "give a tag name or a list of tag names, e.g. "
+                    "{'rock': ['MSD:rock', 'MTT:rock']}."
+                )
             wanted = [wanted] if isinstance(wanted, str) else list(wanted)
             if not wanted:
                 raise ValueError(f"mapping gives genre {genre!r} no tag; give it at least one.")
             cols = []
             for tag in wanted:
-                tag = str(tag)
                 hits = [tag] if tag in index else [c for c in columns if c.split(":", 1)[-1] == tag and ":" in c]
                 if not hits:
                     raise ValueError(
@@ -299,8 +308,9 @@ class ZeroShotGenreClassifier(ClassifierMixin, BaseEstimator):
         Raises
         ------
         ValueError
-            If the mapping is empty, names a tag that no column has (the message lists
-            the valid tags), ``y`` holds a genre the mapping lacks (uncalibrated), or
+            If the mapping is empty, maps a genre to anything but a tag name or a list of
+            tag names, names a tag that no column has (the message lists the valid tags),
+            ``y`` holds a genre the mapping lacks (uncalibrated), or
             ``y`` is missing when calibrating.
         """
         if y is None:
