@@ -131,6 +131,25 @@ def test_pipelines_the_plan_does_not_compute_get_none(saved, sample):
     assert export_plan(lr[-1], never) is None  # not a pipeline at all
 
 
+
+@pytest.mark.parametrize("scaler, after_fit", [
+    ({"with_mean": False}, {}),
+    ({}, {"scale__with_mean": False}),  # scikit-learn reads the flag at transform
+    ({"with_std": False}, {}),
+])
+def test_plan_of_a_standard_scaler_applies_what_its_flags_say(sample, tmp_path, scaler,
+                                                              after_fit):
+    # StandardScaler(with_mean=False) keeps a fitted mean_ that transform does not subtract
+    from sklearn.preprocessing import StandardScaler
+
+    files, y = sample
+    pipe = _factory("feature")("paper", random_state=0, epochs=1, precision="float32")
+    pipe.set_params(scale=StandardScaler(**scaler)).fit(files, y).set_params(**after_fit)
+    plan = load_plan(save_model(pipe, tmp_path / "std.skgenre"))
+    clips = pipe[:2].transform(files)
+    np.testing.assert_allclose(plan.predict_proba(clips), pipe[2:].predict_proba(clips),
+                               rtol=0, atol=ATOL)
+
 def _rewrite(path, out, edit):
     """Copy a model file with ``edit(members) -> members`` applied to its members."""
     with zipfile.ZipFile(path) as zf:

@@ -147,8 +147,11 @@ def _describe(pipeline, network_index):
         elif kind is RowMeanVectorizer:
             ops.append({"op": "row_mean"})
         elif kind is StandardScaler:
-            ops.append({"op": "standard_scale", "mean": array(step.mean_),
-                        "scale": array(step.scale_)})
+            # scikit-learn keeps mean_ with with_mean=False (and reads the flags at
+            # transform, so a set_params after fit counts): the flags say what is applied
+            ops.append({"op": "standard_scale",
+                        "mean": array(step.mean_ if step.with_mean else None),
+                        "scale": array(step.scale_ if step.with_std else None)})
         elif kind is MinMaxThenNormalize:
             ops.append({"op": "minmax_then_normalize", "data_min": array(step.data_min_),
                         "data_range": array(step.data_range_), "clip": bool(step.clip),

@@ -72,8 +72,8 @@ def standard_scale(X, mean, scale):
     """A fitted ``StandardScaler``'s transform of a dense float array, in place.
 
     As scikit-learn (1.7 and later) computes it: the statistics cast to ``X``'s dtype,
-    then ``X -= mean`` and ``X /= scale`` (either may be None: ``with_mean=False`` or
-    ``with_std=False``). scikit-learn 1.6 subtracts the float64 statistics before the cast
+    then ``X -= mean`` and ``X /= scale`` (either may be None: pass None for
+    ``with_mean=False``, whose scaler still holds a ``mean_``, or ``with_std=False``). scikit-learn 1.6 subtracts the float64 statistics before the cast
     back, which can differ in the last bit of a float32.
 
     Examples
