@@ -150,6 +150,18 @@ def test_plan_of_a_standard_scaler_applies_what_its_flags_say(sample, tmp_path, 
     np.testing.assert_allclose(plan.predict_proba(clips), pipe[2:].predict_proba(clips),
                                rtol=0, atol=ATOL)
 
+
+def test_no_plan_for_a_standard_scaler_whose_flag_was_set_after_fit(sample):
+    # with_std=True on a scaler fitted without: its transform fails, so must the model
+    from sklearn.preprocessing import StandardScaler
+
+    files, y = sample
+    pipe = _factory("feature")("paper", random_state=0, epochs=1, precision="float32")
+    pipe.set_params(scale=StandardScaler(with_std=False)).fit(files, y)
+    assert export_plan(pipe, lambda net: 0) is not None
+    pipe.set_params(scale__with_std=True)
+    assert export_plan(pipe, lambda net: 0) is None
+
 def _rewrite(path, out, edit):
     """Copy a model file with ``edit(members) -> members`` applied to its members."""
     with zipfile.ZipFile(path) as zf:

@@ -149,6 +149,9 @@ def _describe(pipeline, network_index):
         elif kind is StandardScaler:
             # scikit-learn keeps mean_ with with_mean=False (and reads the flags at
             # transform, so a set_params after fit counts): the flags say what is applied
+            if (step.with_mean and step.mean_ is None) or (step.with_std
+                                                           and step.scale_ is None):
+                raise _NoPlan  # a flag set after fit: the pipeline itself cannot transform
             ops.append({"op": "standard_scale",
                         "mean": array(step.mean_ if step.with_mean else None),
                         "scale": array(step.scale_ if step.with_std else None)})
