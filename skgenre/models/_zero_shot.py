@@ -85,9 +85,10 @@ class ZeroShotGenreClassifier(ClassifierMixin, BaseEstimator):
     Each genre's score is the mean, over its tags, of the tag's log-odds
     (``link="logit"``); the predicted genre is the one with the highest score. Nothing is
     learnt unless ``calibrate=True``: the classifier works with no labelled track at all.
-    With ``calibrate=True`` and labelled tracks, a logistic regression on the genre scores
-    learns per-genre weights and offsets (e.g. that the MSD network says "rock" more
-    readily than "pop").
+    With ``calibrate=True`` and labelled tracks, a multinomial logistic regression on the
+    genre scores learns an offset per genre and weights on every genre's score (e.g. that
+    the MSD network says "rock" more readily than "pop", or that a high "rock" score
+    often means pop).
 
     Its input ``X`` is a matrix of tag probabilities, one row per track, such as the
     whole-track mean taggrams of both musicnn networks that
