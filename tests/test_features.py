@@ -236,6 +236,19 @@ def test_melspectrogram_matches_per_clip_librosa(clips):
     assert_allclose(ours, ref, rtol=0, atol=MEL_ATOL_DB)
 
 
+def test_melspectrogram_warns_of_mel_bands_without_fft_bin():
+    # at 44100 Hz a 512-point FFT has bins 86 Hz apart: 11 of 128 low mel bands hold none,
+    # and their rows were the dB floor in every clip, with nothing said (librosa warns)
+    x = np.random.default_rng(0).normal(size=(2, 4096)).astype(np.float32)
+    with pytest.warns(UserWarning, match=r"11 of the 128 mel bands \(mel_0, .*raise n_fft \(to 1024\)"):
+        S = MelSpectrogram(sr=44100, n_fft=512).fit_transform(x)
+    assert np.sum(S[0].std(axis=1) == 0) == 11
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        MelSpectrogram(sr=44100, n_fft=1024).fit(x)
+        MelSpectrogram(sr=16000, n_fft=256, n_mels=64).fit(x)
+
+
 def test_rowmean_vectorizer():
     S = np.random.default_rng(0).normal(size=(3, 5, 7)).astype(np.float32)
     rm = RowMeanVectorizer().fit(S)

@@ -1,5 +1,6 @@
 """Mel spectrograms of clips (CNN input) and their row means (spectrogram-dense input)."""
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -8,8 +9,10 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils._mixins import _CheckingFitMixin, _FeatureNamesMixin
+from ..utils._stack import user_stacklevel
 from ._base import ClipTransformer
 from ._maps import _mel_chunk, row_means
+from ._stft import mel_filterbank
 
 __all__ = ["MelSpectrogram", "RowMeanVectorizer"]
 
@@ -64,6 +67,10 @@ class MelSpectrogram(_FeatureNamesMixin, ClipTransformer):
     from the file paths on. ``set_output`` (or a global ``transform_output``) leaves the
     3-D output an array.
 
+    ``fit`` warns (``UserWarning``, as ``librosa.filters.mel`` does) when some mel bands
+    hold no FFT bin, an ``n_fft`` too small for ``sr`` and ``n_mels``: their rows would be
+    constant in every clip.
+
     Examples
     --------
     >>> import numpy as np
@@ -108,6 +115,9 @@ class MelSpectrogram(_FeatureNamesMixin, ClipTransformer):
         self.ref = ref
         self.top_db = top_db
 
+    def _validate_extra(self):
+        _warn_empty_mel_bands(self.sr, self.n_fft, self.n_mels)
+
     def _feature_names(self):
         return [f"mel_{i}" for i in range(self.n_mels)]
 
@@ -119,6 +129,35 @@ class MelSpectrogram(_FeatureNamesMixin, ClipTransformer):
             ref=self.ref,
             top_db=None if self.top_db is None else float(self.top_db),
         )
+
+
+def _empty_mel_bands(sr, n_fft, n_mels):
+    return np.flatnonzero(~mel_filterbank(sr, n_fft, n_mels).any(axis=1))
+
+
+def _warn_empty_mel_bands(sr, n_fft, n_mels):
+    """Warn when mel bands hold no FFT bin (librosa.filters.mel warns too).
+
+    Low mel bands are narrower than the FFT's bin spacing when ``n_fft`` is small for
+    ``sr`` and ``n_mels``: those rows are the dB floor in every clip, constant features
+    that nothing else points out.
+    """
+    empty = _empty_mel_bands(sr, n_fft, n_mels)
+    if not empty.size:
+        return
+    # the smallest power-of-two FFT size above n_fft that gives every band a bin
+    better = 1 << int(n_fft).bit_length()
+    while better < 1 << 20 and _empty_mel_bands(sr, better, n_mels).size:
+        better *= 2
+    shown = ", ".join(f"mel_{i}" for i in empty[:5]) + (", ..." if empty.size > 5 else "")
+    warnings.warn(
+        f"MelSpectrogram(sr={sr}, n_fft={n_fft}, n_mels={n_mels}): {empty.size} of the "
+        f"{n_mels} mel bands ({shown}) hold no FFT bin (bins are {sr / n_fft:.1f} Hz "
+        f"apart), so their rows are constant in every clip; raise n_fft (to {better}) or "
+        "lower n_mels.",
+        UserWarning,
+        stacklevel=user_stacklevel(),
+    )
 
 
 class RowMeanVectorizer(
