@@ -211,6 +211,21 @@ def test_parameter_errors():
     assert FeatureExtractor(sr=8000, groups=["mfcc"], tempo=False).fit_transform(X).shape == (2, 40)
 
 
+def test_hop_too_large_for_tempo_refused_at_fit():
+    # a hop over 4 s at 22050 Hz leaves the 8-s tempogram window 1 frame (tempo was inf)
+    # or 0 frames (transform failed with numpy's "Target length must be positive")
+    X = np.random.default_rng(0).normal(size=(2, 3 * SR)).astype(np.float32)
+    for hop in (100_000, 200_000):
+        for est in (FeatureExtractor26(hop_length=hop), FeatureExtractor(hop_length=hop)):
+            with pytest.raises(ValueError, match=f"hop_length={hop} is too large for the tempo"):
+                est.fit(X)
+    out = FeatureExtractor(hop_length=100_000, groups=["rms"], tempo=False).fit_transform(X)
+    assert np.isfinite(out).all()
+    # the largest hop that still has a lag of one frame
+    tempo = FeatureExtractor26(hop_length=4 * SR).fit_transform(X)[:, 0]
+    assert np.isfinite(tempo).all()
+
+
 def test_paper26_names_and_pandas_output(clips):
     fe = FeatureExtractor26().fit(clips)
     names = fe.get_feature_names_out()

@@ -6,7 +6,7 @@ from sklearn.utils._param_validation import Interval
 
 from ._base import FeatureTableTransformer
 from ._maps import GROUPS, _extended_chunk
-from ._paper26 import _check_sr_for_contrast
+from ._paper26 import _check_hop_for_tempo, _check_sr_for_contrast
 
 __all__ = ["FeatureExtractor"]
 
@@ -57,7 +57,7 @@ class FeatureExtractor(FeatureTableTransformer):
     n_fft : int, default=2048
         FFT size (and frame length of RMS and zero-crossing rate).
     hop_length : int, default=512
-        Hop between frames, in samples.
+        Hop between frames, in samples; at most ``4 * sr`` with ``tempo=True``.
     n_mfcc : int, default=20
         Number of MFCCs (at most 128, the number of mel bands).
     groups : list of str or None, default=None
@@ -136,6 +136,8 @@ class FeatureExtractor(FeatureTableTransformer):
             raise ValueError("no features selected: groups is empty and tempo=False.")
         if "contrast" in selected:
             _check_sr_for_contrast(self.sr, self.n_fft)
+        if self.tempo:
+            _check_hop_for_tempo(self.sr, self.hop_length, hint=" or tempo=False")
         self.groups_ = selected
 
     def _chunk_function(self):

@@ -3,7 +3,7 @@
 
 from ._base import FeatureTableTransformer
 from ._maps import _NAMES26, _paper26_chunk
-from ._stft import _contrast_bands
+from ._stft import _contrast_bands, tempo_window
 
 __all__ = ["FeatureExtractor26"]
 
@@ -19,6 +19,17 @@ def _check_sr_for_contrast(sr, n_fft):
         )
     # a band without a frequency bin (a small n_fft) fails here, not in transform
     _contrast_bands(sr, n_fft, 200.0, 6, 0.02)
+
+
+def _check_hop_for_tempo(sr, hop_length, hint=""):
+    # a window of 0 frames crashed in the tempogram, one frame (no lag) gave an infinite BPM
+    win = tempo_window(sr, hop_length)
+    if win < 2:
+        raise ValueError(
+            f"hop_length={hop_length} is too large for the tempo at sr={sr}: its 8-s "
+            f"autocorrelation window holds {win} frame(s), and a tempo needs at least 2; "
+            f"use hop_length <= {int(8.0 * sr) // 2}{hint}."
+        )
 
 
 class FeatureExtractor26(FeatureTableTransformer):
@@ -42,7 +53,8 @@ class FeatureExtractor26(FeatureTableTransformer):
     n_fft : int, default=2048
         FFT size (and zero-crossing frame length).
     hop_length : int, default=512
-        Hop between frames, in samples.
+        Hop between frames, in samples; at most ``4 * sr`` (the tempo needs 2 frames in
+        its 8-s autocorrelation window).
     n_jobs : int or None, default=None
         Number of joblib jobs over chunks of clips; ``None`` means 1 unless in a
         :func:`joblib.parallel_config` context (any backend, Dask included).
@@ -109,6 +121,7 @@ class FeatureExtractor26(FeatureTableTransformer):
 
     def _validate_extra(self):
         _check_sr_for_contrast(self.sr, self.n_fft)
+        _check_hop_for_tempo(self.sr, self.hop_length)
 
     def _chunk_function(self):
         return self._stft_partial(

@@ -46,6 +46,7 @@ __all__ = [
     "spectral_flatness",
     "spectral_rolloff",
     "tempo",
+    "tempo_window",
     "zero_crossing_rate",
 ]
 
@@ -638,6 +639,15 @@ def mfcc(spectra, *, n_mfcc=20, n_mels=128):
     return np.matmul(_dct_matrix(n_mfcc, n_mels), spectra.mel_db(n_mels))
 
 
+def tempo_window(sr, hop_length, ac_size=8.0):
+    """Frames in the tempogram's ``ac_size``-second window (its largest lag plus one).
+
+    ``librosa.time_to_frames(ac_size, sr=sr, hop_length=hop_length)``; below 2 frames there
+    is no lag to measure a tempo by.
+    """
+    return int(np.floor(int(ac_size * sr) // hop_length))
+
+
 def tempo(onset_env, *, sr=22050, hop_length=512, start_bpm=120.0, std_bpm=1.0, ac_size=8.0,
           max_tempo=320.0):
     """Global tempo ``(n,)`` in BPM as librosa.feature.tempo(onset_envelope=...).
@@ -646,8 +656,7 @@ def tempo(onset_env, *, sr=22050, hop_length=512, start_bpm=120.0, std_bpm=1.0, 
     its maximum) is computed in float32 for the whole batch with one real FFT over all
     frames of all clips; only its mean over frames is kept.
     """
-    # librosa.time_to_frames(ac_size, sr=sr, hop_length=hop_length)
-    win = int(np.floor(int(ac_size * sr) // hop_length))
+    win = tempo_window(sr, hop_length, ac_size)
     n, n_frames = onset_env.shape
     padded = np.pad(onset_env.astype(np.float32, copy=False), ((0, 0), (win // 2, win // 2)),
                     mode="linear_ramp", end_values=[0, 0])
