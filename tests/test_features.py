@@ -277,6 +277,11 @@ def test_rowmean_vectorizer():
         rm.transform(S[:, :4])
     with pytest.raises(ValueError):
         RowMeanVectorizer().fit(S[..., None])
+    # rows of no columns: their means were NaN, with only numpy's RuntimeWarning
+    with pytest.raises(ValueError, match=r"shape \(3, 5, 0\): rows of no columns"):
+        RowMeanVectorizer().fit(S[..., :0])
+    with pytest.raises(ValueError, match="rows of no columns"):
+        rm.transform(S[..., :0])
 
 
 def test_extended_names_groups_and_values(clips):

@@ -402,6 +402,18 @@ def test_spectrogram_batches_stay_arrays_with_pandas_output(step):
         np.testing.assert_array_equal(out, expected)
 
 
+def test_spectrogram_standardizer_refuses_images_without_frames():
+    # the statistics of no frames were NaN, and every band it transformed after that too
+    from skgenre import SpectrogramStandardizer
+
+    empty = np.zeros((3, 4, 0), dtype=np.float32)
+    with pytest.raises(ValueError, match=r"shape \(3, 4, 0\): no frames"):
+        SpectrogramStandardizer().fit(empty)
+    fitted = SpectrogramStandardizer().fit(np.ones((3, 4, 2), dtype=np.float32))
+    with pytest.raises(ValueError, match="no frames"):
+        fitted.transform(empty)
+
+
 def test_set_output_names_a_wrong_container():
     with pytest.raises(ValueError, match=r"set_output\(transform='pandsa'\) of RandomClip"):
         RandomClip().set_output(transform="pandsa")

@@ -200,6 +200,12 @@ class RowMeanVectorizer(
                 f"RowMeanVectorizer expects images of shape (n, h, w) or (n, h); got an "
                 f"array of shape {X.shape}."
             )
+        if X.ndim == 3 and X.shape[2] == 0:
+            # numpy's mean of no values is NaN, with only a RuntimeWarning
+            raise ValueError(
+                f"RowMeanVectorizer got images of shape {X.shape}: rows of no columns "
+                "(frames) have no mean."
+            )
         return X
 
     def _check_fit(self, X):

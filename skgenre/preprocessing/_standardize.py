@@ -83,6 +83,12 @@ class SpectrogramStandardizer(
                 "SpectrogramStandardizer takes spectrograms of shape (n_samples, n_mels, "
                 f"n_frames) or vectors (n_samples, n_features); got shape {X.shape}."
             )
+        if X.ndim == 3 and X.shape[2] == 0:
+            # the statistics of no frames are NaN, and so would be every band it transforms
+            raise ValueError(
+                f"SpectrogramStandardizer got spectrograms of shape {X.shape}: no frames "
+                "(the last axis is empty)."
+            )
         return X
 
     @_fit_context(prefer_skip_nested_validation=True)
