@@ -268,7 +268,7 @@ class GenreClassifier(ClassifierMixin, BaseEstimator):
         Patience of early stopping, in epochs.
     class_weight : dict, "balanced" or None, default=None
         Class weights ``{label: weight}``, multiplied into ``sample_weight``
-        (``"balanced"``: fit only; see :meth:`partial_fit`).
+        (``"balanced"``: fit only; see ``partial_fit``).
     shuffle : bool, default=True
         Shuffle the training data every epoch.
     callbacks : list of keras callbacks or None, default=None
