@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import soundfile as sf
+from conftest import import_extra
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
-from conftest import import_extra
 from skgenre import (
     AudioLoader,
     MelSpectrogram,

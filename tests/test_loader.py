@@ -7,12 +7,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
+from conftest import import_extra
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
 from sklearn.pipeline import make_pipeline
 from sklearn.utils._param_validation import InvalidParameterError
 
-from conftest import import_extra
 from skgenre import AudioLoadError, BrokenFilesWarning
 from skgenre.io import AudioLoader, load_audio
 

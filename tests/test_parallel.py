@@ -2,11 +2,11 @@
 
 import numpy as np
 import pytest
+from conftest import import_extra
 from joblib import parallel_config
 from numpy.testing import assert_allclose, assert_array_equal
 from threadpoolctl import threadpool_limits
 
-from conftest import import_extra
 from skgenre.features import FeatureExtractor, FeatureExtractor26, MelSpectrogram
 
 
