@@ -1,4 +1,4 @@
-"""Shared by the doctests in skgenre/ (the tests in tests/ have their own conftest).
+"""Shared by the doctests in skgenre/ (the tests in tests/ have their own conftest)."""
 
 import tempfile
 
