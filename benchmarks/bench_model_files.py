@@ -21,11 +21,9 @@ Usage (from the repository root)::
 """
 
 import argparse
-import struct
 import tempfile
 import tracemalloc
 import zipfile
-import zlib
 from pathlib import Path
 
 import _common  # noqa: F401  (puts the checkout first on sys.path)
@@ -74,23 +72,13 @@ def declared_size(path):
 
 
 def bomb_file(path, n_blocks=96):
-    """Write a zip whose estimator member declares ``n_blocks`` x 16 MiB of deflated zeros."""
-    comp = zlib.compressobj(9, zlib.DEFLATED, -15)
-    block = comp.compress(bytes(1 << 24)) + comp.flush(zlib.Z_FULL_FLUSH)
-    raw = block * n_blocks + zlib.compressobj(9, zlib.DEFLATED, -15).flush()
-    manifest = b'{"format": "skgenre-model"}'
-    out, central = bytearray(), bytearray()
-    members = [("skgenre-model.json", zlib.compress(manifest)[2:-4], len(manifest),
-                zlib.crc32(manifest)), ("estimator.skops", raw, n_blocks << 24, 0)]
-    for name, data, size, crc in members:
-        fname, offset = name.encode(), len(out)
-        fields = (20, 0, zipfile.ZIP_DEFLATED, 0, 0, crc, len(data), size, len(fname), 0)
-        out += struct.pack("<4s5HL2L2H", b"PK\x03\x04", *fields) + fname + data
-        central += struct.pack("<4s6HL2L5HLL", b"PK\x01\x02", 20, *fields, 0, 0, 0, 0,
-                               offset) + fname
-    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(members), len(members),
-                      len(central), len(out), 0)
-    Path(path).write_bytes(bytes(out + central + end))
+    """Write a zip whose estimator member is ``n_blocks`` x 16 MiB of zeros, deflated."""
+    zeros = bytes(1 << 24)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("skgenre-model.json", b'{"format": "skgenre-model"}')
+        with zf.open("estimator.skops", "w", force_zip64=True) as member:
+            for _ in range(n_blocks):
+                member.write(zeros)
     return n_blocks << 24
 
 

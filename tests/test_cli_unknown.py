@@ -34,6 +34,15 @@ def _tone(freq, seconds=2.0, seed=0):
     return (0.3 * np.sin(2 * np.pi * freq * t) + noise).astype(np.float32)
 
 
+def _genre_folders(data, **genres):
+    """A folder per genre of tones at the given frequencies; returns ``data``."""
+    for genre, freqs in genres.items():
+        (data / genre).mkdir(parents=True)
+        for i, f in enumerate(freqs):
+            sf.write(data / genre / f"{i}.wav", _tone(f, seed=i), SR)
+    return data
+
+
 def _pipeline(head):
     return Pipeline([
         ("load", AudioLoader(sr=SR)),
@@ -188,11 +197,7 @@ def test_train_unknown_refuses_a_genre_named_unknown(capsys, tmp_path):
     """A genre folder named "unknown": refused before any feature (it was
     OpenSetClassifier's error after every song's features, exit 1, advising an
     unknown_label that the command has not got)."""
-    data = tmp_path / "songs"
-    for genre, freqs in (("unknown", LOW[:3]), ("high", HIGH[:3])):
-        (data / genre).mkdir(parents=True)
-        for i, f in enumerate(freqs):
-            sf.write(data / genre / f"{i}.wav", _tone(f, seed=i), SR)
+    data = _genre_folders(tmp_path / "songs", unknown=LOW[:3], high=HIGH[:3])
     path = tmp_path / "m.skgenre"
     code = main(["train", "--model", "feature", "--data", str(data), "--unknown",
                  "--out", str(path)])
@@ -255,11 +260,7 @@ def test_genres_of_the_data_match_the_priors_up_to_case():
 
 
 def test_train_combined_refuses_genres_without_a_prior_before_any_work(capsys, tmp_path):
-    data = tmp_path / "songs"
-    for genre, freqs in (("low", LOW[:2]), ("high", HIGH[:2])):
-        (data / genre).mkdir(parents=True)
-        for i, f in enumerate(freqs):
-            sf.write(data / genre / f"{i}.wav", _tone(f, seed=i), SR)
+    data = _genre_folders(tmp_path / "songs", low=LOW[:2], high=HIGH[:2])
     path = tmp_path / "m.skgenre"
     code = main(["train", "--model", "combined", "--data", str(data), "--out", str(path)])
     _, err = capsys.readouterr()
