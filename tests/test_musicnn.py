@@ -508,9 +508,12 @@ def test_cli_train_embedding_then_predict(capsys, gtzan_dir, tmp_path):
         pytest.skip("the GTZAN mini set is absent")
     model = tmp_path / "emb.joblib"
     code = main(["train", "--model", "embedding", "--data", str(mini), "--n-per-class", "2",
-                 "--out", str(model), "--quiet"])
-    out, _ = capsys.readouterr()
+                 "--out", str(model), "--quiet", "--epochs", "3"])
+    out, err = capsys.readouterr()
     assert code == 0 and "on 20 songs" in out and model.is_file()
+    # the option is dropped, and the run says so (even --quiet)
+    assert "warning: --epochs set the networks that skgenre trains; the embedding model " \
+           "trains none" in err and "ignores it" in err, err
     song = sorted((mini / "metal").glob("*"))[5]
     code = main(["predict", str(model), str(song), "--json", "--top-k", "2"])
     out, _ = capsys.readouterr()

@@ -103,6 +103,15 @@ def run_train(args, out=print):
     check_replaceable_model(args.out)
     console = Console(quiet=args.quiet, verbose=args.verbose)
     pipe = build_pipeline(args.model, args, console)
+    if args.model in ("embedding", "combined"):
+        ignored = [opt for opt, given in (("--preset", args.preset != "tuned"),
+                                          ("--epochs", args.epochs is not None)) if given]
+        if ignored:
+            # documented, but a run that drops an option the user typed says so
+            console.warn(f"{' and '.join(ignored)} set the networks that skgenre trains; "
+                         f"the {args.model} model trains none (pretrained features and a "
+                         "linear classifier) and ignores "
+                         f"{'them' if len(ignored) > 1 else 'it'}")
     missing = _missing_weights(pipe)
     if missing is not None:
         # before every song is decoded, and as `tag` says it: nothing to train without them
