@@ -657,3 +657,21 @@ def test_reproduce_split_artist_without_artists_is_exit_2(capsys, tmp_path):
                                    str(tmp_path / "r"), *FAST])
     assert code == 2 and out == "" and not (tmp_path / "r").exists()
     assert "--split artist needs songs with artists" in err and "--data" in err
+
+
+def test_train_prints_genre_names_with_control_characters_escaped(capsys, tmp_path):
+    # a folder name with a newline or an escape sequence forged lines (or terminal
+    # commands) in the classes line
+    import soundfile as sf
+
+    rng = np.random.default_rng(0)
+    data = tmp_path / "songs"
+    for genre in ("calm", "ro\nck\x1b[2J"):
+        (data / genre).mkdir(parents=True)
+        for i in range(3):
+            sf.write(data / genre / f"s{i}.wav", 0.1 * rng.standard_normal(22050 * 6), 22050)
+    code, out, err = _run(capsys, ["train", "--model", "feature", "--data", str(data),
+                                   "--out", str(tmp_path / "m.skgenre"), *FAST])
+    assert code == 0, err
+    (line,) = [li for li in out.splitlines() if "classes:" in li]
+    assert line.endswith("classes: calm, ro\\nck\\x1b[2J") and "\x1b" not in out, out

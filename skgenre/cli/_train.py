@@ -8,7 +8,7 @@ from .._kinds import MODEL_KIND_FACTORIES
 from .._persist import save_model
 from ..utils import check_writable
 from ._common import Console, build_pipeline, get_dataset, keras_output
-from ._safety import check_replaceable_model
+from ._safety import check_replaceable_model, display_name
 
 __all__ = ["run_train"]
 
@@ -159,7 +159,8 @@ def run_train(args, out=print):
     with console.stage("fit", f"training the {args.model} model on {len(y)} songs"), keras_output():
         pipe.fit(X, y)
     path = save_model(pipe, args.out)
-    classes = ", ".join(str(c) for c in pipe.classes_)
+    # genre folder names: a newline or an escape sequence in one must not forge lines
+    classes = ", ".join(display_name(str(c)) for c in pipe.classes_)
     # the presets are the trained networks'; the pretrained kinds have none
     preset = "" if args.model in ("embedding", "combined") else f" ({args.preset})"
     out(
