@@ -15,6 +15,7 @@ spacing or "&" for "and".
 """
 
 import csv
+import functools
 import io
 import os
 import re
@@ -73,10 +74,19 @@ def load_gtzan_artists():
     >>> sum(a is None for a in artists.values())
     81
     """
+    return dict(_gtzan_index()[0])
+
+
+@functools.lru_cache(maxsize=1)
+def _gtzan_index():
+    """``(track -> artist, artist -> its one spelling)`` of the shipped index, read once:
+    the loaders ask for it per call, and a copy of a dict is cheaper than its CSV."""
     text = (resources.files("skgenre.datasets") / "data" / "gtzan_artists.csv").read_text(
         encoding="utf-8"
     )
-    return {row["track"]: (row["artist"].strip() or None) for row in _read_csv(text)[1]}
+    artists = {row["track"]: (row["artist"].strip() or None) for row in _read_csv(text)[1]}
+    # spellings counted over the whole index: an artist keeps its name in every subset
+    return artists, _one_spelling([a for a in artists.values() if a])
 
 
 def _artist_key(name):
@@ -104,9 +114,7 @@ def _group(artist, track):
 
 def gtzan_artist_groups(stems):
     """One artist group per GTZAN track stem; unknown artists get their own group."""
-    artists = load_gtzan_artists()
-    # spellings counted over the whole index: an artist keeps its name in every subset
-    spelling = _one_spelling([a for a in artists.values() if a])
+    artists, spelling = _gtzan_index()
     return np.array([_group(spelling.get(artists.get(s)), s) for s in stems],
                     dtype=object).astype(str)
 

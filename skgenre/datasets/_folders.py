@@ -259,9 +259,9 @@ def _gtzan_named(path, genre, base):
 def _artists(root, base, filenames, named):
     from ._artists import (
         TRACKS_CSV,
+        _gtzan_index,
         folder_artist_groups,
         gtzan_artist_groups,
-        load_gtzan_artists,
     )
 
     for folder in dict.fromkeys([base, root]):
@@ -275,7 +275,7 @@ def _artists(root, base, filenames, named):
     # folder (a mislabelling corrected: jazz.00000, Bernstein, to classical) is still
     # that track, by that artist; as its own group it could be tested on its artist.
     stems = np.array([Path(f).stem for f in filenames], dtype=object)
-    indexed = np.isin(stems, list(load_gtzan_artists()))
+    indexed = np.isin(stems, list(_gtzan_index()[0]))
     artists = np.array([f"unknown:{Path(os.path.relpath(f, base)).as_posix()}"
                         for f in filenames], dtype=object)
     artists[indexed] = gtzan_artist_groups(stems[indexed])

@@ -8,7 +8,6 @@ with skgenre as package data.
 import functools
 import os
 import re
-import stat
 import warnings
 from importlib import resources
 from pathlib import Path
@@ -190,17 +189,16 @@ def _quiet_decoders(check):
 @_quiet_decoders
 def _unreadable_reason(path):
     """Why ``path`` cannot be read, or None; reads the header only, not the audio."""
-    from ..io._decode import _load
+    from ..io._decode import _load, stat_problem
 
     try:
         st = os.stat(path)
     except OSError as exc:
         return f"the file cannot be accessed ({exc.strerror or exc})"
-    if not stat.S_ISREG(st.st_mode):
-        # a FIFO or a device has no size (0): it is not an empty song, and it is not opened
-        return "it is not a regular file (a FIFO, socket or device)"
-    if st.st_size == 0:
-        return "the file is empty (0 bytes)"
+    # the loader's own checks: a FIFO has size 0, but it is not an empty song
+    reason = stat_problem(path, st)
+    if reason is not None:
+        return reason
     try:
         import soundfile as sf
 

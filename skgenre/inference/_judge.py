@@ -9,6 +9,7 @@ builds one from the plan, so that ``skgenre predict`` judges songs without impor
 scikit-learn, with the same rows.
 """
 
+import functools
 import os
 
 import numpy as np
@@ -222,10 +223,11 @@ class SongJudge:
         self.segment_duration = segment_duration
         # A whole-track model is screened against 3 s, the shortest input it can judge.
         # (or against the clip of a model that clips inside, e.g. a TrackClassifier)
-        self.inner_clips = None if inner_clips is None else tuple(map(int, inner_clips))
         self.count_clips = count_clips
-        if self.inner_clips is not None:
-            self.screen_samples = self.inner_clips[0]
+        if inner_clips is not None:
+            clip, clip_hop = map(int, inner_clips)
+            self.screen_samples = clip
+            self.count_clips = functools.partial(_n_consecutive, n_samples=clip, hop=clip_hop)
         else:
             self.screen_samples = 3 * self.sr if n_samples is None else int(n_samples)
         # the limit, not the songs, is at fault
@@ -332,9 +334,7 @@ class SongJudge:
             else:
                 if head is not None:
                     p, score = p[:-1], float(p[-1])
-                if whole and self.inner_clips is not None:
-                    n_clips = _n_consecutive(len(wave), *self.inner_clips)
-                elif whole and self.count_clips is not None:
+                if whole and self.count_clips is not None:
                     n_clips = self.count_clips(len(wave))
                 row.update(n_clips=int(n_clips), duration=len(wave) / sr)
                 ranked = _ranked(p, score, classes, k, head)

@@ -11,7 +11,6 @@ import stat
 import sys
 import warnings
 from numbers import Integral, Real
-from pathlib import Path
 
 import numpy as np
 
@@ -249,6 +248,21 @@ def _decode(fspath, offset, duration, size, sr):
             raise AudioLoadError(fspath, reason + (f"; {hint}" if hint else "")) from None
 
 
+def stat_problem(fspath, st):
+    """Why the file ``fspath`` of status ``st`` cannot be decoded, known before it is
+    opened (a directory, a FIFO or device, no bytes, no read permission), or None."""
+    if stat.S_ISDIR(st.st_mode):
+        return "it is a directory, not an audio file"
+    if not stat.S_ISREG(st.st_mode):
+        # Never opened: reading a FIFO (or a device) could block forever.
+        return "it is not a regular file (a FIFO, socket or device)"
+    if st.st_size == 0:
+        return "the file is empty (0 bytes)"
+    if not os.access(fspath, os.R_OK):
+        return "permission denied"
+    return None
+
+
 def _load(path, sr, mono, offset, duration):
     """Decode one file; every failure becomes an AudioLoadError naming ``path``."""
     try:
@@ -263,16 +277,9 @@ def _load(path, sr, mono, offset, duration):
         raise AudioLoadError(fspath, "no such file") from None
     except OSError as exc:
         raise AudioLoadError(fspath, f"the file cannot be accessed ({exc.strerror or exc})") from None
-    p = Path(fspath)
-    if p.is_dir():
-        raise AudioLoadError(fspath, "it is a directory, not an audio file")
-    if not stat.S_ISREG(st.st_mode):
-        # Never opened: reading a FIFO (or a device) could block forever.
-        raise AudioLoadError(fspath, "it is not a regular file (a FIFO, socket or device)")
-    if st.st_size == 0:
-        raise AudioLoadError(fspath, "the file is empty (0 bytes)")
-    if not os.access(fspath, os.R_OK):
-        raise AudioLoadError(fspath, "permission denied")
+    reason = stat_problem(fspath, st)
+    if reason is not None:
+        raise AudioLoadError(fspath, reason)
 
     # libmpg123 writes notes to the C stderr while it probes a file that is not MP3: the
     # error below already names the file and the cause

@@ -418,6 +418,7 @@ class OpenSetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         cv = check_cv(self.cv, y, classifier=True)
         shown = repr(self.cv) if isinstance(self.cv, Integral) or hasattr(self.cv, "split") \
             else "the given splits"
+
         def refuse(cause, advice, exc=None):
             raise ValueError(
                 f"{type(self).__name__} could not split the {n} training samples for the "

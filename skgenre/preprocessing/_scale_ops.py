@@ -73,8 +73,9 @@ def standard_scale(X, mean, scale):
 
     As scikit-learn (1.7 and later) computes it: the statistics cast to ``X``'s dtype,
     then ``X -= mean`` and ``X /= scale`` (either may be None: pass None for
-    ``with_mean=False``, whose scaler still holds a ``mean_``, or ``with_std=False``). scikit-learn 1.6 subtracts the float64 statistics before the cast
-    back, which can differ in the last bit of a float32.
+    ``with_mean=False``, whose scaler still holds a ``mean_``, or ``with_std=False``).
+    scikit-learn 1.6 subtracts the float64 statistics before the cast back, which can
+    differ in the last bit of a float32.
 
     Examples
     --------

@@ -256,7 +256,8 @@ def atomic_write(path, mode="wb", *, encoding=None, newline=None):
         # An interrupt between creating the temporary file and knowing its name would
         # leave it behind: signals wait until both are done.
         with _signals_held():
-            fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(path.name, ""), suffix=".tmp", dir=path.parent)
+            fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(path.name, ""), suffix=".tmp",
+                                       dir=path.parent)
             f = os.fdopen(fd, mode, encoding=encoding, newline=newline)
         with f:
             yield f
@@ -464,7 +465,8 @@ def replace_directory(path, *, overwrite=False, replaceable=None):
         # Replace the folder the link points to; the link stays.
         path = Path(os.path.realpath(path))
     path.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=_temp_prefix(path.name, "staging-"), dir=path.parent))
+    staging = Path(tempfile.mkdtemp(prefix=_temp_prefix(path.name, "staging-"),
+                                    dir=path.parent))
     # mkdtemp makes the folder private (0700); the results folder keeps the mode of the
     # one it replaces, or gets the umask's, as mkdir would give it
     try:
