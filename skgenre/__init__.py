@@ -37,6 +37,7 @@ _LAZY = {
     "load_model": "skgenre._persist",
     "predict_library": "skgenre.inference",
     "predict_songs": "skgenre.inference",
+    "read_model_metadata": "skgenre._persist",
     "save_model": "skgenre._persist",
 }
 _SUBMODULES = [

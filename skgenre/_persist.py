@@ -69,7 +69,7 @@ from ._model_zip import (
 )
 from ._version import __version__
 
-__all__ = ["MAX_MODEL_SIZE", "TRUSTED_TYPES", "load_model", "save_model"]
+__all__ = ["MAX_MODEL_SIZE", "TRUSTED_TYPES", "load_model", "read_model_metadata", "save_model"]
 
 _MAGIC = "skgenre-model"
 _FORMAT = 1  # joblib envelope
@@ -86,6 +86,10 @@ MAX_MODEL_SIZE = 1 << 30
 # A manifest is a few hundred bytes, two levels deep.
 _MAX_MANIFEST_BYTES = 1 << 20
 _MAX_MANIFEST_DEPTH = 16
+# What a caller may keep in the manifest (save_model's metadata): facts about the model, a
+# few hundred bytes; the manifest's own bounds leave room for it.
+_MAX_METADATA_BYTES = 1 << 16
+_MAX_METADATA_DEPTH = _MAX_MANIFEST_DEPTH - 2
 
 # envelope key -> distributions that provide it (the first one installed wins)
 _DISTRIBUTIONS = {
@@ -275,7 +279,47 @@ def _drop_metadata_requests(obj, seen):
         _drop_metadata_requests(child, seen)
 
 
-def _safe_payload(estimator, compresslevel):
+def _nests_deeper(value, limit):
+    """Whether ``value`` (of JSON's types) nests more than ``limit`` levels (a flat dict is
+    one); stops at ``limit``, so a structure that holds itself does not loop."""
+    level = [value]
+    for _ in range(limit + 1):
+        containers = [v for v in level if isinstance(v, (dict, list))]
+        if not containers:
+            return False
+        level = [child for c in containers for child in (c.values() if isinstance(c, dict)
+                                                          else c)]
+    return True
+
+
+def _check_metadata(metadata):
+    """``metadata`` as the JSON text that the manifest will hold; ValueError if it cannot
+    be kept exactly."""
+    if not isinstance(metadata, dict):
+        raise ValueError(
+            f"metadata must be a dict (of str keys to JSON values), got "
+            f"{type(metadata).__name__}.")
+    if _nests_deeper(metadata, _MAX_METADATA_DEPTH):
+        raise ValueError(f"metadata nests more than {_MAX_METADATA_DEPTH} levels deep; "
+                         "keep it flatter.")
+    try:
+        text = json.dumps(metadata, allow_nan=False)
+        same = json.loads(text) == metadata
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"metadata must hold only JSON values (str, int, float, bool, "
+                         f"None, lists and dicts of str keys): {exc}.") from None
+    if not same:
+        # json.dumps turns int keys into str and tuples into lists: what load would give
+        # back is not what was passed
+        raise ValueError("metadata does not read back as it was given: dict keys must be "
+                         "str, and sequences lists (not tuples).")
+    if len(text.encode()) > _MAX_METADATA_BYTES:
+        raise ValueError(f"metadata takes {len(text.encode())} bytes as JSON; at most "
+                         f"{_MAX_METADATA_BYTES} are kept with a model.")
+    return text
+
+
+def _safe_payload(estimator, compresslevel, metadata=None):
     """The bytes of a safe model file for ``estimator``."""
     import skops.io as sio
 
@@ -322,6 +366,8 @@ def _safe_payload(estimator, compresslevel):
         "networks": [f"networks/{i}.keras" for i in range(len(networks))],
         "untrusted_types": extra,
     }
+    if metadata is not None:
+        manifest["metadata"] = metadata
     from .inference._plan import PLAN_MEMBER, export_plan
 
     index = {id(net): i for i, net in enumerate(networks)}
@@ -346,7 +392,7 @@ def _safe_payload(estimator, compresslevel):
     return buf.getvalue()
 
 
-def save_model(estimator, path, *, format="safe", compress=3):
+def save_model(estimator, path, *, format="safe", compress=3, metadata=None):
     """Save a fitted estimator (typically a skgenre pipeline) to one file, atomically.
 
     The default ``format="safe"`` writes a zip file that :func:`load_model` reads without
@@ -372,6 +418,12 @@ def save_model(estimator, path, *, format="safe", compress=3):
         File format, see above.
     compress : int from 0 to 9, default=3
         Compression level (0 writes uncompressed).
+    metadata : dict or None, default=None
+        Facts to keep with the model (what it was trained on, for instance): str keys and
+        JSON values, at most 64 KiB as JSON, kept in the safe format only. Read them back
+        with :func:`read_model_metadata`, without loading the model. ``skgenre train``
+        records ``"class_counts"``, the number of training songs of each class, which
+        ``skgenre predict`` and ``skgenre adapt`` take as the model's training shares.
 
     Returns
     -------
@@ -383,6 +435,9 @@ def save_model(estimator, path, *, format="safe", compress=3):
     TypeError
         If ``estimator`` is not an estimator (it has no ``fit``/``get_params``), or holds
         something the safe format cannot store (save it with ``format="pickle"``).
+    ValueError
+        If ``format``, ``compress`` or ``metadata`` is invalid (``metadata`` that JSON
+        would not give back as it is, too big or too deep, or with ``format="pickle"``).
     sklearn.exceptions.NotFittedError
         If ``estimator`` is not fitted.
     OutputError
@@ -397,6 +452,7 @@ def save_model(estimator, path, *, format="safe", compress=3):
     See Also
     --------
     load_model : Load a file written by this function.
+    read_model_metadata : Read back ``metadata``.
 
     Notes
     -----
@@ -426,10 +482,16 @@ def save_model(estimator, path, *, format="safe", compress=3):
         raise ValueError(f"format must be 'safe' or 'pickle', got {format!r}.")
     if not (isinstance(compress, int) and 0 <= compress <= 9):
         raise ValueError(f"compress must be an int from 0 to 9, got {compress!r}.")
+    if metadata is not None:
+        if format != "safe":
+            # a pickle's metadata could only be read by unpickling it, code and all
+            raise ValueError("metadata is kept by the safe format only; save with "
+                             "format='safe', or keep it beside the pickle.")
+        metadata = json.loads(_check_metadata(metadata))  # a copy, as it will load
     _check_fitted(estimator)
     path = check_writable(path, what="model file")
     if format == "safe":
-        payload = _safe_payload(estimator, compress)
+        payload = _safe_payload(estimator, compress, metadata)
         with atomic_write(path) as f:
             f.write(payload)
         return path
@@ -561,17 +623,90 @@ def _load_model_data(path, data, *, trust_pickle, trusted_types, max_size, engin
         from .models._engines import use_engine
 
         return use_engine(_load_pickle(path, data), engine)
+    raise _not_a_model(path, data)
+
+
+def _not_a_model(path, data):
+    """The error for ``data`` that is neither a safe model file nor a pickle."""
     head = next((kind for magic, kind in _AUDIO_HEADS.items() if data.startswith(magic)), None)
     if head is not None:
-        raise ModelFileError(
+        return ModelFileError(
             f"{str(path)!r} is {head} audio file, not a skgenre model file. (On the "
             "command line the model comes first: skgenre predict MODEL FILE [FILE ...].)"
         )
-    raise ModelFileError(
+    return ModelFileError(
         f"{str(path)!r} is not a skgenre model file: it is neither a zip file in skgenre's "
         "model format nor a pickle. Model files are written by skgenre.save_model or "
         "`skgenre train`."
     )
+
+
+def read_model_metadata(path, *, sha256=None, max_size=1 << 30):
+    """The ``metadata`` that :func:`save_model` kept with a model, without loading it.
+
+    Only the file's manifest is read: no estimator, network or code from the file, and
+    neither scikit-learn nor Keras is imported.
+
+    Parameters
+    ----------
+    path : str, bytes or path-like
+        A file written by :func:`save_model`.
+    sha256 : str or None, default=None
+        The SHA-256 digest (64 hex digits) the file must have, as for :func:`load_model`.
+    max_size : int, default=1 << 30 (1 GiB)
+        The most bytes the file may make this function hold, as for :func:`load_model`.
+
+    Returns
+    -------
+    metadata : dict
+        The ``metadata`` given to :func:`save_model`; empty for a file saved without it,
+        and for a pickle-based file (which keeps none).
+
+    Raises
+    ------
+    ModelFileError
+        If the file is missing, does not match ``sha256``, is bigger than ``max_size``,
+        is damaged or is not a model file, as for :func:`load_model`.
+
+    See Also
+    --------
+    save_model : Write a model file, with its ``metadata``.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> from sklearn.dummy import DummyClassifier
+    >>> from skgenre import read_model_metadata, save_model
+    >>> clf = DummyClassifier().fit([[0], [1], [2]], ["pop", "rock", "rock"])
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = save_model(clf, os.path.join(d, "model.skgenre"),
+    ...                    metadata={"class_counts": {"pop": 1, "rock": 2}})
+    ...     read_model_metadata(p)
+    {'class_counts': {'pop': 1, 'rock': 2}}
+    """
+    if isinstance(path, bytes):
+        path = os.fsdecode(path)
+    if isinstance(max_size, bool) or not isinstance(max_size, int) or max_size < 1:
+        raise ValueError(f"max_size must be a positive int (bytes), got {max_size!r}.")
+    path = Path(path)
+    data = _read_model_bytes(path, max_size)
+    if sha256 is not None:
+        _check_sha256(path, data, sha256)
+    return _metadata_of(path, data, max_size)
+
+
+def _metadata_of(path, data, max_size=MAX_MODEL_SIZE):
+    """:func:`read_model_metadata` on the bytes of ``path``, already read."""
+    if data.startswith(b"PK\x03\x04"):
+        with _open_safe(str(path), data, max_size) as (_, manifest, _):
+            metadata = manifest.get("metadata", {})
+        if not isinstance(metadata, dict):
+            raise ModelFileError(
+                f"model file {str(path)!r} is damaged: its metadata is not a JSON object.")
+        return metadata
+    if data.startswith(_PICKLE_HEADS):
+        return {}  # save_model keeps none in a pickle: it would take unpickling to read
+    raise _not_a_model(path, data)
 
 
 def _load_pickle(path, data):

@@ -382,6 +382,11 @@ def test_train_any_folder_lists_skipped_files(capsys, tmp_path):
     assert "cover.jpg" in err and "lyrics.txt" in err and "holds text" in err  # shown when quiet
     assert "cut\\nshort.flac: corrupt or unsupported FLAC data" in err and "cut\nshort" not in err
     assert "Trained feature (tuned) on 4 songs" in out
+    from skgenre import read_model_metadata
+
+    # the songs trained on, the cut one left out: `skgenre adapt`'s training shares
+    assert read_model_metadata(tmp_path / "m.joblib") == {"class_counts": {"jazz": 2,
+                                                                           "rock": 2}}
 
 
 def test_train_genre_of_undecodable_files_is_exit_2(capsys, tmp_path):

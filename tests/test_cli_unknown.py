@@ -18,9 +18,11 @@ from skgenre import (
     RandomClip,
     RowMeanVectorizer,
     load_model,
+    read_model_metadata,
     save_model,
 )
 from skgenre.cli import main
+from skgenre.datasets import make_toy_genres
 from skgenre.inference import predict_library, predict_songs
 
 SR = 8000
@@ -157,7 +159,17 @@ def test_train_unknown_saves_an_open_set_model(capsys, tmp_path):
     assert code == 0, err
     assert "Unknown: a song whose unknown score is above " in out
     assert "keeps 90% of the training songs" in out and "3-fold" in out
-    from skgenre.datasets import make_toy_genres
+    # `predict --out` carries these to `skgenre adapt`: only if they name the classes whose
+    # probabilities it writes, which "unknown" is not one of
+    csv_out = tmp_path / "rows.csv"
+    toy = make_toy_genres(n_per_class=1, n_classes=1, duration=3.0, random_state=2,
+                          path=tmp_path / "toy").filenames
+    code = main(["predict", str(path), str(toy[0]), "--no-screen", "--out", str(csv_out)])
+    _, err = capsys.readouterr()
+    assert code in (0, 1) and "warning" not in err, err
+    assert read_model_metadata(path) == {"class_counts": dict.fromkeys(
+        load_model(path).classes_.tolist(), 3)}
+    assert '"train_counts": {' in csv_out.read_text().splitlines()[0]
 
     songs = make_toy_genres(n_per_class=1, n_classes=2, duration=6.0, random_state=9).data
     results = []

@@ -842,8 +842,9 @@ def test_adapt_with_a_stated_mix_judges_each_song_on_its_own(capsys, model, libr
     assert code == 0, err
     lines = stdout.splitlines()
     assert lines[0] == "genre mix of 3 songs (stated with --mix):"
-    assert [line.split() for line in lines[1:]] == [
+    assert [line.split() for line in lines[1:-1]] == [
         [g, f"{s:.3f}"] for g, s in sorted(shares.items(), key=lambda kv: -kv[1]) if s > 0]
+    assert lines[-1].startswith("training shares: equal, assumed")
     from skgenre.inference._results import read_identity
 
     identity = read_identity(dst.read_bytes().split(b"\n", 1)[0])
@@ -905,6 +906,52 @@ def test_adapt_with_unequal_training_shares(capsys, model, library, tmp_path):
     assert proc.returncode == 0, proc.stderr
     first = dst.read_text().splitlines()[0]
     assert '"train_prior": {"high": 0.25, "low": 0.75}' in first
+
+
+def test_adapt_takes_the_training_shares_that_the_model_recorded(capsys, fitted, library,
+                                                                 tmp_path):
+    """A model saved with its class counts (as `skgenre train` saves it) is adapted with
+    them as its training shares, with no --train-prior; the results line carries them."""
+    from skgenre import read_model_metadata
+
+    model = save_model(fitted, tmp_path / "m.skgenre",
+                       metadata={"class_counts": {"low": 3, "high": 1}})
+    src = tmp_path / "res.csv"
+    _adapt_run(capsys, model, library, src)
+    assert '"train_counts": {"high": 1, "low": 3}' in src.read_text().splitlines()[0]
+    recorded, stated = tmp_path / "recorded.csv", tmp_path / "stated.csv"
+    code, out, err = _run(capsys, ["adapt", str(src), "--out", str(recorded)])
+    assert code == 0, err
+    assert "training shares: the model's songs of each genre, recorded by `skgenre train`" \
+        in out
+    first = recorded.read_text().splitlines()[0]
+    assert '"train_prior": {"high": 0.25, "low": 0.75}' in first
+    assert '"train_prior_from": "model"' in first
+    code, out, err = _run(capsys, ["adapt", str(src), "--out", str(stated),
+                                   "--train-prior", "low=3,high=1"])
+    assert code == 0 and "training shares: stated with --train-prior" in out, err
+    assert recorded.read_text().splitlines()[1:] == stated.read_text().splitlines()[1:]
+    # a model without them: equal shares, said so
+    plain = tmp_path / "plain.csv"
+    _adapt_run(capsys, save_model(fitted, tmp_path / "p.skgenre"), library, plain)
+    assert "train_counts" not in plain.read_text().splitlines()[0]
+    code, out, err = _run(capsys, ["adapt", str(plain), "--out", str(tmp_path / "e.csv")])
+    assert code == 0 and "training shares: equal, assumed" in out, err
+    assert '"train_prior_from": "equal"' in (tmp_path / "e.csv").read_text()
+    # counts that do not fit the classes: predict says so and leaves them out
+    wrong = save_model(fitted, tmp_path / "w.skgenre",
+                       metadata={"class_counts": {"low": 3, "jazz": 1}})
+    assert read_model_metadata(wrong)["class_counts"] == {"low": 3, "jazz": 1}
+    (library / "broken.mp3").write_text("not audio")
+    code, _, err = _run(capsys, ["predict", str(wrong), str(library), "--out",
+                                 str(tmp_path / "w.csv")])
+    assert code == 1 and "class_counts recorded in" in err and "jazz" not in err, err
+    assert "train_counts" not in (tmp_path / "w.csv").read_text().splitlines()[0]
+    # an edited line is refused, not read as equal shares
+    edited = tmp_path / "edited.csv"
+    edited.write_text(src.read_text().replace('"high": 1, "low": 3', '"high": 0, "low": 3', 1))
+    code, _, err = _run(capsys, ["adapt", str(edited), "--out", str(tmp_path / "x.csv")])
+    assert code == 2 and "train_counts" in err and "--train-prior" in err, err
 
 
 def test_a_parallel_run_stopped_early_ends_quietly(model, tmp_path):

@@ -107,6 +107,76 @@ def test_manifest_records_versions(tmp_path, fitted):
     assert manifest["networks"] == [] and manifest["untrusted_types"] == []
 
 
+def test_metadata_is_kept_and_read_without_loading(tmp_path, fitted, assert_not_imported):
+    from skgenre import read_model_metadata
+
+    meta = {"class_counts": {"a": 2, "b": 2}, "data": "GTZAN mini", "note": ["é", None]}
+    path = save_model(fitted[0], tmp_path / "m.skgenre", metadata=meta)
+    assert read_model_metadata(path) == meta
+    assert read_model_metadata(save_model(fitted[0], tmp_path / "plain.skgenre")) == {}
+    np.testing.assert_array_equal(load_model(path).predict(fitted[1]),
+                                  fitted[0].predict(fitted[1]))
+    with pytest.raises(ModelFileError, match="digest|SHA-256"):
+        read_model_metadata(path, sha256="0" * 64)
+    # a pickle keeps none, and is not unpickled to say so
+    assert read_model_metadata(save_model(fitted[0], tmp_path / "m.joblib",
+                                          format="pickle")) == {}
+    joblib.dump(_RunsCode(tmp_path / "marker.txt"), tmp_path / "plant.joblib")
+    assert read_model_metadata(tmp_path / "plant.joblib") == {}
+    assert not (tmp_path / "marker.txt").exists()
+    (tmp_path / "song.wav").write_bytes(b"RIFF\x00\x00\x00\x00WAVEfmt ")
+    with pytest.raises(ModelFileError, match="audio file"):
+        read_model_metadata(tmp_path / "song.wav")
+    # only the manifest is read: neither scikit-learn nor Keras is imported
+    assert_not_imported(
+        f"from skgenre import read_model_metadata\n"
+        f"assert read_model_metadata({str(path)!r})['data'] == 'GTZAN mini'",
+        ["sklearn", "keras", "tensorflow", "skops"])
+
+
+def test_metadata_that_would_not_come_back_is_refused(tmp_path, fitted):
+    out = tmp_path / "m.skgenre"
+    loop = {}
+    loop["self"] = loop
+    deep = {}
+    for _ in range(20):
+        deep = {"x": deep}
+    for bad, match in [
+        ([("class_counts", 1)], "must be a dict"),
+        ({1: "a"}, "keys must be str"),
+        ({"t": (1, 2)}, "lists \\(not tuples\\)"),
+        ({"x": float("nan")}, "only JSON values"),
+        ({"x": np.int64(3)}, "only JSON values"),
+        ({"x": b"bytes"}, "only JSON values"),
+        (loop, "nests more than"),
+        (deep, "nests more than"),
+        ({"x": "y" * (1 << 16)}, "at most 65536"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            save_model(fitted[0], out, metadata=bad)
+    assert not out.exists()
+    with pytest.raises(ValueError, match="safe format only"):
+        save_model(fitted[0], tmp_path / "m.joblib", format="pickle", metadata={"a": 1})
+    assert not (tmp_path / "m.joblib").exists()
+
+
+def test_metadata_that_is_not_an_object_is_damage(tmp_path, fitted):
+    from skgenre import read_model_metadata
+
+    path = save_model(fitted[0], tmp_path / "m.skgenre")
+    with zipfile.ZipFile(path) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    manifest = json.loads(members["skgenre-model.json"])
+    manifest["metadata"] = ["not", "an", "object"]
+    members["skgenre-model.json"] = json.dumps(manifest).encode()
+    bad = tmp_path / "bad.skgenre"
+    with zipfile.ZipFile(bad, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    with pytest.raises(ModelFileError, match="damaged: its metadata"):
+        read_model_metadata(bad)
+
+
 @pytest.mark.parametrize("fmt", ["safe", "pickle"])
 def test_version_mismatch_warns_naming_packages(tmp_path, fitted, monkeypatch, fmt):
     real = _persist._installed_versions()

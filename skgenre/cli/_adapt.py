@@ -72,14 +72,32 @@ def add_adapt_parser(sub):
                    help="the adapted results file to write, of the same format")
     p.add_argument("--train-prior", type=_shares, default=None,
                    metavar="GENRE=SHARE,...",
-                   help="each genre's share of the model's training songs (default: equal "
-                        "shares, as in GTZAN and the toy set)")
+                   help="each genre's share of the model's training songs (default: the "
+                        "songs of each genre that `skgenre train` recorded in the model, "
+                        "carried into RESULTS by `predict --out`; equal shares for a model "
+                        "that recorded none)")
     p.add_argument("--mix", type=_mix, default=None,
                    metavar="GENRE,... or GENRE=SHARE,...",
                    help="the genre mix of the songs, where it is known, instead of an "
                         "estimate: the genres they hold, in equal shares (classical,pop,"
                         "rock), or each genre's share; a genre of the model left out is "
                         "never the answer")
+
+
+def _prior_source(path):
+    """Where the training shares that the adapted file ``path`` was divided by came from,
+    as its first line records it."""
+    from ..inference._results import read_identity
+
+    with open(path, "rb") as f:
+        identity = read_identity(f.readline().rstrip(b"\r\n")) or {}
+    source = identity.get("adapted", {}).get("train_prior_from")
+    return {
+        "model": "the model's songs of each genre, recorded by `skgenre train`",
+        "stated": "stated with --train-prior",
+    }.get(source, "equal, assumed: the results do not record the model's (a model not "
+                  "saved by `skgenre train`); if its genres were unbalanced, state them "
+                  "with --train-prior")
 
 
 def run_adapt(args, out=print):
@@ -99,5 +117,6 @@ def run_adapt(args, out=print):
         if args.mix is not None and share == 0:  # ruled out by the user, not measured
             continue
         out(f"  {genre:<{width}}  {share:.3f}")
+    out(f"training shares: {_prior_source(args.out)}")
     print(f"skgenre adapt: wrote {args.out}", file=sys.stderr)
     return 0

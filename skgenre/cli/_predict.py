@@ -150,6 +150,9 @@ def run_predict(args, out=print):
         identity = {"command": "predict", "model_sha256": digest,
                     "classes": classes, "max_duration": max_duration, "segments": segments,
                     "screen": screen}
+        counts = _train_counts(args.model, data, classes)
+        if counts is not None:  # what `skgenre adapt` takes as the training shares
+            identity["train_counts"] = counts
     show, close = _printer(args, classes, out)
     try:
         status = run_library(args, "predict", spec, identity, classes, show,
@@ -161,6 +164,24 @@ def run_predict(args, out=print):
     if args.out is None and status != 2:
         close()
     return status
+
+
+def _train_counts(name, data, classes):
+    """The model file's ``class_counts`` (recorded by ``skgenre train``) in the order of
+    ``classes``, or None where it has none that fits them (a warning says which)."""
+    from .._persist import _metadata_of
+
+    counts = _metadata_of(name, data).get("class_counts")
+    if counts is None:
+        return None
+    if (isinstance(counts, dict) and sorted(counts) == sorted(classes)
+            and all(type(n) is int and n > 0 for n in counts.values())):
+        return {c: counts[c] for c in classes}
+    print(f"skgenre predict: warning: the class_counts recorded in {str(name)!r} are not "
+          f"a count above 0 for each of its classes ({', '.join(classes)}); they are left "
+          "out of the results, and `skgenre adapt` assumes equal training shares unless "
+          "given --train-prior", file=sys.stderr)
+    return None
 
 
 def _pipeline_judge(args, local, common, data, digest):

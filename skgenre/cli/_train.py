@@ -158,7 +158,11 @@ def run_train(args, out=print):
         pipe = _open_set(pipe, share, y)
     with console.stage("fit", f"training the {args.model} model on {len(y)} songs"), keras_output():
         pipe.fit(X, y)
-    path = save_model(pipe, args.out)
+    genres, counts = np.unique(y, return_counts=True)
+    # the training shares, which a model's probabilities carry: `skgenre adapt` divides
+    # them out when it re-weights a library's songs to their own genre mix
+    path = save_model(pipe, args.out, metadata={
+        "class_counts": {str(g): int(n) for g, n in zip(genres, counts)}})
     # genre folder names: a newline or an escape sequence in one must not forge lines
     classes = ", ".join(display_name(str(c)) for c in pipe.classes_)
     # the presets are the trained networks'; the pretrained kinds have none

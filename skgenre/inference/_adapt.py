@@ -58,8 +58,10 @@ def adapt_results_file(path, out, *, train_prior=None, mix=None):
         The file to write, of the same format as ``path`` (``.csv`` or ``.jsonl``); not
         ``path`` itself, which stays as the run wrote it.
     train_prior : dict of str to float or None, default=None
-        Each genre's share of the model's training songs. None: equal shares (the
-        built-in data sets', and GTZAN's).
+        Each genre's share of the model's training songs. None: the shares that the
+        results file records (``train_counts``, where the model file kept its
+        ``class_counts``, as ``skgenre train`` does), else equal shares (the built-in
+        data sets', and GTZAN's). The first line of ``out`` says which was used.
     mix : dict of str to float, list of str, str or None, default=None
         The genre mix of the songs, where it is known: each genre's share (a genre left
         out has none and is never the answer), or a list of the genres that the songs
@@ -199,9 +201,20 @@ def adapt_results_file(path, out, *, train_prior=None, mix=None):
         return not rec.get("error") and all(rec.get(c) not in (None, "") for c in cols)
 
     counted = [s[-1] for s in records if judged(s[-1]) and s[-1].get("top") in classes]
-    if train_prior is None:
-        t = np.full(len(classes), 1.0 / len(classes))
+    recorded = identity.get("train_counts")
+    if train_prior is None and recorded is not None:
+        if not (isinstance(recorded, dict) and sorted(recorded) == sorted(classes)
+                and all(type(n) is int and n > 0 for n in recorded.values())):
+            raise ResultsFileError(
+                path, "its train_counts (the model's training songs of each genre, on its "
+                      "first line) are not a count above 0 for each of its genres; the "
+                      "line was edited or damaged: give the shares with train_prior "
+                      "(--train-prior), or rerun `skgenre predict --out`")
+        t, prior_from = np.array([recorded[c] for c in classes], dtype=np.float64), "model"
+    elif train_prior is None:
+        t, prior_from = np.full(len(classes), 1.0 / len(classes)), "equal"
     else:
+        prior_from = "stated"
         t = _shares(train_prior, classes, path, "train_prior", every=True)
         if not np.all(np.isfinite(t)) or np.any(t <= 0):
             raise ValueError(f"train_prior must give each genre a share above 0; got "
@@ -243,6 +256,8 @@ def adapt_results_file(path, out, *, train_prior=None, mix=None):
         "mix": {c: float(m) for c, m in zip(classes, mix)},
         "mix_from": "stated" if stated else "estimated",
         "train_prior": {c: float(v) for c, v in zip(classes, t / t.sum())},
+        # "model": the model file's class counts; "equal": assumed, none recorded
+        "train_prior_from": prior_from,
     }
     target = ResultsFile(out, identity, classes, segments=segments,
                          unknown="unknown_score" in source.columns)
