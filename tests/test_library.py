@@ -717,8 +717,15 @@ def test_a_reader_that_goes_away_ends_the_run_quietly(model, library):
     assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr
 
 
-def test_the_trust_page_recipe_adapts_a_results_file(capsys, model, library, tmp_path):
-    """docs/guide/trust.md's recipe, run as written on a file of `predict --out`."""
+@pytest.mark.parametrize("counts", [None, {"low": 3, "high": 1}])
+def test_the_trust_page_recipe_adapts_a_results_file(capsys, fitted, library, tmp_path,
+                                                     counts):
+    """docs/guide/trust.md's recipe, run as written on a file of `predict --out`: it
+    estimates what `skgenre adapt` does, from the training shares the file records."""
+    from skgenre.inference import adapt_results_file
+
+    model = save_model(fitted, tmp_path / "m.skgenre",
+                       metadata=None if counts is None else {"class_counts": counts})
     (library / "broken.mp3").write_text("not audio")  # a row with an error, no probabilities
     out = tmp_path / "results.csv"
     assert _run(capsys, ["predict", str(model), str(library), "--out", str(out)])[0] == 1
@@ -737,6 +744,8 @@ def test_the_trust_page_recipe_adapts_a_results_file(capsys, model, library, tmp
     np.testing.assert_allclose(scope["adapted"].sum(axis=1), 1.0)
     assert scope["mix"].sum() == pytest.approx(1.0)
     assert sorted(scope["genres"]) == ["high", "low", "low"]
+    mix, _ = adapt_results_file(out, tmp_path / "adapted.csv")
+    np.testing.assert_allclose(scope["mix"], [mix[g] for g in scope["names"]], rtol=1e-12)
 
 
 def _adapt_run(capsys, model, library, out, *extra):
