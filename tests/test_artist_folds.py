@@ -143,6 +143,21 @@ def test_missing_artists_are_refused_not_merged():
         next(StratifiedArtistKFold(3).split(X, y, groups))
 
 
+
+def test_missing_labels_are_refused_by_name():
+    """A genre left empty (None, or NaN from a tracks.csv read by pandas) raised
+    "TypeError: '<' not supported between instances of 'NoneType' and 'str'"."""
+    from skgenre.evaluation import artist_split
+
+    X, _, artists = _data()
+    for missing in (None, np.nan):
+        y = np.repeat(np.array(["rock", "pop", "jazz"], dtype=object), 12)
+        y[[4, 20]] = missing
+        with pytest.raises(ValueError, match=r"y holds 2 missing label\(s\).*first at row 4"):
+            next(StratifiedArtistKFold(3).split(X, y, artists))
+        with pytest.raises(ValueError, match=r"y holds 2 missing label\(s\)"):
+            artist_split(y, artists, test_size=0.34)
+
 def test_a_genre_with_fewer_artists_than_folds_is_named():
     X, y, artists = _data(n_artists=12)
     artists = artists.copy()

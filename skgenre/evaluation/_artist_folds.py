@@ -142,8 +142,8 @@ class StratifiedArtistKFold(GroupsConsumerMixin, BaseCrossValidator):
         Raises
         ------
         ValueError
-            If ``groups`` or ``y`` is missing, or there are fewer artists than
-            ``n_splits``.
+            If ``groups`` or ``y`` is missing or holds missing values (None, NaN), or
+            there are fewer artists than ``n_splits``.
         """
         self._check_params()
         if groups is None:
@@ -160,6 +160,15 @@ class StratifiedArtistKFold(GroupsConsumerMixin, BaseCrossValidator):
             raise ValueError("StratifiedArtistKFold needs y to stratify; got y=None.")
         check_consistent_length(X, y, groups)
         n_rows = _num_samples(X)
+        y = column_or_1d(y)
+        missing = missing_rows(y)
+        if missing:
+            # np.unique cannot sort None beside genre names (a TypeError about '<'), and
+            # would take every NaN for one genre
+            raise ValueError(
+                f"y holds {len(missing)} missing label(s) (None or NaN; first at row "
+                f"{missing[0]}): give every row its genre, or leave the unlabelled rows out."
+            )
         artist = _artist_codes(groups)
         n_artists = artist.max() + 1
         if n_artists < self.n_splits:
@@ -167,7 +176,7 @@ class StratifiedArtistKFold(GroupsConsumerMixin, BaseCrossValidator):
                 f"{n_artists} artist(s) cannot fill n_splits={self.n_splits} folds that "
                 f"keep each artist on one side; use n_splits <= {n_artists}."
             )
-        _warn_few_artists(column_or_1d(y), artist, self.n_splits)
+        _warn_few_artists(y, artist, self.n_splits)
         rng = check_random_state(self.random_state)
         for _ in range(self.n_repeats):
             seed = rng.randint(np.iinfo(np.int32).max)
