@@ -105,6 +105,25 @@ def test_paper_split_errors():
         paper_split(names, labels)
 
 
+
+def test_errors_name_labels_of_a_pandas_column():
+    """Labels in an object array (``df["genre"]``) have no ``.item()``: the errors about a
+    track with two labels and a genre with too few tracks raised AttributeError instead."""
+    import pandas as pd
+
+    names = np.repeat([f"t{i}" for i in range(10)], 2)
+    y = pd.Series(np.repeat(GENRES[:2], 10), dtype=object)
+    y[9] = GENRES[1]  # track t4 gets both labels
+    msg = "track 't4' has rows labelled 'blues' and 'classical'"
+    with pytest.raises(ValueError, match=msg):
+        paper_split(names, y)
+    with pytest.raises(ValueError, match=msg):
+        next(StratifiedTrackKFold(2).split(names, y, groups=names))
+    few = pd.Series(["rock"] * 6 + ["jazz"] * 2, dtype=object)
+    with pytest.raises(ValueError, match=r"genre 'jazz' has 2 track\(s\)"):
+        next(StratifiedTrackKFold(3).split(np.zeros((8, 1)), few))
+
+
 # ------------------------------------------------------- StratifiedTrackKFold
 
 

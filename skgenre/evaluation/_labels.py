@@ -2,7 +2,7 @@
 
 import numpy as np
 
-__all__ = ["missing_rows"]
+__all__ = ["missing_rows", "plain"]
 
 
 def missing_rows(values):
@@ -20,3 +20,15 @@ def missing_rows(values):
     import pandas as pd
 
     return np.flatnonzero(pd.isna(values)).tolist()
+
+
+def plain(value):
+    """``value`` as the Python object a message shows: ``'rock'``, not ``np.str_('rock')``.
+
+    Labels of an object array (a pandas column of strings) are Python objects already and
+    have no ``.item()``.
+
+    >>> plain(np.array(["rock"])[0]), plain(np.array(["rock"], dtype=object)[0])
+    ('rock', 'rock')
+    """
+    return value.item() if isinstance(value, np.generic) else value

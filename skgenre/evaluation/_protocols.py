@@ -17,6 +17,8 @@ from sklearn.model_selection._split import GroupsConsumerMixin, _BaseKFold
 from sklearn.utils._param_validation import Interval, RealNotInt, validate_params
 from sklearn.utils.validation import _num_samples, check_consistent_length, column_or_1d
 
+from ._labels import missing_rows, plain
+
 __all__ = ["StratifiedTrackKFold", "filtered_split", "paper_split"]
 
 
@@ -26,8 +28,6 @@ def _tracks_of(tracks, y):
     Returns the track labels (one per track, in order of first appearance) and, per row,
     the index of its track. Raises if the rows of one track disagree on the label.
     """
-    from ._labels import missing_rows
-
     y = column_or_1d(y)
     for name, values in (("y", y), ("tracks", None if isinstance(tracks, Integral) else tracks)):
         missing = [] if values is None else missing_rows(np.asarray(list(values), dtype=object))
@@ -60,8 +60,8 @@ def _tracks_of(tracks, y):
     if len(mismatch):
         i = mismatch[0]
         raise ValueError(
-            f"rows of one track must share a label, but track {keys[i].item()!r} has rows "
-            f"labelled {track_label[row_track[i]].item()!r} and {y[i].item()!r}."
+            f"rows of one track must share a label, but track {plain(keys[i])!r} has rows "
+            f"labelled {plain(track_label[row_track[i]])!r} and {plain(y[i])!r}."
         )
     return track_label, row_track
 
@@ -207,8 +207,8 @@ class StratifiedTrackKFold(GroupsConsumerMixin, _BaseKFold):
         if counts.min() < self.n_splits:
             # scikit-learn only warns here and then builds test folds without that genre.
             raise ValueError(
-                f"genre {labels[counts.argmin()].item()!r} has {counts.min()} track(s), fewer than "
-                f"n_splits={self.n_splits}: every test fold must hold each genre. Use "
+                f"genre {plain(labels[counts.argmin()])!r} has {counts.min()} track(s), fewer "
+                f"than n_splits={self.n_splits}: every test fold must hold each genre. Use "
                 f"n_splits <= {counts.min()} or add tracks of that genre."
             )
         skf = StratifiedKFold(
