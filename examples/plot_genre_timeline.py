@@ -33,7 +33,7 @@ PART_S = 30.0
 SEGMENT_S = 6.0
 
 
-def _medley_files(data, small):
+def _medley_files(parser, data, small):
     """``(medley_path, part_genres, part_seconds, train_paths, train_genres, source,
     part_paths, tmpdir)``: ``part_paths`` are the medley's tracks, whole."""
     import soundfile as sf
@@ -58,6 +58,11 @@ def _medley_files(data, small):
         names = np.asarray(gtzan.target_names)[gtzan.target]
         files = np.asarray(gtzan.filenames, dtype=object)
         genres = list(GENRES)
+        absent = [g for g in genres if g not in set(names)]
+        if absent:
+            # a folder without one of the medley's genres has no track for that part
+            parser.error(f"--data {data} holds no track of {', '.join(absent)}; the medley "
+                         f"takes one of each of {', '.join(GENRES)} (the mini set has them)")
         # the first track of each of the four genres goes into the medley
         picked = [int(np.flatnonzero(names == g)[0]) for g in genres]
         source = "real GTZAN mini tracks"
@@ -100,7 +105,7 @@ def main(argv=None):
     from skgenre.inference import predict_songs
 
     path, genres, part_s, train_x, train_y, source, part_files, _tmp = _medley_files(
-        args.data, args.small)
+        parser, args.data, args.small)
     segment_s = 2.0 if args.small else SEGMENT_S
     fig, axes = plt.subplots(len(args.model), 1, figsize=(10, 2.6 * len(args.model)),
                              squeeze=False)

@@ -122,3 +122,12 @@ def test_quickstart_on_real_gtzan_files(gtzan_dir, tmp_path):
     _check_outputs(script, proc, tmp_path)
     assert "data: GTZAN at" in proc.stdout
     assert "test accuracy (2 songs" in proc.stdout
+
+
+def test_genre_timeline_names_a_genre_the_data_lacks(gtzan_dir, tmp_path):
+    """The medley needs a track of each of its four genres: the GTZAN sample (blues and
+    classical) raised IndexError from deep in the script."""
+    proc = _run("plot_genre_timeline.py", tmp_path, args=("--data", str(gtzan_dir / "sample")))
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert "holds no track of metal, hiphop, reggae" in proc.stderr
+
