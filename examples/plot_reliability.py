@@ -64,6 +64,11 @@ def _data(parser, args):
     y = np.asarray(data.target_names)[data.target]
     if args.cache and Path(args.cache).is_file():
         X = np.load(args.cache)
+        if len(X) != len(y):
+            # a cache of another folder: its rows cannot be matched to these tracks
+            parser.error(f"--cache {args.cache} holds {len(X)} embeddings, but --data "
+                         f"{args.data} has {len(y)} tracks; give the cache of this folder, "
+                         "or a new file name to embed its tracks")
     else:
         X = make_embedding_pipeline()[:4].fit_transform([str(f) for f in data.filenames])
         if args.cache:

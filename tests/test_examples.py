@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import import_extra
 
@@ -131,3 +132,22 @@ def test_genre_timeline_names_a_genre_the_data_lacks(gtzan_dir, tmp_path):
     assert proc.returncode == 2, proc.stderr[-2000:]
     assert "holds no track of metal, hiphop, reggae" in proc.stderr
 
+
+def test_reliability_refuses_the_cache_of_another_folder(tmp_path):
+    """A --cache file of another collection raised "inconsistent numbers of samples" from
+    the folds; one of as many rows would have been read as this folder's embeddings."""
+    from skgenre.datasets import make_toy_genres
+
+    toy = make_toy_genres(n_per_class=2, n_classes=2, duration=1.0, random_state=0,
+                          path=tmp_path / "toy")
+    data = tmp_path / "toy" / "genres"
+    rows = [f"{Path(f).relative_to(data).as_posix()},artist{i}"
+            for i, f in enumerate(toy.filenames)]
+    (data / "tracks.csv").write_text("file,artist\n" + "\n".join(rows) + "\n")
+    cache = tmp_path / "other.npy"
+    np.save(cache, np.zeros((7, 3)))
+    proc = _run("plot_reliability.py", tmp_path,
+                args=("--data", str(data), "--cache", str(cache)))
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert "holds 7 embeddings, but --data" in proc.stderr
+    assert "has 4 tracks" in proc.stderr
