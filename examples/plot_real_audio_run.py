@@ -41,6 +41,9 @@ def main(argv=None):
                         help="track-level pipeline: train on several clips of every track, "
                         "predict per track (default: one clip per track, as in the paper)")
     args, plt = parse_plot_args(parser, argv, small_help="tiny synthetic data and training")
+    if args.folds < 2:
+        # checked before the tracks are decoded, not by the splitter after it
+        parser.error(f"--folds {args.folds}: at least 2 folds are needed")
     small = args.small
     from sklearn.metrics import ConfusionMatrixDisplay, confusion_matrix
 

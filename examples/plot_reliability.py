@@ -111,6 +111,8 @@ def main(argv=None):
     parser.add_argument("--cache", metavar="FILE.npy", default=None,
                         help="load the embeddings from this file, or save them there")
     args, plt = parse_plot_args(parser, argv, small_help="tiny synthetic data instead")
+    if args.repeats < 1:
+        parser.error(f"--repeats {args.repeats}: at least 1 repeat of the folds is needed")
     if args.small:
         args.repeats = 1
 

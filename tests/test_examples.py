@@ -151,3 +151,13 @@ def test_reliability_refuses_the_cache_of_another_folder(tmp_path):
     assert proc.returncode == 2, proc.stderr[-2000:]
     assert "holds 7 embeddings, but --data" in proc.stderr
     assert "has 4 tracks" in proc.stderr
+
+
+@pytest.mark.parametrize("script, option", [
+    ("plot_reliability.py", "--repeats"),  # "need at least one array to concatenate"
+    ("plot_real_audio_run.py", "--folds"),  # scikit-learn's error, after decoding the data
+])
+def test_a_count_below_its_minimum_is_refused_first(script, option, tmp_path):
+    proc = _run(script, tmp_path, args=("--small", option, "0"))
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert f"{option} 0: at least" in proc.stderr
