@@ -226,6 +226,26 @@ def test_hop_too_large_for_tempo_refused_at_fit():
     assert np.isfinite(tempo).all()
 
 
+def test_tempo_memory_stays_bounded_for_a_small_hop():
+    """The tempogram's windows are taken in blocks of frames: at a hop of 32 samples its
+    spectra for one 5-s clip took 152 MB at once (and grow as 1 / hop**2: hundreds of GB at
+    a hop of 1); the result is librosa's, as at the default hop."""
+    import tracemalloc
+
+    hop = 32
+    env = np.random.default_rng(3).random((1, 5 * SR // hop + 1)).astype(np.float32) ** 3
+    tracemalloc.start()
+    try:
+        bpm = _stft.tempo(env, sr=SR, hop_length=hop)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 40e6, f"{peak / 1e6:.0f} MB"
+    expected = librosa.feature.tempo(onset_envelope=env[0].astype(np.float64), sr=SR,
+                                     hop_length=hop)
+    assert bpm[0] == pytest.approx(expected[0], rel=1e-6)
+
+
 def test_paper26_names_and_pandas_output(clips):
     fe = FeatureExtractor26().fit(clips)
     names = fe.get_feature_names_out()

@@ -639,6 +639,12 @@ def mfcc(spectra, *, n_mfcc=20, n_mels=128):
     return np.matmul(_dct_matrix(n_mfcc, n_mels), spectra.mel_db(n_mels))
 
 
+# Spectrum values (complex64, 8 MiB) of one clip's tempogram windows computed at once. At
+# the default hop (512 samples at 22050 Hz: 688 values per frame) a clip of up to 35 s is
+# one block, as before blocks.
+_TEMPO_BLOCK_VALUES = 1 << 20
+
+
 def tempo_window(sr, hop_length, ac_size=8.0):
     """Frames in the tempogram's ``ac_size``-second window (its largest lag plus one).
 
@@ -653,34 +659,43 @@ def tempo(onset_env, *, sr=22050, hop_length=512, start_bpm=120.0, std_bpm=1.0, 
     """Global tempo ``(n,)`` in BPM as librosa.feature.tempo(onset_envelope=...).
 
     The tempogram (windowed autocorrelation of the onset envelope, each frame normalized by
-    its maximum) is computed in float32 for the whole batch with one real FFT over all
-    frames of all clips; only its mean over frames is kept.
+    its maximum) is computed in float32 for the whole batch, one real FFT over the frames
+    of all clips at a time (in blocks of frames where the hop is small); only its mean over
+    frames is kept.
     """
     win = tempo_window(sr, hop_length, ac_size)
     n, n_frames = onset_env.shape
     padded = np.pad(onset_env.astype(np.float32, copy=False), ((0, 0), (win // 2, win // 2)),
                     mode="linear_ramp", end_values=[0, 0])
     frames = sliding_window_view(padded, win, axis=-1)[:, :n_frames]
-    x = frames * _hann32(win)
     n_pad = scipy.fft.next_fast_len(2 * win - 1, real=True)
     n_pad += n_pad % 2
-    spec = scipy.fft.rfft(x, n=n_pad, axis=-1)
-    del x
-    power = np.square(spec.real)
-    power += np.square(spec.imag)
-    del spec
-    # The inverse real FFT of a real, even power spectrum is its type-I DCT (up to the
-    # factor n_pad, which the per-frame normalization removes); it skips the complex copy
-    # that irfft makes of real input, the costliest step of librosa's tempogram.
-    ac = scipy.fft.dct(power, type=1, axis=-1)[..., :win]
-    del power
-    # librosa normalizes each frame by its largest |autocorrelation|, the lag-0 value
-    # (r(0) >= |r(k)|); frames below `tiny` stay unnormalized. The mean over frames of the
-    # normalized frames is one batched matrix-vector product.
-    norm = ac[..., 0].astype(np.float64)
-    norm[norm < _tiny(np.float32) * n_pad] = 1.0
-    weights = (1.0 / (norm * n_frames)).astype(np.float32)
-    tg = np.matmul(weights[:, None, :], ac)[:, 0, :].astype(np.float64)
+    # The window's spectra cost n_pad values per frame, and n_pad grows as 1 / hop_length:
+    # each clip's frames are taken in blocks of a bounded size, else a hop of a few samples
+    # asks for hundreds of GB. The block depends on the clip's settings only, not on the
+    # clips it is batched with, so chunks and jobs do not change a result.
+    block = max(1, _TEMPO_BLOCK_VALUES // n_pad)
+    tg = np.zeros((n, win), dtype=np.float64)
+    for start in range(0, n_frames, block):
+        x = frames[:, start:start + block] * _hann32(win)
+        spec = scipy.fft.rfft(x, n=n_pad, axis=-1)
+        del x
+        power = np.square(spec.real)
+        power += np.square(spec.imag)
+        del spec
+        # The inverse real FFT of a real, even power spectrum is its type-I DCT (up to the
+        # factor n_pad, which the per-frame normalization removes); it skips the complex
+        # copy that irfft makes of real input, the costliest step of librosa's tempogram.
+        ac = scipy.fft.dct(power, type=1, axis=-1)[..., :win]
+        del power
+        # librosa normalizes each frame by its largest |autocorrelation|, the lag-0 value
+        # (r(0) >= |r(k)|); frames below `tiny` stay unnormalized. The mean over frames of
+        # the normalized frames is one batched matrix-vector product.
+        norm = ac[..., 0].astype(np.float64)
+        norm[norm < _tiny(np.float32) * n_pad] = 1.0
+        weights = (1.0 / (norm * n_frames)).astype(np.float32)
+        tg += np.matmul(weights[:, None, :], ac)[:, 0, :]
+        del ac
     # librosa.tempo_frequencies(win, hop_length=hop_length, sr=sr)
     bpms = np.empty(win, dtype=np.float64)
     bpms[0] = np.inf
