@@ -619,6 +619,35 @@ def test_genre_folders_tracks_csv(tmp_path):
     }
 
 
+def test_genre_folders_one_file_through_two_paths_is_one_group(tmp_path):
+    """A recording linked into the folders twice is said, and is one artist group: as two
+    groups of their own its copies could be trained and tested on in one split."""
+    from skgenre.datasets import load_genre_folders
+
+    for name in ("rock/a.wav", "rock/b.wav", "pop/c.wav", "pop/d.wav"):
+        _tone(tmp_path / name)
+    os.link(tmp_path / "rock" / "b.wav", tmp_path / "rock" / "b copy.wav")
+    os.symlink(tmp_path / "rock" / "a.wav", tmp_path / "pop" / "also a.wav")
+    with pytest.warns(UserWarning, match=r"2 file\(s\) in .* are reached through more than "
+                                         r"one path .*'pop/also a.wav' = 'rock/a.wav' "
+                                         r"\(genres pop and rock\); 'rock/b copy.wav' = "
+                                         r"'rock/b.wav'\. .*counts more than once\. Remove"):
+        data = load_genre_folders(tmp_path)
+    assert data.artists is None and len(data.filenames) == 6  # each path stays a song
+    (tmp_path / "tracks.csv").write_text("file,artist\nrock/a.wav,X\npop/c.wav,Y\n")
+    with pytest.warns(UserWarning, match="its paths are one artist group"):
+        data = load_genre_folders(tmp_path)
+    names = [Path(p).relative_to(tmp_path).as_posix() for p in data.filenames]
+    assert dict(zip(names, data.artists)) == {
+        "pop/also a.wav": "X",  # no row of its own: the artist of the file it is
+        "pop/c.wav": "Y",
+        "pop/d.wav": "unknown:pop/d.wav",
+        "rock/a.wav": "X",
+        "rock/b copy.wav": "unknown:rock/b copy.wav",  # one group for both paths
+        "rock/b.wav": "unknown:rock/b copy.wav",
+    }
+
+
 def test_genre_folders_tracks_csv_bad_input(tmp_path):
     from skgenre import DatasetError
     from skgenre.datasets import load_genre_folders

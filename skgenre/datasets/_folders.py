@@ -117,6 +117,14 @@ def load_genre_folders(root, *, n_per_genre=None, n_jobs=None, check="decode"):
         usable song (its files and why are named); if ``tracks.csv`` lacks the ``file``
         or ``artist`` column, or names files that are not there.
 
+    Warns
+    -----
+    UserWarning
+        If one file is reached through more than one path (hard or symbolic links): each
+        path is a song of its folder's genre, and all are one artist group. Also for the
+        songs of a GTZAN copy that are not named as GTZAN's tracks (their artists are not
+        known).
+
     See Also
     --------
     load_gtzan : GTZAN itself, with its filtered splits.
@@ -200,6 +208,7 @@ def load_genre_folders(root, *, n_per_genre=None, n_jobs=None, check="decode"):
     named = np.array([_gtzan_named(p, g, base) for g in genres for p in songs[g]], dtype=bool)
     gtzan = bool(named.all())
     artists = _artists(root, base, filenames, named)
+    _linked_songs(filenames, target, genres, artists, base)
     return Bunch(
         filenames=filenames,
         target=target,
@@ -208,6 +217,47 @@ def load_genre_folders(root, *, n_per_genre=None, n_jobs=None, check="decode"):
         layout="gtzan" if gtzan else "folders",
         base=str(base),
         artists=artists,
+    )
+
+
+def _linked_songs(filenames, target, genres, artists, base):
+    """Warn of files reached through more than one path (hard or symbolic links), and give
+    each such file one artist group (``artists`` is changed in place).
+
+    Each path stays a song of its folder's genre: the folders are the user's labels. But
+    as two groups of their own, the copies of one recording could be trained on and tested
+    on in one artist-disjoint split.
+    """
+    paths = {}
+    for i, path in enumerate(filenames):
+        try:
+            st = os.stat(path)
+        except OSError:  # gone since it was listed: the loading will say so
+            continue
+        paths.setdefault((st.st_dev, st.st_ino), []).append(i)
+    linked = [ix for ix in paths.values() if len(ix) > 1]
+    if not linked:
+        return
+    if artists is not None:
+        for ix in linked:
+            known = [artists[i] for i in ix if not artists[i].startswith("unknown:")]
+            artists[ix] = known[0] if known else artists[ix[0]]
+
+    def show(ix):
+        names = [Path(os.path.relpath(filenames[i], base)).as_posix() for i in ix]
+        labels = sorted({genres[target[i]] for i in ix})
+        return (" = ".join(map(repr, names))
+                + (f" (genres {' and '.join(labels)})" if len(labels) > 1 else ""))
+
+    warnings.warn(
+        f"{len(linked)} file(s) in {str(base)!r} are reached through more than one path "
+        f"(links): {'; '.join(show(ix) for ix in linked[:3])}"
+        f"{f' and {len(linked) - 3} more' if len(linked) > 3 else ''}. Each path is loaded "
+        "as a song of its folder's genre, so such a recording counts more than once"
+        + ("; its paths are one artist group" if artists is not None else "")
+        + ". Remove the links to count it once.",
+        UserWarning,
+        stacklevel=4,  # _linked_songs, load_genre_folders, validate_params' wrapper
     )
 
 
