@@ -1,5 +1,6 @@
 """Atomic writes and up-front output checks (skgenre.utils._atomic)."""
 
+import errno
 import os
 import stat
 
@@ -91,6 +92,25 @@ def test_atomic_write_failure_keeps_old_file(tmp_path):
                 raise exc
         assert path.read_text() == "old"
     assert os.listdir(tmp_path) == ["results.csv"]
+
+
+def test_atomic_write_passes_the_callers_own_oserror_through(tmp_path):
+    """An input that cannot be read inside the block is not the output's failure: it
+    was reported as "writing failed" for the output file."""
+    path = tmp_path / "out.csv"
+    path.write_text("old")
+    with pytest.raises(FileNotFoundError) as info:
+        with atomic_write(path, "w") as f:
+            f.write((tmp_path / "missing-input.txt").read_text())
+    assert not isinstance(info.value, OutputError) and "missing-input" in str(info.value)
+    with pytest.raises(TypeError):  # str to a binary file: the caller's bug, as raised
+        with atomic_write(path) as f:
+            f.write("text")
+    # a full disk while the block writes is still the output's
+    with pytest.raises(OutputError, match="out.csv.*No space left on device.*unchanged"):
+        with atomic_write(path, "w"):
+            raise OSError(errno.ENOSPC, "No space left on device")
+    assert path.read_text() == "old" and sorted(os.listdir(tmp_path)) == ["out.csv"]
 
 
 def test_atomic_write_oserror_becomes_output_error(tmp_path, monkeypatch):

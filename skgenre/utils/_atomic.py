@@ -200,6 +200,13 @@ def _fsync_dir(folder):
         os.close(fd)
 
 
+# What writing a file fails with (a full disk or quota, a file-size limit, an I/O error, a
+# file system gone read-only).
+_WRITE_ERRNOS = frozenset(
+    getattr(errno, name) for name in ("ENOSPC", "EDQUOT", "EFBIG", "EIO", "EROFS")
+    if hasattr(errno, name))
+
+
 @contextlib.contextmanager
 def atomic_write(path, mode="wb", *, encoding=None, newline=None):
     """Write a file atomically: the destination holds the old or the new content, never a mix.
@@ -229,7 +236,9 @@ def atomic_write(path, mode="wb", *, encoding=None, newline=None):
     ------
     OutputError
         If ``path`` cannot be written (see :func:`check_writable`), or writing fails (a
-        full disk, a file-size limit); the error names ``path`` and the cause.
+        full disk, a file-size limit); the error names ``path`` and the cause. Another
+        ``OSError`` raised in the ``with`` block (the caller's own, e.g. reading an
+        input) propagates unchanged.
 
     Examples
     --------
@@ -252,6 +261,7 @@ def atomic_write(path, mode="wb", *, encoding=None, newline=None):
     except OSError:
         old_mode = None
     tmp = None
+    in_block = False
     try:
         # An interrupt between creating the temporary file and knowing its name would
         # leave it behind: signals wait until both are done.
@@ -260,7 +270,9 @@ def atomic_write(path, mode="wb", *, encoding=None, newline=None):
                                        dir=path.parent)
             f = os.fdopen(fd, mode, encoding=encoding, newline=newline)
         with f:
+            in_block = True
             yield f
+            in_block = False
             f.flush()
             os.fsync(f.fileno())
         # mkstemp makes 0600 files; give the new file the mode a plain open() would.
@@ -271,7 +283,11 @@ def atomic_write(path, mode="wb", *, encoding=None, newline=None):
             # A second Ctrl-C must not cut the clean-up short and leave the file behind.
             with _signals_held(), contextlib.suppress(OSError):
                 os.unlink(tmp)
-        if isinstance(exc, OSError) and not isinstance(exc, OutputError):
+        if (isinstance(exc, OSError) and not isinstance(exc, OutputError)
+                and not (in_block and exc.errno not in _WRITE_ERRNOS)):
+            # The caller's block both writes the file and does its own work: an OSError
+            # from that work (an input file that cannot be read, a bug writing str to a
+            # binary file) is not this file's, and passes through as it was raised.
             raise OutputError(
                 path, f"writing failed ({_reason(exc)}); the previous file, if any, is unchanged"
             ) from exc
