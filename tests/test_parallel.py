@@ -37,6 +37,44 @@ def test_n_jobs_2_equals_n_jobs_1(est, clips):
     assert_allclose(out, ref, rtol=1e-5, atol=1e-6)
 
 
+def test_overlapping_holds_of_blas_restore_what_the_first_found(clips):
+    """Parallel transforms hold BLAS to one thread; two run from two threads can end in
+    the other order from the one they started in. With threadpoolctl's own context each
+    restored the thread count it found on entry, the second the first's limit, and BLAS
+    stayed at one thread for the rest of the process."""
+    from threadpoolctl import threadpool_info
+
+    from skgenre.utils._threads import one_blas_thread
+
+    def blas_threads():
+        return [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
+
+    def overlap(hold):
+        """BLAS's threads while the second holder alone runs, and after both."""
+        first = hold()
+        first.__enter__()
+        second = hold()
+        second.__enter__()
+        first.__exit__(None, None, None)  # the first in leaves first
+        meanwhile = blas_threads()
+        second.__exit__(None, None, None)
+        return meanwhile, blas_threads()
+
+    with threadpool_limits(limits=2):  # a machine of one core has nothing to lose
+        before = blas_threads()
+        assert before and set(before) == {2}
+        # what happened: the second's workers ran on a full-width BLAS, and BLAS was left
+        # at one thread
+        assert overlap(lambda: threadpool_limits(limits=1)) == (before, [1] * len(before))
+        threadpool_limits(limits=2)
+        assert overlap(one_blas_thread) == ([1] * len(before), before)
+        # a parallel transform inside a hold, as from another thread, leaves it alone
+        with one_blas_thread():
+            FeatureExtractor26(n_jobs=2, chunk_size=1).fit_transform(clips)
+            assert set(blas_threads()) == {1}
+        assert blas_threads() == before
+
+
 def _references(clips):
     """The single-process features with BLAS held to one thread, as the parallel runs hold
     it (bit-identical to them), and with the default BLAS threads (equal up to float32

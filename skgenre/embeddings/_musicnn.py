@@ -390,12 +390,12 @@ class MusicnnEmbedding(
         jobs = effective_n_jobs(self.n_jobs)
         if jobs == 1 or len(waves) == 1:
             return self._run_chunk(waves, reduce)
-        from threadpoolctl import threadpool_limits
+        from ..utils._threads import one_blas_thread
 
         bounds = np.linspace(0, len(waves), min(jobs, len(waves)) + 1).astype(int)
         # Threads: the FFTs and matrix products release the GIL. BLAS is held to one
         # thread meanwhile, or its threads fight the workers for the cores.
-        with threadpool_limits(limits=1, user_api="blas"):
+        with one_blas_thread():
             parts = Parallel(n_jobs=jobs, prefer="threads")(
                 delayed(self._run_chunk)(waves[a:b], reduce)
                 for a, b in zip(bounds[:-1], bounds[1:])

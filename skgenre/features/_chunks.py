@@ -60,9 +60,9 @@ def run_chunks(func, clips, slices, n_jobs, *, desc="computing", verbose=0):
         # (Measured on 240 5-s clips, 2 cores, against n_jobs=1 with default BLAS
         # threads: benchmarks/README.md.) A backend set with joblib.parallel_config
         # (loky, Dask, Ray) still takes precedence.
-        from threadpoolctl import threadpool_limits
+        from ..utils._threads import one_blas_thread
 
-        with threadpool_limits(limits=1):
+        with one_blas_thread():
             results = ordered_parallel(n_jobs, prefer="threads")(
                 delayed(func)(clips[s]) for s in slices
             )
