@@ -592,14 +592,7 @@ def load_model(path, *, trust_pickle=False, sha256=None, trusted_types=None,
     from .models._engines import check_engine
 
     check_engine(engine)
-    if isinstance(path, bytes):
-        path = os.fsdecode(path)
-    if isinstance(max_size, bool) or not isinstance(max_size, int) or max_size < 1:
-        raise ValueError(f"max_size must be a positive int (bytes), got {max_size!r}.")
-    path = Path(path)
-    data = _read_model_bytes(path, max_size)
-    if sha256 is not None:
-        _check_sha256(path, data, sha256)
+    path, data = _checked_bytes(path, sha256, max_size)
     # a file that matches its published digest is trusted, pickles included
     return _load_model_data(path, data, trust_pickle=trust_pickle or sha256 is not None,
                             trusted_types=trusted_types, max_size=max_size, engine=engine)
@@ -684,6 +677,13 @@ def read_model_metadata(path, *, sha256=None, max_size=1 << 30):
     ...     read_model_metadata(p)
     {'class_counts': {'pop': 1, 'rock': 2}}
     """
+    path, data = _checked_bytes(path, sha256, max_size)
+    return _metadata_of(path, data, max_size)
+
+
+def _checked_bytes(path, sha256, max_size):
+    """``(path, data)``: a model file's path as a Path, and its bytes, read within
+    ``max_size`` and checked against ``sha256`` where one is given."""
     if isinstance(path, bytes):
         path = os.fsdecode(path)
     if isinstance(max_size, bool) or not isinstance(max_size, int) or max_size < 1:
@@ -692,7 +692,7 @@ def read_model_metadata(path, *, sha256=None, max_size=1 << 30):
     data = _read_model_bytes(path, max_size)
     if sha256 is not None:
         _check_sha256(path, data, sha256)
-    return _metadata_of(path, data, max_size)
+    return path, data
 
 
 def _metadata_of(path, data, max_size=MAX_MODEL_SIZE):
