@@ -458,11 +458,19 @@ def test_genre_folders_any_names_depths_and_formats(tmp_path):
 def test_genre_folders_recognise_gtzan(tmp_path, toy_root):
     from skgenre.datasets import load_genre_folders
 
+    from skgenre.datasets._toy import TOY_MARKER
+
     data = load_genre_folders(toy_root)
     gtzan = load_gtzan(toy_root)
     assert data.layout == "gtzan" and data.skipped == []
     assert_array_equal(data.filenames, gtzan.filenames)
     assert_array_equal(data.target, gtzan.target)
+    # the toy set has GTZAN's names, not its recordings: flagged
+    assert data.synthetic and gtzan.synthetic
+    shutil.copytree(toy_root, tmp_path / "copy")
+    (tmp_path / "copy" / TOY_MARKER).unlink()
+    assert not load_genre_folders(tmp_path / "copy").synthetic
+    assert not load_gtzan(tmp_path / "copy").synthetic
     # the Kaggle copy's layout, with spectrogram images beside the audio
     kaggle = tmp_path / "kaggle"
     shutil.copytree(Path(gtzan.filenames[0]).parents[1], kaggle / "Data" / "genres_original")

@@ -97,7 +97,7 @@ def get_dataset(data_dir, n_per_class, seed, console, n_jobs=None):
             f"({', '.join(map(repr, data.target_names))}); a classifier needs at least two"
         )
     y = np.asarray(data.target_names)[data.target]
-    if _is_toy_folder(data_dir, data.base):
+    if data.synthetic:
         # GTZAN's names and layout, generated audio: flagged, and no artists (Sturm's index
         # would name real ones)
         desc = (f"SYNTHETIC toy data written by skgenre.datasets.make_toy_genres in "
@@ -109,16 +109,6 @@ def get_dataset(data_dir, n_per_class, seed, console, n_jobs=None):
         desc += f"; {len(data.skipped)} file(s) skipped, listed above"
     desc += ")"
     return data.filenames.astype(object), y, desc, data.layout, data.artists
-
-
-def _is_toy_folder(data_dir, base):
-    """Whether ``make_toy_genres(path=...)`` wrote the folder (its marker file)."""
-    from pathlib import Path
-
-    from ..datasets._toy import TOY_MARKER
-
-    base = Path(base)
-    return any((d / TOY_MARKER).is_file() for d in (Path(data_dir), base, base.parent))
 
 
 def build_pipeline(kind, args, console):

@@ -20,6 +20,7 @@ from ._gtzan import (
     _undecodable_reason,
     _unreadable_reason,
 )
+from ._toy import is_toy_folder
 
 __all__ = ["load_genre_folders"]
 
@@ -108,7 +109,12 @@ def load_genre_folders(root, *, n_per_genre=None, n_jobs=None, check="decode"):
             Sturm's artist index (as :func:`load_gtzan`) for every song named as a
             GTZAN track, in whatever folder (a clip moved to its right genre keeps its
             artist), and a group of its own for each other song (a warning names them);
-            else None.
+            else None. (The synthetic toy set gets the artists of the GTZAN tracks
+            whose names it has.)
+        synthetic : bool
+            Whether the folder holds the synthetic toy set written by
+            :func:`make_toy_genres` (``path=...``): GTZAN's names and layout, not music.
+            ``skgenre train`` and ``reproduce`` flag their results on it as synthetic.
 
     Raises
     ------
@@ -217,6 +223,7 @@ def load_genre_folders(root, *, n_per_genre=None, n_jobs=None, check="decode"):
         layout="gtzan" if gtzan else "folders",
         base=str(base),
         artists=artists,
+        synthetic=is_toy_folder(root, base),
     )
 
 

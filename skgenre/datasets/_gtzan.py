@@ -17,6 +17,7 @@ from sklearn.utils import Bunch
 from sklearn.utils._param_validation import StrOptions, validate_params
 
 from .._errors import AudioLoadError, BrokenFilesWarning, DatasetError
+from ._toy import is_toy_folder
 
 __all__ = ["load_gtzan", "load_gtzan_split_lists"]
 
@@ -328,6 +329,10 @@ def load_gtzan(root, *, split=None, genres=None, return_X_y=False, check_files=T
             (``"Rage Against The Machine"`` for metal.00095 too).
         split : ndarray of shape (n_clips,) of str
             Split of each clip (only when ``split`` is given).
+        synthetic : bool
+            Whether ``root`` holds the synthetic toy set written by
+            :func:`make_toy_genres` (``path=...``), named as GTZAN but not music (its
+            ``artists`` are those of the real tracks of its names).
         DESCR : str
             Description of GTZAN and its faults.
     (filenames, target) : tuple
@@ -476,6 +481,7 @@ def load_gtzan(root, *, split=None, genres=None, return_X_y=False, check_files=T
         target=target,
         target_names=names,
         artists=gtzan_artist_groups([stem for _, stem, _ in clips]),
+        synthetic=is_toy_folder(root, base),
         DESCR=DESCR,
     )
     if clip_split is not None:

@@ -410,6 +410,13 @@ def make_toy_genres(
 TOY_MARKER = "SKGENRE_SYNTHETIC.txt"
 
 
+def is_toy_folder(root, base):
+    """Whether ``make_toy_genres(path=...)`` wrote the data folder ``root`` (whose genre
+    folders are in ``base``): its marker file in either, or in ``base``'s parent."""
+    base = Path(base)
+    return any((d / TOY_MARKER).is_file() for d in (Path(root), base, base.parent))
+
+
 def _clip_path(root, genre, number, format):
     return root / "genres" / genre / f"{genre}.{number:05d}.{format}"
 
