@@ -242,6 +242,31 @@ def test_keras_classifier_roundtrip_safe(tmp_path):
     assert clf.model_ is not None and clf.predict(X[:2]).shape == (2,)
 
 
+def test_a_keras_model_parameter_trains_again_after_loading(tmp_path):
+    # load_model computes every network with NumPy, the model= parameter's too: a fit of
+    # the loaded classifier (or of its clone, as in a grid search) called that
+    # NumpyNetwork as a builder ("predict() missing 1 required positional argument").
+    import keras
+    from sklearn.base import clone
+    from sklearn.datasets import make_blobs
+
+    from skgenre import GenreClassifier
+
+    X, y = make_blobs(n_samples=40, centers=3, random_state=0)
+    inputs = keras.Input((2,))
+    hidden = keras.layers.Dense(8, activation="relu")(inputs)
+    net = keras.Model(inputs, keras.layers.Dense(3, activation="softmax")(hidden))
+    net.compile(optimizer=keras.optimizers.SGD(0.1), loss="sparse_categorical_crossentropy")
+    clf = GenreClassifier(model=net, epochs=2, random_state=0).fit(X, y)
+    loaded = load_model(save_model(clf, tmp_path / "m.skgenre"))
+    assert type(loaded.model).__name__ == "NumpyNetwork"
+    expected = clf.fit(X, y).predict_proba(X)
+    # a fresh fit starts from the parameter's weights and compilation, as the original's
+    np.testing.assert_array_equal(loaded.fit(X, y).predict_proba(X), expected)
+    assert type(loaded.model_.optimizer).__name__ == "SGD"
+    np.testing.assert_array_equal(clone(loaded).fit(X, y).predict_proba(X), expected)
+
+
 @pytest.fixture(scope="module")
 def keras_model_file(tmp_path_factory):
     """A saved GenreClassifier (one small Dense network) and a few rows to predict."""

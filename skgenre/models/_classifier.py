@@ -241,7 +241,9 @@ class GenreClassifier(ClassifierMixin, BaseEstimator):
         :func:`~skgenre.models.build_cnn`); a callable is a scikeras model builder that
         returns a ``keras.Model`` (compiled or not) and may take ``meta``; a ``keras.Model``
         instance is copied, weights and compilation included, at every fit (it is never
-        trained itself, and every fit starts from its weights). Builder arguments
+        trained itself, and every fit starts from its weights; after
+        :func:`~skgenre.load_model` it is a :class:`~skgenre.models.NumpyNetwork`, which
+        fit turns back into that Keras model). Builder arguments
         are given as ``model__<name>=value`` keywords (e.g. ``model__kernel_size=5``), which
         ``set_params`` and grid search reach as well.
     optimizer : str, keras optimizer class or instance, default="adam"
@@ -726,6 +728,13 @@ class GenreClassifier(ClassifierMixin, BaseEstimator):
             # changed the caller's parameter, and a second fit went on from the weights
             # the first one left (same seed, other predictions).
             return lambda: copy.deepcopy(model)
+        from ._numpy_net import NumpyNetwork
+
+        if isinstance(model, NumpyNetwork):
+            # A keras.Model parameter that load_model (or use_engine) switched to the NumPy
+            # engine: it is callable, but as a network, not as a builder. Each fit trains a
+            # fresh Keras model read from its bytes, weights and compilation included.
+            return model.to_keras
         if callable(model):
             return model
         raise TypeError(
