@@ -9,7 +9,7 @@ own question for one name without importing all of scikit-learn, so that
 
 import sys
 
-__all__ = ["TRUSTED_TYPES", "import_skops_lean"]
+__all__ = ["TRUSTED_TYPES", "import_skops_lean", "unimportable_types"]
 
 # Types that a safe model file may hold besides scikit-learn's own (which skops trusts by
 # itself): skgenre's estimators, the target encoders (skgenre's; scikeras' in older files),
@@ -54,6 +54,30 @@ TRUSTED_TYPES = (
 
 def _trusted_types(extra=()):
     return sorted(set(TRUSTED_TYPES) | set(extra or ()))
+
+
+def unimportable_types(type_names):
+    """The names among ``type_names`` (``"module.Class"``, as skops writes them) that do not
+    resolve in this process, in their order.
+
+    skops imports each type of a file as it builds it; one that is not there (a class
+    defined in ``__main__`` by the script or notebook that saved the model, a package not
+    installed here) fails the build midway with an ``AttributeError`` or an
+    ``ImportError`` that says nothing of the file. Asked first, the caller can name them.
+    Only types the caller trusts are asked about: importing a module runs its code.
+    """
+    import importlib
+
+    missing = []
+    for type_name in type_names:
+        module_name, _, class_name = type_name.rpartition(".")
+        try:
+            found = hasattr(importlib.import_module(module_name), class_name)
+        except Exception:  # ImportError, an empty name, a module that fails as it runs
+            found = False
+        if not found:
+            missing.append(type_name)
+    return missing
 
 
 # Module names that scikit-learn's all_estimators skips, and so does the check below.

@@ -58,6 +58,7 @@ from ._model_trust import (  # noqa: F401 (import_skops_lean: the CLI's, from he
     _is_public_sklearn_estimator,
     _trusted_types,
     import_skops_lean,
+    unimportable_types,
 )
 from ._model_zip import (
     Budget,
@@ -836,12 +837,13 @@ def _load_safe(path, data, trusted_types, max_size=MAX_MODEL_SIZE, engine="keras
 
     trusted = _trusted_types(trusted_types)
     try:
-        untrusted = sorted(set(sio.get_untrusted_types(data=skops_bytes)) - set(trusted))
+        named = sorted(set(sio.get_untrusted_types(data=skops_bytes)))
     except Exception as exc:
         raise ModelFileError(
             f"model file {name!r} is damaged: its estimator cannot be read "
             f"({type(exc).__name__}: {exc})."
         ) from None
+    untrusted = [t for t in named if t not in set(trusted)]
     sklearn_types = [t for t in untrusted if _is_public_sklearn_estimator(t)]
     untrusted = [t for t in untrusted if t not in sklearn_types]
     trusted += sklearn_types
@@ -852,6 +854,16 @@ def _load_safe(path, data, trusted_types, max_size=MAX_MODEL_SIZE, engine="keras
             "types, pass them: load_model(path, trusted_types=[...])."
         )
     _warn_on_mismatch(path, manifest.get("versions") or {})
+    # every type named is trusted now, so importing their modules is what skops would do
+    missing = unimportable_types(named)
+    if missing:
+        raise ModelFileError(
+            f"model file {name!r} holds types that cannot be imported here: {missing}. "
+            "Nothing was loaded (the file itself may be whole). A class defined in a "
+            "script or notebook (module '__main__') exists only while it runs: define it in "
+            "a module that is importable where the file is loaded, and save the model "
+            f"again; otherwise install the package that defines it{_saved_by(manifest)}."
+        )
     try:
         estimator = sio.loads(skops_bytes, trusted=trusted)
     except Exception as exc:
@@ -864,6 +876,15 @@ def _load_safe(path, data, trusted_types, max_size=MAX_MODEL_SIZE, engine="keras
     if used != set(range(len(networks))) or not _is_estimator(estimator):
         raise ModelFileError(f"model file {name!r} is damaged: its parts do not fit together.")
     return estimator
+
+
+def _saved_by(manifest):
+    """``", or ... skgenre 0.3, which saved the file ..."``: where the versions differ."""
+    versions = manifest.get("versions")
+    saved = versions.get("skgenre") if isinstance(versions, dict) else None
+    if not isinstance(saved, str) or saved == __version__:
+        return ""
+    return f", or load the file with skgenre {saved}, which saved it (installed: {__version__})"
 
 
 def _load_network(name, index, data, engine="keras"):

@@ -442,6 +442,43 @@ def test_custom_transformer_needs_trusted_types(tmp_path, fitted):
     np.testing.assert_array_equal(loaded.predict_proba(X), pipe.predict_proba(X))
 
 
+def test_a_type_that_cannot_be_imported_is_named_not_called_damage(tmp_path, fitted,
+                                                                   monkeypatch):
+    # A transformer defined in a notebook or script lives in __main__, and a package may be
+    # missing where the file is loaded: trusted, such a file was called "damaged"
+    # (AttributeError: module '__main__' has no attribute ...), though it was intact.
+    X = fitted[1]
+    notebook = type("NotebookDoubler", (Doubler,), {"__module__": "__main__"})
+    gone = type("Gone", (Doubler,), {"__module__": "skgenre_test_gone"})
+    monkeypatch.setitem(sys.modules, "skgenre_test_gone", type(sys)("skgenre_test_gone"))
+    sys.modules["skgenre_test_gone"].Gone = gone
+    monkeypatch.setattr(sys.modules["__main__"], "NotebookDoubler", notebook, raising=False)
+    pipe = make_pipeline(notebook(), gone(), LogisticRegression()).fit(X, ["a", "b"] * 2)
+    with pytest.warns(UserWarning, match="trusted types"):
+        path = save_model(pipe, tmp_path / "custom.skgenre")
+    names = ["__main__.NotebookDoubler", "skgenre_test_gone.Gone"]
+    # where they are defined, the file loads
+    np.testing.assert_array_equal(load_model(path, trusted_types=names).predict(X),
+                                  pipe.predict(X))
+    monkeypatch.delattr(sys.modules["__main__"], "NotebookDoubler")
+    monkeypatch.delitem(sys.modules, "skgenre_test_gone")
+    with pytest.raises(ModelFileError) as info:
+        load_model(path, trusted_types=names)
+    message = str(info.value)
+    assert "damaged" not in message
+    assert re.search(r"cannot be imported here: \['__main__.NotebookDoubler', "
+                     r"'skgenre_test_gone.Gone'\]", message), message
+    assert "'__main__'" in message and "install" in message
+    # a file of another skgenre says which one saved it
+    with zipfile.ZipFile(path) as zf:
+        manifest = json.loads(zf.read("skgenre-model.json"))
+    manifest["versions"]["skgenre"] = "99.0"
+    _zip_replace(path, "skgenre-model.json", json.dumps(manifest).encode())
+    with pytest.warns(VersionMismatchWarning), pytest.raises(ModelFileError,
+                                                             match="skgenre 99.0, which saved it"):
+        load_model(path, trusted_types=names)
+
+
 def test_planted_type_in_safe_file_is_refused_before_it_is_built(tmp_path, fitted):
     import skops.io as sio
 
