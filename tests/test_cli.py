@@ -664,9 +664,11 @@ def test_reproduce_split_artist_without_artists_is_exit_2(capsys, tmp_path):
     assert "--split artist needs songs with artists" in err and "--data" in err
 
 
-def test_train_prints_genre_names_with_control_characters_escaped(capsys, tmp_path):
+def test_train_and_predict_print_genre_names_with_control_characters_escaped(capsys,
+                                                                              tmp_path):
     # a folder name with a newline or an escape sequence forged lines (or terminal
-    # commands) in the classes line
+    # commands) in the classes line of train, and in predict's table: a model file from
+    # elsewhere names its genres
     import soundfile as sf
 
     rng = np.random.default_rng(0)
@@ -680,3 +682,10 @@ def test_train_prints_genre_names_with_control_characters_escaped(capsys, tmp_pa
     assert code == 0, err
     (line,) = [li for li in out.splitlines() if "classes:" in li]
     assert line.endswith("classes: calm, ro\\nck\\x1b[2J") and "\x1b" not in out, out
+    code, out, err = _run(capsys, ["predict", "--no-screen", "--segments",
+                                   str(tmp_path / "m.skgenre"), str(data / "calm" / "s0.wav")])
+    assert code == 0, err
+    assert "ro\\nck\\x1b[2J" in out and "\x1b" not in out and "ro\nck" not in out, out
+    # the columns line up on the names as shown
+    ranks = [li for li in out.splitlines() if li.lstrip().startswith(("1.", "2."))]
+    assert len({li.index("0.", 6) for li in ranks}) == 1, out

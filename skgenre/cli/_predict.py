@@ -50,7 +50,10 @@ def _printer(args, classes, out, *, json_lines=False, detail=None):
     """``show(rows)`` for stdout: the table, or the JSON array streamed song by song
     (``json_lines``: one JSON object per line, as ``skgenre tag`` prints them);
     ``detail`` replaces the count of clips in a song's heading."""
-    width = max(len(str(c)) for c in classes)
+    # Genre names come from the model file (genre folder names, or whoever wrote the
+    # file): shown escaped, as file names are, so that none forges lines of the table or
+    # sends commands to the terminal. The columns line up on the names as shown.
+    width = max(len(display_name(str(c))) for c in classes)
     state = {"first": True}
 
     def show(rows):
@@ -77,14 +80,16 @@ def _printer(args, classes, out, *, json_lines=False, detail=None):
                     out(f"  note: {e['warning']}")
                 for rank, t in enumerate(e["top"], 1):
                     if t["probability"] is None:  # "unknown": a score, not a probability
-                        out(f"  {rank:>2}. {t['genre']}  ({_score_note(e)})")
+                        out(f"  {rank:>2}. {display_name(t['genre'])}  ({_score_note(e)})")
                         continue
                     bar = "#" * int(math.floor(t["probability"] * 20 + 0.5))
-                    out(f"  {rank:>2}. {t['genre']:<{width}}  {t['probability']:.3f}  {bar}")
+                    genre = display_name(t["genre"])
+                    out(f"  {rank:>2}. {genre:<{width}}  {t['probability']:.3f}  {bar}")
                 for s in e.get("segments", ()):
                     p = s["probabilities"].get(s["top"])
                     shown = f"{p:.3f}" if p is not None else f"score {s['unknown_score']:.2f}"
-                    out(f"     {s['start']:7.1f}-{s['end']:7.1f} s  {s['top']:<{width}}  {shown}")
+                    top = display_name(s["top"])
+                    out(f"     {s['start']:7.1f}-{s['end']:7.1f} s  {top:<{width}}  {shown}")
         try:
             sys.stdout.flush()  # each result reaches a pipe or file as soon as it is printed
         except (OSError, ValueError):
