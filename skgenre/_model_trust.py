@@ -9,7 +9,7 @@ own question for one name without importing all of scikit-learn, so that
 
 import sys
 
-__all__ = ["TRUSTED_TYPES", "import_skops_lean", "unimportable_types"]
+__all__ = ["TRUSTED_TYPES", "check_trusted_types", "import_skops_lean", "unimportable_types"]
 
 # Types that a safe model file may hold besides scikit-learn's own (which skops trusts by
 # itself): skgenre's estimators, the target encoders (skgenre's; scikeras' in older files),
@@ -50,6 +50,26 @@ TRUSTED_TYPES = (
     "sklearn.model_selection._split.StratifiedKFold",
     "sklearn.utils._bunch.Bunch",
 )
+
+
+def check_trusted_types(trusted_types):
+    """``trusted_types`` of :func:`~skgenre.load_model` as a list of str, or None.
+
+    A single name passed as a string would be a set of letters to skops' checks, and the
+    file would be refused with the advice to pass the very name given.
+    """
+    if trusted_types is None:
+        return None
+    try:
+        names = None if isinstance(trusted_types, (str, bytes)) else list(trusted_types)
+    except TypeError:  # not iterable
+        names = None
+    if names is None or not all(isinstance(n, str) for n in names):
+        raise TypeError(
+            "trusted_types must be a list of type names, one 'module.Class' each (e.g. "
+            f"['mypackage.MyTransformer']), got {trusted_types!r}."
+        )
+    return names
 
 
 def _trusted_types(extra=()):

@@ -57,6 +57,7 @@ from ._model_trust import (  # noqa: F401 (import_skops_lean: the CLI's, from he
     TRUSTED_TYPES,
     _is_public_sklearn_estimator,
     _trusted_types,
+    check_trusted_types,
     import_skops_lean,
     unimportable_types,
 )
@@ -562,8 +563,11 @@ def load_model(path, *, trust_pickle=False, sha256=None, trusted_types=None,
         If the file does not exist, is empty, is not a regular file, does not match
         ``sha256``, is pickle-based and not trusted, holds untrusted types, is bigger
         than ``max_size`` (or declares more), is truncated or damaged (a corrupt member,
-        a wrong checksum, structure nested deeper than any model), or is not a model
-        saved by skgenre (for instance a text or an audio file).
+        a wrong checksum, structure nested deeper than any model), holds types that
+        cannot be imported here, or is not a model saved by skgenre (for instance a text
+        or an audio file).
+    TypeError
+        If ``trusted_types`` is not a list of str (a single name is ``[name]``).
 
     Warns
     -----
@@ -593,6 +597,7 @@ def load_model(path, *, trust_pickle=False, sha256=None, trusted_types=None,
     from .models._engines import check_engine
 
     check_engine(engine)
+    trusted_types = check_trusted_types(trusted_types)
     path, data = _checked_bytes(path, sha256, max_size)
     # a file that matches its published digest is trusted, pickles included
     return _load_model_data(path, data, trust_pickle=trust_pickle or sha256 is not None,

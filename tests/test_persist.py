@@ -440,6 +440,17 @@ def test_custom_transformer_needs_trusted_types(tmp_path, fitted):
         load_model(path)
     loaded = load_model(path, trusted_types=[name])
     np.testing.assert_array_equal(loaded.predict_proba(X), pipe.predict_proba(X))
+    loaded = load_model(path, trusted_types=(n for n in [name]))
+    np.testing.assert_array_equal(loaded.predict_proba(X), pipe.predict_proba(X))
+
+
+@pytest.mark.parametrize("trusted_types", ["tests.test_persist.Doubler", True, [1]])
+def test_trusted_types_that_are_no_list_of_names_are_refused(tmp_path, fitted, trusted_types):
+    # A single name as a string was a set of letters: the file was refused with the advice
+    # to pass the name given; True and [1] escaped as TypeErrors of the set operations.
+    path = save_model(fitted[0], tmp_path / "m.skgenre")
+    with pytest.raises(TypeError, match=r"trusted_types must be a list of type names.*got "):
+        load_model(path, trusted_types=trusted_types)
 
 
 def test_a_type_that_cannot_be_imported_is_named_not_called_damage(tmp_path, fitted,
