@@ -8,7 +8,7 @@ import stat
 from ._errors import ModelFileError
 from ._model_zip import RAISE_BOUND
 
-__all__ = ["AUDIO_HEADS", "PICKLE_HEADS", "check_sha256", "read_model_bytes"]
+__all__ = ["AUDIO_HEADS", "PICKLE_HEADS", "check_sha256", "compressed_zip", "read_model_bytes"]
 
 # First bytes of files that pickle-based loaders (joblib, pickle) read: pickle protocol
 # 2+, and the compressors joblib uses (zlib, gzip, bz2, xz, lzma, lz4).
@@ -26,6 +26,33 @@ AUDIO_HEADS = {
     b"OggS": "an Ogg", b"ID3": "an MP3", b"\xff\xfb": "an MP3", b"\xff\xf3": "an MP3",
     b"\xff\xf2": "an MP3", b"FORM": "an AIFF", b".snd": "an AU",
 }
+
+
+def compressed_zip(data):
+    """``(format, command)`` when ``data`` is a compressed zip file, else None.
+
+    gzip, bzip2 and xz are also what joblib compresses pickles with, so such a file looks
+    like a pickle by its first bytes; a safe model file compressed for a copy (``gzip
+    model.skgenre``) would be called one. A pickle decompresses to a pickle, never to a
+    zip: only the first bytes are decompressed to tell them apart (a bomb costs nothing).
+    """
+    import bz2
+    import lzma
+    import zlib
+
+    kinds = (
+        (b"\x1f\x8b", "gzip", "gunzip", lambda: zlib.decompressobj(wbits=31)),
+        (b"BZh", "bzip2", "bunzip2", bz2.BZ2Decompressor),
+        (b"\xfd7zXZ\x00", "xz", "unxz", lzma.LZMADecompressor),
+    )
+    for magic, kind, command, decompressor in kinds:
+        if data.startswith(magic):
+            try:
+                head = decompressor().decompress(data[: 1 << 16], 4)
+            except Exception:  # damaged, or not this format after all
+                return None
+            return (kind, command) if head == b"PK\x03\x04" else None
+    return None
 
 
 def read_model_bytes(path, max_size=None):

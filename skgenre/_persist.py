@@ -52,6 +52,7 @@ from ._errors import ModelFileError, VersionMismatchWarning, WeightsMismatchErro
 from ._model_bytes import AUDIO_HEADS as _AUDIO_HEADS
 from ._model_bytes import PICKLE_HEADS as _PICKLE_HEADS
 from ._model_bytes import check_sha256 as _check_sha256
+from ._model_bytes import compressed_zip as _compressed_zip
 from ._model_bytes import read_model_bytes as _read_model_bytes
 from ._model_trust import (  # noqa: F401 (import_skops_lean: the CLI's, from here)
     TRUSTED_TYPES,
@@ -609,6 +610,13 @@ def _load_model_data(path, data, *, trust_pickle, trusted_types, max_size, engin
     digest: ``trust_pickle``), so that a caller that read them first does not read twice."""
     if data.startswith(b"PK\x03\x04"):
         return _load_safe(path, data, trusted_types, max_size, engine)
+    packed = _compressed_zip(data)
+    if packed is not None:
+        raise ModelFileError(
+            f"{str(path)!r} is a {packed[0]}-compressed zip file, not a model file as "
+            f"skgenre writes it (a model file compressed after it was saved?): decompress it "
+            f"({packed[1]} FILE) and load the file it gives."
+        )
     if data.startswith(_PICKLE_HEADS):
         if not trust_pickle:
             raise ModelFileError(

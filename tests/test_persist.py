@@ -783,6 +783,33 @@ def test_pickle_format_with_trust_or_sha256(tmp_path, fitted, compress):
         load_model(path, sha256="abc")
 
 
+@pytest.mark.parametrize("kind, command", [("gzip", "gunzip"), ("bzip2", "bunzip2"),
+                                           ("xz", "unxz")])
+def test_a_compressed_safe_file_is_not_called_a_pickle(tmp_path, fitted, kind, command):
+    # gzip, bzip2 and xz start joblib's compressed pickles too: a safe file compressed for a
+    # copy was called a pickle, to be loaded with trust_pickle=True
+    import bz2
+    import gzip
+    import lzma
+
+    compress = {"gzip": gzip.compress, "bzip2": bz2.compress, "xz": lzma.compress}[kind]
+    model, X = fitted
+    packed = tmp_path / "m.skgenre.packed"
+    packed.write_bytes(compress(save_model(model, tmp_path / "m.skgenre").read_bytes()))
+    for trust in (False, True):
+        with pytest.raises(ModelFileError, match=rf"is a {kind}-compressed zip file.*"
+                                                 rf"decompress it \({command} FILE\)"):
+            load_model(packed, trust_pickle=trust)
+    # joblib's pickles compressed the same ways are pickles still
+    pickled = tmp_path / "m.joblib"
+    joblib.dump(model, pickled, compress=({"bzip2": "bz2"}.get(kind, kind), 3))
+    with pytest.raises(ModelFileError, match="is a pickle"):
+        load_model(pickled)
+    with pytest.warns(VersionMismatchWarning):  # a bare estimator, as before
+        np.testing.assert_array_equal(load_model(pickled, trust_pickle=True).predict(X),
+                                      model.predict(X))
+
+
 def test_sha256_checked_for_safe_files_too(tmp_path, fitted):
     path = save_model(fitted[0], tmp_path / "m.skgenre")
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
