@@ -64,6 +64,7 @@ from ._model_trust import (  # noqa: F401 (import_skops_lean: the CLI's, from he
 )
 from ._model_zip import (
     Budget,
+    cause,
     check_inner_zip,
     open_zip,
     parse_json,
@@ -901,6 +902,7 @@ def _saved_by(manifest):
 
 
 def _load_network(name, index, data, engine="keras"):
+    why = "engine='keras' was asked for"
     if engine != "keras":
         from .models._numpy_net import NumpyNetwork
 
@@ -919,7 +921,16 @@ def _load_network(name, index, data, engine="keras"):
                     f"engine ({type(exc).__name__}: {exc}); load it with engine='keras'."
                 ) from None
             # "auto": Keras computes it, or says why it cannot
-    import keras
+            why = f"the NumPy engine does not compute it ({type(exc).__name__}: {exc})"
+    try:
+        import keras
+    except ImportError as exc:
+        # a file moved to a machine without TensorFlow: the one-line error of any other
+        # file that cannot be loaded, not a traceback from deep in the loader
+        raise ModelFileError(
+            f"model file {name!r}: network {index} needs Keras, which cannot be imported "
+            f"here ({cause(exc)}): {why}. Install TensorFlow to load this file."
+        ) from None
 
     with tempfile.TemporaryDirectory() as tmp:
         member = os.path.join(tmp, f"{index}.keras")

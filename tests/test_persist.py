@@ -267,6 +267,31 @@ def test_a_keras_model_parameter_trains_again_after_loading(tmp_path):
     np.testing.assert_array_equal(clone(loaded).fit(X, y).predict_proba(X), expected)
 
 
+def test_a_network_that_needs_keras_where_there_is_none_is_a_model_file_error(
+        tmp_path, monkeypatch):
+    # A network the NumPy engine does not compute, moved to a machine without TensorFlow:
+    # engine="auto" fell back to Keras with a bare ModuleNotFoundError (a traceback from
+    # skgenre predict).
+    import keras
+    from sklearn.datasets import make_blobs
+
+    from skgenre import GenreClassifier
+
+    X, y = make_blobs(n_samples=30, centers=2, n_features=4, random_state=0)
+    inputs = keras.Input((4,))
+    hidden = keras.layers.GRU(3)(keras.layers.Reshape((4, 1))(inputs))
+    net = keras.Model(inputs, keras.layers.Dense(2, activation="softmax")(hidden))
+    clf = GenreClassifier(model=net, epochs=1, random_state=0).fit(X, y)
+    path = save_model(clf, tmp_path / "gru.skgenre")
+    monkeypatch.setitem(sys.modules, "keras", None)  # `import keras` fails, as uninstalled
+    with pytest.raises(ModelFileError, match=r"network 0 needs Keras, which cannot be "
+                                             r"imported here \(ModuleNotFoundError: .*the "
+                                             r"NumPy engine does not compute it.*GRU"):
+        load_model(path)
+    with pytest.raises(ModelFileError, match="needs Keras.*engine='keras' was asked for"):
+        load_model(path, engine="keras")
+
+
 @pytest.fixture(scope="module")
 def keras_model_file(tmp_path_factory):
     """A saved GenreClassifier (one small Dense network) and a few rows to predict."""
