@@ -729,6 +729,15 @@ def _load_pickle(path, data):
 
     try:
         obj = joblib.load(io.BytesIO(data))
+    except (ImportError, AttributeError) as exc:
+        # A pickle names the modules and classes of its objects: one that is not here
+        # (Keras or TensorFlow not installed, a class defined in the __main__ of the script
+        # that saved it) says nothing of the file, which was called no model at all.
+        raise ModelFileError(
+            f"model file {str(path)!r} is a pickle that needs what cannot be imported here "
+            f"({cause(exc)}): install the package it names (TensorFlow for a model with "
+            "networks), or define the class in a module that is importable here."
+        ) from None
     except Exception as exc:  # unpickling garbage can fail in any way
         # The unpickler's own message ("pop from empty list", ...) says nothing to a user.
         raise ModelFileError(

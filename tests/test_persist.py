@@ -292,6 +292,31 @@ def test_a_network_that_needs_keras_where_there_is_none_is_a_model_file_error(
         load_model(path, engine="keras")
 
 
+def test_a_trusted_pickle_that_needs_what_is_not_here_says_so(tmp_path, fitted,
+                                                               monkeypatch):
+    # A pickled model with networks on a machine without Keras, or holding a class of the
+    # script that saved it, was "not a skgenre model file: it cannot be read as one".
+    from sklearn.datasets import make_blobs
+
+    from skgenre import GenreClassifier
+
+    X, y = make_blobs(n_samples=30, centers=2, random_state=0)
+    clf = GenreClassifier(epochs=1, model__hidden_layer_sizes=(4,), random_state=0).fit(X, y)
+    with_network = save_model(clf, tmp_path / "net.joblib", format="pickle")
+    notebook = type("NotebookDoubler", (Doubler,), {"__module__": "__main__"})
+    monkeypatch.setattr(sys.modules["__main__"], "NotebookDoubler", notebook, raising=False)
+    custom = save_model(make_pipeline(notebook(), LogisticRegression()).fit(
+        fitted[1], ["a", "b"] * 2), tmp_path / "custom.joblib", format="pickle")
+    monkeypatch.delattr(sys.modules["__main__"], "NotebookDoubler")
+    for name in [m for m in sys.modules if m == "keras" or m.startswith("keras.")]:
+        monkeypatch.setitem(sys.modules, name, None)  # imports fail, as uninstalled
+    for path, what in ((with_network, "ModuleNotFoundError: .*keras"),
+                       (custom, "AttributeError: .*NotebookDoubler")):
+        with pytest.raises(ModelFileError, match=rf"is a pickle that needs what cannot be "
+                                                 rf"imported here \({what}"):
+            load_model(path, trust_pickle=True)
+
+
 @pytest.fixture(scope="module")
 def keras_model_file(tmp_path_factory):
     """A saved GenreClassifier (one small Dense network) and a few rows to predict."""
