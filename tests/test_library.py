@@ -1088,3 +1088,18 @@ def test_adapt_refuses_a_run_stopped_between_songs(capsys, model, library, tmp_p
     # a rerun that judges nothing new leaves the file byte for byte as it was
     before = src.read_bytes()
     assert _run(capsys, argv)[0] == 0 and src.read_bytes() == before
+
+
+def test_adapt_prints_genre_names_with_control_characters_escaped(capsys, library, tmp_path):
+    # the genres of a results file are a model file's class names: an escape sequence or a
+    # newline in one sent terminal commands or forged lines in the printed mix
+    X = [_tone(f, seed=i) for i, f in enumerate([200, 220, 240, 1500, 1600, 1700])]
+    model = save_model(_pipeline().fit(X, ["lo\x1b[2Jw"] * 3 + ["hi\ngh"] * 3),
+                       tmp_path / "evil.skgenre")
+    src, dst = tmp_path / "res.csv", tmp_path / "adapted.csv"
+    code, out, err = _run(capsys, ["predict", str(model), str(library), "--out", str(src)])
+    assert code == 0, err
+    code, out, err = _run(capsys, ["adapt", str(src), "--out", str(dst)])
+    assert code == 0, err
+    assert "\x1b" not in out and "hi\ngh" not in out, out
+    assert {line.split()[0] for line in out.splitlines()[1:]} == {"lo\\x1b[2Jw", "hi\\ngh"}

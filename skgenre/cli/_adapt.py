@@ -3,6 +3,8 @@
 import math
 import sys
 
+from ._safety import display_name
+
 __all__ = ["add_adapt_parser", "run_adapt"]
 
 
@@ -110,13 +112,15 @@ def run_adapt(args, out=print):
     except ValueError as exc:  # too few songs, a bad --train-prior or --mix: the input's fault
         print(f"skgenre adapt: error: {exc}", file=sys.stderr)
         return 2
-    width = max(len(g) for g in mix)
+    # the genres are a model file's class names: shown escaped, as predict shows them
+    shown = {genre: display_name(genre) for genre in mix}
+    width = max(len(name) for name in shown.values())
     how = "stated with --mix" if args.mix is not None else "estimated from their probabilities"
     out(f"genre mix of {n} songs ({how}):")
     for genre, share in sorted(mix.items(), key=lambda kv: -kv[1]):
         if args.mix is not None and share == 0:  # ruled out by the user, not measured
             continue
-        out(f"  {genre:<{width}}  {share:.3f}")
+        out(f"  {shown[genre]:<{width}}  {share:.3f}")
     out(f"training shares: {_prior_source(args.out)}")
     print(f"skgenre adapt: wrote {args.out}", file=sys.stderr)
     return 0
