@@ -61,10 +61,21 @@ def zip_end_problem(data):
     at = data.rfind(_ZIP_END, low)
     if at < 0:
         return "its zip directory, at the end of the file, is missing"
+    stored_zip_ends_it = False
     while at >= 0:
         if at + 22 + int.from_bytes(data[at + 20:at + 22], "little") == len(data):
-            return None
+            size = int.from_bytes(data[at + 12:at + 16], "little")
+            offset = int.from_bytes(data[at + 16:at + 20], "little")
+            if 0xFFFFFFFF in (size, offset) or offset + size == at:
+                return None
+            # The directory this record points to does not end just before it: cut where
+            # its own directory began, the file ends with the whole zip of its last stored
+            # member (a .keras network), whose offsets are of that zip. (zipfile reads it
+            # as a zip with data prepended; skgenre writes none.)
+            stored_zip_ends_it = True
         at = data.rfind(_ZIP_END, low, at)
+    if stored_zip_ends_it:
+        return "its zip directory is missing (the file ends with a zip stored in it)"
     return "its zip directory does not end the file"
 
 

@@ -768,8 +768,11 @@ def test_file_cut_short_is_called_truncated(tmp_path, fitted):
     members["skgenre-model.json"] = json.dumps(manifest).encode()
     members["networks/0.keras"] = _zip_of({"config.json": b"{}", "model.weights.h5": bytes(64)})
     whole = _zip_of(members, compression=zipfile.ZIP_STORED)
-    for cut in (100, 1000):
-        path.write_bytes(whole[:-cut])
+    # also cut where the file's own directory begins: the file then ends with the stored
+    # network's whole zip, end record and all (it was called a bare Keras model)
+    directory = int.from_bytes(whole[-6:-2], "little")
+    for end in (len(whole) - 100, len(whole) - 1000, directory):
+        path.write_bytes(whole[:end])
         with pytest.raises(ModelFileError, match="m.skgenre.*truncated") as err:
             load_model(path)
         assert "Keras" not in str(err.value)
