@@ -866,7 +866,7 @@ def _load_safe(path, data, trusted_types, max_size=MAX_MODEL_SIZE, engine="keras
             f"model file {name!r} is damaged: its estimator cannot be read "
             f"({type(exc).__name__}: {exc})."
         ) from None
-    untrusted = [t for t in named if t not in set(trusted)]
+    untrusted = sorted(set(named) - set(trusted))
     sklearn_types = [t for t in untrusted if _is_public_sklearn_estimator(t)]
     untrusted = [t for t in untrusted if t not in sklearn_types]
     trusted += sklearn_types
