@@ -86,18 +86,29 @@ def unimportable_types(type_names):
     ``ImportError`` that says nothing of the file. Asked first, the caller can name them.
     Only types the caller trusts are asked about: importing a module runs its code.
     """
+    return [type_name for type_name in type_names if not _resolves(type_name)]
+
+
+def _resolves(type_name):
+    """Whether ``type_name`` names something here: the longest prefix that imports as a
+    module, then attributes (``module.Class.method`` names a bound method's function)."""
     import importlib
 
-    missing = []
-    for type_name in type_names:
-        module_name, _, class_name = type_name.rpartition(".")
+    parts = type_name.split(".")
+    for i in range(len(parts) - 1, 0, -1):
         try:
-            found = hasattr(importlib.import_module(module_name), class_name)
-        except Exception:  # ImportError, an empty name, a module that fails as it runs
-            found = False
-        if not found:
-            missing.append(type_name)
-    return missing
+            found = importlib.import_module(".".join(parts[:i]))
+        except Exception:  # ImportError (no such module), or a module that fails as it runs
+            continue
+        for attr in parts[i:]:
+            found = getattr(found, attr, _MISSING)
+            if found is _MISSING:
+                return False
+        return True
+    return False
+
+
+_MISSING = object()
 
 
 # Module names that scikit-learn's all_estimators skips, and so does the check below.

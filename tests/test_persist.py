@@ -514,10 +514,17 @@ def test_a_type_that_cannot_be_imported_is_named_not_called_damage(tmp_path, fit
     monkeypatch.setitem(sys.modules, "skgenre_test_gone", type(sys)("skgenre_test_gone"))
     sys.modules["skgenre_test_gone"].Gone = gone
     monkeypatch.setattr(sys.modules["__main__"], "NotebookDoubler", notebook, raising=False)
-    pipe = make_pipeline(notebook(), gone(), LogisticRegression()).fit(X, ["a", "b"] * 2)
+    # skops names a bound method module.Class.method: it resolves, though no module is
+    # named module.Class
+    from sklearn.preprocessing import FunctionTransformer
+
+    method = FunctionTransformer(func=StandardScaler().fit(X).transform)
+    pipe = make_pipeline(notebook(), gone(), method, LogisticRegression()).fit(X, ["a", "b"] * 2)
     with pytest.warns(UserWarning, match="trusted types"):
         path = save_model(pipe, tmp_path / "custom.skgenre")
-    names = ["__main__.NotebookDoubler", "skgenre_test_gone.Gone"]
+    names = ["__main__.NotebookDoubler", "skgenre_test_gone.Gone",
+             f"{StandardScaler.__module__}.StandardScaler",
+             f"{StandardScaler.__module__}.StandardScaler.transform"]
     # where they are defined, the file loads
     np.testing.assert_array_equal(load_model(path, trusted_types=names).predict(X),
                                   pipe.predict(X))
