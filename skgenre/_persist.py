@@ -611,13 +611,7 @@ def _load_model_data(path, data, *, trust_pickle, trusted_types, max_size, engin
     digest: ``trust_pickle``), so that a caller that read them first does not read twice."""
     if data.startswith(b"PK\x03\x04"):
         return _load_safe(path, data, trusted_types, max_size, engine)
-    packed = _compressed_zip(data)
-    if packed is not None:
-        raise ModelFileError(
-            f"{str(path)!r} is a {packed[0]}-compressed zip file, not a model file as "
-            f"skgenre writes it (a model file compressed after it was saved?): decompress it "
-            f"({packed[1]} FILE) and load the file it gives."
-        )
+    _refuse_compressed_zip(path, data)
     if data.startswith(_PICKLE_HEADS):
         if not trust_pickle:
             raise ModelFileError(
@@ -632,6 +626,18 @@ def _load_model_data(path, data, *, trust_pickle, trusted_types, max_size, engin
 
         return use_engine(_load_pickle(path, data), engine)
     raise _not_a_model(path, data)
+
+
+def _refuse_compressed_zip(path, data):
+    """A ModelFileError for a safe model file compressed after it was saved: gzip, bzip2
+    and xz also start joblib's compressed pickles, which it would be taken for."""
+    packed = _compressed_zip(data)
+    if packed is not None:
+        raise ModelFileError(
+            f"{str(path)!r} is a {packed[0]}-compressed zip file, not a model file as "
+            f"skgenre writes it (a model file compressed after it was saved?): decompress it "
+            f"({packed[1]} FILE) and load the file it gives."
+        )
 
 
 def _not_a_model(path, data):
@@ -719,6 +725,7 @@ def _metadata_of(path, data, max_size=MAX_MODEL_SIZE):
             raise ModelFileError(
                 f"model file {str(path)!r} is damaged: its metadata is not a JSON object.")
         return metadata
+    _refuse_compressed_zip(path, data)
     if data.startswith(_PICKLE_HEADS):
         return {}  # save_model keeps none in a pickle: it would take unpickling to read
     raise _not_a_model(path, data)

@@ -860,6 +860,10 @@ def test_a_compressed_safe_file_is_not_called_a_pickle(tmp_path, fitted, kind, c
         with pytest.raises(ModelFileError, match=rf"is a {kind}-compressed zip file.*"
                                                  rf"decompress it \({command} FILE\)"):
             load_model(packed, trust_pickle=trust)
+    from skgenre import read_model_metadata
+
+    with pytest.raises(ModelFileError, match=rf"is a {kind}-compressed zip file"):
+        read_model_metadata(packed)  # not "a pickle: no metadata"
     # joblib's pickles compressed the same ways are pickles still
     pickled = tmp_path / "m.joblib"
     joblib.dump(model, pickled, compress=({"bzip2": "bz2"}.get(kind, kind), 3))
