@@ -211,6 +211,27 @@ def test_files_from_and_stdin(capsys, model, library, tmp_path, monkeypatch):
     assert code == 2 and held.read_bytes() == kept
 
 
+def test_a_list_line_with_a_nul_byte_is_that_lines_error(capsys, fitted, model, library,
+                                                        tmp_path):
+    # a list written by find -print0 (NUL bytes between names): os.stat's ValueError ended
+    # the run at that line ("error: embedded null byte"), the songs after it never judged
+    # and the results file left open
+    listing = tmp_path / "list.txt"
+    listing.write_bytes(os.fsencode(library / "a_low.wav") + b"\n"
+                        + os.fsencode(library / "b" / "high.flac") + b"\0x.wav\n"
+                        + os.fsencode(library / "b" / "deep" / "low2.wav") + b"\n")
+    out = tmp_path / "res.csv"
+    code, _, err = _run(capsys, ["predict", str(model), "--files-from", str(listing),
+                                 "--out", str(out)])
+    assert code == 1 and "NUL byte" in err
+    rows = _rows(out)
+    assert [r["top"] for r in rows] == ["low", "", "low"]
+    assert "NUL byte" in rows[1]["error"] and '"run": "done"' in out.read_text()
+    # predict_songs: that song's error, the others judged
+    res = predict_songs(fitted, [str(library / "a_low.wav"), "a\0b.wav"], screen=False)
+    assert res["top1_genre"][0] == "low" and "NUL byte" in res["error"][1]
+
+
 def test_error_lines_name_the_path(capsys, model, tmp_path):
     folder = tmp_path / "nothing here"
     folder.mkdir()

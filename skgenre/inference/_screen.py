@@ -115,6 +115,13 @@ def screen_path(item):
         st = os.stat(path)
     except OSError:
         return path, None  # the loader says what is wrong
+    except ValueError:
+        # os.stat refuses a NUL byte: one name of a list written with NUL separators
+        # (find -print0) ended the whole run here, not this song alone
+        return path, AudioLoadError(
+            path, "the name holds a NUL byte, which no file name can (a list of paths "
+                  "separated by NUL bytes, as `find -print0` writes, read as one path? "
+                  "give one path per line)")
     if stat.S_ISDIR(st.st_mode):
         return path, None
     if not stat.S_ISREG(st.st_mode):
