@@ -434,6 +434,38 @@ def test_half_last_line_is_removed_and_the_song_judged_again(capsys, model, libr
 
 
 @pytest.mark.parametrize("ext", ["csv", "jsonl"])
+def test_resuming_a_large_results_file_does_not_read_it_into_memory(tmp_path, ext):
+    # --segments writes tens of kB per song: a resumed run held the whole file in memory
+    # (three copies for a run that was done), gigabytes for a large library
+    import tracemalloc
+
+    from skgenre.inference._results import ResultsFile
+
+    classes = ["high", "low"]
+    identity = {"command": "predict", "classes": classes, "segments": True}
+    out = tmp_path / f"res.{ext}"
+    results = ResultsFile(out, identity, classes, segments=True).open()
+    for song in range(25):
+        path = f"/music/song {song}.wav"
+        rows = [{"path": path, "segment": i, "start": i * 0.5, "end": i * 0.5 + 0.5,
+                 "top": "low", "proba_high": 0.25, "proba_low": 0.75} for i in range(2000)]
+        results.append(rows + [{"path": path, "segment": "song", "top": "low",
+                                "proba_high": 0.25, "proba_low": 0.75, "seconds": 300.0}])
+    results.close(finished=True)
+    size = out.stat().st_size
+    assert size > 1_500_000
+    tracemalloc.start()
+    try:
+        results = ResultsFile(out, identity, classes, segments=True).open()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    results.close()
+    assert len(results.done) == 25 and results.n_dropped == 0
+    assert peak < size / 4, (peak, size)
+
+
+@pytest.mark.parametrize("ext", ["csv", "jsonl"])
 def test_retry_errors_judges_failed_songs_again(capsys, model, library, tmp_path, ext):
     broken = library / "broken.wav"
     broken.write_bytes(b"RIFF....WAVEjunk")

@@ -25,6 +25,7 @@ records or all the kept ones, never a mix. A path is in the file once, its last 
 import csv
 import io
 import json
+import mmap
 import os
 
 try:
@@ -233,7 +234,7 @@ class ResultsFile:
                 nl = data.find(b"\n", end)
                 if nl < 0:
                     return
-                quotes += data.count(b'"', end, nl)
+                quotes += data[end:nl].count(b'"')
                 end = nl + 1
                 if quotes % 2 == 0:
                     break
@@ -264,7 +265,7 @@ class ResultsFile:
         self._existed = os.path.lexists(self.path)
         self._fd = self._locked_fd()
         try:
-            data = self._read_all()
+            data = self._mapped()
         except OSError as exc:
             self._release()
             raise OutputError(self.path, f"it cannot be read ({exc.strerror})") from None
@@ -273,6 +274,9 @@ class ResultsFile:
         except BaseException:
             self._release()
             raise
+        finally:
+            if isinstance(data, mmap.mmap):
+                data.close()
         return self
 
     def _locked_fd(self):
@@ -297,6 +301,20 @@ class ResultsFile:
                 ) from None
         return fd
 
+    def _mapped(self):
+        """The file's bytes, mapped rather than read where the file system can map it.
+
+        Read, a resumed run held the whole file in memory (three times over for a file
+        whose run was done): with --segments, tens of kB per song, gigabytes for a large
+        library. Mapped, its pages are the page cache's, read as the records are.
+        """
+        if os.fstat(self._fd).st_size == 0:
+            return b""  # an empty file cannot be mapped
+        try:
+            return mmap.mmap(self._fd, 0, access=mmap.ACCESS_READ)
+        except (OSError, ValueError):  # a file system that cannot map files
+            return self._read_all()
+
     def _read_all(self):
         os.lseek(self._fd, 0, os.SEEK_SET)
         chunks = []
@@ -313,17 +331,21 @@ class ResultsFile:
         """Take in what an earlier run wrote (``data``), and make the file ready to append."""
         header = self._header()
         keep = 0  # bytes of the file that stay; 0: (re)write the header
-        if data and not header.startswith(data):  # not just a header cut short
+        # nothing in it but (part of) this header: a run that judges nothing leaves it as it
+        # was (discard_if_new), the header being its first bytes
+        only_header = len(data) <= len(header) and header.startswith(data)
+        if data and not only_header:
             nl = data.find(b"\n")
             if nl < 0:
                 raise self._foreign("the file exists and is not a skgenre results file")
             self._check_identity(data[:nl])
             header = self._header()  # with the file's state field, or without (older)
-            if data[:nl + 1] == self._header(DONE)[:nl + 1]:
+            head = data[:len(header)]
+            if head[:nl + 1] == self._header(DONE)[:nl + 1]:
                 # a run that ended: this one goes on from it (open again at its first row)
-                data = header[:nl + 1] + data[nl + 1:]
+                head = header[:nl + 1] + head[nl + 1:]
                 self._ended = True
-            if not data.startswith(header):
+            if head != header:
                 raise self._foreign("its columns are not those of this run")
             keep = len(header)
             songs = {}  # path -> (start, end, failed) of its last complete song
@@ -340,9 +362,7 @@ class ResultsFile:
             self._check_only_the_end_is_cut(data, read)
             self.n_dropped = len(data) - keep
             if len(songs) < n_songs:  # a retry cut short before its old record went out
-                data = self._compacted(data, header, songs)
-                self._rewrite(data)
-                keep = len(data)
+                keep = self._rewrite(self._compacted(data, header, songs))
                 # the rewrite put a new file in place: lock and append to that one
                 self._release()
                 self._fd = self._locked_fd()
@@ -355,9 +375,7 @@ class ResultsFile:
             os.lseek(self._fd, keep, os.SEEK_SET)
             if keep == 0:
                 self._write(header)
-            # nothing in it before but (part of) this header: a run that judges nothing
-            # leaves it as it was (discard_if_new), the header being its first bytes
-            self._was = len(data) if header.startswith(data) else None
+            self._was = len(data) if only_header else None
         except OSError as exc:
             raise OutputError(self.path, f"it cannot be written ({exc.strerror})") from None
 
@@ -372,7 +390,8 @@ class ResultsFile:
         at = read
         while (at := data.find(b"\n", at) + 1) and at < len(data):
             if next(self._records(data, at), None) is not None:
-                line = data.count(b"\n", 0, read) + 1
+                line = 1 + sum(data[i:min(i + (1 << 20), read)].count(b"\n")
+                               for i in range(0, read, 1 << 20))
                 raise self._foreign(
                     f"line {line} cannot be read as a record of this run, and records "
                     "follow it (damage in the middle, not a run cut short); mend or remove "
@@ -381,21 +400,28 @@ class ResultsFile:
 
     @staticmethod
     def _compacted(data, header, songs):
-        """The file's bytes with each path's last complete song only, in file order."""
-        spans = sorted((a, b) for a, b, _ in songs.values())
-        return header + b"".join(data[a:b] for a, b in spans)
+        """The file's bytes with each path's last complete song only, in file order, as
+        chunks (one song's bytes at a time)."""
+        yield header
+        for a, b in sorted((a, b) for a, b, _ in songs.values()):
+            yield data[a:b]
 
-    def _rewrite(self, data):
+    def _rewrite(self, chunks):
+        """Replace the file by ``chunks``, atomically; return its new length."""
         from ..utils import atomic_write
 
+        size = 0
         try:
             with atomic_write(self.path) as f:
-                f.write(data)
+                for chunk in chunks:
+                    f.write(chunk)
+                    size += len(chunk)
         except OutputError as exc:
             raise OutputError(
                 self.path, f"the old records of songs judged again could not be taken out "
                 f"({exc.reason}); they are taken out when the file is next opened"
             ) from None
+        return size
 
     # -- writing ---------------------------------------------------------------------------
 
