@@ -359,6 +359,32 @@ def test_odd_names_round_trip_and_resume(capsys, model, tmp_path):
     assert sorted(os.path.basename(p) for p in rows["path"]) == sorted(names)
 
 
+def test_a_rerun_that_names_the_songs_another_way_skips_them(capsys, model, library,
+                                                             tmp_path, monkeypatch):
+    # the skip was by the path's text: a rerun given ./lib or the absolute path judged
+    # every song again and wrote it twice (adapt then counted it twice)
+    monkeypatch.chdir(tmp_path)
+    broken = library / "broken.wav"
+    broken.write_bytes(b"RIFF....WAVEjunk")
+    out = tmp_path / "res.csv"
+    assert _run(capsys, ["predict", str(model), "lib", "--out", str(out)])[0] == 1
+    before = out.read_bytes()
+    os.link(library / "a_low.wav", tmp_path / "linked.wav")
+    for inputs, failed in ((["./lib"], 1), ([f"{library}/"], 1), (["linked.wav"], 0)):
+        code, _, err = _run(capsys, ["predict", str(model), *inputs, "--out", str(out)])
+        assert code == failed and "0 song(s) judged" in err, (inputs, err)
+        assert out.read_bytes() == before
+    # a song judged again is judged under the path written first: its old row replaced
+    sf.write(broken, _tone(1500, seed=3), SR)
+    code, _, err = _run(capsys, ["predict", str(model), str(library), "--out", str(out),
+                                 "--retry-errors"])
+    assert code == 0 and "1 song(s) judged, 3 already in" in err
+    rows = _rows(out)
+    assert sorted(r["path"] for r in rows) == ["lib/a_low.wav", "lib/b/deep/low2.wav",
+                                               "lib/b/high.flac", "lib/broken.wav"]
+    assert not any(r["error"] for r in rows)
+
+
 @pytest.mark.parametrize("where", ["missing", "directory"])
 def test_out_that_cannot_be_written(capsys, model, library, tmp_path, where):
     out = tmp_path / "nope" / "res.csv" if where == "missing" else tmp_path

@@ -138,6 +138,8 @@ def run_library(args, command, spec, identity, classes, show, *, segments=False,
                 for path, problem in collect_inputs(args.paths, files_from=args.files_from,
                                                     duplicates=duplicates):
                     n_inputs += 1
+                    if results is not None:  # a song of the file, by another path
+                        path = results.recorded_as(path)
                     if path in done:
                         n_skipped += 1
                         n_skipped_failed += path in failed_before

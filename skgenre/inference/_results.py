@@ -20,6 +20,10 @@ With ``retry_errors``, a song whose record holds an error is judged again: its n
 is appended, and its old one taken out when the file is closed (or, after ``kill -9``,
 when it is opened next). Taking out rewrites the file atomically: it holds all the old
 records or all the kept ones, never a mix. A path is in the file once, its last record.
+
+A song is the file a path reaches, as among the inputs of one run: a rerun that reaches a
+song of the file by another path (``./lib/a.wav`` for ``lib/a.wav``, an absolute path, a
+hard link) finds it under the path written first (:meth:`ResultsFile.recorded_as`).
 """
 
 import csv
@@ -35,6 +39,7 @@ except ImportError:  # pragma: no cover - Windows: runs on one file are not kept
 
 from .._errors import OutputError
 from ..utils import check_writable
+from ._inputs import _file_key
 
 __all__ = ["ResultsFile", "result_columns"]
 
@@ -155,6 +160,7 @@ class ResultsFile:
         # existed have none, and resume without it)
         self._stateful = True
         self._ended = False  # the file says "done": a first new row opens it again
+        self._by_file = None  # (device, inode) -> path of the songs in the file, when asked
 
     # -- opening ---------------------------------------------------------------------------
 
@@ -424,6 +430,26 @@ class ResultsFile:
         return size
 
     # -- writing ---------------------------------------------------------------------------
+
+    def recorded_as(self, path):
+        """The path under which the file holds the song at ``path``; else ``path``.
+
+        A rerun given ``./lib`` or ``/home/me/lib`` after a run given ``lib`` judged each
+        song again and wrote it a second time, under its new name (``skgenre adapt`` then
+        counted it twice). The paths in the file are looked up on the file system only
+        when ``path`` is not one of them, once per run.
+        """
+        if path in self.done or path in self.failed:
+            return path
+        if self._by_file is None:
+            self._by_file = {}
+            for known in sorted(self.done | self.failed):
+                key = _file_key(known)
+                if isinstance(key, tuple):  # a path that reaches no file stays by name
+                    self._by_file.setdefault(key, known)
+        if not self._by_file:
+            return path
+        return self._by_file.get(_file_key(path), path)
 
     def _write(self, data):
         view = memoryview(data)
