@@ -232,6 +232,25 @@ def test_a_list_line_with_a_nul_byte_is_that_lines_error(capsys, fitted, model, 
     assert res["top1_genre"][0] == "low" and "NUL byte" in res["error"][1]
 
 
+@pytest.mark.skipif(not os.path.isdir("/dev/fd"), reason="needs /dev/fd")
+def test_files_from_a_pipe_with_out(capsys, model, library, tmp_path):
+    # --files-from <(find ...) is a pipe: the progress bar's count drained it, and the run
+    # said "names no file or folder; nothing to judge" (exit 2)
+    r, w = os.pipe()
+    try:
+        os.write(w, os.fsencode(library / "a_low.wav") + b"\n"
+                 + os.fsencode(library / "b") + b"\n")
+        os.close(w)
+        out = tmp_path / "res.csv"
+        code, _, err = _run(capsys, ["predict", str(model), "--files-from", f"/dev/fd/{r}",
+                                     "--out", str(out)])
+    finally:
+        os.close(r)
+    assert code == 0, err
+    assert [os.path.relpath(r["path"], library) for r in _rows(out)] == [
+        "a_low.wav", "b/deep/low2.wav", "b/high.flac"]
+
+
 def test_error_lines_name_the_path(capsys, model, tmp_path):
     folder = tmp_path / "nothing here"
     folder.mkdir()

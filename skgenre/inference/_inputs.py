@@ -175,10 +175,25 @@ def _file_key(path):
 
 
 def count_inputs(paths=(), *, files_from=None):
-    """How many items :func:`collect_inputs` yields (None when the list is standard input).
+    """How many items :func:`collect_inputs` yields (None when the list cannot be read
+    twice: standard input, a pipe).
 
     A second walk, for the progress bar's total: cheap beside judging the songs.
     """
-    if files_from == "-":
+    if files_from is not None and not _readable_twice(files_from):
         return None
     return sum(1 for _ in collect_inputs(paths, files_from=files_from))
+
+
+def _readable_twice(files_from):
+    """Whether a list can be read for the count and again for the run: a regular file.
+
+    ``--files-from <(find ...)`` is a pipe (``/dev/fd/63``): the count drained it, and the
+    run then found nothing to judge.
+    """
+    if files_from == "-":
+        return False
+    try:
+        return stat.S_ISREG(os.stat(files_from).st_mode)
+    except (OSError, ValueError):
+        return True  # collect_inputs says what is wrong with it
