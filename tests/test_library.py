@@ -251,6 +251,32 @@ def test_files_from_a_pipe_with_out(capsys, model, library, tmp_path):
         "a_low.wav", "b/deep/low2.wav", "b/high.flac"]
 
 
+def test_files_from_a_named_pipe_whose_writer_is_done(model, library, tmp_path):
+    # the check that the list can be read opened and closed the pipe: a writer that had
+    # written the list and gone lost it, and the run then waited for another writer
+    import threading
+
+    fifo = tmp_path / "list"
+    os.mkfifo(fifo)
+
+    def write():
+        with open(fifo, "wb") as f:  # waits for the command to open the pipe
+            f.write(os.fsencode(library / "a_low.wav") + b"\n")
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    out = tmp_path / "res.csv"
+    cmd, env = _cli("predict", str(model), "--files-from", str(fifo), "--out", str(out),
+                    "--quiet")
+    try:
+        proc = subprocess.run(cmd, env=env, timeout=60, capture_output=True)
+    finally:
+        if writer.is_alive():  # the command never opened it: let the writer go
+            os.close(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))
+    assert proc.returncode == 0, proc.stderr
+    assert [os.path.basename(r["path"]) for r in _rows(out)] == ["a_low.wav"]
+
+
 def test_error_lines_name_the_path(capsys, model, tmp_path):
     folder = tmp_path / "nothing here"
     folder.mkdir()

@@ -5,6 +5,9 @@ rows are printed, or appended to ``--out`` (CSV or JSON Lines) as soon as it is 
 and a rerun with the same ``--out`` skips the songs already there.
 """
 
+import errno
+import os
+import stat
 import sys
 
 __all__ = ["add_library_options", "run_library"]
@@ -79,8 +82,14 @@ def _check_inputs(args, command):
         return 2
     if args.files_from not in (None, "-"):
         try:
-            with open(args.files_from, "rb"):
-                pass
+            if stat.S_ISFIFO(os.stat(args.files_from).st_mode):
+                # not opened to check it: closing a named pipe that its writer had filled
+                # and left threw the list away, and the run then waited for another writer
+                if not os.access(args.files_from, os.R_OK):
+                    raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+            else:
+                with open(args.files_from, "rb"):
+                    pass
         except OSError as exc:
             print(f"skgenre {command}: error: cannot read --files-from "
                   f"{args.files_from!r} ({exc.strerror})", file=sys.stderr)
