@@ -376,12 +376,14 @@ class ResultsFile:
                 (self.failed if failed else self.done).add(path)
             if not self.retry_errors:
                 self.done |= self.failed
+        self._was = len(data) if only_header else None
+        if isinstance(data, mmap.mmap):
+            data.close()  # before the file is cut: Windows cuts no mapped file
         try:
             os.ftruncate(self._fd, keep)
             os.lseek(self._fd, keep, os.SEEK_SET)
             if keep == 0:
                 self._write(header)
-            self._was = len(data) if only_header else None
         except OSError as exc:
             raise OutputError(self.path, f"it cannot be written ({exc.strerror})") from None
 
