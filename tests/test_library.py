@@ -632,6 +632,15 @@ def test_library_rows_equal_predict_songs_and_jobs(fitted, library):
     np.testing.assert_allclose([r["proba_low"] for r in rows], expected["proba_low"])
 
 
+def test_library_of_one_path_given_alone(fitted, library):
+    # a str was iterated: predict_library(pipe, "lib") judged files 'l', 'i' and 'b' (each
+    # an error row), and a Path raised "'PosixPath' object is not iterable"
+    expected = [r["path"] for r in predict_library(fitted, [library], screen=False)]
+    for alone in (str(library), library, os.fsencode(library)):
+        rows = list(predict_library(fitted, alone, screen=False))
+        assert [r["path"] for r in rows] == expected and not any(r["error"] for r in rows)
+
+
 def test_library_on_a_backend_without_generators(fitted, library):
     # joblib's "multiprocessing" backend (and Ray's) cannot return a generator: it was
     # joblib's ValueError; the songs now go in windows, rows still in input order

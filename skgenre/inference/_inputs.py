@@ -101,8 +101,8 @@ def collect_inputs(paths=(), *, files_from=None, stdin=None, duplicates=None):
 
     Parameters
     ----------
-    paths : iterable of str or path-like
-        Files and folders.
+    paths : str, path-like, or iterable of them
+        Files and folders (one path alone is one file or folder).
     files_from : str or None, default=None
         A file listing paths (files or folders), one per line; ``"-"`` reads standard
         input. Its paths come after ``paths``.
@@ -129,6 +129,10 @@ def collect_inputs(paths=(), *, files_from=None, stdin=None, duplicates=None):
     >>> [os.path.basename(p) for p, _ in collect_inputs([d])]
     ['a.flac', 'b.wav']
     """
+    if isinstance(paths, (str, bytes, os.PathLike)):
+        # one folder, not the characters of its name: "lib" gave the error rows of files
+        # 'l', 'i' and 'b', and a Path raised "not iterable"
+        paths = [paths]
     seen_dirs, seen_files = set(), set()
 
     def sources():

@@ -309,8 +309,8 @@ def predict_library(pipeline, paths, *, files_from=None, top_k=3, max_duration=6
     ----------
     pipeline : Pipeline
         A fitted pipeline that :func:`predict_songs` accepts.
-    paths : iterable of str or path-like
-        Files and folders.
+    paths : str, path-like, or iterable of them
+        Files and folders (one path alone is one file or folder).
     files_from : str or None, default=None
         A file listing more paths, one per line (``"-"``: standard input).
     top_k, max_duration, screen, segments, segment_duration
