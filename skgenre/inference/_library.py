@@ -363,8 +363,16 @@ def predict_library(pipeline, paths, *, files_from=None, top_k=3, max_duration=6
             f"The 'n_jobs' parameter of predict_library must be an int other than 0 (-1: "
             f"all cores) or None; got {n_jobs!r}."
         )
-    spec = PipelineJudge(pipeline, top_k=top_k, max_duration=max_duration, screen=screen,
-                         segments=segments, segment_duration=segment_duration)
+    # the checks of predict_songs, which the settings go to unchecked: top_k=0 ended the
+    # run at its first song in a KeyError, and screen="no" screened the songs
+    from sklearn.utils._param_validation import validate_parameter_constraints
+
+    from ._songs import ROW_CONSTRAINTS
+
+    settings = {"top_k": top_k, "max_duration": max_duration, "screen": screen,
+                "segments": segments, "segment_duration": segment_duration}
+    validate_parameter_constraints(ROW_CONSTRAINTS, settings, caller_name="predict_library")
+    spec = PipelineJudge(pipeline, **settings)
     return _rows(spec, collect_inputs(paths, files_from=files_from), n_jobs, backend,
                  segments)
 

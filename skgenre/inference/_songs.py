@@ -63,20 +63,26 @@ def _scorer(tail, head):
     return score
 
 
+#: The settings of songs' rows, as predict_songs and predict_library take them.
+ROW_CONSTRAINTS = {
+    "top_k": [Interval(Integral, 1, None, closed="left")],
+    "max_duration": [Interval(Real, 0, None, closed="neither"), None],
+    "screen": ["boolean"],
+    "segments": ["boolean"],
+    "segment_duration": [Interval(Real, 0, None, closed="neither")],
+}
+
+
 @validate_params(
     {
         "pipeline": [Pipeline],
         "paths_or_waveforms": ["array-like", str, os.PathLike],
-        "top_k": [Interval(Integral, 1, None, closed="left")],
         "hop": [Interval(Real, 0, None, closed="neither"), None],
         # 0 means nothing to joblib, which says so only for batches of several files:
         # refused here for any input
         "n_jobs": N_JOBS_CONSTRAINT,
         "on_error": [StrOptions({"report", "raise"})],
-        "max_duration": [Interval(Real, 0, None, closed="neither"), None],
-        "screen": ["boolean"],
-        "segments": ["boolean"],
-        "segment_duration": [Interval(Real, 0, None, closed="neither")],
+        **ROW_CONSTRAINTS,
     },
     prefer_skip_nested_validation=True,
 )
