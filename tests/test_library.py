@@ -602,6 +602,15 @@ def test_retry_cut_short_keeps_the_last_record_of_each_song(capsys, model, libra
     assert out.read_bytes() == b"".join(header + records[1:] + records[:1])
 
 
+def test_out_dash_is_refused(capsys, model, library, tmp_path, monkeypatch):
+    # "-" reads as standard output (as --files-from - reads standard input): it wrote a
+    # file named "-" in the current folder
+    monkeypatch.chdir(tmp_path)
+    code, out, err = _run(capsys, ["predict", str(model), str(library), "--out", "-"])
+    assert code == 2 and "--out takes a file, not '-'" in err and out == ""
+    assert not (tmp_path / "-").exists()
+
+
 def test_retry_errors_needs_out(capsys, model, library):
     code, _, err = _run(capsys, ["predict", str(model), str(library), "--retry-errors"])
     assert code == 2 and "--retry-errors needs --out" in err

@@ -76,6 +76,13 @@ def _check_inputs(args, command):
         print(f"skgenre {command}: error: give audio files or folders, or --files-from FILE",
               file=sys.stderr)
         return 2
+    if args.out == "-":
+        # "-" is standard input for --files-from, so it reads as standard output here; it
+        # wrote a file named "-" (the rows must go to a file: synced, and resumed)
+        print(f"skgenre {command}: error: --out takes a file, not '-' (standard output): "
+              "without --out the results are printed (--json: as JSON); name a file "
+              "'./-' to write one of that name", file=sys.stderr)
+        return 2
     if args.retry_errors and args.out is None:
         print(f"skgenre {command}: error: --retry-errors needs --out (the file whose songs "
               "with an error are judged again)", file=sys.stderr)
