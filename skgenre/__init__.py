@@ -37,7 +37,7 @@ _LAZY = {
     "load_model": "skgenre._persist",
     "predict_library": "skgenre.inference",
     "predict_songs": "skgenre.inference",
-    "read_model_metadata": "skgenre._persist",
+    "read_model_metadata": "skgenre._model_metadata",
     "save_model": "skgenre._persist",
 }
 _SUBMODULES = [

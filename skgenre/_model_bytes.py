@@ -4,11 +4,15 @@ what their first bytes say the file is."""
 import hashlib
 import os
 import stat
+from pathlib import Path
 
 from ._errors import ModelFileError
 from ._model_zip import RAISE_BOUND
 
-__all__ = ["AUDIO_HEADS", "PICKLE_HEADS", "check_sha256", "compressed_zip", "read_model_bytes"]
+__all__ = [
+    "AUDIO_HEADS", "PICKLE_HEADS", "check_sha256", "compressed_zip", "not_a_model",
+    "read_checked", "read_model_bytes", "refuse_compressed_zip",
+]
 
 # First bytes of files that pickle-based loaders (joblib, pickle) read: pickle protocol
 # 2+, and the compressors joblib uses (zlib, gzip, bz2, xz, lzma, lz4).
@@ -104,3 +108,44 @@ def check_sha256(path, data, sha256):
             "run's workers, the file was written over since the run read it); it was not "
             "loaded."
         )
+
+
+def refuse_compressed_zip(path, data):
+    """A ModelFileError for a safe model file compressed after it was saved: gzip, bzip2
+    and xz also start joblib's compressed pickles, which it would be taken for."""
+    packed = compressed_zip(data)
+    if packed is not None:
+        raise ModelFileError(
+            f"{str(path)!r} is a {packed[0]}-compressed zip file, not a model file as "
+            f"skgenre writes it (a model file compressed after it was saved?): decompress it "
+            f"({packed[1]} FILE) and load the file it gives."
+        )
+
+
+def not_a_model(path, data):
+    """The error for ``data`` that is neither a safe model file nor a pickle."""
+    head = next((kind for magic, kind in AUDIO_HEADS.items() if data.startswith(magic)), None)
+    if head is not None:
+        return ModelFileError(
+            f"{str(path)!r} is {head} audio file, not a skgenre model file. (On the "
+            "command line the model comes first: skgenre predict MODEL FILE [FILE ...].)"
+        )
+    return ModelFileError(
+        f"{str(path)!r} is not a skgenre model file: it is neither a zip file in skgenre's "
+        "model format nor a pickle. Model files are written by skgenre.save_model or "
+        "`skgenre train`."
+    )
+
+
+def read_checked(path, sha256, max_size):
+    """``(path, data)``: a model file's path as a Path, and its bytes, read within
+    ``max_size`` and checked against ``sha256`` where one is given."""
+    if isinstance(path, bytes):
+        path = os.fsdecode(path)
+    if isinstance(max_size, bool) or not isinstance(max_size, int) or max_size < 1:
+        raise ValueError(f"max_size must be a positive int (bytes), got {max_size!r}.")
+    path = Path(path)
+    data = read_model_bytes(path, max_size)
+    if sha256 is not None:
+        check_sha256(path, data, sha256)
+    return path, data

@@ -46,14 +46,14 @@ import tempfile
 import types
 import warnings
 import zipfile
-from pathlib import Path
 
+from . import _model_versions
 from ._errors import ModelFileError, VersionMismatchWarning, WeightsMismatchError
-from ._model_bytes import AUDIO_HEADS as _AUDIO_HEADS
 from ._model_bytes import PICKLE_HEADS as _PICKLE_HEADS
-from ._model_bytes import check_sha256 as _check_sha256
-from ._model_bytes import compressed_zip as _compressed_zip
-from ._model_bytes import read_model_bytes as _read_model_bytes
+from ._model_bytes import not_a_model as _not_a_model
+from ._model_bytes import read_checked as _checked_bytes
+from ._model_bytes import refuse_compressed_zip as _refuse_compressed_zip
+from ._model_metadata import check_metadata
 from ._model_trust import (  # noqa: F401 (import_skops_lean: the CLI's, from here)
     TRUSTED_TYPES,
     _is_public_sklearn_estimator,
@@ -73,7 +73,7 @@ from ._model_zip import (
 )
 from ._version import __version__
 
-__all__ = ["MAX_MODEL_SIZE", "TRUSTED_TYPES", "load_model", "read_model_metadata", "save_model"]
+__all__ = ["MAX_MODEL_SIZE", "TRUSTED_TYPES", "load_model", "save_model"]
 
 _MAGIC = "skgenre-model"
 _FORMAT = 1  # joblib envelope
@@ -90,23 +90,6 @@ MAX_MODEL_SIZE = 1 << 30
 # A manifest is a few hundred bytes, two levels deep.
 _MAX_MANIFEST_BYTES = 1 << 20
 _MAX_MANIFEST_DEPTH = 16
-# What a caller may keep in the manifest (save_model's metadata): facts about the model, a
-# few hundred bytes; the manifest's own bounds leave room for it.
-_MAX_METADATA_BYTES = 1 << 16
-_MAX_METADATA_DEPTH = _MAX_MANIFEST_DEPTH - 2
-
-# envelope key -> distributions that provide it (the first one installed wins)
-_DISTRIBUTIONS = {
-    "skgenre": (),
-    "scikit-learn": ("scikit-learn",),
-    "keras": ("keras",),
-    "tensorflow": ("tensorflow", "tensorflow-cpu", "tensorflow-macos", "tf-nightly"),
-    "numpy": ("numpy",),
-}
-
-# Needed only to compute networks with Keras.
-_ENGINE_ONLY = frozenset({"keras", "tensorflow"})
-
 
 class _NetworkRef:
     """Stands in for the ``i``-th Keras network inside ``estimator.skops``."""
@@ -116,27 +99,6 @@ class _NetworkRef:
 
     def __repr__(self):
         return f"_NetworkRef({self.index})"
-
-
-def _installed_versions():
-    """Versions of the packages a saved model depends on, without importing them."""
-    versions = {}
-    for key, dists in _DISTRIBUTIONS.items():
-        if key == "skgenre":
-            versions[key] = __version__
-            continue
-        found = None
-        for dist in dists:
-            try:
-                found = importlib.metadata.version(dist)
-                break
-            except importlib.metadata.PackageNotFoundError:
-                continue
-        if found is None and key in sys.modules:
-            # Installed without metadata (e.g. a source tree on sys.path).
-            found = getattr(sys.modules[key], "__version__", None)
-        versions[key] = found
-    return versions
 
 
 def _is_estimator(obj):
@@ -283,46 +245,6 @@ def _drop_metadata_requests(obj, seen):
         _drop_metadata_requests(child, seen)
 
 
-def _nests_deeper(value, limit):
-    """Whether ``value`` (of JSON's types) nests more than ``limit`` levels (a flat dict is
-    one); stops at ``limit``, so a structure that holds itself does not loop."""
-    level = [value]
-    for _ in range(limit + 1):
-        containers = [v for v in level if isinstance(v, (dict, list))]
-        if not containers:
-            return False
-        level = [child for c in containers for child in (c.values() if isinstance(c, dict)
-                                                          else c)]
-    return True
-
-
-def _check_metadata(metadata):
-    """``metadata`` as the JSON text that the manifest will hold; ValueError if it cannot
-    be kept exactly."""
-    if not isinstance(metadata, dict):
-        raise ValueError(
-            f"metadata must be a dict (of str keys to JSON values), got "
-            f"{type(metadata).__name__}.")
-    if _nests_deeper(metadata, _MAX_METADATA_DEPTH):
-        raise ValueError(f"metadata nests more than {_MAX_METADATA_DEPTH} levels deep; "
-                         "keep it flatter.")
-    try:
-        text = json.dumps(metadata, allow_nan=False)
-        same = json.loads(text) == metadata
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"metadata must hold only JSON values (str, int, float, bool, "
-                         f"None, lists and dicts of str keys): {exc}.") from None
-    if not same:
-        # json.dumps turns int keys into str and tuples into lists: what load would give
-        # back is not what was passed
-        raise ValueError("metadata does not read back as it was given: dict keys must be "
-                         "str, and sequences lists (not tuples).")
-    if len(text.encode()) > _MAX_METADATA_BYTES:
-        raise ValueError(f"metadata takes {len(text.encode())} bytes as JSON; at most "
-                         f"{_MAX_METADATA_BYTES} are kept with a model.")
-    return text
-
-
 def _safe_payload(estimator, compresslevel, metadata=None):
     """The bytes of a safe model file for ``estimator``."""
     import skops.io as sio
@@ -356,7 +278,7 @@ def _safe_payload(estimator, compresslevel, metadata=None):
             UserWarning,
             stacklevel=3,
         )
-    versions = _installed_versions()
+    versions = _model_versions.installed_versions()
     try:
         versions["skops"] = importlib.metadata.version("skops")
     except importlib.metadata.PackageNotFoundError:  # pragma: no cover - imported above
@@ -425,7 +347,7 @@ def save_model(estimator, path, *, format="safe", compress=3, metadata=None):
     metadata : dict or None, default=None
         Facts to keep with the model (what it was trained on, for instance): str keys and
         JSON values, at most 64 KiB as JSON, kept in the safe format only. Read them back
-        with :func:`read_model_metadata`, without loading the model. ``skgenre train``
+        with :func:`~skgenre.read_model_metadata`, without loading the model. ``skgenre train``
         records ``"class_counts"``, the number of training songs of each class, which
         ``skgenre predict`` and ``skgenre adapt`` take as the model's training shares.
 
@@ -456,7 +378,7 @@ def save_model(estimator, path, *, format="safe", compress=3, metadata=None):
     See Also
     --------
     load_model : Load a file written by this function.
-    read_model_metadata : Read back ``metadata``.
+    skgenre.read_model_metadata : Read back ``metadata``.
 
     Notes
     -----
@@ -491,7 +413,7 @@ def save_model(estimator, path, *, format="safe", compress=3, metadata=None):
             # a pickle's metadata could only be read by unpickling it, code and all
             raise ValueError("metadata is kept by the safe format only; save with "
                              "format='safe', or keep it beside the pickle.")
-        metadata = json.loads(_check_metadata(metadata))  # a copy, as it will load
+        metadata = check_metadata(metadata)
     _check_fitted(estimator)
     path = check_writable(path, what="model file")
     if format == "safe":
@@ -505,7 +427,7 @@ def save_model(estimator, path, *, format="safe", compress=3, metadata=None):
     envelope = {
         "magic": _MAGIC,
         "format": _FORMAT,
-        "versions": _installed_versions(),
+        "versions": _model_versions.installed_versions(),
         "estimator": estimator,
     }
     with atomic_write(path) as f:
@@ -628,109 +550,6 @@ def _load_model_data(path, data, *, trust_pickle, trusted_types, max_size, engin
     raise _not_a_model(path, data)
 
 
-def _refuse_compressed_zip(path, data):
-    """A ModelFileError for a safe model file compressed after it was saved: gzip, bzip2
-    and xz also start joblib's compressed pickles, which it would be taken for."""
-    packed = _compressed_zip(data)
-    if packed is not None:
-        raise ModelFileError(
-            f"{str(path)!r} is a {packed[0]}-compressed zip file, not a model file as "
-            f"skgenre writes it (a model file compressed after it was saved?): decompress it "
-            f"({packed[1]} FILE) and load the file it gives."
-        )
-
-
-def _not_a_model(path, data):
-    """The error for ``data`` that is neither a safe model file nor a pickle."""
-    head = next((kind for magic, kind in _AUDIO_HEADS.items() if data.startswith(magic)), None)
-    if head is not None:
-        return ModelFileError(
-            f"{str(path)!r} is {head} audio file, not a skgenre model file. (On the "
-            "command line the model comes first: skgenre predict MODEL FILE [FILE ...].)"
-        )
-    return ModelFileError(
-        f"{str(path)!r} is not a skgenre model file: it is neither a zip file in skgenre's "
-        "model format nor a pickle. Model files are written by skgenre.save_model or "
-        "`skgenre train`."
-    )
-
-
-def read_model_metadata(path, *, sha256=None, max_size=1 << 30):
-    """The ``metadata`` that :func:`save_model` kept with a model, without loading it.
-
-    Only the file's manifest is read: no estimator, network or code from the file, and
-    neither scikit-learn nor Keras is imported.
-
-    Parameters
-    ----------
-    path : str, bytes or path-like
-        A file written by :func:`save_model`.
-    sha256 : str or None, default=None
-        The SHA-256 digest (64 hex digits) the file must have, as for :func:`load_model`.
-    max_size : int, default=1 << 30 (1 GiB)
-        The most bytes the file may make this function hold, as for :func:`load_model`.
-
-    Returns
-    -------
-    metadata : dict
-        The ``metadata`` given to :func:`save_model`; empty for a file saved without it,
-        and for a pickle-based file (which keeps none).
-
-    Raises
-    ------
-    ModelFileError
-        If the file is missing, does not match ``sha256``, is bigger than ``max_size``,
-        is damaged or is not a model file, as for :func:`load_model`.
-
-    See Also
-    --------
-    save_model : Write a model file, with its ``metadata``.
-
-    Examples
-    --------
-    >>> import tempfile, os
-    >>> from sklearn.dummy import DummyClassifier
-    >>> from skgenre import read_model_metadata, save_model
-    >>> clf = DummyClassifier().fit([[0], [1], [2]], ["pop", "rock", "rock"])
-    >>> with tempfile.TemporaryDirectory() as d:
-    ...     p = save_model(clf, os.path.join(d, "model.skgenre"),
-    ...                    metadata={"class_counts": {"pop": 1, "rock": 2}})
-    ...     read_model_metadata(p)
-    {'class_counts': {'pop': 1, 'rock': 2}}
-    """
-    path, data = _checked_bytes(path, sha256, max_size)
-    return _metadata_of(path, data, max_size)
-
-
-def _checked_bytes(path, sha256, max_size):
-    """``(path, data)``: a model file's path as a Path, and its bytes, read within
-    ``max_size`` and checked against ``sha256`` where one is given."""
-    if isinstance(path, bytes):
-        path = os.fsdecode(path)
-    if isinstance(max_size, bool) or not isinstance(max_size, int) or max_size < 1:
-        raise ValueError(f"max_size must be a positive int (bytes), got {max_size!r}.")
-    path = Path(path)
-    data = _read_model_bytes(path, max_size)
-    if sha256 is not None:
-        _check_sha256(path, data, sha256)
-    return path, data
-
-
-def _metadata_of(path, data, max_size=MAX_MODEL_SIZE):
-    """:func:`read_model_metadata` on the bytes of ``path``, already read."""
-    if data.startswith(b"PK\x03\x04"):
-        with _open_safe(str(path), data, max_size) as (_, manifest, _):
-            metadata = manifest.get("metadata", {})
-        if not isinstance(metadata, dict):
-            raise ModelFileError(
-                f"model file {str(path)!r} is damaged: its metadata is not a JSON object.")
-        return metadata
-    _refuse_compressed_zip(path, data)
-    if data.startswith(_PICKLE_HEADS):
-        return {}  # save_model keeps none in a pickle: it would take unpickling to read
-    raise _not_a_model(path, data)
-
-
 def _load_pickle(path, data):
     import joblib
 
@@ -764,7 +583,7 @@ def _load_pickle(path, data):
             raise ModelFileError(
                 f"model file {str(path)!r} has a skgenre envelope but holds no estimator."
             )
-        _warn_on_mismatch(path, obj.get("versions") or {})
+        _model_versions.warn_on_mismatch(path, obj.get("versions") or {})
         return estimator
 
     if _is_estimator(obj):
@@ -883,7 +702,7 @@ def _load_safe(path, data, trusted_types, max_size=MAX_MODEL_SIZE, engine="keras
             f"types: {untrusted}. Nothing was loaded. If you trust the file and these "
             "types, pass them: load_model(path, trusted_types=[...])."
         )
-    _warn_on_mismatch(path, manifest.get("versions") or {})
+    _model_versions.warn_on_mismatch(path, manifest.get("versions") or {})
     # every type named is trusted now, so importing their modules is what skops would do
     missing = unimportable_types(named)
     if missing:
@@ -962,28 +781,3 @@ def _load_network(name, index, data, engine="keras"):
                 f"model file {name!r}: network {index} cannot be loaded in Keras' safe mode "
                 f"({type(exc).__name__}: {exc})."
             ) from None
-
-
-def _warn_on_mismatch(path, saved, stacklevel=3):
-    saved = saved if isinstance(saved, dict) else {}  # a damaged stamp: every version unknown
-    current = _installed_versions()
-    diffs = [
-        f"{name} {saved.get(name) or 'absent'} (installed: {current.get(name) or 'absent'})"
-        for name in _DISTRIBUTIONS
-        if saved.get(name) != current.get(name)
-        # without Keras (here, or where it was saved: then it holds no network) the NumPy
-        # engine computes the networks, and Keras' version does not matter (a network it
-        # cannot compute says so when it is loaded)
-        and not (name in _ENGINE_ONLY
-                 and (current.get(name) is None or saved.get(name) is None))
-    ]
-    if diffs:
-        warnings.warn(
-            f"model file {str(path)!r} was saved under other versions: "
-            + "; ".join(diffs)
-            + ". It may fail to load or predict differently; re-train or re-save it under "
-            "the installed versions.",
-            VersionMismatchWarning,
-            stacklevel=stacklevel,
-        )
-

@@ -29,7 +29,7 @@ from sklearn.preprocessing import StandardScaler
 
 import skgenre
 from skgenre import ModelFileError, OutputError, VersionMismatchWarning
-from skgenre import _persist
+from skgenre import _model_versions, _persist
 from skgenre._persist import load_model, save_model
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -179,11 +179,11 @@ def test_metadata_that_is_not_an_object_is_damage(tmp_path, fitted):
 
 @pytest.mark.parametrize("fmt", ["safe", "pickle"])
 def test_version_mismatch_warns_naming_packages(tmp_path, fitted, monkeypatch, fmt):
-    real = _persist._installed_versions()
+    real = _model_versions.installed_versions()
     fake = dict(real, **{"scikit-learn": "0.1.0", "keras": "2.0.0"})
-    monkeypatch.setattr(_persist, "_installed_versions", lambda: fake)
+    monkeypatch.setattr(_model_versions, "installed_versions", lambda: fake)
     path = save_model(fitted[0], tmp_path / "old.model", format=fmt)
-    monkeypatch.setattr(_persist, "_installed_versions", lambda: real)
+    monkeypatch.setattr(_model_versions, "installed_versions", lambda: real)
     with pytest.warns(VersionMismatchWarning) as rec:
         model = load_model(path, trust_pickle=True)
     msg = str(rec[0].message)
@@ -195,15 +195,15 @@ def test_version_mismatch_warns_naming_packages(tmp_path, fitted, monkeypatch, f
 
 def test_no_keras_here_or_there_is_no_mismatch(tmp_path, fitted, monkeypatch):
     # the NumPy engine needs no Keras: a TensorFlow-free install must not warn at every load
-    real = _persist._installed_versions()
+    real = _model_versions.installed_versions()
     path = save_model(fitted[0], tmp_path / "m.skgenre")
-    monkeypatch.setattr(_persist, "_installed_versions",
+    monkeypatch.setattr(_model_versions, "installed_versions",
                         lambda: dict(real, keras=None, tensorflow=None))
     with warnings.catch_warnings():
         warnings.simplefilter("error", VersionMismatchWarning)
         load_model(path)
     # a damaged stamp is every version unknown, not an AttributeError
-    monkeypatch.setattr(_persist, "_installed_versions", lambda: real)
+    monkeypatch.setattr(_model_versions, "installed_versions", lambda: real)
 
     def stamp(members):
         manifest = json.loads(members["skgenre-model.json"])

@@ -174,9 +174,9 @@ def run_predict(args, out=print):
 def _train_counts(name, data, classes):
     """The model file's ``class_counts`` (recorded by ``skgenre train``) in the order of
     ``classes``, or None where it has none that fits them (a warning says which)."""
-    from .._persist import _metadata_of
+    from .._model_metadata import metadata_of
 
-    counts = _metadata_of(name, data).get("class_counts")
+    counts = metadata_of(name, data).get("class_counts")
     if counts is None:
         return None
     if (isinstance(counts, dict) and sorted(counts) == sorted(classes)

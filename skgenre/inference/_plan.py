@@ -247,7 +247,7 @@ def load_plan(path, *, sha256=None, max_size=None):
 def plan_from_data(name, data, max_size=None):
     """:func:`load_plan` on the bytes of model file ``name``, already read (and checked
     against a digest where one was given)."""
-    from .. import _persist
+    from .. import _model_versions, _persist
     from .._model_zip import parse_json, read_member
     from ..models._numpy_net import NumpyNetwork
 
@@ -270,7 +270,7 @@ def plan_from_data(name, data, max_size=None):
                                                             item, name)
         net_bytes = _persist._network_bytes(zf, manifest, name, budget)
     # as load_model does (the plan is read without it)
-    _persist._warn_on_mismatch(name, manifest.get("versions"), stacklevel=4)
+    _model_versions.warn_on_mismatch(name, manifest.get("versions"), stacklevel=4)
     try:
         index = spec["network"]["index"]
         network_data = net_bytes[index] if isinstance(index, int) and index >= 0 else None
