@@ -227,6 +227,16 @@ def test_logmel_and_patches():
     np.testing.assert_array_equal(p[0, 10:20], short)  # repeated, not zero-padded
 
 
+
+def test_logmel_refuses_several_channels():
+    """A stereo waveform gave a 3-D "spectrogram" (one per channel, or one per sample of
+    an (n, 2) array) instead of an error."""
+    stereo = np.zeros((2, 22050), np.float32)
+    with pytest.raises(ValueError, match=r"1-D mono audio .*shape \(2, 22050\)"):
+        musicnn_logmel(stereo, sr=22050)
+    with pytest.raises(ValueError, match=r"shape \(22050, 2\)"):
+        musicnn_logmel(stereo.T, sr=22050)
+
 def test_resampling_inside(waves):
     import librosa
 

@@ -67,6 +67,11 @@ def musicnn_logmel(waveform, sr=16000):
     logmel : ndarray of shape (n_frames, 96), float32
         ``n_frames = 1 + n_samples_at_16kHz // 256``.
 
+    Raises
+    ------
+    ValueError
+        If ``waveform`` is not 1-D (several channels).
+
     Examples
     --------
     >>> import numpy as np
@@ -78,7 +83,16 @@ def musicnn_logmel(waveform, sr=16000):
     """
     import librosa
 
-    y = np.asarray(waveform, dtype=np.float32)
+    y = np.asarray(waveform)
+    if y.ndim != 1:
+        # librosa would transform each channel (or each sample of an (n_samples, 2) array)
+        # on its own and give a 3-D array that no patch or network step can take
+        raise ValueError(
+            f"waveform must be 1-D mono audio of shape (n_samples,); got an array of shape "
+            f"{y.shape}. Average the channels first (y.mean(axis=0) for librosa's "
+            "(n_channels, n_samples) layout)."
+        )
+    y = np.asarray(y, dtype=np.float32)
     if int(sr) != SR:
         y = librosa.resample(y, orig_sr=int(sr), target_sr=SR, res_type="soxr_hq")
     spec = librosa.stft(y, n_fft=N_FFT, hop_length=HOP, pad_mode="constant")
