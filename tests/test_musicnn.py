@@ -237,6 +237,15 @@ def test_logmel_refuses_several_channels():
     with pytest.raises(ValueError, match=r"shape \(22050, 2\)"):
         musicnn_logmel(stereo.T, sr=22050)
 
+
+def test_logmel_scales_int16_pcm_as_the_transformer_does():
+    """int16 samples were taken as numbers up to 32767: a log-mel far louder than the same
+    audio as float, while MusicnnEmbedding scales them."""
+    pcm = (np.random.default_rng(0).normal(0, 0.1, 16000) * 32767).astype(np.int16)
+    np.testing.assert_array_equal(
+        musicnn_logmel(pcm, sr=16000), musicnn_logmel(pcm / np.float32(32768), sr=16000)
+    )
+
 def test_resampling_inside(waves):
     import librosa
 

@@ -16,6 +16,7 @@ from sklearn.utils.validation import (
 
 from ..utils import check_waveforms, is_ragged
 from ..utils._mixins import N_JOBS_CONSTRAINT, _FeatureNamesMixin
+from ..utils._pcm import pcm_to_float
 from ..utils._waveforms import _is_files, _WaveformTransformerMixin, check_files_sr
 from ._network import MUSICNN_LAYERS, N_MELS
 from ._tags import musicnn_tags
@@ -58,7 +59,8 @@ def musicnn_logmel(waveform, sr=16000):
     Parameters
     ----------
     waveform : array-like of shape (n_samples,)
-        Mono audio.
+        Mono audio. Integer PCM (``int8``, ``uint8``, ``int16``, ``int32``) is scaled to
+        [-1, 1] first, as :class:`MusicnnEmbedding` scales it.
     sr : int, default=16000
         Its sample rate (Hz).
 
@@ -92,7 +94,8 @@ def musicnn_logmel(waveform, sr=16000):
             f"{y.shape}. Average the channels first (y.mean(axis=0) for librosa's "
             "(n_channels, n_samples) layout)."
         )
-    y = np.asarray(y, dtype=np.float32)
+    # int16 PCM (soundfile.read(dtype="int16")) scaled as MusicnnEmbedding scales it
+    y = np.asarray(pcm_to_float(y), dtype=np.float32)
     if int(sr) != SR:
         y = librosa.resample(y, orig_sr=int(sr), target_sr=SR, res_type="soxr_hq")
     spec = librosa.stft(y, n_fft=N_FFT, hop_length=HOP, pad_mode="constant")
