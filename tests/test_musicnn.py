@@ -121,6 +121,18 @@ def test_missing_weights_name_the_install_command(monkeypatch, tmp_path):
         load_musicnn_weights("MTT_musicnn", tmp_path)
 
 
+
+def test_incomplete_checkpoint_names_the_missing_file(tmp_path):
+    """A model folder holding .index but not the data file was reported as holding "no
+    checkpoint files" at all."""
+    folder = tmp_path / "MSD_musicnn"
+    folder.mkdir()
+    (folder / ".index").write_bytes(b"x")
+    with pytest.raises(
+        WeightsNotFoundError, match=r"MSD_musicnn' holds \.index but not \.data-00000-of-00001"
+    ):
+        load_musicnn_weights("MSD_musicnn", tmp_path)
+
 def test_corrupt_checkpoint_fails_its_checksum(tmp_path):
     folder = tmp_path / "MSD_musicnn"
     shutil.copytree(musicnn_weights_dir("MSD_musicnn"), folder)

@@ -98,9 +98,23 @@ def musicnn_weights_dir(model="MSD_musicnn", path=None):
     else:
         root = Path(path)
         candidates = [root, root / model]
+    partial = None
     for folder in candidates:
-        if all((folder / name).is_file() for name in _SHA256[model]):
+        present = [name for name in _SHA256[model] if (folder / name).is_file()]
+        if len(present) == len(_SHA256[model]):
             return folder
+        if present and partial is None:
+            partial = folder, present
+    if partial is not None:
+        # an interrupted copy or a half-deleted install: say which file is missing rather
+        # than that there is no checkpoint at all
+        folder, present = partial
+        missing = [name for name in _SHA256[model] if name not in present]
+        raise _not_found(
+            model,
+            f"{str(folder)!r} holds {', '.join(present)} but not {', '.join(missing)} (an "
+            "incomplete copy of the checkpoint?)",
+        )
     raise _not_found(
         model,
         "no checkpoint files (.index, .data-00000-of-00001) in "
