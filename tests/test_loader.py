@@ -298,6 +298,28 @@ def test_mp3_that_libsndfile_would_cut_short_is_an_error_not_a_short_song(tmp_pa
         load_audio(bare)
 
 
+
+def test_chained_ogg_is_an_error_not_its_first_song(tmp_path):
+    """libsndfile decodes only the first link of a chained Ogg file (Ogg files joined
+    together, a recorded stream): 5 s of Vorbis loaded as 3 s without a word."""
+    from skgenre.io._ogg import ogg_links
+
+    first, second = tmp_path / "a.ogg", tmp_path / "b.ogg"
+    sf.write(first, _tone(22050, 3.0), 22050, format="OGG", subtype="VORBIS")
+    sf.write(second, _tone(22050, 2.0), 22050, format="OGG", subtype="VORBIS")
+    joined = tmp_path / "joined.ogg"
+    joined.write_bytes(first.read_bytes() + second.read_bytes())
+    assert (ogg_links(first), ogg_links(joined)) == (1, 2)
+    assert sf.info(joined).frames == sf.info(first).frames  # what libsndfile believes
+    assert len(load_audio(first, sr=22050)) == sf.info(first).frames
+    msg = r"joined.ogg.*chains 2 Ogg streams .*decodes only the first, 3.0 s"
+    with pytest.raises(AudioLoadError, match=msg):
+        load_audio(joined)
+    # a clip within the first link is read right; the pages are not walked
+    clip = load_audio(joined, sr=22050, offset=1.0, duration=1.0)
+    assert_array_equal(clip, load_audio(first, sr=22050, offset=1.0, duration=1.0))
+    assert ogg_links(tmp_path / "a.ogg") == 1 and ogg_links(tmp_path) is None
+
 def test_mpeg_frames_walks_tags_and_refuses_junk(tmp_path):
     from skgenre.io._mpeg import mpeg_frames
 

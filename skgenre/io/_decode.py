@@ -17,6 +17,7 @@ import numpy as np
 from .._errors import AudioLoadError
 from ._decoder_noise import decoder_stderr_filtered
 from ._mpeg import mpeg_frames
+from ._ogg import ogg_links
 
 __all__ = ["load_audio", "soundfile_path"]
 
@@ -123,7 +124,20 @@ def _read_soundfile(path, offset, duration, size, sr):
             # encoder's delay and padding, which decoders drop
             walked = mpeg_frames(path)
             if walked is not None and walked > f.frames + 4 * 1152:
-                raise _CutShortError(f.frames / file_sr, walked / file_sr)
+                raise _CutShortError(
+                    f"libsndfile decodes only {f.frames / file_sr:.1f} s of the "
+                    f"{walked / file_sr:.1f} s of MPEG audio in the file (a VBR MP3 without "
+                    "a Xing header, or MP3 files joined together)"
+                )
+        if f.format == "OGG" and (want is None or start + want >= f.frames):
+            # libsndfile decodes the first link of a chained Ogg file only (see _ogg.py)
+            links = ogg_links(path)
+            if links is not None and links > 1:
+                raise _CutShortError(
+                    f"the file chains {links} Ogg streams (Ogg files joined together, or a "
+                    f"recorded stream) and libsndfile decodes only the first, "
+                    f"{f.frames / file_sr:.1f} s"
+                )
         if start:
             if 0 < f.frames <= start:
                 raise _OffsetError(f.frames / file_sr)
@@ -192,12 +206,10 @@ class _OffsetError(Exception):
 
 
 class _CutShortError(Exception):
-    def __init__(self, decoded_s, frames_s):
-        self.reason = (
-            f"libsndfile decodes only {decoded_s:.1f} s of the {frames_s:.1f} s of MPEG "
-            "audio in the file (a VBR MP3 without a Xing header, or MP3 files joined "
-            "together)"
-        )
+    """libsndfile would decode only the start of the audio; ``reason`` says why."""
+
+    def __init__(self, reason):
+        self.reason = reason
 
 
 def _audioread_hint(exc, cut_short=False):
