@@ -62,6 +62,20 @@ def test_keras_model_matches_reference(ref, model):
     _check_outputs({"pool": pool, "penultimate": penultimate, "taggram": taggram}, ref, model)
 
 
+
+def test_keras_network_changed_by_one_caller_is_not_the_next_ones():
+    """musicnn_network returned one cached model: fine-tuning it changed the "pretrained"
+    network that every later call returned."""
+    from skgenre.embeddings import musicnn_network
+
+    tuned = musicnn_network()
+    tags_bias = tuned.get_layer("tags").weights[1]
+    pretrained = np.asarray(tags_bias).copy()
+    tags_bias.assign(np.zeros_like(pretrained))  # what fine-tuning does to it
+    again = musicnn_network()
+    assert again is not tuned
+    np.testing.assert_array_equal(np.asarray(again.get_layer("tags").weights[1]), pretrained)
+
 def test_pruning_changes_nothing_on_real_music(ref):
     from skgenre.embeddings._engine import MusicnnEngine
 

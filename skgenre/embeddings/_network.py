@@ -268,7 +268,7 @@ _cache_lock = threading.Lock()
 
 
 def musicnn_network(model="MSD_musicnn", path=None):
-    """The pretrained musicnn network, built once per process and model.
+    """The pretrained musicnn network, as a new Keras model.
 
     Parameters
     ----------
@@ -280,17 +280,24 @@ def musicnn_network(model="MSD_musicnn", path=None):
     Returns
     -------
     network : keras.Model
-        See :func:`build_musicnn`; shared, do not modify it.
+        See :func:`build_musicnn`. Each call builds a model of its own (the checkpoint is
+        read once per process), so fine-tuning one leaves the pretrained weights of the
+        next unchanged.
     """
     from ._weights import load_musicnn_weights, musicnn_weights_dir
 
     folder = musicnn_weights_dir(model, path)
     key = (model, str(folder.resolve()))
+    source = f"the checkpoint in {str(folder)!r}"
     with _cache_lock:
-        net = _cache.get(key)
-        if net is None:
+        weights = _cache.get(key)
+        if weights is None:
+            # checked here, so that a mismatch is raised before any model is built
             weights = load_musicnn_weights(model, folder)
-            net = build_musicnn(None)
-            load_weights_into(net, weights, source=f"the checkpoint in {str(folder)!r}")
-            _cache[key] = net
+            check_musicnn_weights(weights, source=source)
+            _cache[key] = weights
+    # A model per call, not one shared: a shared model fine-tuned (or otherwise changed)
+    # by one caller gave every later caller its changed weights as the pretrained ones.
+    net = build_musicnn(None)
+    load_weights_into(net, weights, source=source)
     return net
