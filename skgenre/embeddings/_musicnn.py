@@ -220,10 +220,13 @@ class MusicnnEmbedding(
         Sample rate of the input waveforms (Hz); they are resampled to 16 kHz.
     batch_size : int, default=16
         Patches of one input per run of the network (inputs never share a run, so an
-        input's embedding does not depend on the others). Memory grows with it (about
-        4.2 MiB per patch at 16 to 64, 8.6 MiB for one: ``benchmarks/README.md``) and not
-        with the length or number of inputs; on 2 CPU cores
-        16 was the fastest of 1 to 64 (8-9 ms per patch, against 10 ms at 1 and 17 ms at 64).
+        input's embedding does not depend on the others). The network's memory grows with
+        it (about 4.2 MiB per patch at 16 to 64, 8.6 MiB for one: ``benchmarks/README.md``)
+        and not with the number of inputs; beside it, each input's log-mel spectrogram is
+        computed whole, about 19 MiB per minute of the input (376 MiB for a 20-min
+        waveform at 22050 Hz, measured with tracemalloc), so a long recording is better
+        cut first. On 2 CPU cores 16 was the fastest of 1 to 64 (8-9 ms per patch, against
+        10 ms at 1 and 17 ms at 64).
     n_jobs : int or None, default=None
         Inputs processed in parallel (joblib threads; BLAS is held to one thread each
         meanwhile). ``None`` means one worker, with BLAS free to use its own threads.
