@@ -272,6 +272,19 @@ def test_logmel_scales_int16_pcm_as_the_transformer_does():
         musicnn_logmel(pcm, sr=16000), musicnn_logmel(pcm / np.float32(32768), sr=16000)
     )
 
+
+def test_input_shorter_than_a_window_is_embedded_without_librosa_warnings():
+    """An input shorter than one 512-sample window, which the docs say is repeated to
+    fill a patch, made librosa warn "n_fft=512 is too large for input signal"."""
+    import warnings
+
+    emb = MusicnnEmbedding(sr=16000).fit([np.zeros(100, np.float32)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = emb.transform([np.full(100, 0.1, np.float32), np.zeros(1, np.float32)])
+        assert musicnn_logmel(np.zeros(511, np.float32)).shape == (2, 96)
+    assert out.shape == (2, 200) and np.isfinite(out).all()
+
 def test_resampling_inside(waves):
     import librosa
 
@@ -568,7 +581,6 @@ def test_cli_train_embedding_then_predict(capsys, gtzan_dir, tmp_path):
     assert abs(sum(entry["probabilities"].values()) - 1) < 1e-6
 
 
-@pytest.mark.filterwarnings("ignore:n_fft=512 is too large")  # the tiny inputs
 @pytest.mark.parametrize("sr", [16000, 22050, 44100, 11025])
 def test_n_patches_counts_the_patches_cut(sr):
     """``_n_patches`` (n_clips of a song judged whole) equals the patches actually cut."""

@@ -98,7 +98,10 @@ def musicnn_logmel(waveform, sr=16000):
     y = np.asarray(pcm_to_float(y), dtype=np.float32)
     if int(sr) != SR:
         y = librosa.resample(y, orig_sr=int(sr), target_sr=SR, res_type="soxr_hq")
-    spec = librosa.stft(y, n_fft=N_FFT, hop_length=HOP, pad_mode="constant")
+    # Centred frames, the ends zero-padded here rather than by librosa (the same frames, bit
+    # for bit): librosa warns "n_fft=512 is too large" for an input shorter than a window,
+    # which musicnn takes on purpose (it repeats its spectrogram to fill a patch).
+    spec = librosa.stft(np.pad(y, N_FFT // 2), n_fft=N_FFT, hop_length=HOP, center=False)
     power = spec.real**2 + spec.imag**2
     mel = _mel_filterbank() @ power
     return np.log10(np.float32(10000) * mel.T + np.float32(1)).astype(np.float32, copy=False)
