@@ -232,6 +232,17 @@ def test_implausible_sample_rate_in_header(tmp_path):
     _expect_error(path, "implausible sample rate")
 
 
+
+def test_header_values_no_recording_has_are_refused_by_the_loader(tmp_path):
+    """Only ``skgenre predict`` refused them: load_audio and AudioLoader (training, data
+    sets) loaded 2 s of audio with a 2 GHz rate in its header as a single sample, and a
+    header of 255 channels as noise mixed to mono."""
+    _expect_error(_patched_rate(tmp_path, "ghz.wav", 2_000_000_000),
+                  "implausible sample rate of 2000000000 Hz")
+    many = _wav(tmp_path, "ch255.wav", np.tile(_tone(0.5)[:, None], (1, 255)))
+    _expect_error(many, r"implausible number of channels \(255\)")
+    assert load_audio(_wav(tmp_path, "ch64.wav", np.tile(_tone(0.5)[:, None], (1, 64)))).size
+
 def test_empty_input_list():
     with pytest.raises(ValueError, match="empty"):
         AudioLoader().transform([])

@@ -42,14 +42,14 @@ import stat
 import numpy as np
 
 from .._errors import AudioContentError, AudioLoadError
+from ..io._decode import _MAX_CHANNELS, _MAX_FILE_SR
 from ._content import content_features, content_reason
 
 __all__ = ["header_duration", "limit_note", "screen_path", "screen_waveform"]
 
-# Header values no real recording has: DXD is 352.8 kHz and the largest ambisonic
-# formats in use have 64 channels.
-MAX_HEADER_SR = 1_000_000
-MAX_HEADER_CHANNELS = 64
+# Header values no real recording has: the loader refuses them too.
+MAX_HEADER_SR = _MAX_FILE_SR
+MAX_HEADER_CHANNELS = _MAX_CHANNELS
 # A song whose audio fills less than this fraction of one clip would be judged on padding.
 MIN_CLIP_FRACTION = 0.1
 # -80 dBFS: below the dither of 16-bit audio; nothing a listener could hear.

@@ -29,8 +29,11 @@ _BLOCK_FRAMES = 1 << 18
 # a single up-front allocation (PCM is at most 4x; lossless/lossy codecs rarely pass 64x).
 _ONE_SHOT_FACTOR = 64
 
-# Lowest sample rate taken for real audio; lower rates in a header mean a corrupt file.
+# The sample rates and channel counts taken for real audio; others in a header mean a
+# corrupt file. DXD is 352.8 kHz, and the largest ambisonic formats in use have 64 channels.
 _MIN_FILE_SR = 1000
+_MAX_FILE_SR = 1_000_000
+_MAX_CHANNELS = 64
 
 _MAGIC = {
     b"RIFF": "WAV",
@@ -320,6 +323,12 @@ def _load(path, sr, mono, offset, duration):
         raise AudioLoadError(fspath, reason)
     if not np.isfinite(data).all():
         raise AudioLoadError(fspath, "the audio contains NaN or infinite sample values")
+    if data.shape[1] > _MAX_CHANNELS:
+        # a corrupt header: its frames are slices of the real ones, mixed into noise
+        raise AudioLoadError(
+            fspath, f"implausible number of channels ({data.shape[1]}) in the header "
+            "(corrupt file?)"
+        )
 
     if mono:
         with np.errstate(over="ignore"):  # an overflow is refused below
@@ -327,8 +336,9 @@ def _load(path, sr, mono, offset, duration):
     else:
         y = data.T
     if file_sr != sr:
-        if file_sr < _MIN_FILE_SR:
-            # corrupt headers claim rates like 1 Hz; resampling those would blow up memory
+        if not _MIN_FILE_SR <= file_sr <= _MAX_FILE_SR:
+            # corrupt headers claim rates like 1 Hz, which resampling would blow up into
+            # gigabytes, or 2 GHz, which it would shrink to a sample or two
             raise AudioLoadError(
                 fspath, f"implausible sample rate of {file_sr} Hz in the header (corrupt file?)"
             )
@@ -411,7 +421,8 @@ def load_audio(path, sr=22050, mono=True, offset=0.0, duration=None):
     ------
     skgenre.AudioLoadError
         If the file is missing, is a directory, is empty, is not audio (e.g. text), has a
-        truncated or corrupt header, is in an unsupported format, holds no samples, holds
+        truncated or corrupt header (also one claiming a sample rate outside 1 kHz to
+        1 MHz, or over 64 channels), is in an unsupported format, holds no samples, holds
         NaN or infinite samples, or ``offset`` lies beyond its end. The error names the
         file (``err.path``) and the cause (``err.reason``).
 
