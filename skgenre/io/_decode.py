@@ -25,6 +25,10 @@ __all__ = ["load_audio", "soundfile_path"]
 # ``frames`` up front) keeps memory bound by the data actually present, so a corrupt header
 # that claims billions of frames cannot trigger a huge allocation.
 _BLOCK_FRAMES = 1 << 18
+# Samples decoded before an MP3 offset and dropped, so that the bit reservoir is filled: it
+# reaches back 511 bytes, 6 frames of MPEG-1 at 32 kbit/s (255 bytes, 11 frames of 576
+# samples for MPEG-2), and the first frame decoded also lacks its overlap.
+_MP3_PREROLL = 10 * 1152
 # Decoded float32 bytes per file byte above which a header's frame count is not trusted for
 # a single up-front allocation (PCM is at most 4x; lossless/lossy codecs rarely pass 64x).
 _ONE_SHOT_FACTOR = 64
@@ -121,7 +125,8 @@ def _read_soundfile(path, offset, duration, size, sr):
         file_sr = f.samplerate
         start = int(round(offset * file_sr))
         want = None if duration is None else _source_samples(duration, file_sr, sr)
-        if f.format == "MP3" and (want is None or start + want >= f.frames):
+        mp3, walked = f.format == "MP3", None
+        if mp3 and (want is None or start + want >= f.frames):
             # libsndfile reads no further than the first frame's Xing header or bitrate
             # says (see _mpeg.py); a few frames of slack cover the Xing frame and the
             # encoder's delay and padding, which decoders drop
@@ -141,26 +146,40 @@ def _read_soundfile(path, offset, duration, size, sr):
                     f"recorded stream) and libsndfile decodes only the first, "
                     f"{f.frames / file_sr:.1f} s"
                 )
+        skip = 0
         if start:
             if 0 < f.frames <= start:
                 raise _OffsetError(f.frames / file_sr)
+            # libmpg123 decodes the first frames after a seek without the bit reservoir
+            # (main data that earlier frames carry): silence, 67 ms of a 32 kbit/s MP3.
+            # Decode a few frames before the offset, and drop them.
+            skip = min(start, _MP3_PREROLL) if mp3 else 0
             if f.seekable():
-                f.seek(start)
+                f.seek(start - skip)
             else:  # pragma: no cover - libsndfile seeks in every format it reads
-                f.read(start, dtype="float32")
+                f.read(start - skip, dtype="float32")
         remaining = f.frames - start
-        if 0 < remaining and remaining * f.channels * 4 <= _ONE_SHOT_FACTOR * size + (1 << 20):
+        one_shot = remaining * f.channels * 4 <= _ONE_SHOT_FACTOR * size + (1 << 20)
+        if mp3 and not one_shot and 0 < remaining:
+            # libsndfile's MP3 reader loses audio at each boundary between two reads of a
+            # low-bitrate file (measured: silence and glitches, 0.4 of full scale, at 56
+            # kbit/s and below), and those files are the ones whose decoded size exceeds
+            # the factor above; the frame headers bound the length instead
+            walked = mpeg_frames(path) if walked is None else walked
+            one_shot = walked is not None and remaining <= walked + 4 * 1152
+        want_all = None if want is None else skip + want
+        if 0 < remaining and one_shot:
             # The header's frame count is plausible for the file size: one read into one
             # buffer (the common case, as fast as soundfile.read).
             n = remaining if want is None else min(want, remaining)
-            data = f.read(n, dtype="float32", always_2d=True)
-            if want is None or len(data) >= want:
-                return data, file_sr
+            data = f.read(skip + n, dtype="float32", always_2d=True)
+            if want is None or len(data) >= want_all:
+                return data[skip:], file_sr
             blocks, got = [data], len(data)
         else:
             blocks, got = [], 0
-        while want is None or got < want:
-            k = _BLOCK_FRAMES if want is None else min(_BLOCK_FRAMES, want - got)
+        while want_all is None or got < want_all:
+            k = _BLOCK_FRAMES if want_all is None else min(_BLOCK_FRAMES, want_all - got)
             block = f.read(k, dtype="float32", always_2d=True)
             if len(block) == 0:
                 break
@@ -170,7 +189,7 @@ def _read_soundfile(path, offset, duration, size, sr):
     if not blocks:
         return np.zeros((0, channels), dtype=np.float32), file_sr
     data = blocks[0] if len(blocks) == 1 else np.concatenate(blocks)
-    return data, file_sr
+    return data[skip:], file_sr
 
 
 def _read_audioread(path, offset, duration, sr):
