@@ -9,7 +9,7 @@ the cost of touching each frame's first four bytes (no decoding).
 
 import mmap
 
-__all__ = ["mpeg_frames"]
+__all__ = ["map_file", "mpeg_frames"]
 
 # kbit/s by bitrate index, for (MPEG-1?, layer); index 0 (free format) and 15 are not walked
 _BITRATES = {
@@ -24,6 +24,16 @@ _BITRATES = {
 _RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}
 # what may follow the last frame: ID3v1, APEv2 and Lyrics3 tags
 _TRAILERS = (b"TAG", b"APETAGEX", b"LYRICS")
+
+
+def map_file(path):
+    """The file's bytes mapped read-only (the page cache, not a copy), or None for an
+    empty file or one that cannot be mapped: a header walk then counts nothing."""
+    try:
+        with open(path, "rb") as f:
+            return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+    except (ValueError, OSError):  # an empty file; a file system that cannot map it
+        return None
 
 
 def _id3v2_size(data):
@@ -66,10 +76,8 @@ def mpeg_frames(path):
     3456
     >>> os.remove(f.name)
     """
-    try:
-        with open(path, "rb") as f:
-            data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
-    except (ValueError, OSError):  # an empty file; a file system that cannot map it
+    data = map_file(path)
+    if data is None:
         return None
     with data:
         end = len(data)

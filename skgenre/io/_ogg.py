@@ -8,7 +8,7 @@ page flagged "beginning of stream" after pages of the previous link; walking the
 headers finds them without decoding anything.
 """
 
-import mmap
+from ._mpeg import map_file
 
 __all__ = ["ogg_links"]
 
@@ -46,10 +46,8 @@ def ogg_links(path):
     2
     >>> os.remove(f.name)
     """
-    try:
-        with open(path, "rb") as f:
-            data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
-    except (ValueError, OSError):  # an empty file; a file system that cannot map it
+    data = map_file(path)
+    if data is None:
         return None
     with data:
         if data[:4] != _CAPTURE:
