@@ -175,18 +175,19 @@ def _train_counts(name, data, classes):
     """The model file's ``class_counts`` (recorded by ``skgenre train``) in the order of
     ``classes``, or None where it has none that fits them (a warning says which)."""
     from .._model_metadata import metadata_of
+    from ..inference._adapt import counts_of_classes
 
     counts = metadata_of(name, data).get("class_counts")
     if counts is None:
         return None
-    if (isinstance(counts, dict) and sorted(counts) == sorted(classes)
-            and all(type(n) is int and n > 0 for n in counts.values())):
-        return {c: counts[c] for c in classes}
-    print(f"skgenre predict: warning: the class_counts recorded in {str(name)!r} are not "
-          f"a count above 0 for each of its classes ({', '.join(classes)}); they are left "
-          "out of the results, and `skgenre adapt` assumes equal training shares unless "
-          "given --train-prior", file=sys.stderr)
-    return None
+    ordered = counts_of_classes(counts, classes)
+    if ordered is None:
+        shown = ", ".join(display_name(c) for c in classes)
+        print(f"skgenre predict: warning: the class_counts recorded in {str(name)!r} are "
+              f"not a count above 0 for each of its classes "
+              f"({shown}); they are left out of the results, and `skgenre adapt` assumes "
+              "equal training shares unless given --train-prior", file=sys.stderr)
+    return ordered
 
 
 def _pipeline_judge(args, local, common, data, digest):

@@ -203,8 +203,7 @@ def adapt_results_file(path, out, *, train_prior=None, mix=None):
     counted = [s[-1] for s in records if judged(s[-1]) and s[-1].get("top") in classes]
     recorded = identity.get("train_counts")
     if train_prior is None and recorded is not None:
-        if not (isinstance(recorded, dict) and sorted(recorded) == sorted(classes)
-                and all(type(n) is int and n > 0 for n in recorded.values())):
+        if counts_of_classes(recorded, classes) is None:
             raise ResultsFileError(
                 path, "its train_counts (the model's training songs of each genre, on its "
                       "first line) are not a count above 0 for each of its genres; the "
@@ -266,6 +265,16 @@ def adapt_results_file(path, out, *, train_prior=None, mix=None):
         for song in records:
             f.write(target.encode(song))
     return {c: float(m) for c, m in zip(classes, mix)}, len(counted)
+
+
+def counts_of_classes(counts, classes):
+    """``counts`` (a model's training songs of each class, as ``skgenre train`` records
+    them) in the order of ``classes``, or None unless it gives each of them, and only
+    them, a count above 0."""
+    if (isinstance(counts, dict) and sorted(counts) == sorted(classes)
+            and all(type(n) is int and n > 0 for n in counts.values())):
+        return {c: counts[c] for c in classes}
+    return None
 
 
 def _shares(shares, classes, path, name, *, every):
