@@ -55,7 +55,7 @@ def check_metadata(metadata):
 
 
 def read_model_metadata(path, *, sha256=None, max_size=1 << 30):
-    """The ``metadata`` that :func:`~skgenre.save_model` kept with a model, without loading it.
+    """Read the ``metadata`` of a model file (:func:`~skgenre.save_model`), not its model.
 
     Only the file's manifest is read: no estimator, network or code from the file, and
     neither scikit-learn nor Keras is imported.
@@ -65,15 +65,17 @@ def read_model_metadata(path, *, sha256=None, max_size=1 << 30):
     path : str, bytes or path-like
         A file written by :func:`~skgenre.save_model`.
     sha256 : str or None, default=None
-        The SHA-256 digest (64 hex digits) the file must have, as for :func:`~skgenre.load_model`.
+        The SHA-256 digest (64 hex digits) the file must have, as for
+        :func:`~skgenre.load_model`.
     max_size : int, default=1 << 30 (1 GiB)
-        The most bytes the file may make this function hold, as for :func:`~skgenre.load_model`.
+        The most bytes the file may make this function hold, as for
+        :func:`~skgenre.load_model`.
 
     Returns
     -------
     metadata : dict
-        The ``metadata`` given to :func:`~skgenre.save_model`; empty for a file saved without it,
-        and for a pickle-based file (which keeps none).
+        The ``metadata`` given to :func:`~skgenre.save_model`; empty for a file saved
+        without it, and for a pickle-based file (which keeps none).
 
     Raises
     ------
