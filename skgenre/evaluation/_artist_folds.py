@@ -21,7 +21,7 @@ from sklearn.utils._param_validation import (
 from sklearn.utils.validation import _num_samples, check_consistent_length, column_or_1d
 
 from ..utils._stack import user_stacklevel
-from ._labels import missing_rows
+from ._labels import check_no_missing
 
 __all__ = ["StratifiedArtistKFold", "artist_split"]
 
@@ -161,14 +161,10 @@ class StratifiedArtistKFold(GroupsConsumerMixin, BaseCrossValidator):
         check_consistent_length(X, y, groups)
         n_rows = _num_samples(X)
         y = column_or_1d(y)
-        missing = missing_rows(y)
-        if missing:
-            # np.unique cannot sort None beside genre names (a TypeError about '<'), and
-            # would take every NaN for one genre
-            raise ValueError(
-                f"y holds {len(missing)} missing label(s) (None or NaN; first at row "
-                f"{missing[0]}): give every row its genre, or leave the unlabelled rows out."
-            )
+        # np.unique cannot sort None beside genre names (a TypeError about '<'), and would
+        # take every NaN for one genre
+        check_no_missing(y, "y", "label(s)", ": give every row its genre, or leave the "
+                                             "unlabelled rows out.")
         artist = _artist_codes(groups)
         n_artists = artist.max() + 1
         if n_artists < self.n_splits:
@@ -205,13 +201,9 @@ def _artist_codes(groups):
     A missing artist (None, NaN) is refused: missing artists would all be one artist.
     """
     groups = column_or_1d(np.asarray(groups, dtype=object))
-    missing = missing_rows(groups)
-    if missing:
-        raise ValueError(
-            f"groups holds {len(missing)} missing artist(s) (None or NaN; first at row "
-            f"{missing[0]}): they would all be one artist. Give each track of unknown "
-            "artist a group of its own, e.g. 'unknown:<track>', as the loaders do."
-        )
+    check_no_missing(groups, "groups", "artist(s)",
+                     ": they would all be one artist. Give each track of unknown artist a "
+                     "group of its own, e.g. 'unknown:<track>', as the loaders do.")
     try:
         _, codes = np.unique(groups, return_inverse=True)
     except TypeError:  # e.g. 1 beside "1": compared as text

@@ -12,7 +12,7 @@ import numpy as np
 from sklearn.utils import Bunch
 from sklearn.utils.validation import check_consistent_length, column_or_1d
 
-from ._labels import missing_rows
+from ._labels import check_no_missing
 
 __all__ = ["expected_calibration_error", "make_ece_scorer", "reliability_curve"]
 
@@ -26,12 +26,7 @@ def _check_n_bins(n_bins):
 def _check_inputs(y_true, y_proba, labels):
     """``(y_true, y_proba, labels)`` checked: 1-D labels, 2-D probabilities, matching."""
     y_true = column_or_1d(np.asarray(y_true))
-    missing = missing_rows(y_true)
-    if missing:
-        raise ValueError(
-            f"y_true holds {len(missing)} missing label(s) (None or NaN; first at row "
-            f"{missing[0]}); give every sample its label."
-        )
+    check_no_missing(y_true, "y_true", "label(s)", "; give every sample its label.")
     y_proba = np.asarray(y_proba)
     if y_proba.ndim == 1:
         # one column: the probability of the second label (binary, as sklearn's metrics)

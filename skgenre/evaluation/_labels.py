@@ -2,7 +2,7 @@
 
 import numpy as np
 
-__all__ = ["missing_rows", "plain"]
+__all__ = ["check_no_missing", "missing_rows", "plain"]
 
 
 def missing_rows(values):
@@ -32,3 +32,12 @@ def plain(value):
     ('rock', 'rock')
     """
     return value.item() if isinstance(value, np.generic) else value
+
+
+def check_no_missing(values, name, what, advice):
+    """Raise ``ValueError("<name> holds <n> missing <what> (None or NaN; first at row
+    <i>)<advice>")`` where ``values`` has missing rows (:func:`missing_rows`)."""
+    missing = missing_rows(values)
+    if missing:
+        raise ValueError(f"{name} holds {len(missing)} missing {what} (None or NaN; first "
+                         f"at row {missing[0]}){advice}")

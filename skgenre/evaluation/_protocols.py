@@ -17,7 +17,7 @@ from sklearn.model_selection._split import GroupsConsumerMixin, _BaseKFold
 from sklearn.utils._param_validation import Interval, RealNotInt, validate_params
 from sklearn.utils.validation import _num_samples, check_consistent_length, column_or_1d
 
-from ._labels import missing_rows, plain
+from ._labels import check_no_missing, plain
 
 __all__ = ["StratifiedTrackKFold", "filtered_split", "paper_split"]
 
@@ -30,13 +30,10 @@ def _tracks_of(tracks, y):
     """
     y = column_or_1d(y)
     for name, values in (("y", y), ("tracks", None if isinstance(tracks, Integral) else tracks)):
-        missing = [] if values is None else missing_rows(np.asarray(list(values), dtype=object))
-        if missing:
-            raise ValueError(
-                f"{name} holds {len(missing)} missing value(s) (None or NaN; first at row "
-                f"{missing[0]}): give every row its label and its track (e.g. its file "
-                "name); missing track ids would all be taken for one track."
-            )
+        if values is not None:
+            check_no_missing(np.asarray(list(values), dtype=object), name, "value(s)",
+                             ": give every row its label and its track (e.g. its file "
+                             "name); missing track ids would all be taken for one track.")
     if isinstance(tracks, Integral):
         if tracks != len(y):
             raise ValueError(
