@@ -128,14 +128,15 @@ def run_train(args, out=print):
              "set" if args.data is None else "NOTE: --data holds the SYNTHETIC toy set "
              "written by make_toy_genres") + "; it has not learned real music genres."
         )
+    # the songs of each genre: checked for --unknown, and kept with the model
+    genres, counts = np.unique(y, return_counts=True)
     if args.model == "combined" and not _has_prior_genres(y):
         print("skgenre train: error: --model combined needs at least two genres that the "
               f"pretrained tags name ({', '.join(_prior_genres())}); the genres of the data "
-              f"are {', '.join(map(str, np.unique(y)))}. Rename the genre folders, or use "
+              f"are {', '.join(map(str, genres))}. Rename the genre folders, or use "
               "--model embedding", file=sys.stderr)
         return 2
     if share is not None:
-        genres, counts = np.unique(y, return_counts=True)
         if _UNKNOWN_LABEL in set(genres.tolist()):
             # OpenSetClassifier refuses it only in its fit, after every song's features,
             # advising an unknown_label parameter that the command has not got
@@ -158,7 +159,6 @@ def run_train(args, out=print):
         pipe = _open_set(pipe, share, y)
     with console.stage("fit", f"training the {args.model} model on {len(y)} songs"), keras_output():
         pipe.fit(X, y)
-    genres, counts = np.unique(y, return_counts=True)
     # the training shares, which a model's probabilities carry: `skgenre adapt` divides
     # them out when it re-weights a library's songs to their own genre mix
     path = save_model(pipe, args.out, metadata={
