@@ -298,6 +298,27 @@ print(json.dumps(dict(rows=len(X), peak_mb=peak / 1024, before_mb=before / 1024)
 """
 
 
+def run_logmel(args):
+    """Memory of one input's log-mel, which MusicnnEmbedding computes whole: tracemalloc's
+    peak above the input, for real music joined to each length."""
+    import tracemalloc
+
+    from skgenre.embeddings import musicnn_logmel
+    from skgenre.io import AudioLoader
+
+    files, _ = mini_files(args.data)
+    tracks = AudioLoader(sr=22050).transform([str(f) for f in files[:40]])
+    music = np.concatenate(list(tracks))  # 20 min of real music at 22050 Hz
+    for minutes in args.minutes:
+        w = np.resize(music, int(minutes * 60 * 22050)).astype(np.float32)
+        tracemalloc.start()
+        musicnn_logmel(w, sr=22050)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        print(f"{minutes:g} min at 22050 Hz: peak {peak / 2**20:.0f} MiB above the input "
+              f"({peak / 2**20 / minutes:.1f} MiB per minute)", flush=True)
+
+
 def run_memory(args):
     files, _ = mini_files(args.data)
     cases = [
@@ -339,8 +360,11 @@ def main(argv=None):
     mem = sub.add_parser("memory")
     mem.add_argument("--n-many", type=int, default=1000)
     mem.add_argument("--batch-sizes", type=int, nargs="+", default=[16, 64])
+    lm = sub.add_parser("logmel")
+    lm.add_argument("--minutes", type=float, nargs="+", default=[1, 5, 20])
     args = ap.parse_args(argv)
-    {"accuracy": run_accuracy, "speed": run_speed, "memory": run_memory}[args.what](args)
+    {"accuracy": run_accuracy, "speed": run_speed, "memory": run_memory,
+     "logmel": run_logmel}[args.what](args)
 
 
 if __name__ == "__main__":

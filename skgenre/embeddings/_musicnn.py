@@ -227,7 +227,7 @@ class MusicnnEmbedding(
         it (about 4.2 MiB per patch at 16 to 64, 8.6 MiB for one: ``benchmarks/README.md``)
         and not with the number of inputs; beside it, each input's log-mel spectrogram is
         computed whole, about 19 MiB per minute of the input (376 MiB for a 20-min
-        waveform at 22050 Hz, measured with tracemalloc), so a long recording is better
+        waveform at 22050 Hz: ``bench_embedding.py logmel``), so a long recording is better
         cut first. On 2 CPU cores 16 was the fastest of 1 to 64 (8-9 ms per patch, against
         10 ms at 1 and 17 ms at 64).
     n_jobs : int or None, default=None
